@@ -1,0 +1,123 @@
+"""Configuration, state and outcome types of the engine (no Qt, no SDK)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from gemini_desktop.engine.events import AuthMethod, PermissionRequest
+
+
+class SessionState(StrEnum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    READY = "ready"
+    BUSY = "busy"
+    RESTARTING = "restarting"
+    CRASHED = "crashed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class GeminiCommand:
+    """How to run gemini: `program` plus leading `args` (e.g. node + entry script), and its version."""
+
+    program: str
+    args: tuple[str, ...] = ()
+    version: str = ""
+    acp_flag: str = "--acp"
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens)
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    text: str
+    stop_reason: str
+    usage: Usage | None = None
+    thoughts: str = ""
+
+
+class ResumeMethod(StrEnum):
+    NEW = "new"  # no resume asked: a fresh conversation
+    LOADED = "loaded"  # session/load of the CLI's own file worked
+    RESTORED = "restored"  # the CLI damaged its file; we put our backup back and loaded it
+    REBUILT = "rebuilt"  # we wrote a fresh CLI session file from our transcript and loaded that
+    SEEDED = "seeded"  # a new session whose first prompt carries the earlier transcript
+
+
+@dataclass(frozen=True)
+class ResumeOutcome:
+    method: ResumeMethod
+    session_id: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TranscriptTurn:
+    """One message of an earlier conversation, used to rebuild it when the CLI cannot load its own copy."""
+
+    role: str  # "user" | "assistant"
+    text: str
+
+
+PermissionHandler = Callable[[PermissionRequest], Awaitable[str | None]]
+"""Returns the chosen option id, or None to reject."""
+
+
+@dataclass
+class EngineConfig:
+    gemini: GeminiCommand
+    cwd: Path
+    model: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    start_timeout: float = 60.0
+    stall_timeout: float = 120.0
+    permission_timeout: float = 600.0
+    auth_timeout: float = 30.0
+    max_restarts: int = 3
+    restart_backoff: float = 1.0
+    stderr_lines: int = 200
+    extra_args: tuple[str, ...] = ()
+
+
+class EngineError(Exception):
+    """A failure the UI shows as it is: the message is meant for the user."""
+
+
+class ProcessCrashed(EngineError):
+    def __init__(self, message: str, exit_code: int | None = None, stderr_tail: str = "") -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr_tail = stderr_tail
+
+
+class StartTimeout(EngineError):
+    pass
+
+
+class AuthRequired(EngineError):
+    def __init__(self, message: str, methods: tuple[AuthMethod, ...]) -> None:
+        super().__init__(message)
+        self.methods = methods
+
+
+class PromptFailed(EngineError):
+    def __init__(self, message: str, code: int | None = None, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data

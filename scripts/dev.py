@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh checkout: it builds its own environment, then runs the app or the tests.
+
+Only the standard library is used here, because this runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+CACHE = ROOT / ".cache"
+GEMINI_CLI_VERSION = "0.61.0"
+GEMINI_CLI_PREFIX = CACHE / f"gemini-cli-{GEMINI_CLI_VERSION}"
+MIN_PYTHON = (3, 11)
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def run(cmd: list[str], **kwargs: object) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run(cmd, check=True, **kwargs)  # type: ignore[call-overload]
+
+
+def ensure_venv(extras: str) -> Path:
+    """Create .venv and install the project; reinstall only when pyproject.toml or the extras change."""
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]}+ is needed; this is {sys.version.split()[0]}.")
+    python = venv_python()
+    if not python.exists():
+        print(f"Creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+    stamp = VENV / ".gemini-desktop-installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != digest:
+        run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip"])
+        target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+        run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target])
+        stamp.write_text(digest)
+    return python
+
+
+def gemini_entry(prefix: Path) -> Path:
+    package = prefix / "node_modules" / "@google" / "gemini-cli"
+    bin_field = json.loads((package / "package.json").read_text(encoding="utf-8"))["bin"]
+    script = bin_field if isinstance(bin_field, str) else bin_field["gemini"]
+    return package / script
+
+
+def ensure_gemini_cli() -> Path:
+    """Install the pinned gemini-cli into .cache (reused when present); return its entry script."""
+    try:
+        return gemini_entry(GEMINI_CLI_PREFIX)
+    except (OSError, KeyError, ValueError):
+        pass
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("npm (Node.js 20+) is needed to install the pinned gemini-cli for the tests.")
+    GEMINI_CLI_PREFIX.mkdir(parents=True, exist_ok=True)
+    run([npm, "install", "--prefix", str(GEMINI_CLI_PREFIX), "--no-audit", "--no-fund",
+         "--loglevel=error", f"@google/gemini-cli@{GEMINI_CLI_VERSION}"])
+    return gemini_entry(GEMINI_CLI_PREFIX)
+
+
+def cmd_test(args: list[str]) -> int:
+    python = ensure_venv("test,package")
+    entry = ensure_gemini_cli()
+    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry), PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+def cmd_run(args: list[str]) -> int:
+    python = ensure_venv("")
+    return subprocess.call([str(python), "-m", "gemini_desktop", *args], cwd=ROOT)
+
+
+def cmd_bench(args: list[str]) -> int:
+    python = ensure_venv("test,package")
+    entry = ensure_gemini_cli()
+    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry))
+    return subprocess.call([str(python), str(ROOT / "bench" / "run.py"), *args], cwd=ROOT, env=env)
+
+
+def cmd_package(args: list[str]) -> int:
+    python = ensure_venv("test,package")
+    return subprocess.call([str(python), str(ROOT / "packaging" / "build.py"), *args], cwd=ROOT)
+
+
+COMMANDS = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench, "package": cmd_package}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(f"usage: {Path(sys.argv[0]).name} {{{'|'.join(COMMANDS)}}} [args...]", file=sys.stderr)
+        return 2
+    return COMMANDS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

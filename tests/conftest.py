@@ -1,0 +1,102 @@
+"""Shared fixtures: offscreen Qt, an isolated home, the pinned gemini-cli, the fake Gemini server, an asyncio loop on Qt."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+# Before anything imports Qt or platformdirs: no display, and nothing of the real user's touched.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+_ISOLATED = Path(tempfile.mkdtemp(prefix="gemini-desktop-tests-"))
+for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HOME"):
+    os.environ[_var] = str(_ISOLATED / _var.lower())
+    Path(os.environ[_var]).mkdir(parents=True, exist_ok=True)
+os.environ.pop("GEMINI_API_KEY", None)
+os.environ.pop("GOOGLE_API_KEY", None)
+os.environ.pop("GEMINI_DESKTOP_GEMINI", None)
+
+import pytest  # noqa: E402
+import qasync  # noqa: E402
+
+from gemini_desktop.engine.types import EngineConfig, GeminiCommand  # noqa: E402
+from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
+from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+def pinned_gemini_entry() -> Path:
+    """The gemini-cli entry script the README test command installed (or the one named by the environment)."""
+    named = os.environ.get("GEMINI_DESKTOP_TEST_GEMINI")
+    if named:
+        return Path(named)
+    for candidate in sorted((ROOT / ".cache").glob("gemini-cli-*/node_modules/@google/gemini-cli/package.json")):
+        bin_field = json.loads(candidate.read_text(encoding="utf-8"))["bin"]
+        return candidate.parent / (bin_field if isinstance(bin_field, str) else bin_field["gemini"])
+    pytest.fail("gemini-cli is not installed: run the tests with `python3 scripts/dev.py test`")
+
+
+@pytest.fixture(scope="session")
+def gemini_command() -> GeminiCommand:
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the end-to-end tests"
+    return GeminiCommand(program=node, args=(str(pinned_gemini_entry()),), version="0.61.0")
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    with FakeGemini() as fake:
+        yield fake
+
+
+@pytest.fixture
+def cli_home(tmp_path: Path) -> Path:
+    return make_cli_home(tmp_path / "home")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def engine_config(gemini_command: GeminiCommand, fake_gemini: FakeGemini, cli_home: Path,
+                  workdir: Path) -> EngineConfig:
+    return EngineConfig(
+        gemini=gemini_command,
+        cwd=workdir,
+        model=DEFAULT_MODEL,
+        env=cli_environment(cli_home, fake_gemini.base_url),
+        start_timeout=45.0,
+        stall_timeout=60.0,
+    )
+
+
+@pytest.fixture(scope="session")
+def event_loop_qt(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def run_async(event_loop_qt: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """Run a coroutine to completion on the Qt-driven asyncio loop, failing the test after `timeout` seconds."""
+
+    def run(awaitable: Awaitable[T], timeout: float = 60.0) -> T:
+        async def bounded() -> T:
+            return await asyncio.wait_for(awaitable, timeout)
+
+        return event_loop_qt.run_until_complete(bounded())
+
+    return run

@@ -1,0 +1,270 @@
+"""A scripted stand-in for the Gemini API on 127.0.0.1, so the real gemini-cli runs offline in tests.
+
+Each test queues the replies it wants; every request is recorded so a test can prove what the CLI sent
+(for example that turn 2 carried turn 1's context). With nothing queued, a stream request is answered
+with an echo of the last user text, which keeps GUI tests and benchmarks short to write.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_MODEL = "gemini-2.5-flash"
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass
+class Reply:
+    """One streamed answer: text pieces and function calls, sent as separate SSE events."""
+
+    parts: list[str | FunctionCall]
+    delay: float = 0.0
+    status: int = 200
+    error_message: str = ""
+    hold_after: int | None = None
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    body: dict[str, Any]
+
+    @property
+    def is_stream(self) -> bool:
+        return ":streamGenerateContent" in self.path
+
+    def texts(self) -> list[str]:
+        """All text parts of the conversation in this request, in order."""
+        found: list[str] = []
+        for content in self.body.get("contents", []):
+            for part in content.get("parts", []):
+                if isinstance(part.get("text"), str):
+                    found.append(part["text"])
+        return found
+
+    def last_user_text(self) -> str:
+        for content in reversed(self.body.get("contents", [])):
+            if content.get("role") != "user":
+                continue
+            texts = [p["text"] for p in content.get("parts", []) if isinstance(p.get("text"), str)]
+            if texts:
+                return "\n".join(texts)
+        return ""
+
+    def function_responses(self) -> list[dict[str, Any]]:
+        return [
+            part["functionResponse"]
+            for content in self.body.get("contents", [])
+            for part in content.get("parts", [])
+            if "functionResponse" in part
+        ]
+
+
+class FakeGemini:
+    """Threaded HTTP server speaking just enough of the Gemini REST API for gemini-cli."""
+
+    def __init__(self) -> None:
+        self._replies: deque[Reply] = deque()
+        self._lock = threading.Condition()
+        self.requests: list[RecordedRequest] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> str:
+        owner = self
+
+        class Handler(_Handler):
+            fake = owner
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-gemini", daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        with self._lock:
+            for reply in self._replies:
+                reply.release()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeGemini:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reply(self, *parts: str | FunctionCall, delay: float = 0.0, hold_after: int | None = None) -> Reply:
+        """Queue a streamed reply. `hold_after=N` sends N parts, then waits for `release()` (or shutdown)."""
+        reply = Reply(list(parts), delay=delay, hold_after=hold_after)
+        with self._lock:
+            self._replies.append(reply)
+        return reply
+
+    def reply_error(self, status: int, message: str) -> Reply:
+        reply = Reply([], status=status, error_message=message)
+        with self._lock:
+            self._replies.append(reply)
+        return reply
+
+    def next_reply(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            if self._replies:
+                return self._replies.popleft()
+        return Reply([f"Echo: {request.last_user_text()}"])
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+            self._lock.notify_all()
+
+    def stream_requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.is_stream]
+
+    def wait_for_stream_requests(self, count: int, timeout: float = 30.0) -> list[RecordedRequest]:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while sum(r.is_stream for r in self.requests) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"expected {count} stream requests, got {len(self.stream_requests())}")
+                self._lock.wait(remaining)
+            return [r for r in self.requests if r.is_stream]
+
+
+def _chunk(part: str | FunctionCall) -> dict[str, Any]:
+    if isinstance(part, FunctionCall):
+        payload: dict[str, Any] = {"functionCall": {"name": part.name, "args": part.args}}
+    else:
+        payload = {"text": part}
+    return {"candidates": [{"content": {"role": "model", "parts": [payload]}, "index": 0}]}
+
+
+def _final_chunk() -> dict[str, Any]:
+    return {
+        "candidates": [{"content": {"role": "model", "parts": [{"text": ""}]}, "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 7, "totalTokenCount": 19},
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGemini
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw or b"{}")
+        except ValueError:
+            return {}
+
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self.fake.record(RecordedRequest("GET", self.path, {}))
+        self._json(200, {"models": [{"name": f"models/{DEFAULT_MODEL}"}]})
+
+    def do_POST(self) -> None:
+        request = RecordedRequest("POST", self.path, self._body())
+        self.fake.record(request)
+        if ":countTokens" in self.path:
+            self._json(200, {"totalTokens": 42})
+        elif ":streamGenerateContent" in self.path:
+            self._stream(self.fake.next_reply(request))
+        elif ":generateContent" in self.path:
+            text = json.dumps({"reasoning": "fake", "next_speaker": "user", "model_choice": "flash"})
+            self._json(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
+                                             "finishReason": "STOP", "index": 0}]})
+        else:
+            self._json(404, {"error": {"code": 404, "message": f"fake server has no {self.path}"}})
+
+    def _stream(self, reply: Reply) -> None:
+        if reply.status != 200:
+            self._json(reply.status, {"error": {"code": reply.status, "message": reply.error_message,
+                                                "status": "RESOURCE_EXHAUSTED"}})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for index, part in enumerate(reply.parts):
+                if reply.hold_after is not None and index == reply.hold_after:
+                    reply.released.wait(120)
+                self._event(_chunk(part))
+                if reply.delay:
+                    time.sleep(reply.delay)
+            if reply.hold_after is not None and reply.hold_after >= len(reply.parts):
+                reply.released.wait(120)
+            self._event(_final_chunk())
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _event(self, payload: dict[str, Any]) -> None:
+        data = f"data: {json.dumps(payload)}\r\n\r\n".encode()
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+
+def main() -> None:
+    """Run standalone (for the frozen-app smoke test and manual runs): prints the base URL, serves echoes."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port-file", help="write the base URL to this file once listening")
+    args = parser.parse_args()
+    fake = FakeGemini()
+    url = fake.start()
+    print(url, flush=True)
+    if args.port_file:
+        with open(args.port_file, "w", encoding="utf-8") as handle:
+            handle.write(url)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

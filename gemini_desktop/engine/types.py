@@ -93,6 +93,7 @@ class EngineConfig:
     restart_backoff: float = 1.0
     stderr_lines: int = 200
     extra_args: tuple[str, ...] = ()
+    state_dir: Path | None = None  # backups of the CLI's session files and our settings overlay live here
 
 
 class EngineError(Exception):

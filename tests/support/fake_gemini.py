@@ -62,7 +62,8 @@ class RecordedRequest:
         for content in reversed(self.body.get("contents", [])):
             if content.get("role") != "user":
                 continue
-            texts = [p["text"] for p in content.get("parts", []) if isinstance(p.get("text"), str)]
+            texts = [p["text"] for p in content.get("parts", [])
+                     if isinstance(p.get("text"), str) and not p["text"].startswith("<session_context>")]
             if texts:
                 return "\n".join(texts)
         return ""

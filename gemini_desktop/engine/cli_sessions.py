@@ -1,0 +1,180 @@
+"""The CLI's own session files, as far as resuming needs them: find, back up, restore, check, rebuild.
+
+gemini-cli 0.61 can destroy a conversation on load (see shared/gemini-cli-facts.md §5), so a resume never
+trusts its file as the only copy: we copy it aside first, and can write a fresh one from our own transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gemini_desktop.engine.translate import PREAMBLE_PREFIX
+from gemini_desktop.engine.types import TranscriptTurn
+
+log = logging.getLogger(__name__)
+
+
+def cli_home(env: Mapping[str, str], fallback: Path) -> Path:
+    """The folder holding `.gemini` for a child started with `env`."""
+    for key in ("GEMINI_CLI_HOME", "HOME", "USERPROFILE"):
+        if env.get(key):
+            return Path(env[key])
+    return fallback
+
+
+def _chats_dirs(home: Path) -> list[Path]:
+    return sorted((home / ".gemini" / "tmp").glob("*/chats"))
+
+
+def _header_session_id(path: Path) -> str | None:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            first = handle.readline() if path.suffix == ".jsonl" else handle.read()
+        return json.loads(first).get("sessionId")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def session_files(home: Path, session_id: str) -> list[Path]:
+    """Every file the CLI keeps for this session (a resume leaves extra ones with the same short id)."""
+    short = session_id[:8]
+    return sorted(
+        path
+        for chats in _chats_dirs(home)
+        for path in chats.glob(f"session-*-{short}.json*")
+        if _header_session_id(path) in (session_id, None)
+    )
+
+
+def user_message_count(path: Path) -> int:
+    """Real user messages in a CLI session file (the preamble and tool results do not count)."""
+    messages: dict[str, dict] = {}
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 0
+    if path.suffix == ".json":
+        try:
+            records = json.loads("\n".join(lines)).get("messages", [])
+        except (ValueError, AttributeError):
+            return 0
+    else:
+        records = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and isinstance(record.get("$set"), dict):
+                records.extend(record["$set"].get("messages") or [])
+            elif isinstance(record, dict):
+                records.append(record)
+    for record in records:
+        if isinstance(record, dict) and record.get("type") == "user" and record.get("id"):
+            messages[str(record["id"])] = record
+    return sum(1 for m in messages.values() if _is_real_user_text(m.get("content")))
+
+
+def _is_real_user_text(content: object) -> bool:
+    if isinstance(content, str):
+        text = content
+    elif isinstance(content, list):
+        text = "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    else:
+        return False
+    return bool(text.strip()) and not text.lstrip().startswith(PREAMBLE_PREFIX)
+
+
+@dataclass
+class FileBackup:
+    """Copies of a session's files taken before a load, restorable if the CLI damages them."""
+
+    session_id: str
+    home: Path
+    copies: dict[Path, Path]
+
+    @classmethod
+    def take(cls, home: Path, session_id: str, backup_root: Path) -> FileBackup:
+        folder = backup_root / f"{session_id}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+        copies: dict[Path, Path] = {}
+        for original in session_files(home, session_id):
+            folder.mkdir(parents=True, exist_ok=True)
+            copy = folder / original.name
+            shutil.copy2(original, copy)
+            copies[original] = copy
+        if copies:
+            log.info("backed up %d CLI file(s) of session %s to %s", len(copies), session_id, folder)
+        return cls(session_id, home, copies)
+
+    @property
+    def user_messages(self) -> int:
+        return max((user_message_count(copy) for copy in self.copies.values()), default=0)
+
+    def damaged(self) -> bool:
+        """True when the CLI's files now hold fewer user messages than before the load."""
+        now = max((user_message_count(p) for p in session_files(self.home, self.session_id)), default=0)
+        return now < self.user_messages
+
+    def restore(self) -> None:
+        for current in session_files(self.home, self.session_id):
+            if current not in self.copies:
+                current.unlink(missing_ok=True)
+        for original, copy in self.copies.items():
+            original.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(copy, original)
+        log.info("restored %d CLI file(s) of session %s", len(self.copies), self.session_id)
+
+
+def project_chats_dir(home: Path, cwd: Path) -> Path | None:
+    """The chats folder the CLI uses for `cwd`, from its projects.json (written when a child starts there)."""
+    try:
+        projects = json.loads((home / ".gemini" / "projects.json").read_text(encoding="utf-8")).get("projects", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    name = projects.get(str(cwd)) or projects.get(str(cwd.resolve()))
+    return home / ".gemini" / "tmp" / name / "chats" if isinstance(name, str) else None
+
+
+def _project_hash(chats: Path) -> str:
+    for existing in sorted(chats.glob("session-*.json*")):
+        try:
+            with existing.open(encoding="utf-8") as handle:
+                value = json.loads(handle.readline()).get("projectHash")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def write_session_file(chats: Path, turns: Sequence[TranscriptTurn], model: str | None) -> str:
+    """Write a new CLI session file holding `turns`; return its new session id.
+
+    The file name carries a time two minutes back: the CLI names the recording it starts on load after the
+    current minute, and a name collision is exactly what wipes a conversation in 0.61.
+    """
+    session_id = str(uuid.uuid4())
+    started = datetime.now(UTC) - timedelta(minutes=2)
+    stamp = started.strftime("%Y-%m-%dT%H-%M")
+    iso = started.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    records: list[dict] = [{"sessionId": session_id, "projectHash": _project_hash(chats), "startTime": iso,
+                            "lastUpdated": iso, "kind": "main"}]
+    for turn in turns:
+        record: dict = {"id": uuid.uuid4().hex, "timestamp": iso}
+        if turn.role == "user":
+            record.update(type="user", content=[{"text": turn.text}])
+        else:
+            record.update(type="gemini", content=turn.text, thoughts=[], model=model or "")
+        records.append(record)
+    chats.mkdir(parents=True, exist_ok=True)
+    path = chats / f"session-{stamp}-{session_id[:8]}.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    log.info("rebuilt conversation as CLI session %s (%d messages) in %s", session_id, len(turns), path)
+    return session_id

@@ -1,0 +1,199 @@
+"""The gemini child process: a QObject that owns its QProcess and frames stdout into JSON-RPC messages.
+
+Modelled on qutebrowser's GUIProcess: one owner, a small outcome type, and nothing the child writes can
+break us — a line that is not JSON, invalid UTF-8, or an enormous line is logged and skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import sys
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
+
+log = logging.getLogger(__name__)
+child_log = logging.getLogger("gemini_desktop.child")
+
+MAX_LINE_CHARS = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """How the child ended: `crashed` means a signal or a failed start, not merely a non-zero exit."""
+
+    exit_code: int | None
+    crashed: bool
+    error: str = ""
+
+    def describe(self) -> str:
+        if self.error:
+            return self.error
+        if self.crashed:
+            return "gemini crashed (killed by a signal)"
+        return f"gemini exited with code {self.exit_code}"
+
+
+class LineFramer:
+    """Incremental UTF-8 decoding and newline framing; a character split across reads survives."""
+
+    def __init__(self, max_chars: int = MAX_LINE_CHARS) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pieces: list[str] = []
+        self._pending_chars = 0
+        self._max_chars = max_chars
+        self._discarding = False
+
+    def feed(self, data: bytes) -> list[str]:
+        text = self._decoder.decode(data)
+        lines: list[str] = []
+        start = 0
+        while True:
+            newline = text.find("\n", start)
+            if newline < 0:
+                self._keep(text[start:])
+                return lines
+            self._keep(text[start:newline])
+            if self._discarding:
+                log.warning("dropped a line from gemini longer than %d characters", self._max_chars)
+                self._discarding = False
+            else:
+                lines.append("".join(self._pieces))
+            self._pieces.clear()
+            self._pending_chars = 0
+            start = newline + 1
+
+    def _keep(self, piece: str) -> None:
+        if self._discarding or not piece:
+            return
+        self._pending_chars += len(piece)
+        if self._pending_chars > self._max_chars:
+            self._pieces.clear()
+            self._discarding = True
+            return
+        self._pieces.append(piece)
+
+
+def parse_message(line: str) -> dict[str, Any] | None:
+    """A JSON-RPC message object, or None (logged) for anything else the child printed on stdout."""
+    stripped = line.strip()
+    if not stripped:
+        return None
+    try:
+        message = json.loads(stripped)
+    except ValueError:
+        log.warning("ignored a non-JSON line from gemini: %.200r", stripped)
+        return None
+    if not isinstance(message, dict):
+        log.warning("ignored a JSON value that is not a message: %.200r", stripped)
+        return None
+    request_id = message.get("id")
+    if request_id is not None and (isinstance(request_id, bool) or not isinstance(request_id, int | str)):
+        log.warning("ignored a message with an invalid id: %.200r", stripped)
+        return None
+    if "method" in message and not isinstance(message["method"], str):
+        log.warning("ignored a message with an invalid method: %.200r", stripped)
+        return None
+    return message
+
+
+class AgentProcess(QObject):
+    """Runs one gemini child. Emits parsed messages, stderr lines, and one `finished` outcome."""
+
+    message_received = Signal(object)
+    stderr_line = Signal(str)
+    finished = Signal(object)  # ProcessOutcome
+
+    def __init__(self, stderr_lines: int = 200, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._process = QProcess(self)
+        self._process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
+        self._process.readyReadStandardOutput.connect(self._read_stdout)
+        self._process.readyReadStandardError.connect(self._read_stderr)
+        self._process.finished.connect(self._on_finished)
+        self._process.errorOccurred.connect(self._on_error)
+        self._stdout = LineFramer()
+        self._stderr = LineFramer(max_chars=64 * 1024)
+        self._stderr_tail: deque[str] = deque(maxlen=stderr_lines)
+        self._outcome: ProcessOutcome | None = None
+
+    @property
+    def pid(self) -> int | None:
+        pid = self._process.processId()
+        return pid or None
+
+    @property
+    def running(self) -> bool:
+        return self._process.state() != QProcess.ProcessState.NotRunning
+
+    @property
+    def outcome(self) -> ProcessOutcome | None:
+        return self._outcome
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        return "\n".join(list(self._stderr_tail)[-lines:])
+
+    def start(self, program: str, args: list[str], env: Mapping[str, str], cwd: str) -> None:
+        environment = QProcessEnvironment()
+        for key, value in env.items():
+            environment.insert(key, value)
+        self._process.setProcessEnvironment(environment)
+        self._process.setWorkingDirectory(cwd)
+        self._outcome = None
+        log.info("starting %s %s in %s", program, " ".join(args), cwd)
+        self._process.start(program, args)
+
+    def write(self, data: bytes) -> bool:
+        if not self.running:
+            return False
+        return self._process.write(data) == len(data)
+
+    def close_stdin(self) -> None:
+        self._process.closeWriteChannel()
+
+    def terminate(self) -> None:
+        """Polite stop; on Windows there is no SIGTERM for console children, so this kills."""
+        if not self.running:
+            return
+        if sys.platform == "win32":
+            self._process.kill()
+        else:
+            self._process.terminate()
+
+    def kill(self) -> None:
+        if self.running:
+            self._process.kill()
+
+    def _read_stdout(self) -> None:
+        for line in self._stdout.feed(self._process.readAllStandardOutput().data()):
+            message = parse_message(line)
+            if message is not None:
+                self.message_received.emit(message)
+
+    def _read_stderr(self) -> None:
+        for line in self._stderr.feed(self._process.readAllStandardError().data()):
+            self._stderr_tail.append(line)
+            child_log.info("%s", line)
+            self.stderr_line.emit(line)
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._finish(ProcessOutcome(None, True, f"gemini could not be started: {self._process.errorString()}"))
+
+    def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
+        self._read_stdout()
+        self._read_stderr()
+        crashed = status == QProcess.ExitStatus.CrashExit
+        self._finish(ProcessOutcome(None if crashed else exit_code, crashed))
+
+    def _finish(self, outcome: ProcessOutcome) -> None:
+        if self._outcome is not None:
+            return
+        self._outcome = outcome
+        log.info("gemini child ended: %s", outcome.describe())
+        self.finished.emit(outcome)

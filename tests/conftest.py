@@ -1,4 +1,4 @@
-"""Shared fixtures: offscreen Qt, an isolated home, the pinned gemini-cli, the fake Gemini server, an asyncio loop on Qt."""
+"""Shared fixtures: offscreen Qt, an isolated home, the pinned gemini-cli, the fake Gemini server, asyncio on Qt."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 # Before anything imports Qt or platformdirs: no display, and nothing of the real user's touched.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -22,14 +22,13 @@ os.environ.pop("GOOGLE_API_KEY", None)
 os.environ.pop("GEMINI_DESKTOP_GEMINI", None)
 
 import pytest  # noqa: E402
-import qasync  # noqa: E402
 
 from gemini_desktop.engine.types import EngineConfig, GeminiCommand  # noqa: E402
 from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
+from tests.support.qt_async import drive, install_loop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-T = TypeVar("T")
 
 
 def pinned_gemini_entry() -> Path:
@@ -83,20 +82,13 @@ def engine_config(gemini_command: GeminiCommand, fake_gemini: FakeGemini, cli_ho
 
 @pytest.fixture(scope="session")
 def event_loop_qt(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    loop = install_loop(qapp)
     yield loop
+    asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
 
 
 @pytest.fixture
 def run_async(event_loop_qt: asyncio.AbstractEventLoop) -> Callable[..., Any]:
     """Run a coroutine to completion on the Qt-driven asyncio loop, failing the test after `timeout` seconds."""
-
-    def run(awaitable: Awaitable[T], timeout: float = 60.0) -> T:
-        async def bounded() -> T:
-            return await asyncio.wait_for(awaitable, timeout)
-
-        return event_loop_qt.run_until_complete(bounded())
-
-    return run
+    return drive

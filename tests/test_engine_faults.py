@@ -1,0 +1,158 @@
+"""Faults the real CLI cannot be made to show, with a scripted ACP agent: each ends in a clear state, no hang."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gemini_desktop.engine import (
+    EngineConfig,
+    GeminiCommand,
+    GeminiSessionClient,
+    ProcessCrashed,
+    SessionState,
+    StartTimeout,
+)
+from gemini_desktop.engine.process import LineFramer, parse_message
+
+AGENT = Path(__file__).parent / "support" / "scripted_agent.py"
+
+
+def scripted(mode: str, tmp_path: Path, **overrides: Any) -> EngineConfig:
+    config = EngineConfig(
+        gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), mode)),
+        cwd=tmp_path,
+        start_timeout=5.0,
+        stall_timeout=1.0,
+        max_restarts=0,
+        state_dir=tmp_path / "state",
+    )
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+@pytest.fixture
+def make_client(tmp_path: Path, run_async: Callable[..., Any]) -> Iterator[Callable[..., GeminiSessionClient]]:
+    made: list[GeminiSessionClient] = []
+
+    def make(mode: str, **overrides: Any) -> GeminiSessionClient:
+        client = GeminiSessionClient(scripted(mode, tmp_path, **overrides))
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        run_async(client.stop_session(timeout=3))
+
+
+def test_garbage_output_is_survived(make_client: Callable[..., GeminiSessionClient],
+                                    run_async: Callable[..., Any]) -> None:
+    client = make_client("garbage")
+    result = run_async(client.chat("hi"), timeout=30)
+    assert result.text == "ok: hi (unknown method answered -32601)"
+    assert client.state == SessionState.READY
+
+
+def test_split_multibyte_character_survives(make_client: Callable[..., GeminiSessionClient],
+                                            run_async: Callable[..., Any]) -> None:
+    client = make_client("split-utf8")
+    assert run_async(client.chat("x")).text == "héllo 世界"
+
+
+def test_agent_that_never_answers_initialize_times_out(make_client: Callable[..., GeminiSessionClient],
+                                                       run_async: Callable[..., Any]) -> None:
+    client = make_client("silent", start_timeout=1.5)
+    with pytest.raises(StartTimeout, match="did not answer within 2 s"):
+        run_async(client.start_session(), timeout=20)
+    assert client.state == SessionState.FAILED
+    assert client.process_id is None
+
+
+def test_agent_that_exits_at_once_reports_code_and_stderr(make_client: Callable[..., GeminiSessionClient],
+                                                          run_async: Callable[..., Any]) -> None:
+    client = make_client("exit")
+    with pytest.raises(ProcessCrashed) as failure:
+        run_async(client.start_session(), timeout=20)
+    assert failure.value.exit_code == 3
+    assert "refusing to start" in failure.value.stderr_tail
+    assert client.state == SessionState.FAILED
+
+
+def test_missing_program_fails_clearly(tmp_path: Path, run_async: Callable[..., Any]) -> None:
+    config = scripted("normal", tmp_path)
+    config.gemini = GeminiCommand(program=str(tmp_path / "no-such-gemini"))
+    client = GeminiSessionClient(config)
+    with pytest.raises(ProcessCrashed, match="could not be started"):
+        run_async(client.start_session(), timeout=20)
+    assert client.state == SessionState.FAILED
+
+
+def test_crash_mid_stream_fails_the_turn(make_client: Callable[..., GeminiSessionClient],
+                                         run_async: Callable[..., Any]) -> None:
+    client = make_client("crash-turn")
+    crashes: list[tuple[str, str]] = []
+    client.crashed.connect(lambda reason, tail: crashes.append((reason, tail)))
+    with pytest.raises(ProcessCrashed, match="code 9"):
+        run_async(client.chat("go"), timeout=20)
+    assert crashes and "code 9" in crashes[0][0]
+
+
+def test_silent_turn_is_reported_as_stalled_and_can_be_cancelled(make_client: Callable[..., GeminiSessionClient],
+                                                                  run_async: Callable[..., Any]) -> None:
+    client = make_client("hang-turn")
+    stalls: list[float] = []
+    client.stalled.connect(stalls.append)
+
+    async def scenario() -> str:
+        await client.start_session()
+        pending = asyncio.ensure_future(client.chat("anyone?"))
+        while not stalls:
+            await asyncio.sleep(0.05)
+        client.cancel()
+        return (await pending).stop_reason
+
+    assert run_async(scenario(), timeout=30) == "cancelled"
+    assert stalls[0] >= 1.0
+
+
+def test_queued_messages_are_dropped_on_cancel(make_client: Callable[..., GeminiSessionClient],
+                                               run_async: Callable[..., Any]) -> None:
+    client = make_client("hang-turn")
+
+    async def scenario() -> list[str]:
+        await client.start_session()
+        turns = [asyncio.ensure_future(client.chat(text)) for text in ("a", "b", "c")]
+        while client.state != SessionState.BUSY:
+            await asyncio.sleep(0.02)
+        assert client.queued_count == 2
+        client.cancel()
+        return [(await t).stop_reason for t in turns]
+
+    assert run_async(scenario(), timeout=30) == ["cancelled"] * 3
+
+
+def test_line_framer_handles_split_and_oversized_lines() -> None:
+    framer = LineFramer(max_chars=10)
+    assert framer.feed(b"ab\nc") == ["ab"]
+    snowman = "☃".encode()
+    assert framer.feed(snowman[:1]) == []
+    assert framer.feed(snowman[1:] + b"\n") == ["c☃"]
+    assert framer.feed(b"x" * 50 + b"\nok\n") == ["ok"]
+    assert framer.feed(b"\xff\n") == ["\ufffd"]
+
+
+@pytest.mark.parametrize("line", ["", "   ", "nonsense", "[1]", '"text"', '{"id": [1]}', '{"id": true}',
+                                  '{"method": 5}'])
+def test_parse_message_rejects_what_is_not_a_message(line: str) -> None:
+    assert parse_message(line) is None
+
+
+def test_parse_message_accepts_requests_and_responses() -> None:
+    assert parse_message('{"jsonrpc": "2.0", "id": 1, "result": {}}') == {"jsonrpc": "2.0", "id": 1, "result": {}}
+    assert parse_message('{"jsonrpc": "2.0", "method": "x"}') == {"jsonrpc": "2.0", "method": "x"}

@@ -13,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -162,13 +161,7 @@ def main() -> list[tuple[str, str, str]]:
     return rows
 
 
-def print_rows(title: str, rows: list[tuple[str, str, str]]) -> None:
-    print(f"\n{title}")
-    width = max(len(r[0]) for r in rows)
-    for name, first, second in rows:
-        print(f"  {name:<{width}}  {first:>18}  {second:>12}")
-
-
 if __name__ == "__main__":
-    threading.current_thread().name = "bench"
+    from run import print_rows
+
     print_rows("Engine: follow-up turn latency", main())

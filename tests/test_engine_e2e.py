@@ -297,3 +297,34 @@ def test_resume_by_id_in_a_new_process(engine_config: EngineConfig, fake_gemini:
         assert "Remember the number 42." in fake_gemini.stream_requests()[-1].texts()
     finally:
         run_async(second.stop_session())
+
+
+def test_yolo_mode_skips_permission_and_model_switch_reaches_the_api(
+        client: GeminiSessionClient, fake_gemini: FakeGemini, workdir: Path, run_async: Callable[..., Any]) -> None:
+    asked: list[PermissionRequest] = []
+
+    async def decide(request: PermissionRequest) -> str | None:
+        asked.append(request)
+        return None
+
+    client.permission_handler = decide
+    chunks: list[str] = []
+    client.event.connect(lambda e: isinstance(e, MessageChunk) and chunks.append(e.text))
+
+    async def scenario() -> None:
+        await client.start_session()
+        assert client.modes is not None and {m.id for m in client.modes.available} >= {"default", "yolo"}
+        assert client.models is not None and client.models.current
+        await client.set_mode("yolo")
+        assert client.modes.current == "yolo"
+        fake_gemini.reply(FunctionCall("write_file", {"file_path": str(workdir / "auto.txt"), "content": "y"}))
+        fake_gemini.reply("written")
+        await client.chat("write it")
+        await client.set_model("gemini-2.5-pro")
+        await client.chat("which model?")
+
+    run_async(scenario())
+    assert (workdir / "auto.txt").read_text() == "y"
+    assert not asked
+    assert not any(text.startswith("[MODE_UPDATE]") for text in chunks)
+    assert "gemini-2.5-pro:streamGenerateContent" in fake_gemini.stream_requests()[-1].path

@@ -1,0 +1,47 @@
+"""Run the benchmarks and print their figures: `python3 scripts/dev.py bench [engine|store|render ...]`.
+
+Each benchmark measures our way and its baseline side by side in one run and prints ratios, because the
+machines here are noisy: the ratios are the figures to trust, not the absolute times.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BENCHES = {
+    "engine": ("bench_engine", "Engine: follow-up turn latency (issue 2)"),
+    "store": ("bench_store", "History store: browser, search, import (issue 4)"),
+    "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
+}
+
+
+def print_rows(title: str, rows: list[tuple[str, ...]]) -> None:
+    print(f"\n## {title}", flush=True)
+    width = max(len(str(row[0])) for row in rows)
+    for name, *values in rows:
+        print(f"  {name!s:<{width}}  " + "  ".join(f"{v!s:>18}" for v in values), flush=True)
+
+
+def main(names: list[str]) -> int:
+    failed = False
+    for name in names or list(BENCHES):
+        module_name, title = BENCHES[name]
+        rows = importlib.import_module(module_name).main()
+        print_rows(title, rows)
+        failed |= any("FAIL" in str(value) for row in rows for value in row)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    unknown = [n for n in sys.argv[1:] if n not in BENCHES]
+    if unknown:
+        sys.exit(f"unknown benchmark(s) {unknown}; choose from {sorted(BENCHES)}")
+    sys.exit(main(sys.argv[1:]))

@@ -156,3 +156,23 @@ def test_parse_message_rejects_what_is_not_a_message(line: str) -> None:
 def test_parse_message_accepts_requests_and_responses() -> None:
     assert parse_message('{"jsonrpc": "2.0", "id": 1, "result": {}}') == {"jsonrpc": "2.0", "id": 1, "result": {}}
     assert parse_message('{"jsonrpc": "2.0", "method": "x"}') == {"jsonrpc": "2.0", "method": "x"}
+
+
+def test_stop_during_a_slow_start_is_quick(make_client: Callable[..., GeminiSessionClient],
+                                           run_async: Callable[..., Any]) -> None:
+    client = make_client("silent", start_timeout=60)
+
+    async def scenario() -> float:
+        starting = asyncio.ensure_future(client.start_session())
+        while client.process_id is None:
+            await asyncio.sleep(0.02)
+        pid = client.process_id
+        began = asyncio.get_running_loop().time()
+        await client.stop_session(timeout=3)
+        with pytest.raises(ProcessCrashed):
+            await starting
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        return asyncio.get_running_loop().time() - began
+
+    assert run_async(scenario(), timeout=30) < 5
+    assert client.state == SessionState.STOPPED

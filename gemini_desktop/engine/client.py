@@ -235,6 +235,8 @@ class GeminiSessionClient(QObject):
     async def stop_session(self, timeout: float = 5.0) -> None:
         """Cancel everything, close stdin, then terminate, then kill: never leaves a child behind."""
         self._abort_turns("The session was stopped.")
+        if self._lifecycle.locked():
+            await self._stop_process(timeout)  # a start in progress fails fast instead of holding shutdown up
         async with self._lifecycle:
             await self._stop_process(timeout)
             self._set_state(SessionState.STOPPED)

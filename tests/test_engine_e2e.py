@@ -328,3 +328,29 @@ def test_yolo_mode_skips_permission_and_model_switch_reaches_the_api(
     assert not asked
     assert not any(text.startswith("[MODE_UPDATE]") for text in chunks)
     assert "gemini-2.5-pro:streamGenerateContent" in fake_gemini.stream_requests()[-1].path
+
+
+def test_resume_a_session_made_by_gemini_p_in_the_terminal(engine_config: EngineConfig, fake_gemini: FakeGemini,
+                                                           gemini_command: Any, run_async: Callable[..., Any]) -> None:
+    import json
+    import subprocess
+
+    fake_gemini.reply("Terminal answer: the password is swordfish.")
+    env = dict(os.environ, **engine_config.env, GEMINI_CLI_NO_RELAUNCH="true")
+    made = subprocess.run([gemini_command.program, *gemini_command.args, "-p", "The password is swordfish.",
+                           "-o", "json", "-m", "gemini-2.5-flash"],
+                          cwd=engine_config.cwd, env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr[-2000:]
+    session_id = json.loads(made.stdout)["session_id"]
+    client = GeminiSessionClient(engine_config)
+    try:
+        outcome = run_async(client.start_session(resume_id=session_id), timeout=90)
+        assert outcome.method in {ResumeMethod.LOADED, ResumeMethod.REBUILT}
+        assert [t.text for t in client.transcript] == ["The password is swordfish.",
+                                                       "Terminal answer: the password is swordfish."]
+        run_async(client.chat("What is the password?"))
+        texts = fake_gemini.stream_requests()[-1].texts()
+        assert "The password is swordfish." in texts
+        assert "Terminal answer: the password is swordfish." in texts
+    finally:
+        run_async(client.stop_session())

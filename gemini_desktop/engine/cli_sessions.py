@@ -53,43 +53,58 @@ def session_files(home: Path, session_id: str) -> list[Path]:
     )
 
 
-def user_message_count(path: Path) -> int:
-    """Real user messages in a CLI session file (the preamble and tool results do not count)."""
-    messages: dict[str, dict] = {}
+def _records(path: Path) -> list[dict]:
+    """Message records of a CLI session file, deduplicated by id, `$set` rewrites applied, in order."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return 0
+        return []
     if path.suffix == ".json":
         try:
-            records = json.loads("\n".join(lines)).get("messages", [])
+            found = json.loads(text).get("messages", [])
         except (ValueError, AttributeError):
-            return 0
+            return []
     else:
-        records = []
-        for line in lines:
+        found = []
+        for line in text.splitlines():
             try:
                 record = json.loads(line)
             except ValueError:
                 continue
             if isinstance(record, dict) and isinstance(record.get("$set"), dict):
-                records.extend(record["$set"].get("messages") or [])
-            elif isinstance(record, dict):
-                records.append(record)
-    for record in records:
-        if isinstance(record, dict) and record.get("type") == "user" and record.get("id"):
-            messages[str(record["id"])] = record
-    return sum(1 for m in messages.values() if _is_real_user_text(m.get("content")))
+                found.extend(record["$set"].get("messages") or [])
+            elif isinstance(record, dict) and "type" in record:
+                found.append(record)
+    by_id: dict[str, dict] = {}
+    for record in found:
+        if isinstance(record, dict) and record.get("id"):
+            by_id[str(record["id"])] = record
+    return list(by_id.values())
 
 
-def _is_real_user_text(content: object) -> bool:
+def _content_text(content: object) -> str:
     if isinstance(content, str):
-        text = content
-    elif isinstance(content, list):
-        text = "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    else:
-        return False
-    return bool(text.strip()) and not text.lstrip().startswith(PREAMBLE_PREFIX)
+        return content
+    if isinstance(content, list):
+        return "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
+def conversation_turns(path: Path) -> list[TranscriptTurn]:
+    """The user/assistant conversation in a CLI session file, without the preamble or tool plumbing."""
+    turns: list[TranscriptTurn] = []
+    for record in _records(path):
+        text = _content_text(record.get("content"))
+        if not text.strip() or record.get("type") not in ("user", "gemini"):
+            continue
+        if record["type"] == "user" and text.lstrip().startswith(PREAMBLE_PREFIX):
+            continue
+        turns.append(TranscriptTurn("user" if record["type"] == "user" else "assistant", text))
+    return turns
+
+
+def user_message_count(path: Path) -> int:
+    return sum(1 for turn in conversation_turns(path) if turn.role == "user")
 
 
 @dataclass
@@ -113,9 +128,14 @@ class FileBackup:
             log.info("backed up %d CLI file(s) of session %s to %s", len(copies), session_id, folder)
         return cls(session_id, home, copies)
 
+    def turns(self) -> list[TranscriptTurn]:
+        """The fullest conversation among the copies (a resume leaves metadata-only files beside the real one)."""
+        conversations = [conversation_turns(copy) for copy in self.copies.values()]
+        return max(conversations, key=len, default=[])
+
     @property
     def user_messages(self) -> int:
-        return max((user_message_count(copy) for copy in self.copies.values()), default=0)
+        return sum(1 for turn in self.turns() if turn.role == "user")
 
     def damaged(self) -> bool:
         """True when the CLI's files now hold fewer user messages than before the load."""

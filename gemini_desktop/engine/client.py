@@ -381,7 +381,7 @@ class GeminiSessionClient(QObject):
         try:
             replayed = await self._load(resume_id)
         except acp.RequestError as exc:
-            replayed, problem = [], f"gemini could not load it ({exc})"
+            replayed, problem = [], f"gemini could not load it ({exc}{': ' + str(exc.data) if exc.data else ''})"
         except ConnectionError:
             raise self._crash_error(self._require_process(), "gemini stopped while loading") from None
         if not problem and _user_turns(replayed) < expected:
@@ -395,7 +395,7 @@ class GeminiSessionClient(QObject):
         log.warning("resume of %s: %s", resume_id, problem)
         if backup.copies:
             backup.restore()
-        source = transcript if _user_turns(transcript) >= _user_turns(replayed) else replayed
+        source = max((transcript, backup.turns(), replayed), key=_user_turns)
         return await self._rebuild(source, problem)
 
     async def _rebuild(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gemini_desktop.engine.translate import PREAMBLE_PREFIX
+from gemini_desktop import cli_format
 from gemini_desktop.engine.types import TranscriptTurn
 
 log = logging.getLogger(__name__)
@@ -53,54 +53,9 @@ def session_files(home: Path, session_id: str) -> list[Path]:
     )
 
 
-def _records(path: Path) -> list[dict]:
-    """Message records of a CLI session file, deduplicated by id, `$set` rewrites applied, in order."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    if path.suffix == ".json":
-        try:
-            found = json.loads(text).get("messages", [])
-        except (ValueError, AttributeError):
-            return []
-    else:
-        found = []
-        for line in text.splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("$set"), dict):
-                found.extend(record["$set"].get("messages") or [])
-            elif isinstance(record, dict) and "type" in record:
-                found.append(record)
-    by_id: dict[str, dict] = {}
-    for record in found:
-        if isinstance(record, dict) and record.get("id"):
-            by_id[str(record["id"])] = record
-    return list(by_id.values())
-
-
-def _content_text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return ""
-
-
 def conversation_turns(path: Path) -> list[TranscriptTurn]:
     """The user/assistant conversation in a CLI session file, without the preamble or tool plumbing."""
-    turns: list[TranscriptTurn] = []
-    for record in _records(path):
-        text = _content_text(record.get("content"))
-        if not text.strip() or record.get("type") not in ("user", "gemini"):
-            continue
-        if record["type"] == "user" and text.lstrip().startswith(PREAMBLE_PREFIX):
-            continue
-        turns.append(TranscriptTurn("user" if record["type"] == "user" else "assistant", text))
-    return turns
+    return [TranscriptTurn(role, text) for role, text in cli_format.conversation(cli_format.read_session_file(path))]
 
 
 def user_message_count(path: Path) -> int:

@@ -24,6 +24,7 @@ from acp import schema
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__
+from gemini_desktop.cli_format import is_preamble
 from gemini_desktop.engine import cli_sessions, translate
 from gemini_desktop.engine.cli_sessions import FileBackup
 from gemini_desktop.engine.events import (
@@ -87,8 +88,7 @@ def _consolidate(chunks: Sequence[tuple[str, str]]) -> list[TranscriptTurn]:
     return [
         t for t in turns
         if t.text.strip()
-        and not (t.role == "user" and t.text.lstrip().startswith((translate.PREAMBLE_PREFIX,
-                                                                   FUNCTION_RESPONSE_PREFIX)))
+        and not (t.role == "user" and (is_preamble(t.text) or t.text.lstrip().startswith(FUNCTION_RESPONSE_PREFIX)))
     ]
 
 

@@ -30,7 +30,6 @@ from gemini_desktop.engine.types import Usage
 
 log = logging.getLogger(__name__)
 
-PREAMBLE_PREFIX = "<session_context>"
 MODE_UPDATE_PREFIX = "[MODE_UPDATE]"
 
 

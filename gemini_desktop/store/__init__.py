@@ -1,0 +1,77 @@
+"""Durable chat history: SQLite (WAL, one writer, FTS5 trigram index) plus import of gemini-cli's own files.
+
+No Qt in this package. Every write is committed before the call returns, so killing the app loses at most
+the last unsaved second of a streaming answer and never a finished message.
+
+Public API::
+
+    from gemini_desktop.store import (HistoryStore, SessionRecord, MessageRecord, ToolCallRecord, SearchHit,
+                                      StoreError, import_cli_sessions, ImportReport, default_store_path)
+
+    store = HistoryStore.open(path=None)      # None: default_store_path() in the user data dir
+        # damaged file -> moved aside, a fresh database is created and store.recovery_message names the
+        # backup (show it to the user); StoreError only when even that fails, or the file is locked.
+    store.create_session(cwd, model=None, gemini_session_id=None, title=None, source="app") -> SessionRecord
+    store.set_gemini_session_id(session_id, gemini_session_id)
+    store.set_model(session_id, model)
+    store.add_message(session_id, role, text, *, state="complete", thoughts="") -> message id
+        # role "user" | "assistant"; state "complete" | "streaming" | "interrupted" | "failed"
+    store.checkpoint_message(message_id, text, thoughts="")     # call about once a second while streaming
+    store.finish_message(message_id, text, *, thoughts="", state="complete", input_tokens=0, output_tokens=0)
+    store.record_tool_call(session_id, message_id, tool_call_id, title, kind, status, paths, diff,
+                           decision=None)                        # upsert by (session, tool_call_id)
+    store.mark_interrupted() -> int           # at start-up: "streaming" -> "interrupted"
+    store.get_session(id) -> SessionRecord | None                # None also for a (soft-)deleted session
+    store.find_by_gemini_id(gemini_session_id) -> SessionRecord | None
+    store.list_sessions(offset=0, limit=100) -> list[SessionRecord]   # newest activity first
+    store.session_count() -> int
+    store.messages(session_id) -> list[MessageRecord]            # oldest first
+    store.tool_calls(session_id) -> list[ToolCallRecord]
+    store.search(query, limit=50) -> list[SearchHit]             # newest first; all words must occur
+    store.rename_session(id, title)           # "" returns to the automatic title
+    store.delete_session(id) -> undo token    # soft delete
+    store.undo_delete(token) -> bool
+    store.purge_deleted() -> int              # really remove soft-deleted sessions
+    store.export_markdown(id) -> str
+    store.export_json(id) -> str
+    store.close()
+
+    store.path ; store.recovery_message       # the file in use; the damage notice after a recovery, else None
+
+    import_cli_sessions(store, gemini_home) -> ImportReport      # reads gemini_home/.gemini; incremental
+        # ImportReport(sessions_added, sessions_updated, messages_added, files_skipped, errors: list[str]).
+        # Sessions the app recorded itself (same gemini session id), or imported ones the app has continued,
+        # are never merged again: the CLI's file would only repeat them. Run it off the UI thread or at
+        # start-up; `store.merge_imported_sessions` / `store.imported_file_state` exist only for it.
+
+`SessionRecord.title` is the display title: the user-given one (`user_title`), else the first user message
+shortened, else "" (the UI shows its own placeholder). Times are timezone-aware UTC datetimes.
+Search: words of 3+ characters use the trigram index (any substring, so Chinese works without word
+breaks); a query made only of 1-2 character words (e.g. "会话") falls back to a newest-first scan.
+`SearchHit.snippet` is plain text with the match in context; `SearchHit.matches` holds (start, length) of
+every match inside the snippet, for highlighting. Nothing in these records is escaped: they hold model and
+user text verbatim, so a UI must escape them.
+"""
+
+from gemini_desktop.store.cli_import import import_cli_sessions
+from gemini_desktop.store.history import HistoryStore, default_store_path
+from gemini_desktop.store.records import (
+    ImportReport,
+    MessageRecord,
+    SearchHit,
+    SessionRecord,
+    StoreError,
+    ToolCallRecord,
+)
+
+__all__ = [
+    "HistoryStore",
+    "ImportReport",
+    "MessageRecord",
+    "SearchHit",
+    "SessionRecord",
+    "StoreError",
+    "ToolCallRecord",
+    "default_store_path",
+    "import_cli_sessions",
+]

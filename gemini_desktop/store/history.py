@@ -1,0 +1,629 @@
+"""The durable history: one SQLite file, one writer connection, every write committed before returning."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from gemini_desktop.store.records import (
+    MESSAGE_STATES,
+    ROLES,
+    SOURCES,
+    ImportedMessage,
+    ImportedSession,
+    MergeOutcome,
+    MessageRecord,
+    SearchHit,
+    SessionRecord,
+    StoreError,
+    ToolCallRecord,
+)
+from gemini_desktop.store.schema import migrate
+
+log = logging.getLogger(__name__)
+
+TITLE_LENGTH = 80
+SNIPPET_BEFORE = 40
+SNIPPET_LENGTH = 160
+TRIGRAM = 3
+LOCK_TIMEOUT = 2.0
+MMAP_BYTES = 256 * 1024 * 1024  # reading the index through the page cache makes search ~2x faster
+
+_SESSION_COLUMNS = """
+    s.id, s.gemini_session_id, s.user_title, s.cwd, s.model, s.created, s.updated, s.source,
+    (SELECT count(*) FROM messages m WHERE m.session_id = s.id),
+    (SELECT substr(m.text, 1, 400) FROM messages m
+        WHERE m.session_id = s.id AND m.role = 'user' AND trim(m.text) != '' ORDER BY m.id LIMIT 1)
+"""
+_MESSAGE_COLUMNS = (
+    "id, session_id, role, text, thoughts, created, updated, input_tokens, output_tokens, state"
+)
+_TOOL_CALL_COLUMNS = (
+    "id, session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision, created, updated"
+)
+_UPSERT_TOOL_CALL = """
+INSERT INTO tool_calls (session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision,
+                        created, updated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
+    message_id = coalesce(excluded.message_id, message_id),
+    title = CASE WHEN excluded.title != '' THEN excluded.title ELSE title END,
+    kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
+    status = CASE WHEN excluded.status != '' THEN excluded.status ELSE status END,
+    paths = CASE WHEN excluded.paths != '[]' THEN excluded.paths ELSE paths END,
+    diff = CASE WHEN excluded.diff != '' THEN excluded.diff ELSE diff END,
+    decision = coalesce(excluded.decision, decision),
+    updated = excluded.updated
+"""
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir("gemini-desktop", appauthor=False)) / "history.sqlite3"
+
+
+def _when(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def short_title(text: str) -> str:
+    """A one-line title from a message: whitespace collapsed, cut at a readable length."""
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def _is_locked(error: sqlite3.Error) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        migrate(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _move_aside(path: Path) -> Path:
+    """Keep a damaged database (and its WAL files) under a new name, so nothing is thrown away."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
+    path.rename(backup)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(backup.with_name(backup.name + suffix))
+    return backup
+
+
+class HistoryStore:
+    """All reads and writes of the chat history. Thread-safe through one lock; not a QObject."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self._lock = threading.RLock()
+        self.path = path
+        self.recovery_message: str | None = None
+        """Set when a damaged database was moved aside at open: tell the user (it names the backup)."""
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> HistoryStore:
+        path = Path(path) if path is not None else default_store_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return cls(_connect(path), path)
+        except StoreError:
+            raise
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise StoreError(
+                    f"The history database {path} is locked by another program (is Gemini Desktop already "
+                    "running?). Close it and try again."
+                ) from exc
+            raise StoreError(f"The history database {path} cannot be opened: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            damage = exc
+        except OSError as exc:
+            raise StoreError(f"The history database {path} cannot be opened: {exc}") from exc
+        return cls._recover(path, damage)
+
+    @classmethod
+    def _recover(cls, path: Path, damage: sqlite3.DatabaseError) -> HistoryStore:
+        log.error("history database %s is damaged: %s", path, damage)
+        try:
+            backup = _move_aside(path)
+            store = cls(_connect(path), path)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"The history database {path} is damaged ({damage}) and a new one could not be created: {exc}"
+            ) from exc
+        store.recovery_message = (
+            f"The history database was damaged ({damage}). It was kept as {backup} and a new, empty "
+            "history was started."
+        )
+        log.warning("%s", store.recovery_message)
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA optimize")
+            except sqlite3.Error as exc:
+                log.warning("PRAGMA optimize failed: %s", exc)
+            self._db.close()
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed write: either all of it reaches the disk or none of it."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._store_error(exc) from exc
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise self._store_error(exc) from exc
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._store_error(exc) from exc
+
+    def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, parameters).fetchall()
+            except sqlite3.Error as exc:
+                raise self._store_error(exc) from exc
+
+    def _store_error(self, error: sqlite3.Error) -> StoreError:
+        log.error("history database error: %s", error)
+        if _is_locked(error):
+            return StoreError(f"The history database {self.path} is locked by another program.")
+        return StoreError(f"The history database {self.path} failed: {error}")
+
+    # -- sessions ----------------------------------------------------------------------------------
+
+    def create_session(self, cwd: str, model: str | None = None, gemini_session_id: str | None = None,
+                       title: str | None = None, source: str = "app") -> SessionRecord:
+        if source not in SOURCES:
+            raise ValueError(f"unknown session source {source!r}")
+        now = time.time()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (gemini_session_id, user_title, cwd, model, created, updated, source)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (gemini_session_id, (title or "").strip() or None, cwd, model, now, now, source),
+            )
+        created = self.get_session(int(cursor.lastrowid or 0))
+        assert created is not None
+        return created
+
+    def set_gemini_session_id(self, session_id: int, gemini_session_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET gemini_session_id = ? WHERE id = ?",
+                       (gemini_session_id, session_id))
+
+    def set_model(self, session_id: int, model: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET model = ? WHERE id = ?", (model, session_id))
+
+    def rename_session(self, session_id: int, title: str) -> None:
+        """An empty title goes back to the automatic one (the first user message)."""
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET user_title = ? WHERE id = ?", (title.strip() or None, session_id))
+
+    def get_session(self, session_id: int) -> SessionRecord | None:
+        found = self._sessions("s.id = ? AND s.deleted_at IS NULL", (session_id,))
+        return found[0] if found else None
+
+    def find_by_gemini_id(self, gemini_session_id: str) -> SessionRecord | None:
+        found = self._sessions(
+            "s.gemini_session_id = ? AND s.deleted_at IS NULL ORDER BY s.id LIMIT 1", (gemini_session_id,)
+        )
+        return found[0] if found else None
+
+    def list_sessions(self, offset: int = 0, limit: int = 100) -> list[SessionRecord]:
+        """Newest activity first; pages through `offset`/`limit` so long histories load quickly."""
+        return self._sessions(
+            "s.deleted_at IS NULL ORDER BY s.updated DESC, s.id DESC LIMIT ? OFFSET ?", (limit, offset)
+        )
+
+    def session_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM sessions WHERE deleted_at IS NULL")[0][0])
+
+    def _sessions(self, where: str, parameters: Sequence[Any]) -> list[SessionRecord]:
+        rows = self._query(f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE {where}", parameters)
+        return [
+            SessionRecord(
+                id=row[0], gemini_session_id=row[1], title=row[2] or short_title(row[9] or ""),
+                user_title=row[2], cwd=row[3], model=row[4], created=_when(row[5]), updated=_when(row[6]),
+                source=row[7], message_count=row[8],
+            )
+            for row in rows
+        ]
+
+    def delete_session(self, session_id: int) -> str:
+        """Hide the session; the returned token brings it back with `undo_delete` until `purge_deleted`."""
+        token = uuid.uuid4().hex
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET deleted_at = ?, delete_token = ? WHERE id = ? AND deleted_at IS NULL",
+                (time.time(), token, session_id),
+            )
+        if cursor.rowcount != 1:
+            raise StoreError(f"Conversation {session_id} does not exist.")
+        return token
+
+    def undo_delete(self, token: str) -> bool:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET deleted_at = NULL, delete_token = NULL WHERE delete_token = ?", (token,)
+            )
+        return cursor.rowcount > 0
+
+    def purge_deleted(self) -> int:
+        """Really remove soft-deleted sessions with their messages and tool calls; returns how many."""
+        with self._transaction() as db:
+            cursor = db.execute("DELETE FROM sessions WHERE deleted_at IS NOT NULL")
+        return cursor.rowcount
+
+    # -- messages and tool calls -------------------------------------------------------------------
+
+    def add_message(self, session_id: int, role: str, text: str, *, state: str = "complete",
+                    thoughts: str = "") -> int:
+        """Committed before it returns: a user's message is on disk before it is sent to the agent."""
+        _check(role, ROLES, "role")
+        _check(state, MESSAGE_STATES, "state")
+        now = time.time()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO messages (session_id, role, text, thoughts, created, updated, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, role, text, thoughts, now, now, state),
+            )
+            db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now, session_id))
+        return int(cursor.lastrowid or 0)
+
+    def checkpoint_message(self, message_id: int, text: str, thoughts: str = "") -> None:
+        """Save the answer streamed so far; a kill after this loses only what came later."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE messages SET text = ?, thoughts = ?, updated = ? WHERE id = ?",
+                (text, thoughts, time.time(), message_id),
+            )
+
+    def finish_message(self, message_id: int, text: str, *, thoughts: str = "", state: str = "complete",
+                       input_tokens: int = 0, output_tokens: int = 0) -> None:
+        _check(state, MESSAGE_STATES, "state")
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE messages SET text = ?, thoughts = ?, state = ?, input_tokens = ?, output_tokens = ?,"
+                " updated = ? WHERE id = ?",
+                (text, thoughts, state, input_tokens, output_tokens, now, message_id),
+            )
+            db.execute(
+                "UPDATE sessions SET updated = ? WHERE id = (SELECT session_id FROM messages WHERE id = ?)",
+                (now, message_id),
+            )
+
+    def mark_interrupted(self) -> int:
+        """At start-up: answers still "streaming" were cut off by a crash or kill."""
+        with self._transaction() as db:
+            cursor = db.execute("UPDATE messages SET state = 'interrupted' WHERE state = 'streaming'")
+        return cursor.rowcount
+
+    def record_tool_call(self, session_id: int, message_id: int | None, tool_call_id: str, title: str,
+                         kind: str, status: str, paths: Sequence[str], diff: str,
+                         decision: str | None = None) -> None:
+        """Insert or update by (session, tool_call_id); empty fields of an update keep what was known."""
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(_UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
+                                           json.dumps(list(paths)), diff, decision, now, now))
+
+    def messages(self, session_id: int) -> list[MessageRecord]:
+        rows = self._query(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+        return [
+            MessageRecord(
+                id=row[0], session_id=row[1], role=row[2], text=row[3], thoughts=row[4],
+                created=_when(row[5]), updated=_when(row[6]), input_tokens=row[7], output_tokens=row[8],
+                state=row[9],
+            )
+            for row in rows
+        ]
+
+    def tool_calls(self, session_id: int) -> list[ToolCallRecord]:
+        rows = self._query(
+            f"SELECT {_TOOL_CALL_COLUMNS} FROM tool_calls WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+        return [
+            ToolCallRecord(
+                id=row[0], session_id=row[1], message_id=row[2], tool_call_id=row[3], title=row[4],
+                kind=row[5], status=row[6], paths=tuple(_json_list(row[7])), diff=row[8], decision=row[9],
+                created=_when(row[10]), updated=_when(row[11]),
+            )
+            for row in rows
+        ]
+
+    # -- search ------------------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Newest matching messages first. Every word must occur (case-insensitive for ASCII letters).
+
+        Words of 3+ characters narrow the rows through the trigram index; LIKE then checks each word as a
+        whole. A query of only 1-2 character words (common in Chinese, e.g. "会话") cannot use the index
+        and scans instead, newest first, stopping at `limit`.
+        """
+        terms = query.split()
+        if not terms:
+            return []
+        indexed = [term for term in terms if len(term) >= TRIGRAM]
+        filters = "".join(" AND m.text LIKE ? ESCAPE '\\'" for _ in terms)
+        patterns = [f"%{_like_escape(term)}%" for term in terms]
+        if indexed:
+            match = " AND ".join(gram for term in indexed for gram in _spaced_trigrams(term))
+            sql = (
+                "SELECT m.id, m.session_id, m.role, m.text, m.created FROM messages_fts f"
+                " JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id"
+                f" WHERE messages_fts MATCH ? AND s.deleted_at IS NULL{filters}"
+                " ORDER BY f.rowid DESC LIMIT ?"
+            )
+            rows = self._query(sql, [match, *patterns, limit])
+        else:
+            sql = (
+                "SELECT m.id, m.session_id, m.role, m.text, m.created FROM messages m"
+                f" JOIN sessions s ON s.id = m.session_id WHERE s.deleted_at IS NULL{filters}"
+                " ORDER BY m.id DESC LIMIT ?"
+            )
+            rows = self._query(sql, [*patterns, limit])
+        if not rows:
+            return []
+        session_ids = sorted({row[1] for row in rows})
+        placeholders = ",".join("?" * len(session_ids))
+        sessions = {record.id: record for record in self._sessions(f"s.id IN ({placeholders})", session_ids)}
+        finder = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)),
+                            re.IGNORECASE)
+        hits = []
+        for message_id, session_id, role, text, created in rows:
+            snippet, matches = make_snippet(text, finder)
+            hits.append(SearchHit(session=sessions[session_id], message_id=message_id, role=role,
+                                  snippet=snippet, matches=matches, created=_when(created)))
+        return hits
+
+    # -- export ------------------------------------------------------------------------------------
+
+    def export_markdown(self, session_id: int) -> str:
+        session = self._require(session_id)
+        tools_by_message: dict[int | None, list[ToolCallRecord]] = {}
+        for call in self.tool_calls(session_id):
+            tools_by_message.setdefault(call.message_id, []).append(call)
+        lines = [f"# {session.title or 'Conversation'}", ""]
+        lines += [f"- Folder: {session.cwd or 'unknown'}", f"- Model: {session.model or 'unknown'}",
+                  f"- Started: {session.created.isoformat(timespec='seconds')}",
+                  f"- Last activity: {session.updated.isoformat(timespec='seconds')}"]
+        if session.gemini_session_id:
+            lines.append(f"- Gemini session: {session.gemini_session_id}")
+        for message in self.messages(session_id):
+            heading = "You" if message.role == "user" else "Gemini"
+            state = "" if message.state == "complete" else f" ({message.state})"
+            lines += ["", f"## {heading}{state}", ""]
+            if message.thoughts:
+                lines += ["> " + line for line in message.thoughts.splitlines()] + [""]
+            lines.append(message.text)
+            for call in tools_by_message.get(message.id, []):
+                lines += ["", f"**Tool:** {call.title or call.kind} — {call.status}"]
+                if call.diff:
+                    lines += ["", "```diff", call.diff, "```"]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def export_json(self, session_id: int) -> str:
+        session = self._require(session_id)
+
+        def plain(record: Any) -> dict[str, Any]:
+            return {key: value.isoformat() if isinstance(value, datetime) else value
+                    for key, value in record.__dict__.items()}
+
+        document = {
+            "format": "gemini-desktop-session",
+            "version": 1,
+            "session": plain(session),
+            "messages": [plain(message) for message in self.messages(session_id)],
+            "tool_calls": [plain(call) | {"paths": list(call.paths)} for call in self.tool_calls(session_id)],
+        }
+        return json.dumps(document, ensure_ascii=False, indent=2)
+
+    def _require(self, session_id: int) -> SessionRecord:
+        session = self.get_session(session_id)
+        if session is None:
+            raise StoreError(f"Conversation {session_id} does not exist.")
+        return session
+
+    # -- import support (used by cli_import) -------------------------------------------------------
+
+    def imported_file_state(self, path: str) -> tuple[int, float] | None:
+        rows = self._query("SELECT size, mtime FROM imported_files WHERE path = ?", (path,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def merge_imported_sessions(
+        self, batch: Sequence[tuple[ImportedSession, Sequence[tuple[str, int, float]]]]
+    ) -> list[MergeOutcome]:
+        """Add CLI sessions, or append their new messages (deduplicated by the CLI's message id), and
+        remember the files (path, size, mtime) they came from, all in one transaction.
+
+        A session the app itself recorded, or an imported one the app has since continued, is left alone:
+        the app's copy is the complete one (and the CLI's file repeats what the app already stored).
+        """
+        with self._transaction() as db:
+            outcomes: list[MergeOutcome] = []
+            fresh: list[tuple[int, ImportedMessage]] = []
+            for imported, files in batch:
+                db.executemany(
+                    "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
+                    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime",
+                    files,
+                )
+                target = self._import_target(db, imported)
+                if target is None:
+                    outcomes.append(MergeOutcome(added=False, updated=False, messages_added=0))
+                    continue
+                session_id, added = target
+                new, edited = self._sort_imported(db, session_id, imported)
+                fresh += [(session_id, message) for message in new]
+                if (new or edited) and not added:
+                    db.execute(
+                        "UPDATE sessions SET updated = max(updated, ?), model = coalesce(?, model),"
+                        " cwd = CASE WHEN cwd = '' THEN ? ELSE cwd END WHERE id = ?",
+                        (imported.updated, imported.model, imported.cwd, session_id),
+                    )
+                outcomes.append(MergeOutcome(added=added, updated=bool(new or edited) and not added,
+                                             messages_added=len(new)))
+            self._insert_imported(db, fresh)
+        return outcomes
+
+    @staticmethod
+    def _import_target(db: sqlite3.Connection, imported: ImportedSession) -> tuple[int, bool] | None:
+        """(session id, newly added), or None when the session must not be touched or has nothing to add."""
+        row = db.execute(
+            "SELECT id, source, deleted_at FROM sessions WHERE gemini_session_id = ? ORDER BY id LIMIT 1",
+            (imported.gemini_session_id,),
+        ).fetchone()
+        if row is not None:
+            continued_in_app = db.execute(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE session_id = ? AND external_id IS NULL)", (row[0],)
+            ).fetchone()[0]
+            owned_by_import = row[1] == "cli-import" and row[2] is None and not continued_in_app
+            return (int(row[0]), False) if owned_by_import else None
+        if not any(message.role == "user" for message in imported.messages):
+            return None
+        cursor = db.execute(
+            "INSERT INTO sessions (gemini_session_id, cwd, model, created, updated, source)"
+            " VALUES (?, ?, ?, ?, ?, 'cli-import')",
+            (imported.gemini_session_id, imported.cwd, imported.model, imported.created, imported.updated),
+        )
+        return int(cursor.lastrowid or 0), True
+
+    @staticmethod
+    def _sort_imported(db: sqlite3.Connection, session_id: int,
+                       imported: ImportedSession) -> tuple[list[ImportedMessage], int]:
+        """Split into messages not stored yet, and update the stored ones the CLI has since rewritten."""
+        known = {row[0]: row[1:] for row in db.execute(
+            "SELECT external_id, id, text, thoughts FROM messages WHERE session_id = ? AND external_id IS NOT NULL",
+            (session_id,),
+        )}
+        new, edited = [], 0
+        for message in imported.messages:
+            stored = known.get(message.external_id)
+            if stored is None:
+                new.append(message)
+                continue
+            if stored[1:] != (message.text, message.thoughts):
+                db.execute(
+                    "UPDATE messages SET text = ?, thoughts = ?, input_tokens = ?, output_tokens = ? WHERE id = ?",
+                    (message.text, message.thoughts, message.input_tokens, message.output_tokens, stored[0]),
+                )
+                edited += 1
+            db.executemany(_UPSERT_TOOL_CALL, _tool_call_rows(session_id, stored[0], message))
+        return new, edited
+
+    @staticmethod
+    def _insert_imported(db: sqlite3.Connection, fresh: list[tuple[int, ImportedMessage]]) -> None:
+        """One INSERT for the whole batch: the full-text index flushes per statement, so per-row inserts
+        would make an import of thousands of messages several times slower."""
+        if not fresh:
+            return
+        before = db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+        rows = [[session_id, m.role, m.text, m.thoughts, m.created, m.input_tokens, m.output_tokens, m.external_id]
+                for session_id, m in fresh]
+        db.execute(
+            "INSERT INTO messages (session_id, role, text, thoughts, created, updated, input_tokens,"
+            " output_tokens, state, external_id)"
+            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
+            " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[4]'),"
+            " json_extract(value, '$[5]'), json_extract(value, '$[6]'), 'complete', json_extract(value, '$[7]')"
+            " FROM json_each(?) ORDER BY key",
+            (json.dumps(rows),),
+        )
+        ids = {(row[0], row[1]): row[2] for row in db.execute(
+            "SELECT session_id, external_id, id FROM messages WHERE id > ?", (before,))}
+        db.executemany(_UPSERT_TOOL_CALL, [
+            row for session_id, message in fresh
+            for row in _tool_call_rows(session_id, ids[(session_id, message.external_id)], message)
+        ])
+
+
+def _tool_call_rows(session_id: int, message_id: int, message: ImportedMessage) -> list[tuple[Any, ...]]:
+    return [(session_id, message_id, call.tool_call_id, call.title, call.kind, call.status,
+             json.dumps(list(call.paths)), call.diff, None, message.created, message.created)
+            for call in message.tool_calls]
+
+
+def make_snippet(text: str, finder: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The first match with some context on one line, and where every match sits inside that snippet."""
+    first = finder.search(text)
+    start = max(0, (first.start() if first else 0) - SNIPPET_BEFORE)
+    end = min(len(text), start + SNIPPET_LENGTH)
+    body = " ".join(text[start:end].split())
+    snippet = ("…" if start else "") + body + ("…" if end < len(text) else "")
+    matches = tuple((match.start(), match.end() - match.start()) for match in finder.finditer(snippet))
+    return snippet, matches
+
+
+def _spaced_trigrams(term: str) -> list[str]:
+    """Every third trigram of a word, plus its last: a row containing the word contains all of them.
+
+    Reading a third of the trigram posting lists (instead of all of them, as a phrase query does) makes
+    long words several times cheaper to look up; the LIKE check afterwards removes the false positives.
+    """
+    starts = list(range(0, len(term) - TRIGRAM + 1, TRIGRAM))
+    if starts[-1] != len(term) - TRIGRAM:
+        starts.append(len(term) - TRIGRAM)
+    return ['"' + term[start:start + TRIGRAM].replace('"', '""') + '"' for start in starts]
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _json_list(raw: str) -> list[str]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _check(value: str, allowed: Sequence[str], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown message {what} {value!r}; expected one of {', '.join(allowed)}")

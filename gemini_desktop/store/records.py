@@ -1,0 +1,123 @@
+"""Plain value types the store hands out, so callers never see sqlite rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+MESSAGE_STATES = ("complete", "streaming", "interrupted", "failed")
+ROLES = ("user", "assistant")
+SOURCES = ("app", "cli-import")
+
+
+class StoreError(Exception):
+    """The history database cannot be used; the text is meant for the user."""
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    gemini_session_id: str | None
+    title: str
+    """Display title: the user-given title, else the first real user message, shortened ("" when neither)."""
+    user_title: str | None
+    cwd: str
+    model: str | None
+    created: datetime
+    updated: datetime
+    message_count: int
+    source: str
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: int
+    session_id: int
+    role: str
+    text: str
+    thoughts: str
+    created: datetime
+    updated: datetime
+    input_tokens: int
+    output_tokens: int
+    state: str
+
+
+@dataclass(frozen=True)
+class ToolCallRecord:
+    id: int
+    session_id: int
+    message_id: int | None
+    tool_call_id: str
+    title: str
+    kind: str
+    status: str
+    paths: tuple[str, ...]
+    diff: str
+    decision: str | None
+    created: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching message; `snippet` is plain text, `matches` are (start, length) spans inside it."""
+
+    session: SessionRecord
+    message_id: int
+    role: str
+    snippet: str
+    matches: tuple[tuple[int, int], ...]
+    created: datetime
+
+
+@dataclass
+class ImportReport:
+    sessions_added: int = 0
+    sessions_updated: int = 0
+    messages_added: int = 0
+    files_skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportedToolCall:
+    """A tool call read from a CLI session file (used by the importer, not by the UI)."""
+
+    tool_call_id: str
+    title: str
+    kind: str
+    status: str
+    paths: tuple[str, ...]
+    diff: str
+
+
+@dataclass(frozen=True)
+class ImportedMessage:
+    """One conversation message read from a CLI session file; `external_id` is the CLI's message id."""
+
+    external_id: str
+    role: str
+    text: str
+    thoughts: str
+    created: float
+    input_tokens: int
+    output_tokens: int
+    tool_calls: tuple[ImportedToolCall, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportedSession:
+    gemini_session_id: str
+    cwd: str
+    model: str | None
+    created: float
+    updated: float
+    messages: tuple[ImportedMessage, ...]
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    added: bool
+    updated: bool
+    messages_added: int

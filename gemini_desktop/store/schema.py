@@ -1,0 +1,131 @@
+"""Schema migrations: each entry moves the database one version forward, inside one transaction.
+
+Append new migrations to `MIGRATIONS`; never edit a shipped one: users' databases already ran it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from gemini_desktop.store.records import StoreError
+
+_V1 = """
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    gemini_session_id TEXT,
+    user_title TEXT,
+    cwd TEXT NOT NULL DEFAULT '',
+    model TEXT,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    source TEXT NOT NULL DEFAULT 'app' CHECK (source IN ('app', 'cli-import')),
+    deleted_at REAL,
+    delete_token TEXT
+);
+CREATE INDEX sessions_by_activity ON sessions (updated DESC, id DESC) WHERE deleted_at IS NULL;
+CREATE INDEX sessions_by_gemini_id ON sessions (gemini_session_id);
+CREATE INDEX sessions_by_delete_token ON sessions (delete_token) WHERE delete_token IS NOT NULL;
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    text TEXT NOT NULL DEFAULT '',
+    thoughts TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'complete'
+        CHECK (state IN ('complete', 'streaming', 'interrupted', 'failed')),
+    external_id TEXT
+);
+CREATE INDEX messages_by_session ON messages (session_id, role, id);
+CREATE INDEX messages_streaming ON messages (state) WHERE state = 'streaming';
+CREATE UNIQUE INDEX messages_by_external_id ON messages (session_id, external_id)
+    WHERE external_id IS NOT NULL;
+
+CREATE TABLE tool_calls (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+    tool_call_id TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT '',
+    paths TEXT NOT NULL DEFAULT '[]',
+    diff TEXT NOT NULL DEFAULT '',
+    decision TEXT,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    UNIQUE (session_id, tool_call_id)
+);
+CREATE INDEX tool_calls_by_message ON tool_calls (message_id);
+
+-- Trigram finds any substring of 3+ characters, which also works for Chinese (no word breaks needed).
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages WHEN old.text IS NOT new.text BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+
+-- Which CLI session files were imported in which state, so re-import only reads what changed.
+CREATE TABLE imported_files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the database to the newest version; a database from a newer app is refused, not damaged."""
+    current = schema_version(connection)
+    if current > len(MIGRATIONS):
+        raise StoreError(
+            f"The history database was written by a newer version of Gemini Desktop (schema {current}, "
+            f"this version understands up to {len(MIGRATIONS)}). Please update the app."
+        )
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version - 1]):
+                connection.execute(statement)
+            connection.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script on complete statements (trigger bodies contain semicolons of their own)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements

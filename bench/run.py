@@ -6,6 +6,7 @@ machines here are noisy: the ratios are the figures to trust, not the absolute t
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import sys
@@ -23,7 +24,15 @@ BENCHES = {
 }
 
 
-def print_rows(title: str, rows: list[tuple[str, ...]]) -> None:
+def cells(row: object) -> tuple[str, ...]:
+    """A row as printable cells; a True/False verdict reads PASS/FAIL."""
+    values = dataclasses.astuple(row) if dataclasses.is_dataclass(row) else tuple(row)  # type: ignore[arg-type]
+    return tuple({True: "PASS", False: "FAIL", None: ""}.get(v, v) if isinstance(v, bool | None) else str(v)
+                 for v in values)
+
+
+def print_rows(title: str, rows: list) -> None:
+    rows = [cells(row) for row in rows]
     print(f"\n## {title}", flush=True)
     width = max(len(str(row[0])) for row in rows)
     for name, *values in rows:
@@ -34,9 +43,9 @@ def main(names: list[str]) -> int:
     failed = False
     for name in names or list(BENCHES):
         module_name, title = BENCHES[name]
-        rows = importlib.import_module(module_name).main()
+        rows = [cells(row) for row in importlib.import_module(module_name).main()]
         print_rows(title, rows)
-        failed |= any("FAIL" in str(value) for row in rows for value in row)
+        failed |= any("FAIL" in value for row in rows for value in row)
     return 1 if failed else 0
 
 

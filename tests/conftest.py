@@ -26,7 +26,7 @@ import pytest  # noqa: E402
 from gemini_desktop.engine.types import EngineConfig, GeminiCommand  # noqa: E402
 from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
-from tests.support.qt_async import drive, install_loop  # noqa: E402
+from tests.support.qt_async import drive, install_loop, uninstall_loop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,10 +82,8 @@ def engine_config(gemini_command: GeminiCommand, fake_gemini: FakeGemini, cli_ho
 
 @pytest.fixture(scope="session")
 def event_loop_qt(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = install_loop(qapp)
-    yield loop
-    asyncio.events._set_running_loop(None)
-    asyncio.set_event_loop(None)
+    yield install_loop(qapp)
+    uninstall_loop()
 
 
 @pytest.fixture

@@ -47,3 +47,18 @@ def test_ruff_is_clean() -> None:
     assert ruff, "ruff is part of the test extras"
     result = subprocess.run([ruff, "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_translated_string_is_a_literal_lupdate_can_see() -> None:
+    """`tr(variable)` or a wrapper around translate() hides the text from lupdate: it would never be translated."""
+    offences = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            position = {"tr": 0, "translate": 1}.get(node.func.attr)
+            if position is None or len(node.args) <= position:
+                continue
+            if not (isinstance(node.args[position], ast.Constant) and isinstance(node.args[position].value, str)):
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offences, "translate a literal string here: " + ", ".join(offences)

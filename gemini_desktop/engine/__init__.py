@@ -1,6 +1,7 @@
 """The gemini child and its ACP session; QtCore only, no widgets. See docs/architecture.md."""
 
-from gemini_desktop.engine.client import GeminiSessionClient
+from typing import TYPE_CHECKING
+
 from gemini_desktop.engine.events import (
     AuthMethod,
     Choice,
@@ -42,6 +43,20 @@ from gemini_desktop.engine.types import (
     TranscriptTurn,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from gemini_desktop.engine.client import GeminiSessionClient
+
+
+def __getattr__(name: str) -> object:
+    """The ACP SDK's schema takes seconds to import: load the client only when it is asked for, after the
+    window is on screen."""
+    if name == "GeminiSessionClient":
+        from gemini_desktop.engine.client import GeminiSessionClient
+
+        return GeminiSessionClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "INSTALL_HINT",

@@ -13,7 +13,18 @@ from datetime import date, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QDate,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QPainter, QStandardItem, QStandardItemModel, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,6 +80,17 @@ def bucket_of(moment: datetime, today: date) -> Bucket:
     if day > today - timedelta(days=7):
         return Bucket.THIS_WEEK
     return Bucket.OLDER
+
+
+def short_time(moment: datetime, today: date) -> str:
+    """Time of day for today, weekday for this week, the date before that: what fits a narrow column."""
+    local = moment.astimezone()
+    if local.date() >= today:
+        return local.strftime("%H:%M")
+    if local.date() > today - timedelta(days=7):
+        weekday = QLocale().toString(QDate(local.year, local.month, local.day), "ddd")
+        return f"{weekday} {local:%H:%M}"
+    return local.strftime("%Y-%m-%d")
 
 
 def highlighted_html(text: str, matches: tuple[tuple[int, int], ...]) -> str:
@@ -139,7 +161,7 @@ class SessionTreeModel(QStandardItemModel):
         bucket = bucket_of(record.updated, self._today)
         key = (bucket, record.cwd)
         if key not in self._folders:
-            item = _group_item(record.cwd or self.tr("Unknown folder"))
+            item = _group_item(Path(record.cwd).name or record.cwd if record.cwd else self.tr("Unknown folder"))
             item.setToolTip(record.cwd)
             self._folders[key] = item
             self._bucket_item(bucket).appendRow([item, *(_group_item("") for _ in range(self.columnCount() - 1))])
@@ -147,12 +169,14 @@ class SessionTreeModel(QStandardItemModel):
 
     def _session_row(self, record: SessionRecord) -> list[QStandardItem]:
         title = record.title or self.tr("Untitled conversation")
-        activity = record.updated.astimezone().strftime("%Y-%m-%d %H:%M")
-        cells = [title, str(record.message_count), record.model or "", activity]
+        cells = [title, str(record.message_count), record.model or "", short_time(record.updated, self._today)]
         row = [_plain_item(text) for text in cells]
         row[0].setData(record.id, SESSION_ID_ROLE)
         source = self.tr("imported from gemini CLI") if record.source == "cli-import" else ""
-        row[0].setToolTip("\n".join(part for part in (title, record.cwd, source) if part))
+        when = record.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+        count = self.tr("%n message(s)", "", record.message_count)
+        row[0].setToolTip("\n".join(part for part in (title, record.cwd, record.model or "", when, count, source)
+                                    if part))
         row[1].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return row
 
@@ -238,8 +262,10 @@ class HistoryPanel(QWidget):
         header.setAccessibleName(self.tr("Conversation columns"))
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 80), (2, 150), (3, 130)):
-            self.tree.setColumnWidth(column, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2):  # message count and model are in each row's tooltip: the title needs the room
+            self.tree.setColumnHidden(column, True)
+        self.tree.setIndentation(14)
         self.model.rowsInserted.connect(self._expand_groups)
         self.tree.verticalScrollBar().valueChanged.connect(self._load_more_near_end)
         self.tree.selectionModel().currentRowChanged.connect(self._show_current)
@@ -274,7 +300,7 @@ class HistoryPanel(QWidget):
         splitter.addWidget(self.lists)
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
 
         self.status_label = QLabel(self)
         self.status_label.setObjectName("historyStatus")
@@ -290,11 +316,20 @@ class HistoryPanel(QWidget):
         self._session_actions = [self.resume_action, self.rename_action, self.delete_action,
                                  self.export_markdown_action, self.export_json_action]
         buttons = QHBoxLayout()
-        for action in self._session_actions:
+        for action in (self.resume_action, self.rename_action, self.delete_action):
             button = QToolButton(self)
             button.setDefaultAction(action)
             button.setAccessibleName(action.text().rstrip("…"))
             buttons.addWidget(button)
+        export_menu = QMenu(self)
+        export_menu.addActions([self.export_markdown_action, self.export_json_action])
+        self.export_button = QToolButton(self)
+        self.export_button.setObjectName("historyExport")
+        self.export_button.setText(self.tr("Export"))
+        self.export_button.setAccessibleName(self.tr("Export the selected conversation"))
+        self.export_button.setMenu(export_menu)
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        buttons.addWidget(self.export_button)
         buttons.addStretch(1)
 
         self.undo_bar = QFrame(self)
@@ -451,6 +486,7 @@ class HistoryPanel(QWidget):
         has_session = self.selected_session_id() is not None
         for action in self._session_actions:
             action.setEnabled(has_session)
+        self.export_button.setEnabled(has_session)
 
     def _context_menu(self, position: QPoint) -> None:
         if self.selected_session_id() is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import qasync
@@ -19,10 +20,21 @@ from PySide6.QtTest import QTest
 T = TypeVar("T")
 
 
+_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="asyncio-on-qt")
+
+
 def install_loop(app: QCoreApplication) -> asyncio.AbstractEventLoop:
+    """Plain Python worker threads for to_thread(): qasync's QThread pool is not joined at interpreter exit."""
     loop = qasync.QEventLoop(app, already_running=True)
+    loop.set_default_executor(_executor)
     asyncio.set_event_loop(loop)
     return loop
+
+
+def uninstall_loop() -> None:
+    _executor.shutdown(wait=True, cancel_futures=True)
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
 
 
 def drive(awaitable: Awaitable[T], timeout: float = 60.0) -> T:

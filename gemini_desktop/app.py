@@ -1,0 +1,198 @@
+"""Command line, pre-flight checks, then QApplication + the qasync loop + the main window.
+
+QApplication (which loads the platform plugin) is created only after the pre-flight checks pass, so a
+missing system library produces our message (with the fix) instead of Qt's abort. The GUI modules are
+imported inside run_gui so that --help and --version stay quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gemini_desktop import APP_ID, APP_NAME, ORG_NAME, __version__, preflight
+from gemini_desktop.settings import LaunchOptions
+
+if TYPE_CHECKING:
+    from gemini_desktop.ui.main_window import MainWindow
+
+SMOKE_ENGINE_WAIT = 60.0  # seconds; without gemini the smoke test then fails with its own report
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gemini-desktop",
+        description=f"{APP_NAME}: a desktop chat window for Google's gemini CLI.",
+    )
+    parser.add_argument("--gemini", metavar="PATH", help="the gemini program (or its entry .js) to run")
+    parser.add_argument("--cwd", metavar="DIR", type=Path, help="working folder for the new session")
+    parser.add_argument("--model", metavar="ID", help="Gemini model to use, e.g. gemini-2.5-flash")
+    parser.add_argument("--version", action="store_true", help="print the app and gemini versions, then exit")
+    parser.add_argument("--new-instance", action="store_true",
+                        help="open a separate window even when the app is already running")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="start, check that the app works, and exit (used by the packaging checks)")
+    return parser
+
+
+def launch_options(args: argparse.Namespace) -> LaunchOptions:
+    return LaunchOptions(gemini=args.gemini, cwd=args.cwd.expanduser().resolve() if args.cwd else None,
+                         model=args.model, new_instance=args.new_instance, smoke_test=args.smoke_test)
+
+
+def version_text(explicit_gemini: str | None) -> str:
+    lines = [f"{APP_NAME} {__version__}"]
+    from gemini_desktop.engine.locate import find_gemini
+    from gemini_desktop.engine.types import EngineError
+    from gemini_desktop.ui.npm_installer import app_install_dir
+
+    try:
+        command = find_gemini(explicit_gemini, app_install_dir())
+    except EngineError:
+        lines.append("gemini-cli: not found")
+    else:
+        lines.append(f"gemini-cli {command.version or '(unknown version)'}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    started_at = time.monotonic()
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as stop:  # --help, or a usage error argparse already printed
+        return stop.code if isinstance(stop.code, int) else 0
+    if args.cwd is not None and not args.cwd.expanduser().is_dir():
+        print(f"gemini-desktop: --cwd {args.cwd} is not a folder", file=sys.stderr)
+        return 2
+    if args.version:
+        print(version_text(args.gemini))
+        return 0
+    problem = preflight.check(os.environ)
+    if problem is not None:
+        print(f"gemini-desktop: {problem.message}", file=sys.stderr)
+        return preflight.PREFLIGHT_EXIT_CODE
+    return run_gui(launch_options(args), arguments, started_at)
+
+
+class SignalBridge:
+    """Lets SIGINT/SIGTERM reach Python while Qt's loop runs: the C handler writes to a socket Qt watches."""
+
+    def __init__(self, on_signal: Callable[[], None]) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        self._on_signal = on_signal
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            self._reader.recv(64)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        log.info("signal %s: shutting down", signum)
+        self._on_signal()
+
+    def close(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._reader.close()
+        self._writer.close()
+
+
+def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: float | None = None) -> int:
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    from qasync import QEventLoop
+
+    from gemini_desktop.i18n import install_translators
+    from gemini_desktop.logs import setup_logging
+    from gemini_desktop.paths import app_icon_path
+    from gemini_desktop.settings import AppSettings
+    from gemini_desktop.single_instance import SingleInstance
+    from gemini_desktop.store import HistoryStore, StoreError
+    from gemini_desktop.ui.main_window import MainWindow
+
+    setup_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    if app_icon_path().is_file():
+        app.setWindowIcon(QIcon(str(app_icon_path())))
+    settings = AppSettings()
+    install_translators(app, settings.language)
+    instance: SingleInstance | None = None
+    if not (options.new_instance or options.smoke_test):
+        instance = SingleInstance()
+        if not instance.acquire(arguments):
+            log.info("handed over to the running instance")
+            return 0
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        store = HistoryStore.open()
+    except StoreError as error:
+        log.error("history store unusable: %s", error)
+        QMessageBox.critical(None, APP_NAME, str(error))
+        return 1
+    window = MainWindow(store, settings, options)
+    if instance is not None:
+        instance.activation_requested.connect(window.bring_to_front)
+    bridge = SignalBridge(window.close)
+    try:
+        with loop:
+            return loop.run_until_complete(_run_window(window, options, started_at))
+    finally:
+        bridge.close()
+        if instance is not None:
+            instance.close()
+        store.close()
+
+
+async def _run_window(window: MainWindow, options: LaunchOptions, started_at: float | None) -> int:
+    """Show the window, start gemini behind it, and return once the window has shut gemini down."""
+    closed = asyncio.get_running_loop().create_future()
+    window.shut_down.connect(lambda: closed.done() or closed.set_result(None))
+    window.show()
+    if started_at is not None:
+        log.info("main window shown %.2f s after launch (ACP SDK already imported: %s)",
+                 time.monotonic() - started_at, "acp" in sys.modules)
+    window.start()
+    status = 0
+    if options.smoke_test:
+        from gemini_desktop.smoke import run_smoke_test
+
+        if window.client is None:  # the engine loads behind the shown window; the smoke test drives it
+            attached = asyncio.get_running_loop().create_future()
+            window.engine_attached.connect(lambda: attached.done() or attached.set_result(None))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(attached, SMOKE_ENGINE_WAIT)
+        status = await run_smoke_test(window, started_at=started_at)
+    await closed
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

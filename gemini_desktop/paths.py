@@ -1,0 +1,46 @@
+"""Where the app keeps its files: per-user platform locations, plus the read-only resources it ships with."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_DIR_NAME = "gemini-desktop"
+
+
+def _ensure(path: str) -> Path:
+    """Directories are made on first use so a fresh profile never fails on a missing parent."""
+    created = Path(path)
+    created.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def data_dir() -> Path:
+    return _ensure(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    return _ensure(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    return _ensure(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    return _ensure(platformdirs.user_cache_dir(APP_DIR_NAME, appauthor=False))
+
+
+def resources_dir() -> Path:
+    """The shipped `resources/` tree: inside the PyInstaller bundle when frozen, else next to the package."""
+    bundle_root = getattr(sys, "_MEIPASS", None)
+    if bundle_root is not None:
+        return Path(bundle_root) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def app_icon_path() -> Path:
+    """The scalable app icon, for QApplication.setWindowIcon (Qt picks the size per window)."""
+    return resources_dir() / "icons" / "gemini-desktop.svg"

@@ -1,0 +1,230 @@
+"""Panels that replace silence with a next step: the engine crashed, gemini is missing, or not logged in.
+
+Colours come from the palette (the highlight/alternate roles) so they follow the system's light or dark scheme.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gemini_desktop.ui.npm_installer import NpmInstaller
+
+INSTALL_COMMAND = "npm install -g @google/gemini-cli"
+
+
+def _plain_label(text: str, parent: QWidget, *, selectable: bool = False) -> QLabel:
+    """Labels show engine text as plain text: nothing from the CLI may become markup."""
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class Banner(QFrame):
+    """A framed strip using the palette's alternate base, so it stands out in light and dark themes."""
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        self.layout_ = QVBoxLayout(self)
+
+
+class CrashBanner(Banner):
+    restart_requested = Signal()
+    new_session_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("crashBanner", parent)
+        self.reason = _plain_label("", self, selectable=True)
+        self.reason.setObjectName("crashReason")
+        self.details_toggle = QToolButton(self)
+        self.details_toggle.setText(self.tr("Details"))
+        self.details_toggle.setCheckable(True)
+        self.details_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_toggle.toggled.connect(self._toggle_details)
+        self.stderr_view = QPlainTextEdit(self)
+        self.stderr_view.setObjectName("crashStderr")
+        self.stderr_view.setReadOnly(True)
+        self.stderr_view.setMaximumHeight(160)
+        self.stderr_view.hide()
+        self.restart_button = QPushButton(self.tr("Restart"), self)
+        self.restart_button.setObjectName("crashRestartButton")
+        self.restart_button.setToolTip(self.tr("Start gemini again and continue this conversation"))
+        self.restart_button.clicked.connect(self.restart_requested)
+        self.new_button = QPushButton(self.tr("New session"), self)
+        self.new_button.setObjectName("crashNewSessionButton")
+        self.new_button.clicked.connect(self.new_session_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.details_toggle)
+        buttons.addStretch(1)
+        buttons.addWidget(self.restart_button)
+        buttons.addWidget(self.new_button)
+        self.layout_.addWidget(self.reason)
+        self.layout_.addLayout(buttons)
+        self.layout_.addWidget(self.stderr_view)
+        self.hide()
+
+    def show_crash(self, reason: str, stderr_tail: str) -> None:
+        self.reason.setText(self.tr("Gemini stopped unexpectedly: {reason}").format(reason=reason))
+        self.stderr_view.setPlainText(stderr_tail or self.tr("(gemini printed nothing on stderr)"))
+        self.show()
+
+    def _toggle_details(self, shown: bool) -> None:
+        self.details_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.stderr_view.setVisible(shown)
+
+
+class GeminiMissingPanel(Banner):
+    """First run: explain, offer the global install command, a private install, Locate… and Retry."""
+
+    retry_requested = Signal()
+    located = Signal(str)
+    installed = Signal(str)  # the prefix gemini-cli was installed into
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("geminiMissingPanel", parent)
+        title = QLabel(self.tr("<b>Gemini CLI is needed</b>"), self)
+        self.explanation = _plain_label("", self)
+        self.explanation.setObjectName("geminiMissingReason")
+        command_row = QHBoxLayout()
+        self.command_field = QLineEdit(INSTALL_COMMAND, self)
+        self.command_field.setObjectName("installCommand")
+        self.command_field.setReadOnly(True)
+        copy_button = QPushButton(self.tr("Copy"), self)
+        copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(INSTALL_COMMAND))
+        command_row.addWidget(self.command_field, 1)
+        command_row.addWidget(copy_button)
+        self.install_button = QPushButton(self.tr("Install for this app"), self)
+        self.install_button.setObjectName("installForAppButton")
+        self.install_button.setToolTip(self.tr("Runs npm to install gemini-cli into this app's own data folder"))
+        self.install_button.clicked.connect(self.install)
+        locate_button = QPushButton(self.tr("Locate…"), self)
+        locate_button.clicked.connect(self._locate)
+        retry_button = QPushButton(self.tr("Retry"), self)
+        retry_button.setObjectName("retryButton")
+        retry_button.clicked.connect(self.retry_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.install_button)
+        buttons.addWidget(locate_button)
+        buttons.addStretch(1)
+        buttons.addWidget(retry_button)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        self.install_status = _plain_label("", self)
+        self.install_status.setObjectName("installStatus")
+        self.install_log = QPlainTextEdit(self)
+        self.install_log.setObjectName("installLog")
+        self.install_log.setReadOnly(True)
+        self.install_log.hide()
+        for widget in (title, self.explanation, _plain_label(
+                self.tr("Install it for all your terminals with this command, then press Retry:"), self)):
+            self.layout_.addWidget(widget)
+        self.layout_.addLayout(command_row)
+        self.layout_.addLayout(buttons)
+        self.layout_.addWidget(self.progress)
+        self.layout_.addWidget(self.install_status)
+        self.layout_.addWidget(self.install_log, 1)
+        self.installer = NpmInstaller(parent=self)
+        self.installer.output.connect(self._append_log)
+        self.installer.finished.connect(self._install_finished)
+        self.hide()
+
+    def show_problem(self, reason: str) -> None:
+        self.explanation.setText(reason)
+        self.show()
+
+    def install(self) -> None:
+        self.install_log.clear()
+        self.install_log.show()
+        self.install_status.setText(self.tr("Installing gemini-cli with npm…"))
+        self.install_button.setEnabled(False)
+        self.progress.show()
+        if not self.installer.start():
+            self.progress.hide()
+            self.install_button.setEnabled(True)
+
+    def _append_log(self, text: str) -> None:
+        self.install_log.moveCursor(QTextCursor.MoveOperation.End)
+        self.install_log.insertPlainText(text)
+
+    def _install_finished(self, ok: bool, message: str) -> None:
+        self.progress.hide()
+        self.install_button.setEnabled(True)
+        self.install_status.setText(message)
+        if ok:
+            self.installed.emit(str(self.installer.prefix))
+
+    def _locate(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Locate the gemini program"), "",
+            self.tr("gemini (gemini gemini.cmd gemini.exe *.js *.mjs);;All files (*)"),
+        )
+        if path:
+            self.located.emit(path)
+
+
+class AuthPanel(Banner):
+    """Not logged in: an API key (kept in the system keyring) or the Google login in the browser."""
+
+    api_key_submitted = Signal(str)
+    google_login_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("authPanel", parent)
+        title = QLabel(self.tr("<b>Sign in to Gemini</b>"), self)
+        self.message = _plain_label(
+            self.tr("gemini is installed but not signed in. Choose how it should talk to Gemini."), self)
+        self.key_field = QLineEdit(self)
+        self.key_field.setObjectName("apiKeyField")
+        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_field.setPlaceholderText(self.tr("Gemini API key (from Google AI Studio)"))
+        self.key_field.returnPressed.connect(self._submit_key)
+        key_button = QPushButton(self.tr("Use an API key"), self)
+        key_button.setObjectName("useApiKeyButton")
+        key_button.clicked.connect(self._submit_key)
+        self.google_button = QPushButton(self.tr("Log in with Google"), self)
+        self.google_button.setObjectName("googleLoginButton")
+        self.google_button.clicked.connect(self.google_login_requested)
+        self.status = _plain_label("", self)
+        self.status.setObjectName("authStatus")
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_field, 1)
+        key_row.addWidget(key_button)
+        for widget in (title, self.message):
+            self.layout_.addWidget(widget)
+        self.layout_.addLayout(key_row)
+        self.layout_.addWidget(self.google_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.layout_.addWidget(self.status)
+        self.hide()
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _submit_key(self) -> None:
+        key = self.key_field.text().strip()
+        if not key:
+            self.set_status(self.tr("Paste an API key first."))
+            return
+        self.key_field.clear()
+        self.api_key_submitted.emit(key)

@@ -1,0 +1,415 @@
+"""Model Markdown to inert Qt rich text, rendered once per finished block while a message streams.
+
+Everything here treats its input as hostile: raw HTML is disabled in the parser (so it shows as text), only
+http/https/mailto links become anchors, images are never fetched (their alt text is shown), and text is
+cleaned of what Qt cannot hold (NUL, lone surrogates) before it is parsed.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.styles import get_style_by_name
+from pygments.token import _TokenType
+from pygments.util import ClassNotFound
+from PySide6.QtCore import QCoreApplication
+
+from gemini_desktop.ui.theme import Theme
+
+log = logging.getLogger(__name__)
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+"""Hrefs with any other scheme (javascript:, file:, data:, relative ...) are shown as plain text."""
+
+CodeHref = Callable[[int], str]
+"""Maps a code block's index within a message to the href of its "Copy" anchor."""
+
+
+def clean_text(text: str) -> str:
+    """Text the model sent, made safe to hand to Qt: no NUL, no lone surrogates, no CR.
+
+    CR is dropped rather than translated so that offsets in streamed Markdown stay stable across chunks.
+    """
+    if not text:
+        return ""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text.replace("\x00", "\ufffd").replace("\r", "")
+
+
+_LONG_RUN = re.compile(r"\S{200,}")
+
+
+def breakable(text: str) -> str:
+    """Zero-width spaces inside very long unbroken runs: Qt's line breaking is quadratic in a word's length."""
+    return _LONG_RUN.sub(lambda run: "\u200b".join(run[0][i : i + 100] for i in range(0, len(run[0]), 100)), text)
+
+
+def shortened(text: str, limit: int) -> str:
+    text = clean_text(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def is_safe_link(href: str) -> bool:
+    try:
+        scheme = urlsplit(href).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in LINK_SCHEMES
+
+
+@functools.lru_cache(maxsize=64)
+def _lexer(language: str) -> Lexer:
+    try:
+        return get_lexer_by_name(language or "text", stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return TextLexer(stripnl=False, ensurenl=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_css(style_name: str, token_type: _TokenType) -> str:
+    """Inline CSS for one token type; Pygments' own HTML formatter is several times slower per block."""
+    style = get_style_by_name(style_name).style_for_token(token_type)
+    rules = []
+    if style["color"]:
+        rules.append(f"color:#{style['color']}")
+    if style["bold"]:
+        rules.append("font-weight:700")
+    if style["italic"]:
+        rules.append("font-style:italic")
+    return "; ".join(rules)
+
+
+MAX_HIGHLIGHT_CHARS = 50_000
+"""Longer code blocks stay plain: lexing and importing them would cost more than the colours are worth."""
+
+
+def code_pre_html(body: str, theme: Theme) -> str:
+    return f'<pre style="background-color:{theme.code_bg}; margin-top:0px; margin-bottom:8px">{body}</pre>'
+
+
+class CodeHighlighter:
+    """Pygments tokens to coloured spans (Qt rich text knows style="color:..." but not CSS classes).
+
+    It can work in slices (`advance`) so a long block is highlighted without stalling the event loop.
+    """
+
+    def __init__(self, code: str, language: str, theme: Theme) -> None:
+        self.code = code
+        self._style = theme.pygments_style
+        self._theme = theme
+        self._parts: list[str] = []
+        self._tokens = iter(()) if len(code) > MAX_HIGHLIGHT_CHARS else _lexer(language).get_tokens(code)
+        self._plain = len(code) > MAX_HIGHLIGHT_CHARS
+        self.done = False
+
+    def advance(self, budget_seconds: float = float("inf")) -> bool:
+        deadline = time.perf_counter() + budget_seconds
+        try:
+            for count, (token_type, value) in enumerate(self._tokens):
+                css = _token_css(self._style, token_type)
+                escaped = html.escape(value, quote=False)
+                self._parts.append(f'<span style="{css}">{escaped}</span>' if css else escaped)
+                if count % 64 == 63 and time.perf_counter() > deadline:
+                    return False
+        except Exception:  # a lexer bug must not take the transcript down
+            log.exception("highlighting failed; showing the code plain")
+            self._plain = True
+        self.done = True
+        return True
+
+    def html(self) -> str:
+        body = html.escape(self.code, quote=False) if self._plain else "".join(self._parts)
+        return code_pre_html(body, self._theme)
+
+
+def highlighted_code_html(code: str, language: str, theme: Theme) -> str:
+    highlighter = CodeHighlighter(code, language, theme)
+    highlighter.advance()
+    return highlighter.html()
+
+
+@dataclass
+class RenderedHtml:
+    html: str = ""
+    code_blocks: list[str] = field(default_factory=list)
+    code_languages: list[str] = field(default_factory=list)
+
+
+class MarkdownRenderer:
+    """One parser configured for the transcript; `render_count` lets tests prove what is (not) re-rendered."""
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        self.render_count = 0
+        self._md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        self._md.enable(["table", "strikethrough"])
+        for name in (
+            "text",
+            "fence",
+            "code_block",
+            "link_open",
+            "link_close",
+            "image",
+            "grid_table",
+            "code_inline",
+            "blockquote_open",
+        ):
+            self._md.renderer.rules[name] = getattr(self, f"_render_{name}")  # bound: needs the theme
+
+    def render(
+        self, text: str, code_href: CodeHref | None = None, first_code_index: int = 0, *, block_style: str = ""
+    ) -> RenderedHtml:
+        """`block_style` is CSS added to every paragraph, heading and list item (e.g. a bubble's background)."""
+        env = self._env(code_href, first_code_index)
+        tokens = self._md.parse(clean_text(text), env)
+        if block_style:
+            for token in tokens:
+                if token.type in ("paragraph_open", "heading_open", "list_item_open"):
+                    token.attrSet("style", block_style)
+        return self._render_tokens(tokens, env)
+
+    def render_stream(
+        self,
+        stream: MarkdownStream,
+        *,
+        final: bool,
+        code_href: CodeHref | None = None,
+        first_code_index: int = 0,
+        highlight_settled: bool = True,
+    ) -> tuple[RenderedHtml, RenderedHtml]:
+        """(blocks that can no longer change, the still-growing last block) of the stream's unsettled text.
+
+        The settled blocks are consumed from the stream, so each block is rendered as settled exactly once and
+        the cost of a flush depends on the last block only, never on the length of the message. A code block
+        still growing is shown plain; it is highlighted once, when it settles (or, without
+        `highlight_settled`, by the caller, e.g. later in idle time with a CodeHighlighter).
+        """
+        tail_text = stream.unsettled
+        env = self._env(code_href, first_code_index)
+        env["highlight"] = highlight_settled
+        tokens = self._md.parse(tail_text, env)
+        starts = [i for i, token in enumerate(tokens) if token.level == 0 and token.nesting >= 0 and token.map]
+        if final or len(starts) < 2:
+            if final:
+                stream.settle(len(tail_text))
+                return self._render_tokens(tokens, env), RenderedHtml()
+            env["highlight"] = False
+            return RenderedHtml(), self._render_tokens(tokens, env)
+        cut = starts[-1]
+        stream.settle(_offset_of_line(tail_text, tokens[cut].map[0]))  # type: ignore[index]
+        settled = self._render_tokens(tokens[:cut], env)
+        env["first_code_index"] = first_code_index + len(settled.code_blocks)
+        env["code_blocks"] = []
+        env["code_languages"] = []
+        env["highlight"] = False
+        return settled, self._render_tokens(tokens[cut:], env)
+
+    @staticmethod
+    def _env(code_href: CodeHref | None, first_code_index: int) -> dict[str, Any]:
+        return {
+            "code_href": code_href,
+            "first_code_index": first_code_index,
+            "code_blocks": [],
+            "code_languages": [],
+            "links": [],
+            "highlight": True,
+        }
+
+    def _render_tokens(self, tokens: Sequence[Token], env: dict[str, Any]) -> RenderedHtml:
+        self.render_count += 1
+        markup = self._md.renderer.render(_grid_tables(tokens), self._md.options, env)
+        return RenderedHtml(markup, env["code_blocks"], env["code_languages"])
+
+    # --- render rules: called by markdown-it as rule(tokens, idx, options, env) ---
+
+    def _code_html(self, code: str, language: str, env: dict[str, Any]) -> str:
+        blocks: list[str] = env["code_blocks"]
+        index = env["first_code_index"] + len(blocks)
+        blocks.append(code)
+        env["code_languages"].append(language)
+        label = html.escape(language) if language else QCoreApplication.translate("MarkdownRenderer", "code")
+        copy = ""
+        if env["code_href"] is not None:
+            href = html.escape(env["code_href"](index))
+            copy_label = html.escape(QCoreApplication.translate("MarkdownRenderer", "Copy"))
+            copy = f' &nbsp; <a href="{href}" style="color:{self.theme.link}">{copy_label}</a>'
+        header = (
+            f'<p style="margin-top:6px; margin-bottom:0px; color:{self.theme.muted}">'
+            f'<span style="font-size:small">{label}</span>{copy}</p>'
+        )
+        if not env["highlight"]:  # e.g. a still-growing block: lexing it on every flush would dominate
+            return header + code_pre_html(html.escape(code, quote=False), self.theme)
+        return header + highlighted_code_html(code, language, self.theme)
+
+    def _render_fence(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+        return self._code_html(token.content.removesuffix("\n"), language, env)
+
+    def _render_code_block(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
+        return self._code_html(tokens[idx].content.removesuffix("\n"), "", env)
+
+    def _render_link_open(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
+        href = str(tokens[idx].attrGet("href") or "")
+        safe = is_safe_link(href)
+        env["links"].append(safe)
+        if not safe:
+            return ""
+        title = tokens[idx].attrGet("title")
+        title_attr = f' title="{html.escape(str(title))}"' if title else ""
+        return f'<a href="{html.escape(href)}"{title_attr} style="color:{self.theme.link}">'
+
+    def _render_link_close(self, _tokens: Sequence[Token], _idx: int, _options: Any, env: dict[str, Any]) -> str:
+        return "</a>" if env["links"] and env["links"].pop() else ""
+
+    def _render_image(self, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        alt = self._md.renderer.renderInlineAsText(tokens[idx].children or [], options, env)
+        shown = (
+            QCoreApplication.translate("MarkdownRenderer", "[image: %1]").replace("%1", alt)
+            if alt
+            else QCoreApplication.translate("MarkdownRenderer", "[image]")
+        )
+        return f'<span style="color:{self.theme.muted}">{html.escape(shown)}</span>'
+
+    def _render_grid_table(self, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        """A Markdown table as a text grid: Qt tables are frames, and every frame makes each later edit
+        of the document slower, which a long streamed conversation cannot afford."""
+        renderer = self._md.renderer
+        rows: list[list[_Cell]] = tokens[idx].meta["rows"]
+        columns = max(len(row) for row in rows)
+        widths = [0] * columns
+        shown: list[list[tuple[str, int, str, bool]]] = []
+        for row in rows:
+            cells = []
+            for column, cell in enumerate(row):
+                markup = renderer.renderInline(cell.inline.children or [], options, env)
+                width = _display_width(renderer.renderInlineAsText(cell.inline.children or [], options, env))
+                widths[column] = max(widths[column], width)
+                cells.append((markup, width, cell.align, cell.header))
+            shown.append(cells)
+        border = self.theme.muted
+
+        def rule(left: str, middle: str, right: str) -> str:
+            line = left + middle.join("─" * (w + 2) for w in widths) + right
+            return f'<span style="color:{border}">{line}</span>'
+
+        lines = [rule("┌", "┬", "┐")]
+        for number, cells in enumerate(shown):
+            parts = []
+            for column in range(columns):
+                markup, width, align, header = cells[column] if column < len(cells) else ("", 0, "", False)
+                space = widths[column] - width
+                before = space if align == "right" else space // 2 if align == "center" else 0
+                content = f"<b>{markup}</b>" if header and markup else markup
+                parts.append(" " * (before + 1) + content + " " * (space - before + 1))
+            bar = f'<span style="color:{border}">│</span>'
+            lines.append(bar + bar.join(parts) + bar)
+            if number == 0 and cells and cells[0][3]:
+                lines.append(rule("├", "┼", "┤"))
+        lines.append(rule("└", "┴", "┘"))
+        return '<pre style="margin-top:4px; margin-bottom:8px">' + "\n".join(lines) + "</pre>\n"
+
+    def _render_text(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
+        return html.escape(breakable(tokens[idx].content))
+
+    def _render_code_inline(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
+        return (
+            f'<code style="background-color:{self.theme.inline_code_bg}">'
+            f"{html.escape(breakable(tokens[idx].content))}</code>"
+        )
+
+    def _render_blockquote_open(self, _tokens: Sequence[Token], _idx: int, _options: Any, _env: dict[str, Any]) -> str:
+        return f'<blockquote style="color:{self.theme.muted}">\n'
+
+
+@dataclass
+class _Cell:
+    inline: Token
+    align: str
+    header: bool
+
+
+def _grid_tables(tokens: Sequence[Token]) -> list[Token]:
+    """Each table_open ... table_close run folded into one "grid_table" token holding its cells."""
+    result: list[Token] = []
+    rows: list[list[_Cell]] | None = None
+    align = ""
+    for token in tokens:
+        if token.type == "table_open":
+            rows = []
+        elif rows is None:
+            result.append(token)
+        elif token.type == "tr_open":
+            rows.append([])
+        elif token.type in ("th_open", "td_open"):
+            style = str(token.attrGet("style") or "")
+            align = style.removeprefix("text-align:").strip() if style.startswith("text-align:") else ""
+        elif token.type == "inline":
+            rows[-1].append(_Cell(token, align, header=len(rows) == 1))  # GFM: the first row is the header
+        elif token.type == "table_close":
+            grid = Token("grid_table", "", 0, block=True, level=token.level, meta={"rows": rows})
+            result.append(grid)
+            rows = None
+    return result
+
+
+def _display_width(text: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line):
+        found = text.find("\n", offset)
+        if found < 0:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+class MarkdownStream:
+    """The Markdown of one streaming message: appends are O(chunk); text before `settled` is never re-parsed."""
+
+    def __init__(self, text: str = "") -> None:
+        self._parts: list[str] = [clean_text(text)] if text else []
+        self._text = ""
+        self._settled = 0
+
+    def append(self, chunk: str) -> None:
+        if chunk:
+            self._parts.append(clean_text(chunk))
+
+    @property
+    def text(self) -> str:
+        if self._parts:
+            self._text += "".join(self._parts)
+            self._parts.clear()
+        return self._text
+
+    @property
+    def unsettled(self) -> str:
+        return self.text[self._settled :]
+
+    @property
+    def has_unsettled(self) -> bool:
+        return bool(self._parts) or self._settled < len(self._text)
+
+    def settle(self, length: int) -> None:
+        self._settled += length
+
+    def reset(self) -> None:
+        """Everything unsettled again, for a full re-layout (e.g. after the colour scheme changed)."""
+        self._settled = 0

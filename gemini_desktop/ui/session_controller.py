@@ -1,0 +1,413 @@
+"""The presenter between the gemini session, the history store and the transcript.
+
+It owns no widgets: the window wires its widgets to this object's signals, and tests drive it directly.
+Everything the user typed is committed to the store before it is sent, and streamed answers are
+checkpointed at least once a second, so a crash of gemini (or of this app) loses at most a second of text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from gemini_desktop.engine.events import (
+    CommandsUpdate,
+    MessageChunk,
+    PermissionRequest,
+    PlanUpdate,
+    ThoughtChunk,
+    ToolCall,
+)
+from gemini_desktop.engine.types import (
+    ChatResult,
+    EngineError,
+    ResumeMethod,
+    ResumeOutcome,
+    SessionState,
+    TranscriptTurn,
+    Usage,
+)
+from gemini_desktop.store import HistoryStore, StoreError
+
+if TYPE_CHECKING:
+    from gemini_desktop.engine.client import GeminiSessionClient
+    from gemini_desktop.ui.transcript import TranscriptView
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_INTERVAL_MS = 1000
+T = TypeVar("T")
+
+
+def resume_notice(method: str) -> str:
+    notices = {
+        ResumeMethod.LOADED: QCoreApplication.translate("SessionController", "Resumed: loaded by gemini"),
+        ResumeMethod.RESTORED: QCoreApplication.translate("SessionController", "Resumed: restored from backup"),
+        ResumeMethod.REBUILT: QCoreApplication.translate("SessionController", "Resumed: rebuilt from our copy"),
+        ResumeMethod.SEEDED: QCoreApplication.translate(
+            "SessionController", "Resumed: seeded (gemini got the earlier conversation as context)"),
+    }
+    return notices.get(method, "")  # type: ignore[call-overload]
+
+
+def diff_text(call: ToolCall) -> str:
+    """A compact, unified-looking record of a tool's file edits for the store."""
+    blocks = []
+    for diff in call.diffs:
+        old = "\n".join(f"-{line}" for line in (diff.old_text or "").splitlines())
+        new = "\n".join(f"+{line}" for line in diff.new_text.splitlines())
+        blocks.append("\n".join(part for part in (f"--- {diff.path}", old, new) if part))
+    return "\n".join(blocks)
+
+
+@dataclass
+class Turn:
+    """One message the user sent and the answer to it, as far as it got."""
+
+    user_key: int
+    turn_id: int | None = None
+    assistant_key: int | None = None
+    assistant_message_id: int | None = None
+    chunks: list[str] = field(default_factory=list)
+    thoughts: list[str] = field(default_factory=list)
+    dirty: bool = False
+
+    @property
+    def answer(self) -> str:
+        return "".join(self.chunks)
+
+    @property
+    def thought_text(self) -> str:
+        return "".join(self.thoughts)
+
+
+class SessionController(QObject):
+    commands_changed = Signal(object)  # tuple[SlashCommand, ...]
+    answer_finished = Signal(str)  # the finished answer (for a desktop notification)
+    usage_changed = Signal(object, object)  # Usage of the last turn, Usage of the session
+    session_changed = Signal(int)  # the store session id shown (0 before the first message)
+    history_changed = Signal(int)  # a turn of this store session was written (titles and counts changed)
+    error = Signal(str)  # a failure of a user action, for the status bar
+
+    def __init__(self, client: GeminiSessionClient, store: HistoryStore, transcript: TranscriptView,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._client = client
+        self._store = store
+        self._transcript = transcript
+        self._store_session_id: int | None = None
+        self._gemini_session_id: str | None = None
+        self._waiting: list[Turn] = []  # sent or queued, not started yet (the engine runs them FIFO)
+        self._current: Turn | None = None
+        self._tool_calls: dict[str, ToolCall] = {}
+        self._decisions: dict[str, str] = {}
+        self._store_failed = False
+        self._checkpoint_timer = QTimer(self)
+        self._checkpoint_timer.setInterval(CHECKPOINT_INTERVAL_MS)
+        self._checkpoint_timer.timeout.connect(self._checkpoint)
+        transcript.permission_decided.connect(self._record_decision)
+        client.permission_handler = self._ask_permission
+        client.event.connect(self._on_event)
+        client.turn_started.connect(self._on_turn_started)
+        client.turn_finished.connect(self._on_turn_finished)
+        client.turn_failed.connect(self._on_turn_failed)
+        client.session_started.connect(self._on_session_started)
+        # A controller is made once per app start: whatever was streaming when the app last died is not anymore.
+        self._store_call(store.mark_interrupted)
+
+    @property
+    def client(self) -> GeminiSessionClient:
+        return self._client
+
+    @property
+    def store_session_id(self) -> int | None:
+        return self._store_session_id
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None or bool(self._waiting)
+
+    def _store_call(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Use the history; when the database fails the chat goes on, and the user is told once."""
+        try:
+            return operation(*args, **kwargs)
+        except StoreError as failure:
+            log.error("history %s failed: %s", getattr(operation, "__name__", operation), failure)
+            if not self._store_failed:
+                self._store_failed = True
+                self._transcript.add_notice(
+                    self.tr("This conversation cannot be saved to the history: {error}").format(error=failure),
+                    kind="error")
+            return None
+
+    # ---- session lifecycle
+
+    async def _guard(self, action: Awaitable[Any]) -> bool:
+        """Run an engine action; its failure becomes a notice in the conversation, not an exception in Qt."""
+        try:
+            await action
+        except EngineError as failure:
+            log.warning("session action failed: %s", failure)
+            self._transcript.add_notice(str(failure), kind="error")
+            self.error.emit(str(failure))
+            return False
+        return True
+
+    async def start(self) -> bool:
+        """Start a fresh gemini session (in the background, so the first message finds a warm process)."""
+        return await self._guard(self._client.start_session())
+
+    async def _quiesce(self, *, stop_process: bool) -> None:
+        """End running and queued turns before the conversation changes under them."""
+        if self.busy or stop_process:
+            self.cancel()
+            await self._client.stop_session()
+        self._interrupt_open_turns()
+
+    async def restart(self) -> bool:
+        """Same conversation, new process; the engine gets our stored copy in case gemini lost its own."""
+        await self._quiesce(stop_process=True)
+        return await self._resume_with_client(None)
+
+    async def new_session(self, cwd: Path | None = None) -> bool:
+        await self._quiesce(stop_process=False)
+        self._forget_session()
+        self._transcript.clear()
+        return await self._guard(self._client.start_session(cwd=cwd))
+
+    async def resume(self, store_session_id: int) -> bool:
+        """Show the stored conversation (not gemini's replay) and continue it in gemini."""
+        record = self._store_call(self._store.get_session, store_session_id)
+        if record is None:
+            self.error.emit(self.tr("That conversation is no longer in the history."))
+            return False
+        await self._quiesce(stop_process=False)
+        self._forget_session()
+        self._store_session_id = record.id
+        self._gemini_session_id = record.gemini_session_id
+        self._transcript.clear()
+        messages = self._store_call(self._store.messages, record.id) or []
+        self._transcript.load_history([(m.role, m.text, m.state) for m in messages])
+        self.session_changed.emit(record.id)
+        cwd = Path(record.cwd)
+        if not cwd.is_dir():
+            self._transcript.add_notice(
+                self.tr("The folder of that conversation ({path}) is gone; continuing in {current}.").format(
+                    path=record.cwd, current=self._client.config.cwd))
+            cwd = self._client.config.cwd
+        return await self._resume_with_client(cwd)
+
+    async def _resume_with_client(self, cwd: Path | None) -> bool:
+        turns = self._stored_turns()
+        resume_id = self._gemini_session_id if turns else None
+        return await self._guard(self._client.start_session(resume_id=resume_id, transcript=turns, cwd=cwd))
+
+    async def use_environment(self, extra_env: Mapping[str, str]) -> bool:
+        """A new process with more environment (an API key); the conversation so far continues."""
+        await self._quiesce(stop_process=True)
+        config = self._client.config
+        config.env = {**config.env, **extra_env}
+        return await self._resume_with_client(None)
+
+    async def authenticate(self, method_id: str) -> bool:
+        if not await self._guard(self._client.authenticate(method_id)):
+            return False
+        return await self._resume_with_client(None)
+
+    async def shutdown(self) -> None:
+        """Cancel, reject pending approvals, stop gemini and keep whatever was streamed."""
+        try:
+            await self._quiesce(stop_process=True)
+        except Exception:  # shutting down must finish even when the engine misbehaves
+            log.exception("stopping the gemini session failed")
+            self._interrupt_open_turns()
+
+    def _forget_session(self) -> None:
+        self._store_session_id = None
+        self._gemini_session_id = None
+        self._tool_calls.clear()
+        self._decisions.clear()
+        self.session_changed.emit(0)
+
+    def _stored_turns(self) -> list[TranscriptTurn]:
+        if self._store_session_id is None:
+            return []
+        messages = self._store_call(self._store.messages, self._store_session_id) or []
+        return [TranscriptTurn(m.role, m.text) for m in messages if m.text and m.role in ("user", "assistant")]
+
+    # ---- sending
+
+    def submit(self, text: str) -> None:
+        queued = self.busy or self._client.state != SessionState.READY
+        if self._store_session_id is None:
+            config = self._client.config
+            record = self._store_call(self._store.create_session, str(config.cwd), model=config.model,
+                                   gemini_session_id=self._gemini_session_id)
+            if record is not None:
+                self._store_session_id = record.id
+                self.session_changed.emit(record.id)
+        if self._store_session_id is not None:  # committed before gemini sees it: a crash cannot lose it
+            self._store_call(self._store.add_message, self._store_session_id, "user", text)
+        key = self._transcript.add_user_message(text, queued=queued)
+        turn = Turn(user_key=key)
+        self._waiting.append(turn)
+        turn.turn_id = self._client.submit(text)
+
+    def cancel(self) -> None:
+        if self.busy:
+            self._client.cancel()
+        self._transcript.reject_pending_permissions()
+
+    def _take_waiting(self, turn_id: int) -> Turn | None:
+        for turn in self._waiting:
+            if turn.turn_id == turn_id:
+                self._waiting.remove(turn)
+                return turn
+        for turn in self._waiting:
+            if turn.turn_id is None:
+                self._waiting.remove(turn)
+                return turn
+        return None
+
+    def _on_turn_started(self, turn_id: int, _text: str) -> None:
+        turn = self._take_waiting(turn_id)
+        if turn is None:
+            log.warning("turn %s started that this window did not send", turn_id)
+            return
+        turn.turn_id = turn_id
+        self._current = turn
+        self._transcript.mark_sent(turn.user_key)
+        turn.assistant_key = self._transcript.begin_assistant_message()
+        if self._store_session_id is not None:
+            turn.assistant_message_id = self._store_call(self._store.add_message, self._store_session_id,
+                                                      "assistant", "", state="streaming")
+        self._checkpoint_timer.start()
+
+    def _on_event(self, event: object) -> None:
+        turn = self._current
+        if isinstance(event, MessageChunk):
+            if event.role == "assistant" and turn is not None and turn.assistant_key is not None:
+                turn.chunks.append(event.text)
+                turn.dirty = True
+                self._transcript.append_text(turn.assistant_key, event.text)
+        elif isinstance(event, ThoughtChunk):
+            if turn is not None and turn.assistant_key is not None:
+                turn.thoughts.append(event.text)
+                turn.dirty = True
+                self._transcript.append_thought(turn.assistant_key, event.text)
+        elif isinstance(event, ToolCall):
+            self._tool_calls[event.tool_call_id] = event
+            self._transcript.upsert_tool_call(event)
+            self._record_tool_call(event)
+        elif isinstance(event, PlanUpdate):
+            self._transcript.show_plan(event)
+        elif isinstance(event, CommandsUpdate):
+            self.commands_changed.emit(event.commands)
+
+    def _checkpoint(self) -> None:
+        turn = self._current
+        if turn is None or not turn.dirty or turn.assistant_message_id is None:
+            return
+        turn.dirty = False
+        self._store_call(self._store.checkpoint_message, turn.assistant_message_id, turn.answer, turn.thought_text)
+
+    def _find_turn(self, turn_id: int) -> Turn | None:
+        if self._current is not None and self._current.turn_id == turn_id:
+            turn, self._current = self._current, None
+            self._checkpoint_timer.stop()
+            return turn
+        return self._take_waiting(turn_id)
+
+    def _on_turn_finished(self, turn_id: int, result: ChatResult) -> None:
+        turn = self._find_turn(turn_id)
+        if turn is None:
+            return
+        cancelled = result.stop_reason == "cancelled"
+        self._end_answer(turn, view_state="cancelled" if cancelled else "complete",
+                         store_state="interrupted" if cancelled else "complete",
+                         text=result.text or turn.answer, thoughts=result.thoughts or turn.thought_text,
+                         usage=result.usage)
+        self.usage_changed.emit(result.usage, self._client.total_usage)
+        if not cancelled:
+            self.answer_finished.emit(result.text or turn.answer)
+
+    def _on_turn_failed(self, turn_id: int, reason: str) -> None:
+        turn = self._find_turn(turn_id)
+        if turn is None:
+            return
+        self._end_answer(turn, view_state="failed", store_state="failed", text=turn.answer,
+                         thoughts=turn.thought_text)
+        self._transcript.add_notice(reason, kind="error")
+
+    def _interrupt_open_turns(self) -> None:
+        """The process is going away: keep what streamed, and mark it so the history tells the truth."""
+        self._checkpoint_timer.stop()
+        turn, self._current = self._current, None
+        if turn is not None:
+            self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=turn.answer,
+                             thoughts=turn.thought_text)
+        for waiting in self._waiting:
+            self._transcript.mark_sent(waiting.user_key)
+        self._waiting.clear()
+
+    def _end_answer(self, turn: Turn, *, view_state: str, store_state: str, text: str, thoughts: str,
+                    usage: Usage | None = None) -> None:
+        """The one place an answer ends: the transcript, the database and the history list all learn it."""
+        if turn.assistant_key is not None:
+            self._transcript.finish_message(turn.assistant_key, state=view_state)
+        else:
+            self._transcript.mark_sent(turn.user_key)
+        if turn.assistant_message_id is not None:
+            self._store_call(self._store.finish_message, turn.assistant_message_id, text, thoughts=thoughts,
+                             state=store_state, input_tokens=usage.input_tokens if usage else 0,
+                             output_tokens=usage.output_tokens if usage else 0)
+        if self._store_session_id is not None:
+            self.history_changed.emit(self._store_session_id)
+
+    # ---- sessions and permissions
+
+    def _on_session_started(self, outcome: ResumeOutcome) -> None:
+        self._gemini_session_id = outcome.session_id
+        if self._store_session_id is not None:
+            self._store_call(self._store.set_gemini_session_id, self._store_session_id, outcome.session_id)
+        notice = resume_notice(outcome.method)
+        if notice:
+            self._transcript.add_notice(notice)
+
+    async def _ask_permission(self, request: PermissionRequest) -> str | None:
+        self._tool_calls.setdefault(request.tool_call.tool_call_id, request.tool_call)
+        return await self._transcript.ask_permission(request)
+
+    def _record_decision(self, tool_call_id: str, option_id: object) -> None:
+        self._decisions[tool_call_id] = str(option_id) if option_id else "rejected"
+        call = self._tool_calls.get(tool_call_id)
+        if call is not None:
+            self._record_tool_call(call)
+
+    def _record_tool_call(self, call: ToolCall) -> None:
+        if self._store_session_id is None:
+            return
+        message_id = self._current.assistant_message_id if self._current is not None else None
+        self._store_call(
+            self._store.record_tool_call, self._store_session_id, message_id, call.tool_call_id, call.title,
+            call.kind, str(call.status), list(call.paths), diff_text(call),
+            decision=self._decisions.get(call.tool_call_id),
+        )
+
+
+def run_soon(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
+    """Schedule a coroutine from a Qt slot, logging (not losing) any exception it raises."""
+    future = asyncio.ensure_future(coro)
+
+    def report(done: asyncio.Future[Any]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            log.error("background action failed", exc_info=done.exception())
+
+    future.add_done_callback(report)
+    return future

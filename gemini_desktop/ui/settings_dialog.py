@@ -1,0 +1,89 @@
+"""Preferences: which gemini to run, the default model and folder, and forgetting the stored API key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gemini_desktop.settings import AppSettings, forget_api_key
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle(self.tr("Settings"))
+        self.settings = settings
+        self.gemini_field = QLineEdit(settings.gemini_path or "", self)
+        self.gemini_field.setObjectName("geminiPathField")
+        self.gemini_field.setPlaceholderText(self.tr("found automatically"))
+        browse_gemini = QPushButton(self.tr("Browse…"), self)
+        browse_gemini.clicked.connect(self._browse_gemini)
+        self.model_field = QLineEdit(settings.model or "", self)
+        self.model_field.setObjectName("modelField")
+        self.model_field.setPlaceholderText(self.tr("gemini's default"))
+        folder = settings.working_dir
+        self.folder_field = QLineEdit(str(folder) if folder else "", self)
+        self.folder_field.setObjectName("folderField")
+        self.folder_field.setPlaceholderText(self.tr("your home folder"))
+        browse_folder = QPushButton(self.tr("Browse…"), self)
+        browse_folder.clicked.connect(self._browse_folder)
+        forget_key = QPushButton(self.tr("Forget the stored API key"), self)
+        forget_key.clicked.connect(self._forget_key)
+        self.key_status = QLabel("", self)
+
+        form = QFormLayout()
+        form.addRow(self.tr("gemini program:"), self._row(self.gemini_field, browse_gemini))
+        form.addRow(self.tr("Default model:"), self.model_field)
+        form.addRow(self.tr("Default working folder:"), self._row(self.folder_field, browse_folder))
+        form.addRow(self.tr("API key:"), self._row(forget_key, self.key_status))
+        note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                   parent=self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def _row(self, *widgets: QWidget) -> QWidget:
+        row = QWidget(self)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            layout.addWidget(widget)
+        return row
+
+    def _browse_gemini(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Locate the gemini program"), self.gemini_field.text())
+        if path:
+            self.gemini_field.setText(path)
+
+    def _browse_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Default working folder"), self.folder_field.text())
+        if folder:
+            self.folder_field.setText(folder)
+
+    def _forget_key(self) -> None:
+        self.key_status.setText(self.tr("Removed.") if forget_api_key() else self.tr("No stored key."))
+
+    def accept(self) -> None:
+        self.settings.gemini_path = self.gemini_field.text().strip() or None
+        self.settings.model = self.model_field.text().strip() or None
+        folder = self.folder_field.text().strip()
+        self.settings.working_dir = Path(folder) if folder and Path(folder).is_dir() else None
+        self.settings.sync()
+        super().accept()

@@ -1,0 +1,121 @@
+"""Status bar: engine state with a busy indicator, model and approval-mode pickers, folder, queue, tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
+
+from gemini_desktop.engine.events import Choice
+from gemini_desktop.engine.types import SessionState, Usage
+
+BUSY_STATES = {SessionState.STARTING, SessionState.BUSY, SessionState.RESTARTING}
+
+
+NOT_SET_UP = "not-set-up"  # no usable gemini CLI yet: not an engine state, there is no engine
+
+
+def state_label(state: str) -> str:
+    labels = {
+        SessionState.STOPPED: QCoreApplication.translate("StatusBar", "stopped"),
+        SessionState.STARTING: QCoreApplication.translate("StatusBar", "starting…"),
+        SessionState.READY: QCoreApplication.translate("StatusBar", "ready"),
+        SessionState.BUSY: QCoreApplication.translate("StatusBar", "thinking…"),
+        SessionState.RESTARTING: QCoreApplication.translate("StatusBar", "restarting…"),
+        SessionState.CRASHED: QCoreApplication.translate("StatusBar", "crashed"),
+        SessionState.FAILED: QCoreApplication.translate("StatusBar", "failed"),
+        NOT_SET_UP: QCoreApplication.translate("StatusBar", "not set up"),
+    }
+    return labels.get(state, state)  # type: ignore[call-overload]
+
+
+def format_usage(usage: Usage | None) -> str:
+    if usage is None:
+        return "–"
+    return QCoreApplication.translate("StatusBar", "{total} ({inp} in / {out} out)").format(
+        total=usage.total_tokens, inp=usage.input_tokens, out=usage.output_tokens
+    )
+
+
+class ChoiceBox(QComboBox):
+    """A combo box of agent choices that calls back only when the user picks, never when we refill it."""
+
+    chosen = Signal(str)
+
+    def __init__(self, object_name: str, tooltip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setToolTip(tooltip)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setEnabled(False)
+        self.activated.connect(lambda index: self.chosen.emit(str(self.itemData(index))))
+
+    def set_choices(self, current: str, available: Sequence[Choice]) -> None:
+        self.blockSignals(True)
+        try:
+            if available:
+                self.clear()
+                for choice in available:
+                    self.addItem(choice.name or choice.id, choice.id)
+                    self.setItemData(self.count() - 1, choice.description or choice.id,
+                                     Qt.ItemDataRole.ToolTipRole)
+            index = self.findData(current)
+            if index < 0 and current:
+                self.addItem(current, current)
+                index = self.count() - 1
+            self.setCurrentIndex(index)
+            self.setEnabled(self.count() > 0)
+        finally:
+            self.blockSignals(False)
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine_label = QLabel(self)
+        self.engine_label.setObjectName("statusEngine")
+        self.busy = QProgressBar(self)
+        self.busy.setObjectName("statusBusy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(80)
+        self.busy.setMaximumHeight(12)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.queue_label = QLabel(self)
+        self.queue_label.setObjectName("statusQueue")
+        self.model_box = ChoiceBox("modelBox", self.tr("Model"), self)
+        self.mode_box = ChoiceBox("modeBox", self.tr("Approval mode"), self)
+        self.folder_label = QLabel(self)
+        self.folder_label.setObjectName("statusFolder")
+        self.usage_label = QLabel(self)
+        self.usage_label.setObjectName("statusUsage")
+        for widget in (self.engine_label, self.busy, self.queue_label):
+            self.addWidget(widget)
+        for widget in (self.folder_label, self.model_box, self.mode_box, self.usage_label):
+            self.addPermanentWidget(widget)
+        self.set_state(SessionState.STOPPED)
+        self.set_queued(0)
+        self.set_usage(None, None)
+
+    def set_state(self, state: str) -> None:
+        self.engine_label.setText(self.tr("Gemini: {state}").format(state=state_label(state)))
+        self.engine_label.setProperty("engineState", state)
+        self.busy.setVisible(state in BUSY_STATES)
+
+    def set_queued(self, count: int) -> None:
+        self.queue_label.setText(self.tr("{count} queued").format(count=count) if count else "")
+        self.queue_label.setVisible(count > 0)
+
+    def set_folder(self, folder: Path) -> None:
+        self.folder_label.setText(folder.name or str(folder))
+        self.folder_label.setToolTip(self.tr("Working folder: {path}").format(path=folder))
+
+    def set_usage(self, last_turn: Usage | None, session: Usage | None) -> None:
+        self.usage_label.setText(
+            self.tr("Tokens: last {last} · session {session}").format(
+                last=format_usage(last_turn), session=format_usage(session)
+            )
+        )
+

@@ -1,0 +1,232 @@
+"""What a tool call looks like in the transcript, and the inline prompt that asks permission to run it.
+
+The card itself is rich text (so it can be selected and copied with the conversation); only the permission
+prompt is a real widget, because it needs buttons, focus and keyboard shortcuts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import logging
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
+from gemini_desktop.ui.markdown_render import breakable, clean_text, shortened
+from gemini_desktop.ui.theme import Theme
+
+log = logging.getLogger(__name__)
+
+MAX_DIFF_LINES = 400
+MAX_OUTPUT_CHARS = 4000
+REJECT_KINDS = ("reject_once", "reject_always")
+
+_KIND_ICONS = {
+    "read": "📄",
+    "edit": "✏️",
+    "delete": "🗑",
+    "move": "📦",
+    "search": "🔍",
+    "execute": "▶",
+    "think": "💭",
+    "fetch": "🌐",
+    "switch_mode": "⇄",
+    "other": "🔧",
+}
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "read": QCoreApplication.translate("ToolCard", "Read"),
+        "edit": QCoreApplication.translate("ToolCard", "Edit"),
+        "delete": QCoreApplication.translate("ToolCard", "Delete"),
+        "move": QCoreApplication.translate("ToolCard", "Move"),
+        "search": QCoreApplication.translate("ToolCard", "Search"),
+        "execute": QCoreApplication.translate("ToolCard", "Run"),
+        "think": QCoreApplication.translate("ToolCard", "Think"),
+        "fetch": QCoreApplication.translate("ToolCard", "Fetch"),
+        "switch_mode": QCoreApplication.translate("ToolCard", "Switch mode"),
+    }
+    return labels.get(kind, QCoreApplication.translate("ToolCard", "Tool"))
+
+
+def status_label(status: ToolStatus) -> str:
+    return {
+        ToolStatus.PENDING: QCoreApplication.translate("ToolCard", "pending"),
+        ToolStatus.RUNNING: QCoreApplication.translate("ToolCard", "running"),
+        ToolStatus.COMPLETED: QCoreApplication.translate("ToolCard", "completed"),
+        ToolStatus.FAILED: QCoreApplication.translate("ToolCard", "failed"),
+    }.get(status, str(status))
+
+
+def status_colour(status: ToolStatus, theme: Theme) -> str:
+    return {
+        ToolStatus.PENDING: theme.muted,
+        ToolStatus.RUNNING: theme.running,
+        ToolStatus.COMPLETED: theme.success,
+        ToolStatus.FAILED: theme.error,
+    }.get(status, theme.muted)
+
+
+MAX_LABEL_CHARS = 500
+
+
+def _escape(text: str) -> str:
+    return html.escape(breakable(shortened(text, MAX_LABEL_CHARS)))
+
+
+def diff_lines(diff: FileDiff) -> list[str]:
+    old = clean_text(diff.old_text or "").splitlines()
+    new = clean_text(diff.new_text).splitlines()
+    name = clean_text(diff.path)
+    return list(difflib.unified_diff(old, new, name, name, lineterm=""))
+
+
+def diff_html(diff: FileDiff, theme: Theme) -> str:
+    """A unified diff with added lines green and removed lines red, capped so a huge edit stays cheap."""
+    lines = diff_lines(diff)
+    shown = lines[:MAX_DIFF_LINES]
+    rows = []
+    for line in shown:
+        if line.startswith(("+++", "---")):
+            style = f"color:{theme.muted}; font-weight:700"
+        elif line.startswith("+"):
+            style = f"color:{theme.diff_add_fg}; background-color:{theme.diff_add_bg}"
+        elif line.startswith("-"):
+            style = f"color:{theme.diff_del_fg}; background-color:{theme.diff_del_bg}"
+        elif line.startswith("@@"):
+            style = f"color:{theme.diff_hunk}"
+        else:
+            style = ""
+        rows.append(f'<span style="{style}">{html.escape(line)}</span>' if style else html.escape(line))
+    if len(lines) > len(shown):
+        more = QCoreApplication.translate("ToolCard", "… %n more lines", "", len(lines) - len(shown))
+        rows.append(f'<span style="color:{theme.muted}">{html.escape(more)}</span>')
+    if not lines:
+        nothing = QCoreApplication.translate("ToolCard", "(no changes)")
+        rows.append(f'<span style="color:{theme.muted}">{html.escape(nothing)}</span>')
+    return (
+        f'<pre style="background-color:{theme.code_bg}; margin-top:0px; margin-bottom:0px">'
+        + "\n".join(rows)
+        + "</pre>"
+    )
+
+
+def tool_card_html(call: ToolCall, theme: Theme) -> str:
+    """Tinted blocks rather than a table: Qt tables are frames, which make later document edits slower."""
+    colour = status_colour(call.status, theme)
+    icon = _KIND_ICONS.get(call.kind, _KIND_ICONS["other"])
+    title = _escape(call.title) or html.escape(kind_label(call.kind))
+    card = f"background-color:{theme.card_bg}; margin-top:0px; margin-bottom:0px"
+    parts = [
+        f'<p style="{card}; margin-top:8px"><span style="color:{colour}">▍</span>{icon} '
+        f'<span style="color:{theme.muted}">{html.escape(kind_label(call.kind))}</span> &nbsp;<b>{title}</b>'
+        f' &nbsp;<span style="color:{colour}; font-weight:700">● {html.escape(status_label(call.status))}</span></p>'
+    ]
+    parts.extend(f'<p style="{card}; color:{theme.muted}"><code>{_escape(path)}</code></p>' for path in call.paths)
+    parts.extend(diff_html(diff, theme) for diff in call.diffs)
+    if call.text.strip():
+        output = clean_text(call.text)
+        if len(output) > MAX_OUTPUT_CHARS:
+            output = output[:MAX_OUTPUT_CHARS] + "\n" + QCoreApplication.translate("ToolCard", "… (output shortened)")
+        output = breakable(output)
+        parts.append(f'<pre style="{card}; color:{theme.muted}">{html.escape(output)}</pre>')
+    return "".join(parts)
+
+
+def tool_call_markdown(call: ToolCall) -> str:
+    paths = ", ".join(f"`{shortened(p, MAX_LABEL_CHARS)}`" for p in call.paths)
+    title = shortened(call.title, MAX_LABEL_CHARS) or kind_label(call.kind)
+    line = f"> 🔧 **{kind_label(call.kind)}**: {title} — {status_label(call.status)}"
+    return f"{line} ({paths})" if paths else line
+
+
+def option_label(option: PermissionOption) -> str:
+    """Our own words for the standard kinds (translatable, the same for every agent); the agent's otherwise."""
+    labels = {
+        "allow_once": QCoreApplication.translate("ToolCard", "Allow once"),
+        "allow_always": QCoreApplication.translate("ToolCard", "Allow for this session"),
+        "reject_once": QCoreApplication.translate("ToolCard", "Reject"),
+        "reject_always": QCoreApplication.translate("ToolCard", "Always reject"),
+    }
+    return labels.get(option.kind) or shortened(option.name, 60) or option.option_id
+
+
+def decision_text(option: PermissionOption | None) -> str:
+    if option is None:
+        return QCoreApplication.translate("ToolCard", "✗ Rejected")
+    prefix = "✗" if option.kind in REJECT_KINDS else "✓"
+    return f"{prefix} {option_label(option)}"
+
+
+def resolved_value(option: PermissionOption | None) -> str | None:
+    """What the permission future resolves with: a one-off rejection is None, per the engine's contract."""
+    if option is None or option.kind == "reject_once":
+        return None
+    return option.option_id
+
+
+class PermissionPrompt(QFrame):
+    """The buttons of one permission request, placed over its tool card; shortcuts work while it has focus."""
+
+    decided = Signal(object)  # the chosen PermissionOption, or None for a plain rejection
+
+    def __init__(self, request: PermissionRequest, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.request = request
+        self.setObjectName("permissionPrompt")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        title = shortened(request.tool_call.title, 80) or kind_label(request.tool_call.kind)
+        self.setAccessibleName(self.tr("Permission request: %1").replace("%1", title))
+        self._shortcuts = {
+            Qt.Key.Key_Y: request.option_of_kind("allow_once"),
+            Qt.Key.Key_A: request.option_of_kind("allow_always"),
+            Qt.Key.Key_N: request.option_of_kind("reject_once", "reject_always"),
+        }
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        question = QLabel(self.tr("Allow this?"), self)
+        question.setAccessibleName(self.tr("Permission question"))
+        layout.addWidget(question)
+        self.buttons: dict[str, QPushButton] = {}
+        for option in request.options:
+            name = option_label(option)
+            button = QPushButton(name, self)
+            button.setAccessibleName(name)
+            key = next((k for k, o in self._shortcuts.items() if o is option), None)
+            if key is not None:
+                button.setToolTip(self.tr("Shortcut: %1").replace("%1", chr(key.value)))
+            button.clicked.connect(lambda _checked=False, chosen=option: self.decide(chosen))
+            layout.addWidget(button)
+            self.buttons[option.option_id] = button
+        if not request.options:
+            reject = QPushButton(self.tr("Reject"), self)
+            reject.setAccessibleName(self.tr("Reject"))
+            reject.clicked.connect(lambda: self.decide(None))
+            layout.addWidget(reject)
+        layout.addStretch(1)
+        self._done = False
+
+    def decide(self, option: PermissionOption | None) -> None:
+        if self._done:
+            return
+        self._done = True
+        self.decided.emit(option)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.decide(self._shortcuts[Qt.Key.Key_N])
+        elif key in self._shortcuts and event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.ShiftModifier,
+        ):
+            option = self._shortcuts[Qt.Key(key)]
+            if option is not None or key == Qt.Key.Key_N:
+                self.decide(option)
+        else:
+            super().keyPressEvent(event)

@@ -1,0 +1,810 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AuthPanel</name>
+    <message>
+        <source>&lt;b&gt;Sign in to Gemini&lt;/b&gt;</source>
+        <translation>&lt;b&gt;登录 Gemini&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>gemini is installed but not signed in. Choose how it should talk to Gemini.</source>
+        <translation>gemini 已安装，但尚未登录。请选择它连接 Gemini 的方式。</translation>
+    </message>
+    <message>
+        <source>Gemini API key (from Google AI Studio)</source>
+        <translation>Gemini API 密钥（可在 Google AI Studio 获取）</translation>
+    </message>
+    <message>
+        <source>Use an API key</source>
+        <translation>使用 API 密钥</translation>
+    </message>
+    <message>
+        <source>Log in with Google</source>
+        <translation>使用 Google 账号登录</translation>
+    </message>
+    <message>
+        <source>Paste an API key first.</source>
+        <translation>请先粘贴 API 密钥。</translation>
+    </message>
+</context>
+<context>
+    <name>CrashBanner</name>
+    <message>
+        <source>Details</source>
+        <translation>详细信息</translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation>重新启动</translation>
+    </message>
+    <message>
+        <source>Start gemini again and continue this conversation</source>
+        <translation>重新启动 gemini 并继续此对话</translation>
+    </message>
+    <message>
+        <source>New session</source>
+        <translation>新会话</translation>
+    </message>
+    <message>
+        <source>Gemini stopped unexpectedly: {reason}</source>
+        <translation>Gemini 意外停止：{reason}</translation>
+    </message>
+    <message>
+        <source>(gemini printed nothing on stderr)</source>
+        <translation>（gemini 未在 stderr 输出任何内容）</translation>
+    </message>
+</context>
+<context>
+    <name>GeminiMissingPanel</name>
+    <message>
+        <source>&lt;b&gt;Gemini CLI is needed&lt;/b&gt;</source>
+        <translation>&lt;b&gt;需要 Gemini CLI&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Install for this app</source>
+        <translation>为本应用安装</translation>
+    </message>
+    <message>
+        <source>Runs npm to install gemini-cli into this app&apos;s own data folder</source>
+        <translation>运行 npm，将 gemini-cli 安装到本应用自己的数据文件夹中</translation>
+    </message>
+    <message>
+        <source>Locate…</source>
+        <translation>手动定位…</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Install it for all your terminals with this command, then press Retry:</source>
+        <translation>使用以下命令安装（所有终端均可使用），然后点击“重试”：</translation>
+    </message>
+    <message>
+        <source>Installing gemini-cli with npm…</source>
+        <translation>正在使用 npm 安装 gemini-cli…</translation>
+    </message>
+    <message>
+        <source>Locate the gemini program</source>
+        <translation>定位 gemini 程序</translation>
+    </message>
+    <message>
+        <source>gemini (gemini gemini.cmd gemini.exe *.js *.mjs);;All files (*)</source>
+        <translation>gemini (gemini gemini.cmd gemini.exe *.js *.mjs);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryPanel</name>
+    <message>
+        <source>Search all conversations…</source>
+        <translation>搜索所有对话…</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Conversation columns</source>
+        <translation>对话列表列</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>搜索结果</translation>
+    </message>
+    <message>
+        <source>Conversation preview</source>
+        <translation>对话预览</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续对话</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>导出为 Markdown…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>导出为 JSON…</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Export the selected conversation</source>
+        <translation>导出所选对话</translation>
+    </message>
+    <message>
+        <source>Conversation deleted.</source>
+        <translation>对话已删除。</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>撤销删除</translation>
+    </message>
+    <message>
+        <source>No conversation contains “%1”.</source>
+        <translation>没有包含“%1”的对话。</translation>
+    </message>
+    <message>
+        <source>Untitled conversation</source>
+        <translation>未命名对话</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Gemini</source>
+        <translation>Gemini</translation>
+    </message>
+    <message>
+        <source>streaming</source>
+        <translation>生成中</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Rename conversation</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <source>Title:</source>
+        <translation>标题：</translation>
+    </message>
+    <message>
+        <source>Export as Markdown</source>
+        <translation>导出为 Markdown</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown 文件 (*.md)</translation>
+    </message>
+    <message>
+        <source>Export as JSON</source>
+        <translation>导出为 JSON</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON 文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>The gemini found on this computer is too old for Gemini Desktop ({error}).</source>
+        <translation>此电脑上的 gemini 版本过旧，无法用于 Gemini Desktop（{error}）。</translation>
+    </message>
+    <message>
+        <source>Gemini Desktop talks to Google&apos;s gemini command-line tool, and it was not found on this computer.</source>
+        <translation>Gemini Desktop 需要通过 Google 的 gemini 命令行工具工作，但在此电脑上未找到它。</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>停止回答 (Esc)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New session</source>
+        <translation>新建会话(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Restart session</source>
+        <translation>重启会话(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Open folder…</source>
+        <translation>打开文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Copy conversation as Markdown</source>
+        <translation>将对话复制为 Markdown(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Stop answer</source>
+        <translation>停止回答</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;History</source>
+        <translation>历史记录(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About {app}</source>
+        <translation>关于 {app}(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Open &amp;log folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
+    </message>
+    <message>
+        <source>gemini has sent nothing for {seconds:.0f} s; press Stop (Esc) to give up.</source>
+        <translation>gemini 已有 {seconds:.0f} 秒没有任何输出；按“停止”(Esc) 可放弃本次回答。</translation>
+    </message>
+    <message>
+        <source>Starting gemini… your message will be sent as soon as it is ready.</source>
+        <translation>正在启动 gemini…… 就绪后会立即发送您的消息。</translation>
+    </message>
+    <message>
+        <source>gemini is not available yet.</source>
+        <translation>gemini 尚不可用。</translation>
+    </message>
+    <message>
+        <source>Working folder for a new session</source>
+        <translation>新会话的工作文件夹</translation>
+    </message>
+    <message>
+        <source>Conversation copied as Markdown.</source>
+        <translation>对话已复制为 Markdown。</translation>
+    </message>
+    <message>
+        <source>About {app}</source>
+        <translation>关于 {app}</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{app}&lt;/b&gt; {version}&lt;br&gt;A desktop chat window for Google&apos;s gemini CLI.&lt;br&gt;&lt;br&gt;gemini-cli: {gemini}&lt;br&gt;Qt: {qt}&lt;br&gt;PySide6: {pyside}</source>
+        <translation>&lt;b&gt;{app}&lt;/b&gt; {version}&lt;br&gt;Google gemini CLI 的桌面聊天窗口。&lt;br&gt;&lt;br&gt;gemini-cli：{gemini}&lt;br&gt;Qt：{qt}&lt;br&gt;PySide6：{pyside}</translation>
+    </message>
+    <message>
+        <source>Opened in your browser: {url}</source>
+        <translation>已在浏览器中打开：{url}</translation>
+    </message>
+    <message>
+        <source>Key saved in the system keyring. Starting gemini…</source>
+        <translation>密钥已保存到系统密钥环。正在启动 gemini…</translation>
+    </message>
+    <message>
+        <source>No usable system keyring: the key is used for this run only. Starting gemini…</source>
+        <translation>没有可用的系统密钥环：密钥仅在本次运行中使用。正在启动 gemini…</translation>
+    </message>
+    <message>
+        <source>A browser window should open for the Google sign-in. Waiting up to {seconds:.0f} s…</source>
+        <translation>浏览器将打开 Google 登录页面。最多等待 {seconds:.0f} 秒…</translation>
+    </message>
+    <message>
+        <source>Signing in with Google did not finish. Try again, or use a key.</source>
+        <translation>Google 登录未完成。请重试，或改用 API 密钥。</translation>
+    </message>
+    <message>
+        <source>Gemini answered</source>
+        <translation>Gemini 已回复</translation>
+    </message>
+</context>
+<context>
+    <name>MarkdownRenderer</name>
+    <message>
+        <source>code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>[image: %1]</source>
+        <translation>[图片：%1]</translation>
+    </message>
+    <message>
+        <source>[image]</source>
+        <translation>[图片]</translation>
+    </message>
+</context>
+<context>
+    <name>NpmInstaller</name>
+    <message>
+        <source>{tools} not found. Install Node.js 20 or newer (it includes npm) from https://nodejs.org or your package manager, then try again.</source>
+        <translation>未找到 {tools}。请从 https://nodejs.org 或通过系统的包管理器安装 Node.js 20 或更高版本（已包含 npm），然后重试。</translation>
+    </message>
+    <message>
+        <source>npm could not be started: {error}</source>
+        <translation>无法启动 npm：{error}</translation>
+    </message>
+    <message>
+        <source>gemini-cli was installed for this app.</source>
+        <translation>已为本应用安装 gemini-cli。</translation>
+    </message>
+    <message>
+        <source>npm failed (exit code {code}); see the log above.</source>
+        <translation>npm 执行失败（退出代码 {code}）；请查看上方日志。</translation>
+    </message>
+</context>
+<context>
+    <name>PermissionPrompt</name>
+    <message>
+        <source>Permission request: %1</source>
+        <translation>权限请求：%1</translation>
+    </message>
+    <message>
+        <source>Allow this?</source>
+        <translation>是否允许？</translation>
+    </message>
+    <message>
+        <source>Permission question</source>
+        <translation>权限确认</translation>
+    </message>
+    <message>
+        <source>Shortcut: %1</source>
+        <translation>快捷键：%1</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>PromptInput</name>
+    <message>
+        <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
+        <translation>给 Gemini 发消息 — Enter 发送，Shift+Enter 换行</translation>
+    </message>
+</context>
+<context>
+    <name>SessionController</name>
+    <message>
+        <source>Resumed: loaded by gemini</source>
+        <translation>已恢复：由 gemini 载入</translation>
+    </message>
+    <message>
+        <source>Resumed: restored from backup</source>
+        <translation>已恢复：从备份还原</translation>
+    </message>
+    <message>
+        <source>Resumed: rebuilt from our copy</source>
+        <translation>已恢复：根据本地副本重建</translation>
+    </message>
+    <message>
+        <source>Resumed: seeded (gemini got the earlier conversation as context)</source>
+        <translation>已恢复：以先前对话作为上下文重新开始</translation>
+    </message>
+    <message>
+        <source>This conversation cannot be saved to the history: {error}</source>
+        <translation>此对话无法保存到历史记录：{error}</translation>
+    </message>
+    <message>
+        <source>That conversation is no longer in the history.</source>
+        <translation>该对话已不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>The folder of that conversation ({path}) is gone; continuing in {current}.</source>
+        <translation>该对话所在的文件夹（{path}）已不存在；将在 {current} 中继续。</translation>
+    </message>
+</context>
+<context>
+    <name>SessionTreeModel</name>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>消息数</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Last activity</source>
+        <translation>最近活动</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>本周</translation>
+    </message>
+    <message>
+        <source>Older</source>
+        <translation>更早</translation>
+    </message>
+    <message>
+        <source>Unknown folder</source>
+        <translation>未知文件夹</translation>
+    </message>
+    <message>
+        <source>Untitled conversation</source>
+        <translation>未命名对话</translation>
+    </message>
+    <message>
+        <source>imported from gemini CLI</source>
+        <translation>从 gemini CLI 导入</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s)</source>
+        <translation>
+            <numerusform>%n 条消息</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>found automatically</source>
+        <translation>自动查找</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>gemini&apos;s default</source>
+        <translation>gemini 默认</translation>
+    </message>
+    <message>
+        <source>your home folder</source>
+        <translation>你的主文件夹</translation>
+    </message>
+    <message>
+        <source>Forget the stored API key</source>
+        <translation>清除已保存的 API 密钥</translation>
+    </message>
+    <message>
+        <source>gemini program:</source>
+        <translation>gemini 程序：</translation>
+    </message>
+    <message>
+        <source>Default model:</source>
+        <translation>默认模型：</translation>
+    </message>
+    <message>
+        <source>Default working folder:</source>
+        <translation>默认工作文件夹：</translation>
+    </message>
+    <message>
+        <source>API key:</source>
+        <translation>API 密钥：</translation>
+    </message>
+    <message>
+        <source>Changes apply to the next session or the next start.</source>
+        <translation>更改将在下一个会话或下次启动时生效。</translation>
+    </message>
+    <message>
+        <source>Locate the gemini program</source>
+        <translation>定位 gemini 程序</translation>
+    </message>
+    <message>
+        <source>Default working folder</source>
+        <translation>默认工作文件夹</translation>
+    </message>
+    <message>
+        <source>Removed.</source>
+        <translation>已清除。</translation>
+    </message>
+    <message>
+        <source>No stored key.</source>
+        <translation>没有已保存的密钥。</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
+        <source>restarting…</source>
+        <translation>正在重启…</translation>
+    </message>
+    <message>
+        <source>crashed</source>
+        <translation>已崩溃</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>not set up</source>
+        <translation>尚未配置</translation>
+    </message>
+    <message>
+        <source>{total} ({inp} in / {out} out)</source>
+        <translation>{total}（输入 {inp} / 输出 {out}）</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Approval mode</source>
+        <translation>审批模式</translation>
+    </message>
+    <message>
+        <source>Gemini: {state}</source>
+        <translation>Gemini：{state}</translation>
+    </message>
+    <message>
+        <source>{count} queued</source>
+        <translation>{count} 条排队中</translation>
+    </message>
+    <message>
+        <source>Working folder: {path}</source>
+        <translation>工作文件夹：{path}</translation>
+    </message>
+    <message>
+        <source>Tokens: last {last} · session {session}</source>
+        <translation>Token：上次 {last} · 本会话 {session}</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCard</name>
+    <message>
+        <source>Read</source>
+        <translation>读取</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation>移动</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Think</source>
+        <translation>思考</translation>
+    </message>
+    <message>
+        <source>Fetch</source>
+        <translation>获取</translation>
+    </message>
+    <message>
+        <source>Switch mode</source>
+        <translation>切换模式</translation>
+    </message>
+    <message>
+        <source>Tool</source>
+        <translation>工具</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>(no changes)</source>
+        <translation>（无改动）</translation>
+    </message>
+    <message>
+        <source>… (output shortened)</source>
+        <translation>……（输出已截断）</translation>
+    </message>
+    <message>
+        <source>Allow once</source>
+        <translation>允许一次</translation>
+    </message>
+    <message>
+        <source>Allow for this session</source>
+        <translation>本次会话内始终允许</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>Always reject</source>
+        <translation>始终拒绝</translation>
+    </message>
+    <message>
+        <source>✗ Rejected</source>
+        <translation>✗ 已拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptView</name>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Gemini</source>
+        <translation>Gemini</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Jump to latest ↓</source>
+        <translation>跳到最新 ↓</translation>
+    </message>
+    <message>
+        <source>Jump to latest</source>
+        <translation>跳到最新</translation>
+    </message>
+    <message>
+        <source>Scroll to the newest output and keep following it</source>
+        <translation>滚动到最新输出并持续跟随</translation>
+    </message>
+    <message>
+        <source>Ask Gemini anything</source>
+        <translation>向 Gemini 提问吧</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter starts a new line, / lists gemini&apos;s commands.</source>
+        <translation>Enter 发送，Shift+Enter 换行，输入 / 查看 gemini 的命令。</translation>
+    </message>
+    <message>
+        <source>Tool calls ask before they act. Every conversation is kept in History (Ctrl+H).</source>
+        <translation>工具调用在执行前会先征得您的同意。所有对话都保存在历史记录中（Ctrl+H）。</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
+        <source>Thoughts</source>
+        <translation>思考过程</translation>
+    </message>
+    <message>
+        <source>Hide thoughts</source>
+        <translation>隐藏思考过程</translation>
+    </message>
+    <message>
+        <source>Show thoughts</source>
+        <translation>显示思考过程</translation>
+    </message>
+    <message>
+        <source>Address copied</source>
+        <translation>链接地址已复制</translation>
+    </message>
+    <message>
+        <source>Code copied</source>
+        <translation>代码已复制</translation>
+    </message>
+</context>
+<context>
+    <name>_Browser</name>
+    <message>
+        <source>Copy conversation as Markdown</source>
+        <translation>将对话复制为 Markdown</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Screenshots of the main states of the window, for docs/ and the README.
+
+Runs the real window against the real pinned gemini-cli and the fake Gemini server. Meant to run on a real
+X display so it shows what a person sees:
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py [--lang zh_CN]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState  # noqa: E402
+from gemini_desktop.i18n import install_translators  # noqa: E402
+from gemini_desktop.settings import AppSettings, LaunchOptions  # noqa: E402
+from gemini_desktop.store import HistoryStore  # noqa: E402
+from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
+from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
+from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini, FunctionCall  # noqa: E402
+from tests.support.qt_async import drive, install_loop, uninstall_loop  # noqa: E402
+
+ANSWER = [
+    "## Reading a file safely\n\nUse a context manager so the file is closed even when an error is raised:\n\n",
+    "```python\nfrom pathlib import Path\n\n\ndef first_line(path: Path) -> str:\n",
+    '    """Return the first line, or an empty string for an empty file."""\n',
+    "    with path.open(encoding=\"utf-8\") as handle:\n        return handle.readline().rstrip(\"\\n\")\n```\n\n",
+    "| approach | closes on error |\n|---|---|\n| `with open(...)` | yes |\n| `open(...).read()` | eventually |\n\n",
+    "The same holds for sockets and locks…",
+]
+ANSWER_ZH = [
+    "## 安全地读取文件\n\n使用上下文管理器，即使出错文件也会被关闭：\n\n",
+    "```python\nfrom pathlib import Path\n\n\ndef first_line(path: Path) -> str:\n",
+    '    """返回第一行。"""\n',
+    "    with path.open(encoding=\"utf-8\") as handle:\n        return handle.readline()\n```\n\n",
+    "| 方法 | 出错时关闭 |\n|---|---|\n| `with open(...)` | 是 |\n\n",
+    "套接字和锁也是同样的道理……",
+]
+
+
+SUFFIX = ""
+
+
+async def until(predicate: Callable[[], object], timeout: float = 45.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("screenshot state not reached")
+        await asyncio.sleep(0.05)
+
+
+async def settle(seconds: float = 0.6) -> None:
+    await asyncio.sleep(seconds)
+    QApplication.processEvents()
+
+
+def save(window: MainWindow, out: Path, name: str) -> None:
+    path = out / f"{name}{SUFFIX}.png"
+    window.grab().save(str(path))
+    print("wrote", path.relative_to(ROOT), flush=True)
+
+
+async def scenario(window: MainWindow, fake: FakeGemini, work: Path, out: Path, zh: bool) -> None:
+    await until(lambda: window.client is not None and window.client.state == SessionState.READY)
+    await settle()
+    save(window, out, "empty")
+
+    held = fake.reply(*(ANSWER_ZH if zh else ANSWER), hold_after=len(ANSWER) - 1, delay=0.05)
+    window.send_message("如何安全地读取文件？" if zh else "How do I read a file safely in Python?")
+    await until(lambda: window.client.state == SessionState.BUSY and "first_line" in window.transcript.to_markdown())
+    await settle(1.0)
+    save(window, out, "streaming")
+    held.release()
+    await until(lambda: window.client.state == SessionState.READY)
+
+    fake.reply(FunctionCall("write_file", {"file_path": str(work / "notes.md"),
+                                           "content": "# Notes\n\n- read files with `with`\n"}))
+    fake.reply("I wrote notes.md." if not zh else "已写入 notes.md。")
+    window.send_message("把要点写进 notes.md" if zh else "Write the key points to notes.md")
+    await until(lambda: bool(window.transcript.findChildren(object, "permissionPrompt"))
+                or ("notes.md" in window.transcript.to_markdown() and window.client.state == SessionState.BUSY))
+    await settle(1.5)
+    save(window, out, "tool-approval")
+    window.transcript.reject_pending_permissions()
+    await until(lambda: window.client.state == SessionState.READY)
+
+    window.toggle_history()
+    await settle(1.0)
+    save(window, out, "history")
+    window.toggle_history()
+
+    window.client.config.max_restarts = 0
+    pid = window.client.process_id
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    await until(lambda: window.client.state in (SessionState.CRASHED, SessionState.FAILED))
+    await settle(1.0)
+    save(window, out, "crash-banner")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lang", default="en", help="en or zh_CN")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    zh = args.lang == "zh_CN"
+    global SUFFIX
+    SUFFIX = "-zh_CN" if zh else ""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    entry = next(ROOT.glob(".cache/gemini-cli-*/node_modules/@google/gemini-cli/bundle/gemini.js"))
+    scratch = Path(tempfile.mkdtemp(prefix="screenshots-"))
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        os.environ[var] = str(scratch / var.lower())
+    app = QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    install_translators(app, args.lang)
+    install_loop(app)
+    fake = FakeGemini()
+    fake.start()
+    work = scratch / ("项目" if zh else "project")
+    work.mkdir()
+    config = EngineConfig(gemini=GeminiCommand(shutil.which("node") or "node", (str(entry),)), cwd=work,
+                          model=DEFAULT_MODEL, env=cli_environment(make_cli_home(scratch / "home"), fake.base_url),
+                          state_dir=scratch / "state")
+    store = HistoryStore.open(scratch / "history.sqlite3")
+    for index, title in enumerate(["Refactor the parser", "修复登录页面的样式", "Plan the 2.0 release"]):
+        session = store.create_session(str(work), DEFAULT_MODEL, title=None)
+        store.add_message(session.id, "user", title)
+        store.add_message(session.id, "assistant", f"Here is a plan ({index + 1})…")
+    settings = AppSettings(scratch / "settings.ini")
+    window = MainWindow(store, settings, LaunchOptions(), engine_config=config)
+    window.resize(1180, 780)
+    window.show()
+    window.start()
+    try:
+        drive(scenario(window, fake, work, out, zh), timeout=240)
+        window.close()
+        drive(until(lambda: window.is_shut_down), timeout=30)
+        first_run = MainWindow(HistoryStore.open(scratch / "first.sqlite3"), AppSettings(scratch / "first.ini"),
+                               LaunchOptions(gemini=str(scratch / "missing" / "gemini")))
+        first_run.resize(1180, 780)
+        first_run.show()
+        first_run.start()
+        drive(settle(1.5))
+        save(first_run, out, "first-run")
+        first_run.close()
+        drive(until(lambda: first_run.is_shut_down), timeout=30)
+    finally:
+        store.close()
+        fake.stop()
+        uninstall_loop()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Markdown -> inert Qt rich text: what is rendered, what stays literal, and streaming settles blocks once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtGui import QTextDocument
+
+from gemini_desktop.ui.markdown_render import (
+    CodeHighlighter,
+    MarkdownRenderer,
+    MarkdownStream,
+    clean_text,
+    highlighted_code_html,
+    is_safe_link,
+)
+from gemini_desktop.ui.theme import Theme
+
+
+@pytest.fixture
+def renderer(qapp: object) -> MarkdownRenderer:
+    return MarkdownRenderer(Theme.from_palette(qapp.palette()))  # type: ignore[attr-defined]
+
+
+def plain(markup: str) -> str:
+    document = QTextDocument()
+    document.setHtml(markup)
+    return document.toPlainText()
+
+
+def test_headings_lists_tables_quotes_emphasis_render(renderer: MarkdownRenderer) -> None:
+    markup = renderer.render(
+        "# Title\n\n*em* **strong** `code`\n\n- one\n- two\n\n> quoted\n\n| a | b |\n|---|--:|\n| 1 | 22 |\n"
+    ).html
+    assert "<h1>Title</h1>" in markup
+    assert "<em>em</em>" in markup and "<strong>strong</strong>" in markup
+    assert "<ul>" in markup and "<blockquote" in markup
+    assert "┌" in markup and "│" in markup  # the table, drawn as a grid
+    text = plain(markup)
+    assert "1 │ 22" in text.replace("  ", " ")
+
+
+def test_fenced_code_is_highlighted_with_a_copy_anchor(renderer: MarkdownRenderer) -> None:
+    rendered = renderer.render("```python\ndef f():\n    return 1\n```\n", code_href=lambda i: f"copy:{i}")
+    assert rendered.code_blocks == ["def f():\n    return 1"]
+    assert rendered.code_languages == ["python"]
+    assert 'style="color:#' in rendered.html  # Pygments colours as inline styles
+    assert '<a href="copy:0" style="color:' in rendered.html
+    assert "python" in plain(rendered.html)
+
+
+@pytest.mark.parametrize("raw", ["<script>alert(1)</script>", "<b>bold</b>", '<img src="http://example.com/x.png">',
+                                 "<a href='https://x'>x</a>"])
+def test_raw_html_is_shown_as_literal_text(renderer: MarkdownRenderer, raw: str) -> None:
+    markup = renderer.render(f"before {raw} after").html
+    assert "<script" not in markup and "<b>" not in markup and "<img" not in markup and "<a " not in markup
+    assert raw in plain(markup)
+
+
+@pytest.mark.parametrize("href", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "vbscript:x",
+                                  "relative/path", "ftp://example.com"])
+def test_unsafe_links_are_plain_text(renderer: MarkdownRenderer, href: str) -> None:
+    markup = renderer.render(f"[x]({href})").html
+    assert "<a " not in markup
+    assert not is_safe_link(href)
+
+
+@pytest.mark.parametrize("href", ["https://example.com", "http://example.com/a?b=c", "mailto:a@example.com"])
+def test_safe_links_are_anchors(renderer: MarkdownRenderer, href: str) -> None:
+    markup = renderer.render(f"[x]({href})").html
+    assert f'<a href="{href.replace("&", "&amp;")}"' in markup
+
+
+def test_images_show_alt_text_and_are_never_loaded(renderer: MarkdownRenderer) -> None:
+    markup = renderer.render("![a cat](https://example.com/cat.png)").html
+    assert "<img" not in markup
+    assert "a cat" in plain(markup)
+
+
+@pytest.mark.parametrize("text", [
+    "", "\x00\x00", "\ud800 lone surrogate \udfff", "a\r\nb\rc", ">" * 5000 + " deep", "[" * 20000,
+    "*" * 20000, "- " * 3000 + "x", "```" * 1000, "|" * 5000 + "\n|-|\n", "x" * 1_000_000,
+])
+def test_hostile_input_never_crashes(renderer: MarkdownRenderer, text: str) -> None:
+    started = time.perf_counter()
+    markup = renderer.render(text).html
+    assert isinstance(markup, str)
+    plain(markup)  # and Qt accepts the result
+    assert time.perf_counter() - started < 20
+
+
+def test_clean_text_removes_what_qt_cannot_hold() -> None:
+    assert clean_text("a\x00b\ud800c\r\n") == "a\ufffdb\ufffdc\n"
+
+
+def test_stream_settles_each_block_once(renderer: MarkdownRenderer) -> None:
+    text = "# Head\n\nFirst paragraph.\n\n```python\nx = 1\n```\n\n- a\n- b\n\nLast words"
+    stream = MarkdownStream()
+    settled_parts: list[str] = []
+    for index in range(0, len(text), 3):
+        stream.append(text[index:index + 3])
+        settled, tail = renderer.render_stream(stream, final=False)
+        settled_parts.append(settled.html)
+    settled, tail = renderer.render_stream(stream, final=True)
+    settled_parts.append(settled.html)
+    assert tail.html == ""
+    whole = "".join(settled_parts)
+    assert whole.count("<h1>Head</h1>") == 1
+    assert whole.count("First paragraph.") == 1
+    assert plain(whole) == plain(renderer.render(text).html)
+
+
+def test_growing_code_block_is_plain_until_it_settles(renderer: MarkdownRenderer) -> None:
+    stream = MarkdownStream("Intro\n\n```python\ndef f():\n")
+    settled, tail = renderer.render_stream(stream, final=False)
+    assert "Intro" in settled.html
+    assert "def f():" in tail.html and 'style="color:#' not in tail.html
+
+
+def test_highlighter_works_in_slices(qapp: object) -> None:
+    theme = Theme.from_palette(qapp.palette())  # type: ignore[attr-defined]
+    code = "\n".join(f"def f{i}(x):\n    return x + {i}" for i in range(300))
+    highlighter = CodeHighlighter(code, "python", theme)
+    steps = 0
+    while not highlighter.advance(0.0):
+        steps += 1
+    assert steps > 1
+    assert highlighter.html() == highlighted_code_html(code, "python", theme)
+
+
+def test_unknown_language_falls_back_to_plain(renderer: MarkdownRenderer) -> None:
+    rendered = renderer.render("```no-such-language\n<tag> & stuff\n```")
+    assert "&lt;tag&gt; &amp; stuff" in rendered.html
+
+
+def test_render_count_counts_renders(renderer: MarkdownRenderer) -> None:
+    before = renderer.render_count
+    renderer.render("a")
+    renderer.render("b")
+    assert renderer.render_count == before + 2

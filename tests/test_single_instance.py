@@ -1,0 +1,177 @@
+"""Single instance across real processes: hand-over of arguments, stale sockets after a crash, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDir
+from PySide6.QtNetwork import QLocalSocket
+
+from gemini_desktop.single_instance import SingleInstance, default_instance_key, encode_activation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# One app launch: claim the key, or hand the remaining arguments to the instance that holds it.
+LAUNCH = r"""
+import json, os, sys
+from PySide6.QtCore import QCoreApplication, QTimer
+from gemini_desktop.single_instance import SingleInstance
+
+app = QCoreApplication(sys.argv[:1])
+instance = SingleInstance(sys.argv[1])
+if not instance.acquire(sys.argv[2:]):
+    print("handed-over", flush=True)
+    sys.exit(0)
+print("primary", flush=True)
+
+received = []
+
+def activated(arguments):
+    print("activated " + json.dumps(arguments), flush=True)
+    received.append(arguments)
+    if len(received) == int(os.environ.get("ACTIVATIONS_BEFORE_QUIT", "1")):
+        app.quit()
+
+instance.activation_requested.connect(activated)
+QTimer.singleShot(30000, lambda: app.exit(3))
+sys.exit(app.exec())
+"""
+
+
+def launch(key: str, *arguments: str, activations_before_quit: int = 1) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, key, *arguments],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", ACTIVATIONS_BEFORE_QUIT=str(activations_before_quit)),
+    )
+
+
+def wait_primary(process: subprocess.Popen[str]) -> None:
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    assert line == "primary", f"first launch did not become primary: {line!r}"
+
+
+def remaining_output(process: subprocess.Popen[str]) -> str:
+    """What the process prints until it exits (read through the same buffered pipe as readline())."""
+    assert process.stdout is not None
+    output = process.stdout.read()
+    process.wait(timeout=15)
+    return output
+
+
+@pytest.fixture
+def key() -> str:
+    return f"gd-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_second_launch_hands_arguments_to_first_and_exits_zero(
+    key: str, processes: list[subprocess.Popen[str]]
+) -> None:
+    first = launch(key)
+    processes.append(first)
+    wait_primary(first)
+
+    second = subprocess.run(
+        [sys.executable, "-c", LAUNCH, key, "--open", "chat with spaces"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "handed-over"
+
+    out = remaining_output(first)
+    assert first.returncode == 0
+    assert out.strip() == "activated " + json.dumps(["--open", "chat with spaces"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes vanish with their process on Windows")
+def test_stale_socket_left_by_a_crash_is_reclaimed(key: str, processes: list[subprocess.Popen[str]]) -> None:
+    crashed = launch(key)
+    processes.append(crashed)
+    wait_primary(crashed)
+    crashed.send_signal(signal.SIGKILL)
+    crashed.wait(timeout=10)
+    assert Path(QDir.tempPath(), key).exists(), "the killed instance should have left its socket file behind"
+
+    successor = launch(key)
+    processes.append(successor)
+    wait_primary(successor)
+
+    handed = subprocess.run([sys.executable, "-c", LAUNCH, key, "x"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=30)
+    assert handed.stdout.strip() == "handed-over"
+    out = remaining_output(successor)
+    assert out.strip() == 'activated ["x"]'
+
+
+def test_malformed_messages_are_ignored_and_server_keeps_working(qtbot, key: str) -> None:
+    instance = SingleInstance(key)
+    assert instance.acquire([]) is True
+    assert instance.is_primary
+    received: list[list[str]] = []
+    instance.activation_requested.connect(received.append)
+    try:
+        garbage_messages = (b"not json\n", b'{"command": "rm", "args": []}\n',
+                            b'{"command": "activate", "args": [1]}\n', b"\xff\xfe\n", b"x" * 70_000)
+        for garbage in garbage_messages:
+            socket = QLocalSocket()
+            socket.connectToServer(key)
+            assert socket.waitForConnected(2000)
+            socket.write(garbage)
+            socket.waitForBytesWritten(2000)
+            qtbot.waitUntil(lambda s=socket: s.state() == QLocalSocket.LocalSocketState.UnconnectedState,
+                            timeout=3000)
+        assert received == []
+
+        socket = QLocalSocket()
+        socket.connectToServer(key)
+        assert socket.waitForConnected(2000)
+        socket.write(encode_activation(["--new-chat"]))
+        qtbot.waitUntil(lambda: received == [["--new-chat"]], timeout=3000)
+    finally:
+        instance.close()
+    assert not instance.is_primary
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_CONFIG_HOME is Linux only")
+def test_default_key_is_per_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = default_instance_key()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "other-profile"))
+    assert default_instance_key() != first
+    assert default_instance_key().startswith("gemini-desktop-")
+
+
+def test_simultaneous_launches_elect_exactly_one_primary(
+    key: str, processes: list[subprocess.Popen[str]]
+) -> None:
+    launches = [launch(key, f"launch-{index}", activations_before_quit=3) for index in range(4)]
+    processes.extend(launches)
+    assert all(process.stdout is not None for process in launches)
+    first_lines = [process.stdout.readline().strip() for process in launches]  # type: ignore[union-attr]
+
+    assert first_lines.count("primary") == 1, first_lines
+    assert first_lines.count("handed-over") == 3, first_lines
+    primary = launches[first_lines.index("primary")]
+    out = remaining_output(primary)
+    others = {f"launch-{index}" for index, line in enumerate(first_lines) if line == "handed-over"}
+    assert {json.loads(line.split(" ", 1)[1])[0] for line in out.splitlines()} == others

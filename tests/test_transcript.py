@@ -1,0 +1,400 @@
+"""The transcript view: streaming, safety, links, copy, scrolling, permissions, thoughts, incremental rendering."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPalette
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from gemini_desktop.engine.events import (
+    FileDiff,
+    PermissionOption,
+    PermissionRequest,
+    PlanEntry,
+    PlanUpdate,
+    ToolCall,
+    ToolStatus,
+)
+from gemini_desktop.ui.transcript import TranscriptView
+
+OPTIONS = (
+    PermissionOption("allow-1", "Allow once", "allow_once"),
+    PermissionOption("allow-all", "Allow for this session", "allow_always"),
+    PermissionOption("reject-1", "Reject", "reject_once"),
+)
+
+
+@pytest.fixture
+def view(qtbot: QtBot, event_loop_qt: asyncio.AbstractEventLoop) -> Iterator[TranscriptView]:
+    widget = TranscriptView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 500)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.reject_pending_permissions()
+
+
+@pytest.fixture
+def opened_urls(monkeypatch: pytest.MonkeyPatch) -> list[QUrl]:
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(QUrl(url)) or True)
+    return opened
+
+
+def text_of(view: TranscriptView) -> str:
+    return view._browser.toPlainText()
+
+
+def stream(view: TranscriptView, qtbot: QtBot, text: str, pieces: int = 10) -> int:
+    key = view.begin_assistant_message()
+    step = max(1, len(text) // pieces)
+    for index in range(0, len(text), step):
+        view.append_text(key, text[index:index + step])
+    view.finish_message(key)
+    return key
+
+
+def click_anchor(view: TranscriptView, qtbot: QtBot, href: str) -> None:
+    point = view.anchor_position(href)
+    assert point is not None, f"no anchor {href}"
+    qtbot.mouseClick(view._browser.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+
+def test_streaming_chunks_appear_and_markdown_renders(view: TranscriptView, qtbot: QtBot) -> None:
+    key = view.begin_assistant_message()
+    for chunk in ["# Heading\n\nSome ", "*streamed* text\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n",
+                  "```python\ndef f():\n", "    return 42\n```\n"]:
+        view.append_text(key, chunk)
+    qtbot.waitUntil(lambda: "return 42" in text_of(view), timeout=2000)
+    assert "Heading" in text_of(view) and "Some streamed text" in text_of(view)
+    assert "┌" in text_of(view)
+    view.finish_message(key)
+    qtbot.waitUntil(lambda: "; color:#" in view._browser.toHtml().split("def")[1].split("</pre>")[0],
+                    timeout=3000)  # the settled block is coloured (a background is written "background-color")
+    assert view.message_count() == 1
+
+
+def test_model_html_is_literal_and_unsafe_links_are_not_links(view: TranscriptView, qtbot: QtBot) -> None:
+    evil = '<script>alert(1)</script> <b>bold</b> <img src=http://example.com/x.png> [x](javascript:alert(1))'
+    stream(view, qtbot, evil, pieces=3)
+    view.add_user_message(evil)
+    assert text_of(view).count("<script>alert(1)</script>") == 2
+    assert "<img src=http://example.com/x.png>" in text_of(view)
+    assert "<script" not in view._browser.toHtml()
+    assert view.anchor_position("javascript:alert(1)") is None
+
+
+def test_https_link_opens_only_on_click(view: TranscriptView, qtbot: QtBot, opened_urls: list[QUrl]) -> None:
+    stream(view, qtbot, "See [the docs](https://example.com/docs) for more.")
+    qtbot.wait(50)
+    assert opened_urls == []
+    with qtbot.waitSignal(view.link_clicked) as clicked:
+        click_anchor(view, qtbot, "https://example.com/docs")
+    assert opened_urls == [QUrl("https://example.com/docs")]
+    assert clicked.args == [QUrl("https://example.com/docs")]
+
+
+def test_copy_anchor_copies_the_raw_code(view: TranscriptView, qtbot: QtBot) -> None:
+    code = 'print("<hi> & bye")\nx = 1'
+    stream(view, qtbot, f"Code:\n\n```python\n{code}\n```\n\nand more\n\n```\nsecond\n```\n")
+    QGuiApplication.clipboard().clear()
+    segment = view._messages[max(view._messages)].text
+    assert segment is not None
+    click_anchor(view, qtbot, f"gd-copy:{segment.id}/0")
+    assert QGuiApplication.clipboard().text() == code
+    click_anchor(view, qtbot, f"gd-copy:{segment.id}/1")
+    assert QGuiApplication.clipboard().text() == "second"
+
+
+def test_auto_scroll_follows_only_at_bottom_and_jump_to_latest(view: TranscriptView, qtbot: QtBot) -> None:
+    view.load_history([("user" if i % 2 == 0 else "assistant", f"message {i}\n\nline", "complete")
+                       for i in range(80)])
+    bar = view._browser.verticalScrollBar()
+    assert bar.maximum() > 0 and view.is_at_bottom()
+    jump = view.findChild(QAbstractButton, "jumpToLatest")
+    assert jump is not None and jump.accessibleName()
+    stream(view, qtbot, "more output\n\n" * 20)
+    qtbot.waitUntil(view.is_at_bottom, timeout=2000)
+    assert jump.isHidden()
+
+    bar.setValue(0)  # the user scrolls up
+    assert not view.is_at_bottom()
+    stream(view, qtbot, "new output while reading\n\n" * 20)
+    qtbot.wait(100)
+    assert bar.value() == 0
+    assert jump.isVisible()
+
+    qtbot.mouseClick(jump, Qt.MouseButton.LeftButton)
+    assert view.is_at_bottom() and jump.isHidden()
+    stream(view, qtbot, "following again\n\n" * 20)
+    qtbot.waitUntil(lambda: "following again" in text_of(view), timeout=2000)
+    qtbot.waitUntil(view.is_at_bottom, timeout=2000)
+
+
+def request(call_id: str = "call-1") -> PermissionRequest:
+    return PermissionRequest(ToolCall(call_id, "Run rm -rf build", "execute", ToolStatus.PENDING), OPTIONS)
+
+
+def result_of(future: asyncio.Future[Any]) -> Any:
+    """Decisions resolve the future synchronously, so no loop needs to run for the result."""
+    assert future.done()
+    return future.result()
+
+
+def test_permission_buttons_resolve_the_future(view: TranscriptView, qtbot: QtBot,
+                                               event_loop_qt: asyncio.AbstractEventLoop) -> None:
+    future = view.ask_permission(request())
+    prompt = view.pending_prompt("call-1")
+    assert prompt is not None and prompt.isVisible()
+    assert "Run rm -rf build" in text_of(view)
+    assert [b.text() for b in prompt.buttons.values()] == [o.name for o in OPTIONS]
+    with qtbot.waitSignal(view.permission_decided) as decided:
+        qtbot.mouseClick(prompt.buttons["allow-1"], Qt.MouseButton.LeftButton)
+    assert result_of(future) == "allow-1"
+    assert decided.args == ["call-1", "allow-1"]
+    assert view.pending_prompt("call-1") is None
+    assert "✓ Allow once" in text_of(view)
+
+
+def test_permission_reject_resolves_none(view: TranscriptView, qtbot: QtBot,
+                                         event_loop_qt: asyncio.AbstractEventLoop) -> None:
+    future = view.ask_permission(request())
+    prompt = view.pending_prompt("call-1")
+    assert prompt is not None
+    qtbot.mouseClick(prompt.buttons["reject-1"], Qt.MouseButton.LeftButton)
+    assert result_of(future) is None
+    assert "✗ Reject" in text_of(view)
+
+
+@pytest.mark.parametrize(("key", "expected"), [(Qt.Key.Key_Y, "allow-1"), (Qt.Key.Key_A, "allow-all"),
+                                               (Qt.Key.Key_N, None), (Qt.Key.Key_Escape, None)])
+def test_permission_keyboard_shortcuts(view: TranscriptView, qtbot: QtBot,
+                                       event_loop_qt: asyncio.AbstractEventLoop, key: Qt.Key,
+                                       expected: str | None) -> None:
+    view.activateWindow()
+    future = view.ask_permission(request())
+    prompt = view.pending_prompt("call-1")
+    assert prompt is not None
+    if QGuiApplication.focusWindow() is not None:
+        qtbot.waitUntil(prompt.hasFocus, timeout=1000)
+    qtbot.keyClick(prompt, key)
+    assert result_of(future) == expected
+
+
+def test_reject_pending_permissions_resolves_every_open_request(
+        view: TranscriptView, event_loop_qt: asyncio.AbstractEventLoop) -> None:
+    first = view.ask_permission(request("call-1"))
+    second = view.ask_permission(request("call-2"))
+    view.reject_pending_permissions()
+    assert result_of(first) is None
+    assert result_of(second) is None
+    assert view.pending_prompt("call-1") is None and view.pending_prompt("call-2") is None
+
+
+def test_permission_card_is_created_for_an_existing_tool_call_in_place(view: TranscriptView,
+                                                                       qtbot: QtBot) -> None:
+    view.upsert_tool_call(ToolCall("call-1", "Run rm -rf build", "execute", ToolStatus.PENDING))
+    future = view.ask_permission(request("call-1"))
+    assert text_of(view).count("Run rm -rf build") == 1
+    future.cancel()  # e.g. the engine's permission timeout
+    qtbot.waitUntil(lambda: view.pending_prompt("call-1") is None, timeout=2000)
+
+
+def test_tool_card_updates_in_place_with_a_coloured_diff(view: TranscriptView, qtbot: QtBot) -> None:
+    call = ToolCall("edit-1", "Edit app.py", "edit", ToolStatus.RUNNING, ("app.py",),
+                    (FileDiff("app.py", "a\nold\n", "a\nnew\n"),))
+    view.upsert_tool_call(call)
+    assert "running" in text_of(view)
+    view.upsert_tool_call(ToolCall("edit-1", "Edit app.py", "edit", ToolStatus.COMPLETED))
+    assert "completed" in text_of(view) and "running" not in text_of(view)
+    assert text_of(view).count("Edit app.py") == 1
+    assert "+new" in text_of(view) and "-old" in text_of(view)  # the diff was kept
+    theme = view._theme
+    markup = view._browser.toHtml()
+    assert theme.diff_add_fg in markup and theme.diff_del_fg in markup
+
+
+def test_thoughts_are_collapsed_by_default_and_expand(view: TranscriptView, qtbot: QtBot) -> None:
+    key = view.begin_assistant_message()
+    view.append_thought(key, "a secret chain of thought")
+    view.append_text(key, "The answer.")
+    view.finish_message(key)
+    assert "a secret chain of thought" not in text_of(view)
+    assert "Show thoughts" in text_of(view)
+    thought = view._messages[key].thought
+    assert thought is not None
+    click_anchor(view, qtbot, f"gd-thoughts:{thought.id}")
+    assert "a secret chain of thought" in text_of(view)
+    assert "The answer." in text_of(view)
+    click_anchor(view, qtbot, f"gd-thoughts:{thought.id}")
+    assert "a secret chain of thought" not in text_of(view)
+
+
+def test_finished_messages_are_not_rerendered_and_chunks_coalesce(view: TranscriptView, qtbot: QtBot) -> None:
+    finished = [stream(view, qtbot, f"# Old {n}\n\nbody\n\n```\ncode\n```\n") for n in range(3)]
+    segments = [view._messages[key].text for key in finished]
+    counts = [segment.render_count for segment in segments if segment is not None]
+    renders_before = view.renderer.render_count
+
+    key = view.begin_assistant_message()
+    for n in range(200):
+        view.append_text(key, f"word{n} ")
+    qtbot.waitUntil(lambda: "word199" in text_of(view), timeout=2000)
+    for n in range(200):
+        view.append_text(key, f"more{n}\n\n")
+        if n % 50 == 0:
+            qtbot.wait(40)
+    view.finish_message(key)
+
+    assert [segment.render_count for segment in segments if segment is not None] == counts
+    assert view.renderer.render_count - renders_before < 40  # 400 chunks, a handful of coalesced renders
+    assert "more199" in text_of(view)
+
+
+def test_queued_badge_notices_plan_and_finish_markers(view: TranscriptView, qtbot: QtBot) -> None:
+    key = view.add_user_message("do the thing", queued=True)
+    assert "queued" in text_of(view)
+    view.mark_sent(key)
+    assert "queued" not in text_of(view) and "do the thing" in text_of(view)
+    answer = view.begin_assistant_message()
+    view.append_text(answer, "partial")
+    view.show_plan(PlanUpdate((PlanEntry("step one", "in_progress"),)))
+    view.show_plan(PlanUpdate((PlanEntry("step one", "completed"), PlanEntry("step two", "pending"))))
+    assert text_of(view).count("step one") == 1 and "step two" in text_of(view)
+    view.finish_message(answer, state="interrupted")
+    view.add_notice("Session restarted")
+    view.add_notice("It broke", kind="error")
+    assert "Interrupted" in text_of(view) and "Session restarted" in text_of(view) and "It broke" in text_of(view)
+    assert view.message_count() == 2
+
+
+def test_text_after_a_tool_card_goes_below_it(view: TranscriptView, qtbot: QtBot) -> None:
+    key = view.begin_assistant_message()
+    view.append_text(key, "before the tool")
+    view.upsert_tool_call(ToolCall("t1", "Read file", "read", ToolStatus.COMPLETED))
+    view.append_text(key, "after the tool")
+    view.finish_message(key)
+    text = text_of(view)
+    assert text.index("before the tool") < text.index("Read file") < text.index("after the tool")
+    assert "before the tool" in view.to_markdown() and "after the tool" in view.to_markdown()
+
+
+def test_history_code_is_coloured_when_loaded_and_copyable(view: TranscriptView, qtbot: QtBot) -> None:
+    history = [("assistant", f"Block {n}:\n\n```python\nvalue_{n} = {n}\n```", "complete") for n in range(30)]
+    view.load_history(history)
+    assert "value_29 = 29" in text_of(view)
+
+    def coloured(n: int) -> bool:  # Qt writes a token colour as "; color:#..." (a background as "background-color")
+        return "; color:#" in view._browser.toHtml().split(f"value_{n} ")[1].split("</pre>")[0]
+
+    assert coloured(0) and coloured(29)
+    segment = view._messages[max(view._messages)].text
+    assert segment is not None
+    click_anchor(view, qtbot, f"gd-copy:{segment.id}/0")
+    assert QGuiApplication.clipboard().text() == "value_29 = 29"
+    assert text_of(view).count("value_") == 30
+
+
+def test_to_markdown_round_trip(view: TranscriptView, qtbot: QtBot) -> None:
+    history = [("user", "Hello **there**", "complete"),
+               ("assistant", "# Answer\n\n```python\nx = 1\n```\n\n- a\n- b", "complete"),
+               ("user", "and <b>raw</b>?", "complete"),
+               ("assistant", "cut short", "interrupted")]
+    view.load_history(history)
+    markdown = view.to_markdown()
+    for _, text, _ in history:
+        assert text in markdown
+    assert markdown.index("Hello **there**") < markdown.index("# Answer") < markdown.index("cut short")
+    assert view.message_count() == 4
+
+    again = TranscriptView()
+    qtbot.addWidget(again)
+    again.load_history(history)
+    assert again.to_markdown() == markdown
+    view.clear()
+    assert view.message_count() == 0 and text_of(view) == "" and view.to_markdown().strip() == ""
+
+
+@pytest.mark.parametrize("chunk", ["", "\x00", "\ud800broken", "x" * 1_000_000, ">" * 3000, "```" * 500,
+                                   "[" * 5000 + "](javascript:x)"])
+def test_hostile_chunks_never_crash(view: TranscriptView, qtbot: QtBot, chunk: str) -> None:
+    key = view.begin_assistant_message()
+    view.append_text(key, chunk)
+    view.append_thought(key, chunk)
+    view.upsert_tool_call(ToolCall("t", chunk, "other", ToolStatus.FAILED, (chunk,), (), chunk))
+    view.add_notice(chunk, kind="error")
+    view.finish_message(key, state="failed")
+    view.append_text(12345, "unknown key is ignored")
+    assert "Failed" in text_of(view)
+
+
+def test_colour_scheme_change_relays_out_and_streaming_continues(view: TranscriptView, qtbot: QtBot) -> None:
+    view.load_history([("user", "old question", "complete"), ("assistant", "old answer", "complete")])
+    key = view.begin_assistant_message()
+    view.append_thought(key, "hidden musing")
+    view.upsert_tool_call(ToolCall("done-1", "Read notes", "read", ToolStatus.COMPLETED))
+    view.ask_permission(PermissionRequest(ToolCall("done-1", "Read notes", "read"), OPTIONS))
+    prompt = view.pending_prompt("done-1")
+    assert prompt is not None
+    prompt.buttons["allow-all"].click()
+    view.append_text(key, "live part one. ")
+    view.ask_permission(request())
+    light_bubble = view._theme.user_bg
+    assert light_bubble in view._browser.toHtml()
+    dark = QPalette()
+    for role, colour in [(QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.Text, "#e8eaed"),
+                         (QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed")]:
+        dark.setColor(role, QColor(colour))
+    view.setPalette(dark)
+    qtbot.waitUntil(lambda: view._theme.dark, timeout=2000)
+    qtbot.waitUntil(lambda: view._theme.user_bg in view._browser.toHtml(), timeout=2000)
+    assert light_bubble not in view._browser.toHtml()
+    assert "live part one." in text_of(view)
+    view.append_text(key, "live part two.")
+    view.finish_message(key)
+    text = text_of(view)
+    assert text.index("old question") < text.index("old answer") < text.index("live part one.")
+    assert "live part two." in text and text.count("Run rm -rf build") == 1
+    assert view.pending_prompt("call-1") is not None
+    assert text.count("✓ Allow for this session") == 1
+    thought = view._messages[key].thought
+    assert thought is not None and "hidden musing" not in text
+    click_anchor(view, qtbot, f"gd-thoughts:{thought.id}")
+    assert "hidden musing" in text_of(view)
+
+
+def test_accessible_names(view: TranscriptView) -> None:
+    view.ask_permission(request())
+    widgets: list[QWidget] = [view._browser, *view.findChildren(QAbstractButton)]
+    assert all(widget.accessibleName() for widget in widgets)
+    assert view.objectName() == "transcriptView"
+
+
+def test_copy_conversation_uses_markdown(view: TranscriptView, qtbot: QtBot) -> None:
+    view.add_user_message("question")
+    stream(view, qtbot, "answer")
+    view._copy_conversation()
+    assert QGuiApplication.clipboard().text() == view.to_markdown()
+
+
+
+def test_welcome_shows_only_while_the_transcript_is_empty(qtbot: QtBot) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    welcome = view.findChild(QLabel, "transcriptWelcome")
+    assert welcome is not None and welcome.isVisible()
+    view.add_user_message("hello")
+    assert not welcome.isVisible()
+    view.clear()
+    assert welcome.isVisible()
+    view.load_history([("user", "earlier", "complete")])
+    assert not welcome.isVisible()

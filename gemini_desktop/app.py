@@ -44,12 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open a separate window even when the app is already running")
     parser.add_argument("--smoke-test", action="store_true",
                         help="start, check that the app works, and exit (used by the packaging checks)")
+    parser.add_argument("--smoke-report", type=Path, metavar="PATH",
+                        help="with --smoke-test: also write the outcome as JSON here (windowed builds have no console)")
     return parser
 
 
 def launch_options(args: argparse.Namespace) -> LaunchOptions:
     return LaunchOptions(gemini=args.gemini, cwd=args.cwd.expanduser().resolve() if args.cwd else None,
-                         model=args.model, new_instance=args.new_instance, smoke_test=args.smoke_test)
+                         model=args.model, new_instance=args.new_instance, smoke_test=args.smoke_test,
+                         smoke_report=args.smoke_report)
 
 
 def version_text(explicit_gemini: str | None) -> str:
@@ -189,7 +192,7 @@ async def _run_window(window: MainWindow, options: LaunchOptions, started_at: fl
             window.engine_attached.connect(lambda: attached.done() or attached.set_result(None))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(attached, SMOKE_ENGINE_WAIT)
-        status = await run_smoke_test(window, started_at=started_at)
+        status = await run_smoke_test(window, started_at=started_at, report_path=options.smoke_report)
     await closed
     return status
 

@@ -29,6 +29,10 @@ def log_dir() -> Path:
     return _ensure(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
 
 
+def state_dir() -> Path:
+    return _ensure(platformdirs.user_state_dir(APP_DIR_NAME, appauthor=False))
+
+
 def cache_dir() -> Path:
     return _ensure(platformdirs.user_cache_dir(APP_DIR_NAME, appauthor=False))
 

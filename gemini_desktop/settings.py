@@ -30,6 +30,7 @@ class LaunchOptions:
     model: str | None = None
     new_instance: bool = False
     smoke_test: bool = False
+    smoke_report: Path | None = None
 
 
 def default_settings_path() -> Path:

@@ -15,7 +15,6 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +29,7 @@ from gemini_desktop.store import HistoryStore  # noqa: E402
 from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
 from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini, FunctionCall  # noqa: E402
-from tests.support.qt_async import drive, install_loop, uninstall_loop  # noqa: E402
+from tests.support.qt_async import drive, install_loop, uninstall_loop, until  # noqa: E402
 
 ANSWER = [
     "## Reading a file safely\n\nUse a context manager so the file is closed even when an error is raised:\n\n",
@@ -53,12 +52,6 @@ ANSWER_ZH = [
 SUFFIX = ""
 
 
-async def until(predicate: Callable[[], object], timeout: float = 45.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("screenshot state not reached")
-        await asyncio.sleep(0.05)
 
 
 async def settle(seconds: float = 0.6) -> None:

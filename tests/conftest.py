@@ -13,6 +13,12 @@ from typing import Any
 
 # Before anything imports Qt or platformdirs: no display, and nothing of the real user's touched.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# gemini ignores settings files below a world-writable folder such as /tmp as insecure, and the engine's
+# settings overlay (session retention off) must really apply in the tests: temporary files live here instead.
+_PRIVATE_TMP = Path(__file__).resolve().parent.parent / ".cache" / "tmp"
+_PRIVATE_TMP.mkdir(parents=True, exist_ok=True, mode=0o700)
+os.environ["TMPDIR"] = str(_PRIVATE_TMP)
+tempfile.tempdir = None
 _ISOLATED = Path(tempfile.mkdtemp(prefix="gemini-desktop-tests-"))
 for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HOME"):
     os.environ[_var] = str(_ISOLATED / _var.lower())
@@ -90,3 +96,8 @@ def event_loop_qt(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
 def run_async(event_loop_qt: asyncio.AbstractEventLoop) -> Callable[..., Any]:
     """Run a coroutine to completion on the Qt-driven asyncio loop, failing the test after `timeout` seconds."""
     return drive
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The frozen-bundle smoke test builds with PyInstaller: run it last, after the quick feedback."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_frozen_smoke.py"))

@@ -121,7 +121,8 @@ def test_signal_shuts_the_app_down_without_leaving_gemini(
 def test_smoke_test_mode_drives_one_exchange_through_the_window(
         tmp_path: Path, cli_home: Path, fake_gemini: FakeGemini, gemini_command: GeminiCommand,
         workdir: Path) -> None:
-    done = subprocess.run(app_command(gemini_command, workdir, "--smoke-test"),
+    report_file = tmp_path / "smoke-report.json"
+    done = subprocess.run(app_command(gemini_command, workdir, "--smoke-test", "--smoke-report", str(report_file)),
                           env=app_environment(tmp_path, cli_home, fake_gemini),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -129,6 +130,7 @@ def test_smoke_test_mode_drives_one_exchange_through_the_window(
     assert line.startswith("SMOKE-TEST PASSED")
     report = json.loads(line.split(" ", 2)[2])
     assert report["answer"] == "Echo: smoke test"
+    assert json.loads(report_file.read_text())["answer"] == "Echo: smoke test"
     # The window is up before the engine's heavy SDK is even imported: start-up never waits for gemini.
     [shown] = re.findall(r"main window shown ([0-9.]+) s after launch \(ACP SDK already imported: (\w+)\)",
                          done.stderr)

@@ -24,20 +24,12 @@ from gemini_desktop.engine import (
 )
 from tests.support.cli_env import cli_environment
 from tests.support.fake_gemini import FakeGemini, FunctionCall
+from tests.support.processes import pid_alive
+from tests.support.qt_async import until
 
 pytestmark = pytest.mark.e2e
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is not alive for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().split()[2] != "Z"
-    except OSError:
-        return True
 
 
 @pytest.fixture
@@ -47,12 +39,6 @@ def client(engine_config: EngineConfig, run_async: Callable[..., Any]) -> Iterat
     run_async(engine.stop_session(), timeout=20)
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
 
 
 def test_two_chats_share_one_process_and_context(client: GeminiSessionClient, fake_gemini: FakeGemini,
@@ -352,5 +338,31 @@ def test_resume_a_session_made_by_gemini_p_in_the_terminal(engine_config: Engine
         texts = fake_gemini.stream_requests()[-1].texts()
         assert "The password is swordfish." in texts
         assert "Terminal answer: the password is swordfish." in texts
+    finally:
+        run_async(client.stop_session())
+
+
+def test_the_engine_settings_overlay_reaches_gemini(engine_config: EngineConfig, fake_gemini: FakeGemini,
+                                                    cli_home: Path, tmp_path: Path,
+                                                    run_async: Callable[..., Any]) -> None:
+    """Session retention (which deletes resumed conversations in 0.61) is turned off through a system-defaults
+    layer; gemini silently skips such a file in an insecure place, so prove it is read: a model set there wins."""
+    import json
+
+    from tests.support.cli_env import CLI_SETTINGS, make_cli_home
+
+    make_cli_home(cli_home, {k: v for k, v in CLI_SETTINGS.items() if k != "model"})
+    engine_config.state_dir = tmp_path / "engine-state"
+    engine_config.model = None
+    client = GeminiSessionClient(engine_config)
+    try:
+        run_async(client.start_session())
+        overlay = engine_config.state_dir / "system-defaults.json"
+        written = json.loads(overlay.read_text())
+        assert written["general"]["sessionRetention"]["enabled"] is False
+        overlay.write_text(json.dumps({**written, "model": {"name": "gemini-2.5-pro"}}))
+        run_async(client.restart_session())
+        run_async(client.chat("which model reads this?"))
+        assert "/models/gemini-2.5-pro:streamGenerateContent" in fake_gemini.stream_requests()[-1].path
     finally:
         run_async(client.stop_session())

@@ -25,30 +25,16 @@ from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from tests.support.cli_env import cli_environment
 from tests.support.fake_gemini import FakeGemini, FunctionCall
+from tests.support.processes import pid_alive
+from tests.support.qt_async import until
 
 pytestmark = pytest.mark.e2e
 
 WindowFactory = Callable[..., MainWindow]
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is not alive for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().split()[2] != "Z"
-    except OSError:
-        return True
 
 
-async def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"{what} not met within {timeout} s")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

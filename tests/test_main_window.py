@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,16 +20,11 @@ from gemini_desktop.ui.banners import AuthPanel, CrashBanner, GeminiMissingPanel
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.status_bar import StatusBar
+from tests.support.qt_async import until
 
 WindowFactory = Callable[..., MainWindow]
 
 
-async def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -226,8 +220,11 @@ def test_settings_dialog_saves_to_the_ini(tmp_path: Path, qtbot: QtBot) -> None:
     dialog.gemini_field.setText("/opt/gemini/bin/gemini")
     dialog.model_field.setText("gemini-2.5-pro")
     dialog.folder_field.setText(str(tmp_path))
+    assert dialog.language_box.currentData() == "system"
+    dialog.language_box.setCurrentIndex(dialog.language_box.findData("zh_CN"))
     dialog.accept()
     reread = AppSettings(tmp_path / "s.ini")
+    assert reread.language == "zh_CN"
     assert reread.gemini_path == "/opt/gemini/bin/gemini"
     assert reread.model == "gemini-2.5-pro"
     assert reread.working_dir == tmp_path

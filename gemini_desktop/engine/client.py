@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import tempfile
 import time
 from collections import deque
 from collections.abc import Awaitable, Sequence
@@ -23,7 +22,7 @@ import acp
 from acp import schema
 from PySide6.QtCore import QObject, Signal
 
-from gemini_desktop import __version__
+from gemini_desktop import __version__, paths
 from gemini_desktop.cli_format import is_preamble
 from gemini_desktop.engine import cli_sessions, translate
 from gemini_desktop.engine.cli_sessions import FileBackup
@@ -272,9 +271,11 @@ class GeminiSessionClient(QObject):
         return env
 
     def _state_dir(self) -> Path:
-        folder = self._config.state_dir or Path(tempfile.gettempdir()) / "gemini-desktop-engine"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        """Not under /tmp: gemini ignores a settings file below a world-writable folder as insecure."""
+        if self._config.state_dir is None:
+            return paths.state_dir()
+        self._config.state_dir.mkdir(parents=True, exist_ok=True)
+        return self._config.state_dir
 
     def _child_args(self, acp_flag: str) -> list[str]:
         args = [*self._config.gemini.args, acp_flag]

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from gemini_desktop.paths import data_dir
 from gemini_desktop.store.records import (
     MESSAGE_STATES,
     ROLES,
@@ -70,7 +69,7 @@ ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
 
 
 def default_store_path() -> Path:
-    return Path(platformdirs.user_data_dir("gemini-desktop", appauthor=False)) / "history.sqlite3"
+    return data_dir() / "history.sqlite3"
 
 
 def _when(timestamp: float) -> datetime:

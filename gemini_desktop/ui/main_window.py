@@ -35,12 +35,13 @@ from PySide6.QtWidgets import (
 )
 
 from gemini_desktop import APP_NAME, __version__
+from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.events import ModelUpdate, ModeUpdate
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld, find_gemini
 from gemini_desktop.engine.types import EngineConfig, EngineError, ResumeOutcome, SessionState, Usage
-from gemini_desktop.paths import log_dir
+from gemini_desktop.paths import data_dir, log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions, load_api_key, save_api_key
-from gemini_desktop.store import HistoryStore
+from gemini_desktop.store import HistoryStore, StoreError, import_cli_sessions
 from gemini_desktop.ui.banners import AuthPanel, CrashBanner, GeminiMissingPanel
 from gemini_desktop.ui.history_panel import HistoryPanel
 from gemini_desktop.ui.npm_installer import app_install_dir
@@ -226,7 +227,28 @@ class MainWindow(QMainWindow):
 
     def start(self) -> asyncio.Future[None] | None:
         """Called right after show(): find gemini and start its session behind the visible window."""
+        if self.store.recovery_message:
+            self.transcript.add_notice(self.store.recovery_message, kind="error")
+        self.import_cli_history()
         return self.connect_engine()
+
+    def import_cli_history(self) -> asyncio.Future[None]:
+        """The CLI's own sessions, terminal ones included, join the history (incrementally, off the UI thread)."""
+        return run_soon(self._import_cli_history())
+
+    async def _import_cli_history(self) -> None:
+        env = self._engine_config.env if self._engine_config is not None else os.environ
+        home = cli_home(env, Path.home())
+        try:
+            await asyncio.to_thread(self.store.purge_deleted)
+            report = await asyncio.to_thread(import_cli_sessions, self.store, home)
+        except StoreError as error:
+            log.warning("importing gemini CLI history failed: %s", error)
+            return
+        log.info("gemini CLI history: %d sessions added, %d updated, %d problems", report.sessions_added,
+                 report.sessions_updated, len(report.errors))
+        if (report.sessions_added or report.sessions_updated) and not self._closing:
+            self.history_panel.refresh()
 
     def connect_engine(self) -> asyncio.Future[None] | None:
         """The returned future ends once the session has started or failed (None: already connecting)."""
@@ -277,7 +299,8 @@ class MainWindow(QMainWindow):
             self.status.set_state(NOT_SET_UP)
             return None
         cwd = self.options.cwd or self.settings.working_dir or Path.home()
-        return EngineConfig(gemini=command, cwd=cwd, model=self.options.model or self.settings.model)
+        return EngineConfig(gemini=command, cwd=cwd, model=self.options.model or self.settings.model,
+                            state_dir=data_dir() / "engine")
 
     def _attach_client(self, client: GeminiSessionClient) -> None:
         controller = SessionController(client, self.store, self.transcript, self)
@@ -417,6 +440,8 @@ class MainWindow(QMainWindow):
 
     def toggle_history(self) -> None:
         visible = self.history_panel.isHidden()
+        if visible:
+            self.import_cli_history()
         self.history_panel.setVisible(visible)
         self.history_action.setChecked(visible)
         self.settings.history_visible = visible

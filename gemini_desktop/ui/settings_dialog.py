@@ -1,10 +1,11 @@
-"""Preferences: which gemini to run, the default model and folder, and forgetting the stored API key."""
+"""Preferences: which gemini to run, the default model and folder, the language, and the stored API key."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gemini_desktop.i18n import SOURCE_LANGUAGE, SYSTEM_LANGUAGE
 from gemini_desktop.settings import AppSettings, forget_api_key
 
 
@@ -40,6 +42,13 @@ class SettingsDialog(QDialog):
         self.folder_field.setPlaceholderText(self.tr("your home folder"))
         browse_folder = QPushButton(self.tr("Browse…"), self)
         browse_folder.clicked.connect(self._browse_folder)
+        self.language_box = QComboBox(self)
+        self.language_box.setObjectName("languageBox")
+        self.language_box.setAccessibleName(self.tr("Language"))
+        self.language_box.addItem(self.tr("Follow the system"), SYSTEM_LANGUAGE)
+        self.language_box.addItem("English", SOURCE_LANGUAGE)
+        self.language_box.addItem("简体中文", "zh_CN")
+        self.language_box.setCurrentIndex(max(0, self.language_box.findData(settings.language or SYSTEM_LANGUAGE)))
         forget_key = QPushButton(self.tr("Forget the stored API key"), self)
         forget_key.clicked.connect(self._forget_key)
         self.key_status = QLabel("", self)
@@ -48,6 +57,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("gemini program:"), self._row(self.gemini_field, browse_gemini))
         form.addRow(self.tr("Default model:"), self.model_field)
         form.addRow(self.tr("Default working folder:"), self._row(self.folder_field, browse_folder))
+        form.addRow(self.tr("Language:"), self.language_box)
         form.addRow(self.tr("API key:"), self._row(forget_key, self.key_status))
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
@@ -85,5 +95,6 @@ class SettingsDialog(QDialog):
         self.settings.model = self.model_field.text().strip() or None
         folder = self.folder_field.text().strip()
         self.settings.working_dir = Path(folder) if folder and Path(folder).is_dir() else None
+        self.settings.language = str(self.language_box.currentData())
         self.settings.sync()
         super().accept()

@@ -305,7 +305,7 @@
     </message>
     <message>
         <source>Starting gemini… your message will be sent as soon as it is ready.</source>
-        <translation>正在启动 gemini…… 就绪后会立即发送您的消息。</translation>
+        <translation>正在启动 gemini……就绪后会立即发送您的消息。</translation>
     </message>
     <message>
         <source>gemini is not available yet.</source>
@@ -528,7 +528,15 @@
     </message>
     <message>
         <source>your home folder</source>
-        <translation>你的主文件夹</translation>
+        <translation>您的主文件夹</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
     </message>
     <message>
         <source>Forget the stored API key</source>
@@ -545,6 +553,10 @@
     <message>
         <source>Default working folder:</source>
         <translation>默认工作文件夹：</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
     </message>
     <message>
         <source>API key:</source>

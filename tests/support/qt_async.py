@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -50,3 +50,12 @@ def drive(awaitable: Awaitable[T], timeout: float = 60.0) -> T:
             raise TimeoutError(f"not done within {timeout} s")
         QTest.qWait(1)
     return task.result()
+
+
+async def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
+    """Wait on the running loop until `predicate()` is true; TimeoutError after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"{what} not met within {timeout} s")
+        await asyncio.sleep(0.02)

@@ -26,9 +26,18 @@ BENCHES = {
 
 def cells(row: object) -> tuple[str, ...]:
     """A row as printable cells; a True/False verdict reads PASS/FAIL."""
-    values = dataclasses.astuple(row) if dataclasses.is_dataclass(row) else tuple(row)  # type: ignore[arg-type]
-    return tuple({True: "PASS", False: "FAIL", None: ""}.get(v, v) if isinstance(v, bool | None) else str(v)
-                 for v in values)
+    if dataclasses.is_dataclass(row):
+        values = dataclasses.astuple(row)  # type: ignore[arg-type]
+    elif isinstance(row, dict):
+        values = tuple(row.values())
+    else:
+        values = tuple(row)  # type: ignore[call-overload]
+    def cell(value: object) -> str:
+        if isinstance(value, bool) or value is None:
+            return {True: "PASS", False: "FAIL", None: ""}[value]
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    return tuple(cell(v) for v in values)
 
 
 def print_rows(title: str, rows: list) -> None:
@@ -40,6 +49,9 @@ def print_rows(title: str, rows: list) -> None:
 
 
 def main(names: list[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    _app = QApplication.instance() or QApplication(sys.argv[:1])  # one for all: some benchmarks build widgets
     failed = False
     for name in names or list(BENCHES):
         module_name, title = BENCHES[name]

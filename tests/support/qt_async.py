@@ -8,14 +8,12 @@ awaited by processing Qt events until it is done, which also lets GUI tests mix 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import qasync
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtTest import QTest
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
 T = TypeVar("T")
 
@@ -38,18 +36,31 @@ def uninstall_loop() -> None:
 
 
 def drive(awaitable: Awaitable[T], timeout: float = 60.0) -> T:
-    """Process Qt events until `awaitable` is done; cancel it and raise TimeoutError after `timeout` s."""
+    """Run Qt's event loop until `awaitable` is done; cancel it and raise TimeoutError after `timeout` s.
+
+    A nested QEventLoop waits in the native event dispatcher like the app's own loop, so I/O wakes it at once
+    (polling with short sleeps would add latency to every hop and distort the benchmarks).
+    """
     task = asyncio.ensure_future(awaitable)
-    deadline = time.monotonic() + timeout
-    while not task.done():
-        if time.monotonic() > deadline:
-            task.cancel()
-            end = time.monotonic() + 5
-            while not task.done() and time.monotonic() < end:
-                QTest.qWait(5)
-            raise TimeoutError(f"not done within {timeout} s")
-        QTest.qWait(1)
+    if not _run_until_done(task, timeout):
+        task.cancel()
+        _run_until_done(task, 5.0)
+        raise TimeoutError(f"not done within {timeout} s")
     return task.result()
+
+
+def _run_until_done(task: asyncio.Future[object], timeout: float) -> bool:
+    if task.done():
+        return True
+    waiting = QEventLoop()
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(waiting.quit)
+    deadline.start(int(timeout * 1000))
+    task.add_done_callback(lambda _: waiting.quit())
+    waiting.exec()
+    deadline.stop()
+    return task.done()
 
 
 async def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:

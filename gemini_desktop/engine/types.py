@@ -55,8 +55,8 @@ class ChatResult:
 class ResumeMethod(StrEnum):
     NEW = "new"  # no resume asked: a fresh conversation
     LOADED = "loaded"  # session/load of the CLI's own file worked
-    RESTORED = "restored"  # the CLI damaged its file; we put our backup back and loaded it
-    REBUILT = "rebuilt"  # we wrote a fresh CLI session file from our transcript and loaded that
+    REBUILT = "rebuilt"  # the load failed or lost messages: the CLI's file restored from our backup, and a fresh
+    # session file written from the fullest copy of the conversation (ours, the backup or the replay) loaded
     SEEDED = "seeded"  # a new session whose first prompt carries the earlier transcript
 
 

@@ -48,7 +48,6 @@ T = TypeVar("T")
 def resume_notice(method: str) -> str:
     notices = {
         ResumeMethod.LOADED: QCoreApplication.translate("SessionController", "Resumed: loaded by gemini"),
-        ResumeMethod.RESTORED: QCoreApplication.translate("SessionController", "Resumed: restored from backup"),
         ResumeMethod.REBUILT: QCoreApplication.translate("SessionController", "Resumed: rebuilt from our copy"),
         ResumeMethod.SEEDED: QCoreApplication.translate(
             "SessionController", "Resumed: seeded (gemini got the earlier conversation as context)"),

@@ -431,10 +431,6 @@
         <translation>已恢复：由 gemini 载入</translation>
     </message>
     <message>
-        <source>Resumed: restored from backup</source>
-        <translation>已恢复：从备份还原</translation>
-    </message>
-    <message>
         <source>Resumed: rebuilt from our copy</source>
         <translation>已恢复：根据本地副本重建</translation>
     </message>

@@ -48,3 +48,14 @@ def resources_dir() -> Path:
 def app_icon_path() -> Path:
     """The scalable app icon, for QApplication.setWindowIcon (Qt picks the size per window)."""
     return resources_dir() / "icons" / "gemini-desktop.svg"
+
+
+def in_world_writable_folder(path: Path) -> bool:
+    """gemini-cli refuses a settings file below a folder anyone may write to (such as /tmp)."""
+    for folder in Path(path).resolve().parents:
+        try:
+            if folder.stat().st_mode & 0o002:
+                return True
+        except OSError:
+            continue
+    return False

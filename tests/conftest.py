@@ -14,8 +14,13 @@ from typing import Any
 # Before anything imports Qt or platformdirs: no display, and nothing of the real user's touched.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 # gemini ignores settings files below a world-writable folder such as /tmp as insecure, and the engine's
-# settings overlay (session retention off) must really apply in the tests: temporary files live here instead.
+# settings overlay (session retention off) must really apply in the tests: temporary files live in the
+# checkout's .cache, or in the user's own cache when the checkout itself sits below such a folder.
+from gemini_desktop.paths import in_world_writable_folder
+
 _PRIVATE_TMP = Path(__file__).resolve().parent.parent / ".cache" / "tmp"
+if in_world_writable_folder(_PRIVATE_TMP):
+    _PRIVATE_TMP = Path.home() / ".cache" / "gemini-desktop-tests"
 _PRIVATE_TMP.mkdir(parents=True, exist_ok=True, mode=0o700)
 os.environ["TMPDIR"] = str(_PRIVATE_TMP)
 tempfile.tempdir = None
@@ -101,3 +106,7 @@ def run_async(event_loop_qt: asyncio.AbstractEventLoop) -> Callable[..., Any]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The frozen-bundle smoke test builds with PyInstaller: run it last, after the quick feedback."""
     items.sort(key=lambda item: item.nodeid.startswith("tests/test_frozen_smoke.py"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_ISOLATED, ignore_errors=True)

@@ -267,6 +267,9 @@ class GeminiSessionClient(QObject):
             defaults = self._state_dir() / "system-defaults.json"
             if not defaults.exists():
                 defaults.write_text(RETENTION_OFF, encoding="utf-8")
+            if paths.in_world_writable_folder(defaults):
+                log.warning("gemini will ignore %s (a folder above it is world-writable): session retention "
+                            "stays on and may delete resumed conversations", defaults)
             env["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"] = str(defaults)
         return env
 

@@ -15,6 +15,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +50,6 @@ ANSWER_ZH = [
 ]
 
 
-SUFFIX = ""
-
-
 
 
 async def settle(seconds: float = 0.6) -> None:
@@ -59,22 +57,27 @@ async def settle(seconds: float = 0.6) -> None:
     QApplication.processEvents()
 
 
-def save(window: MainWindow, out: Path, name: str) -> None:
-    path = out / f"{name}{SUFFIX}.png"
-    window.grab().save(str(path))
-    print("wrote", path.relative_to(ROOT), flush=True)
+@dataclass(frozen=True)
+class Shots:
+    out: Path
+    suffix: str
+
+    def save(self, window: MainWindow, name: str) -> None:
+        path = self.out / f"{name}{self.suffix}.png"
+        window.grab().save(str(path))
+        print("wrote", path.relative_to(ROOT), flush=True)
 
 
-async def scenario(window: MainWindow, fake: FakeGemini, work: Path, out: Path, zh: bool) -> None:
+async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shots, zh: bool) -> None:
     await until(lambda: window.client is not None and window.client.state == SessionState.READY)
     await settle()
-    save(window, out, "empty")
+    shots.save(window, "empty")
 
     held = fake.reply(*(ANSWER_ZH if zh else ANSWER), hold_after=len(ANSWER) - 1, delay=0.05)
     window.send_message("如何安全地读取文件？" if zh else "How do I read a file safely in Python?")
     await until(lambda: window.client.state == SessionState.BUSY and "first_line" in window.transcript.to_markdown())
     await settle(1.0)
-    save(window, out, "streaming")
+    shots.save(window, "streaming")
     held.release()
     await until(lambda: window.client.state == SessionState.READY)
 
@@ -85,14 +88,16 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, out: Path, 
     await until(lambda: bool(window.transcript.findChildren(object, "permissionPrompt"))
                 or ("notes.md" in window.transcript.to_markdown() and window.client.state == SessionState.BUSY))
     await settle(1.5)
-    save(window, out, "tool-approval")
+    shots.save(window, "tool-approval")
     window.transcript.reject_pending_permissions()
     await until(lambda: window.client.state == SessionState.READY)
 
-    window.toggle_history()
+    if window.history_panel.isHidden():
+        window.toggle_history()
+    window.history_panel.search_field.setText("文件" if zh else "file")
     await settle(1.0)
-    save(window, out, "history")
-    window.toggle_history()
+    shots.save(window, "history")
+    window.history_panel.search_field.clear()
 
     window.client.config.max_restarts = 0
     pid = window.client.process_id
@@ -100,7 +105,7 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, out: Path, 
     os.kill(pid, signal.SIGKILL)
     await until(lambda: window.client.state in (SessionState.CRASHED, SessionState.FAILED))
     await settle(1.0)
-    save(window, out, "crash-banner")
+    shots.save(window, "crash-banner")
 
 
 def main() -> int:
@@ -109,10 +114,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args()
     zh = args.lang == "zh_CN"
-    global SUFFIX
-    SUFFIX = "-zh_CN" if zh else ""
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    shots = Shots(Path(args.out), "-zh_CN" if zh else "")
+    shots.out.mkdir(parents=True, exist_ok=True)
     entry = next(ROOT.glob(".cache/gemini-cli-*/node_modules/@google/gemini-cli/bundle/gemini.js"))
     scratch = Path(tempfile.mkdtemp(prefix="screenshots-"))
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
@@ -139,7 +142,7 @@ def main() -> int:
     window.show()
     window.start()
     try:
-        drive(scenario(window, fake, work, out, zh), timeout=240)
+        drive(scenario(window, fake, work, shots, zh), timeout=240)
         window.close()
         drive(until(lambda: window.is_shut_down), timeout=30)
         first_run = MainWindow(HistoryStore.open(scratch / "first.sqlite3"), AppSettings(scratch / "first.ini"),
@@ -148,7 +151,7 @@ def main() -> int:
         first_run.show()
         first_run.start()
         drive(settle(1.5))
-        save(first_run, out, "first-run")
+        shots.save(first_run, "first-run")
         first_run.close()
         drive(until(lambda: first_run.is_shut_down), timeout=30)
     finally:

@@ -15,6 +15,7 @@ conversation slower and slower.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import itertools
 import logging
@@ -50,6 +51,7 @@ from gemini_desktop.ui.markdown_render import (
 )
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import (
+    REJECT_KINDS,
     PermissionPrompt,
     decision_text,
     resolved_value,
@@ -579,6 +581,9 @@ class TranscriptView(QWidget):
         pending.prompt.deleteLater()
         if not pending.future.done():
             pending.future.set_result(value)
+        if (option is None or option.kind in REJECT_KINDS) and entry.call.status == ToolStatus.PENDING:
+            entry.call = dataclasses.replace(entry.call, status=ToolStatus.FAILED)  # it will not run: gemini
+            self._render_entry(entry)  # sends no further update for a rejected call
         self._render_permission(entry)
         self.permission_decided.emit(entry.call.tool_call_id, value)
 

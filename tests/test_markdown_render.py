@@ -54,8 +54,8 @@ def test_fenced_code_is_highlighted_with_a_copy_anchor(renderer: MarkdownRendere
                                  "<a href='https://x'>x</a>"])
 def test_raw_html_is_shown_as_literal_text(renderer: MarkdownRenderer, raw: str) -> None:
     markup = renderer.render(f"before {raw} after").html
-    assert "<script" not in markup and "<b>" not in markup and "<img" not in markup and "<a " not in markup
-    assert raw in plain(markup)
+    assert "<script" not in markup and "<b>" not in markup and "<img" not in markup and "<a href='" not in markup
+    assert raw in plain(markup)  # a URL inside it may be a link; the tag is text
 
 
 @pytest.mark.parametrize("href", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "vbscript:x",
@@ -70,6 +70,35 @@ def test_unsafe_links_are_plain_text(renderer: MarkdownRenderer, href: str) -> N
 def test_safe_links_are_anchors(renderer: MarkdownRenderer, href: str) -> None:
     markup = renderer.render(f"[x]({href})").html
     assert f'<a href="{href.replace("&", "&amp;")}"' in markup
+
+
+@pytest.mark.parametrize(("text", "href"), [
+    ("see https://example.com/a?b=1.", "https://example.com/a?b=1"),
+    ("(docs: https://en.wikipedia.org/wiki/Foo_(bar))", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+    ("看这里https://example.com/路径，谢谢", "https://example.com/路径"),
+    ("链接：https://example.com/x。下一句", "https://example.com/x"),
+    ("「https://example.com/q」", "https://example.com/q"),
+    ("**HTTP://EXAMPLE.COM/b**!", "HTTP://EXAMPLE.COM/b"),
+    ("x https://a.example/\"onmouseover=alert(1)", "https://a.example/"),
+])
+def test_bare_urls_become_links_ending_where_the_sentence_resumes(
+        renderer: MarkdownRenderer, text: str, href: str) -> None:
+    markup = renderer.render(text).html
+    assert markup.count("<a ") == 1
+    assert f'<a href="{href}"' in markup
+    assert plain(markup).strip() == text.replace("**", "")  # the text itself is unchanged
+
+
+@pytest.mark.parametrize("text", ["javascript:alert(1)", "file:///etc/passwd", "https://", "xhttps://example.com",
+                                  "`https://example.com` in code", "ftp://example.com"])
+def test_only_real_bare_http_urls_become_links(renderer: MarkdownRenderer, text: str) -> None:
+    assert "<a " not in renderer.render(text).html
+
+
+def test_a_url_inside_a_link_is_not_linked_twice(renderer: MarkdownRenderer) -> None:
+    markup = renderer.render("[https://example.com/shown](https://example.com/real) and https://example.com/bare").html
+    assert markup.count("<a ") == 2 and markup.count("</a>") == 2
+    assert '<a href="https://example.com/shown"' not in markup
 
 
 def test_images_show_alt_text_and_are_never_loaded(renderer: MarkdownRenderer) -> None:

@@ -101,6 +101,14 @@ def test_https_link_opens_only_on_click(view: TranscriptView, qtbot: QtBot, open
     assert clicked.args == [QUrl("https://example.com/docs")]
 
 
+def test_a_bare_url_in_chinese_text_opens_on_click(view: TranscriptView, qtbot: QtBot,
+                                                  opened_urls: list[QUrl]) -> None:
+    stream(view, qtbot, "文档在https://example.com/docs/开始，请先阅读。")
+    with qtbot.waitSignal(view.link_clicked):
+        click_anchor(view, qtbot, "https://example.com/docs/开始")
+    assert opened_urls == [QUrl("https://example.com/docs/开始")]
+
+
 def test_copy_anchor_copies_the_raw_code(view: TranscriptView, qtbot: QtBot) -> None:
     code = 'print("<hi> & bye")\nx = 1'
     stream(view, qtbot, f"Code:\n\n```python\n{code}\n```\n\nand more\n\n```\nsecond\n```\n")

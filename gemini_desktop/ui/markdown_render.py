@@ -57,6 +57,27 @@ def breakable(text: str) -> str:
     return _LONG_RUN.sub(lambda run: "\u200b".join(run[0][i : i + 100] for i in range(0, len(run[0]), 100)), text)
 
 
+_BARE_URL = re.compile(r"(?<![A-Za-z0-9+.-])https?://[^\s<>\"'`\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+",
+                       re.IGNORECASE)
+"""An http(s) URL in running text; it ends at whitespace and at CJK punctuation (，。、「」（）：…), which
+Chinese text puts right after a link with no space."""
+_TRAILING_PUNCTUATION = ".,;:!?*_~'\""
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _url_end(url: str) -> int:
+    """Where a matched URL really ends: without sentence punctuation, and without a closing bracket that
+    belongs to the text around it ("(see https://x.org/a)") rather than to the URL ("…/Foo_(bar)")."""
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        unbalanced = last in _CLOSERS and url.count(last, 0, end) > url.count(_CLOSERS[last], 0, end)
+        if last not in _TRAILING_PUNCTUATION and not unbalanced:
+            break
+        end -= 1
+    return end
+
+
 def shortened(text: str, limit: int) -> str:
     text = clean_text(text)
     return text if len(text) <= limit else text[:limit] + "…"
@@ -322,8 +343,24 @@ class MarkdownRenderer:
         lines.append(rule("└", "┴", "┘"))
         return '<pre style="margin-top:4px; margin-bottom:8px">' + "\n".join(lines) + "</pre>\n"
 
-    def _render_text(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
-        return html.escape(breakable(tokens[idx].content))
+    def _render_text(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
+        """Plain text, with bare http(s) URLs made into links (not inside a link already: anchors don't nest)."""
+        text = tokens[idx].content
+        if env["links"] or "://" not in text:
+            return html.escape(breakable(text))
+        parts = []
+        done = 0
+        for match in _BARE_URL.finditer(text):
+            end = match.start() + _url_end(match[0])
+            url = text[match.start():end]
+            if end <= done or not urlsplit(url).netloc:
+                continue
+            parts.append(html.escape(breakable(text[done:match.start()])))
+            parts.append(f'<a href="{html.escape(url)}" style="color:{self.theme.link}">'
+                         f"{html.escape(breakable(url))}</a>")
+            done = end
+        parts.append(html.escape(breakable(text[done:])))
+        return "".join(parts)
 
     def _render_code_inline(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
         return (

@@ -62,3 +62,15 @@ def test_every_translated_string_is_a_literal_lupdate_can_see() -> None:
             if not (isinstance(node.args[position], ast.Constant) and isinstance(node.args[position].value, str)):
                 offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offences, "translate a literal string here: " + ", ".join(offences)
+
+
+def test_no_string_is_translated_inside_an_f_string() -> None:
+    """lupdate does not look inside f-strings: a tr() there never reaches the catalogue, so it stays English."""
+    offences = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                offences += [f"{path.relative_to(ROOT)}:{inner.lineno}" for inner in ast.walk(node)
+                             if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                             and inner.func.attr in ("tr", "translate")]
+    assert not offences, "translate into a variable first, then format it in: " + ", ".join(offences)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPalette
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from pytestqt.qtbot import QtBot
@@ -21,7 +21,7 @@ from gemini_desktop.engine.events import (
     ToolCall,
     ToolStatus,
 )
-from gemini_desktop.ui.transcript import TranscriptView
+from gemini_desktop.ui.transcript import HISTORY_PAGE, TranscriptView
 
 OPTIONS = (
     PermissionOption("allow-1", "Allow once", "allow_once"),
@@ -345,6 +345,15 @@ def test_hostile_chunks_never_crash(view: TranscriptView, qtbot: QtBot, chunk: s
     assert "Failed" in text_of(view)
 
 
+def go_dark(view: TranscriptView, qtbot: QtBot) -> None:
+    dark = QPalette()
+    for role, colour in [(QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.Text, "#e8eaed"),
+                         (QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed")]:
+        dark.setColor(role, QColor(colour))
+    view.setPalette(dark)
+    qtbot.waitUntil(lambda: view._theme.dark and view._theme.user_bg in view._browser.toHtml(), timeout=2000)
+
+
 def test_colour_scheme_change_relays_out_and_streaming_continues(view: TranscriptView, qtbot: QtBot) -> None:
     view.load_history([("user", "old question", "complete"), ("assistant", "old answer", "complete")])
     key = view.begin_assistant_message()
@@ -358,13 +367,7 @@ def test_colour_scheme_change_relays_out_and_streaming_continues(view: Transcrip
     view.ask_permission(request())
     light_bubble = view._theme.user_bg
     assert light_bubble in view._browser.toHtml()
-    dark = QPalette()
-    for role, colour in [(QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.Text, "#e8eaed"),
-                         (QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed")]:
-        dark.setColor(role, QColor(colour))
-    view.setPalette(dark)
-    qtbot.waitUntil(lambda: view._theme.dark, timeout=2000)
-    qtbot.waitUntil(lambda: view._theme.user_bg in view._browser.toHtml(), timeout=2000)
+    go_dark(view, qtbot)
     assert light_bubble not in view._browser.toHtml()
     assert "live part one." in text_of(view)
     view.append_text(key, "live part two.")
@@ -393,6 +396,53 @@ def test_copy_conversation_uses_markdown(view: TranscriptView, qtbot: QtBot) -> 
     view._copy_conversation()
     assert QGuiApplication.clipboard().text() == view.to_markdown()
 
+
+
+def top_line(view: TranscriptView) -> str:
+    return view._browser.cursorForPosition(QPoint(20, 20)).block().text()
+
+
+def test_a_long_conversation_opens_with_its_latest_page_and_shows_earlier_ones_on_request(
+        view: TranscriptView, qtbot: QtBot) -> None:
+    total = 2 * HISTORY_PAGE + 30
+    view.load_history([("user" if i % 2 == 0 else "assistant", f"message {i}\n\nbody of {i}", "complete")
+                       for i in range(total)])
+    hidden = total - HISTORY_PAGE
+    assert view.earlier_count() == hidden and view.message_count() == total
+    assert f"message {hidden}\n" in text_of(view) and f"message {hidden - 1}\n" not in text_of(view)
+    assert f"{hidden} earlier messages are not shown." in text_of(view)
+    assert "message 0\n" in view.to_markdown() and f"message {total - 1}\n" in view.to_markdown()
+    assert view.is_at_bottom()
+
+    bar = view._browser.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    qtbot.wait(10)
+    reading = top_line(view)
+    assert view.show_earlier() == hidden - HISTORY_PAGE
+    assert top_line(view) == reading  # the view stays on what the user was reading
+    assert not view.is_at_bottom()
+    bar.setValue(0)
+    qtbot.wait(10)
+    click_anchor(view, qtbot, "gd-earlier:")
+    assert view.earlier_count() == 0 and view.anchor_position("gd-earlier:") is None
+    text = text_of(view)
+    assert "earlier messages are not shown" not in text and "This is the beginning of the conversation." in text
+    positions = [text.index(f"message {i}\n") for i in range(total)]
+    assert positions == sorted(positions)
+    assert view.to_markdown().count("message 0\n") == 1
+
+
+def test_earlier_messages_survive_a_theme_change_and_new_output(view: TranscriptView, qtbot: QtBot) -> None:
+    view.load_history([("user", f"question {i}", "complete") for i in range(HISTORY_PAGE + 5)])
+    go_dark(view, qtbot)
+    assert "5 earlier messages are not shown." in text_of(view)
+    assert view._theme.link in view._browser.toHtml().split("question 5")[0]  # the link is re-made in the theme
+    stream(view, qtbot, "a new answer")
+    view._browser.verticalScrollBar().setValue(0)
+    qtbot.wait(10)
+    click_anchor(view, qtbot, "gd-earlier:")
+    text = text_of(view)
+    assert text.index("question 0") < text.index(f"question {HISTORY_PAGE + 4}") < text.index("a new answer")
 
 
 def test_welcome_shows_only_while_the_transcript_is_empty(qtbot: QtBot) -> None:

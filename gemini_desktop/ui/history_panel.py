@@ -464,7 +464,8 @@ class HistoryPanel(QWidget):
         if session is None:
             self.preview.clear()
             return
-        parts = [f"<h3>{html.escape(session.title or self.tr('Untitled conversation'))}</h3>",
+        title = session.title or self.tr("Untitled conversation")
+        parts = [f"<h3>{html.escape(title)}</h3>",
                  f"<p><small>{html.escape(session.cwd)} · {html.escape(session.model or '')}</small></p>"]
         for message in messages:
             who = self.tr("You") if message.role == "user" else self.tr("Gemini")

@@ -190,7 +190,6 @@ class SessionController(QObject):
         self._forget_session()
         self._store_session_id = record.id
         self._gemini_session_id = record.gemini_session_id
-        self._transcript.clear()
         messages = self._store_call(self._store.messages, record.id) or []
         self._transcript.load_history([(m.role, m.text, m.state) for m in messages])
         self.session_changed.emit(record.id)

@@ -68,6 +68,9 @@ FLUSH_MAX_MS = 30
 HIGHLIGHT_SLICE_SECONDS = 0.003
 """Code that settled while streaming is highlighted afterwards in slices this long, between other events;
 while text is streaming the slices leave the event loop FLUSH_MIN_MS between them for the stream itself."""
+HISTORY_PAGE = 100
+"""A stored conversation opens with its last HISTORY_PAGE messages laid out; older ones follow a page at a time
+when asked for, so opening a conversation of thousands of messages costs what opening a short one does."""
 BOTTOM_SLACK_PX = 4
 MAX_NOTICE_CHARS = 2000
 _LEAD = "\u2060"  # see _insert_html
@@ -339,6 +342,8 @@ class TranscriptView(QWidget):
         self._tools: dict[str, _ToolEntry] = {}
         self._plan: _PlanEntry | None = None
         self._last_region: _Region | None = None
+        self._earlier: list[list[_Entry]] = []
+        self._earlier_region: _Region | None = None
         self._dirty: dict[int, _TextSegment | _ThoughtSegment] = {}
         self._following = True
         self._scrolling = False
@@ -471,24 +476,73 @@ class TranscriptView(QWidget):
         self._after_output()
 
     def load_history(self, messages: Sequence[tuple[str, str, str]]) -> None:
-        """Lay out a stored conversation in one pass (one HTML import instead of one per message)."""
-        self._flush()
-        batch: list[_Entry] = []
-        for role, text, state in messages:
-            key = next(self._keys)
-            if role == "user":
-                user = _UserEntry(key, clean_text(text))
-                self._messages[key] = _Message(key, "user", live=False, user=user)
-                batch.append(user)
-            else:
-                segment = _TextSegment(next(self._ids), key, first=True, stream=MarkdownStream(text), live=False)
-                self._segments[segment.id] = segment
-                self._messages[key] = _Message(key, "assistant", live=False, text=segment)
-                batch.append(segment)
-            if state and state != "complete":
-                batch.append(_StateEntry(state))
-        self._lay_out_batch(batch)
+        """Show a stored conversation in place of what is shown: its latest page in one HTML import, and above
+        it a link to the earlier messages."""
+        self.clear()
+        pages = [self._stored_message(role, text, state) for role, text, state in messages]
+        shown = max(0, len(pages) - HISTORY_PAGE)
+        self._earlier = pages[:shown]
+        if self._earlier:
+            self._earlier_region = _Region(self._document, 0)
+            self._earlier_region.fill(self._earlier_html())
+        self._lay_out_batch([entry for page in pages[shown:] for entry in page])
         self._after_output()
+
+    def show_earlier(self) -> int:
+        """Lay out the next page of earlier messages above the shown ones, keeping the view where it was;
+        returns how many messages are still hidden."""
+        region = self._earlier_region
+        if region is None or not self._earlier:
+            return 0
+        page = self._earlier[-HISTORY_PAGE:]
+        del self._earlier[-HISTORY_PAGE:]
+        entries = [entry for message in page for entry in message]
+        bar = self._browser.verticalScrollBar()
+        offset = bar.maximum() - bar.value()
+        cursor = _editing(region.end)
+        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        _insert_html(cursor, self._batch_html(entries))
+        self._entries[:0] = entries
+        region.fill(self._earlier_html())
+        self._scrolling = True
+        try:
+            bar.setValue(bar.maximum() - offset)
+        finally:
+            self._scrolling = False
+        self._following = self.is_at_bottom()
+        return len(self._earlier)
+
+    def earlier_count(self) -> int:
+        return len(self._earlier)
+
+    def _stored_message(self, role: str, text: str, state: str) -> list[_Entry]:
+        key = next(self._keys)
+        entries: list[_Entry] = []
+        if role == "user":
+            user = _UserEntry(key, clean_text(text))
+            self._messages[key] = _Message(key, "user", live=False, user=user)
+            entries.append(user)
+        else:
+            segment = _TextSegment(next(self._ids), key, first=True, stream=MarkdownStream(text), live=False)
+            self._segments[segment.id] = segment
+            self._messages[key] = _Message(key, "assistant", live=False, text=segment)
+            entries.append(segment)
+        if state and state != "complete":
+            entries.append(_StateEntry(state))
+        return entries
+
+    def _earlier_html(self) -> str:
+        """The line above the shown messages: a link to the hidden ones, or once all are shown, a mark that
+        this is where the conversation begins (the region stays: an empty one would merge with what follows)."""
+        muted = f'<p align="center" style="color:{self._theme.muted}">'
+        if not self._earlier:
+            start = self.tr("This is the beginning of the conversation.")
+            return f"{muted}<small>{html.escape(start)}</small></p>"
+        hidden = len(self._earlier)
+        label = self.tr("{hidden} earlier messages are not shown.").format(hidden=hidden)
+        more = self.tr("Show {count} more").format(count=min(hidden, HISTORY_PAGE))
+        return (f'{muted}{html.escape(label)} &nbsp;'
+                f'<a href="gd-earlier:" style="color:{self._theme.link}">{html.escape(more)}</a></p>')
 
     def clear(self) -> None:
         self.reject_pending_permissions()
@@ -501,13 +555,17 @@ class TranscriptView(QWidget):
         self._tools.clear()
         self._plan = None
         self._last_region = None
+        self._earlier = []
+        self._earlier_region = None
         self._document.clear()
         self._following = True
         self._jump.hide()
         self._welcome.show()
 
     def to_markdown(self) -> str:
-        return "\n\n".join(text for entry in self._entries if (text := entry.markdown())) + "\n"
+        """The whole conversation, earlier messages not laid out included."""
+        entries = [entry for page in self._earlier for entry in page] + self._entries
+        return "\n\n".join(text for entry in entries if (text := entry.markdown())) + "\n"
 
     def message_count(self) -> int:
         return len(self._messages)
@@ -788,8 +846,9 @@ class TranscriptView(QWidget):
         return ""
 
     def _assistant_header(self) -> str:
+        gemini = self.tr("Gemini")
         return (f'<p style="margin-top:12px; margin-bottom:0px; color:{self._theme.muted}">'
-                f"<b>{html.escape(self.tr('Gemini'))}</b></p>")
+                f"<b>{html.escape(gemini)}</b></p>")
 
     def _user_html(self, entry: _UserEntry) -> str:
         """A tinted, indented run of blocks: a bubble without a table (see MarkdownRenderer grid tables)."""
@@ -797,10 +856,12 @@ class TranscriptView(QWidget):
         bubble = f"background-color:{theme.user_bg}; margin-left:48px; margin-top:0px; margin-bottom:0px"
         badge = ""
         if entry.queued:
+            queued = self.tr("queued")
             badge = (f' &nbsp;<span style="color:{theme.warning}; font-size:small">'
-                     f"⏳ {html.escape(self.tr('queued'))}</span>")
+                     f"⏳ {html.escape(queued)}</span>")
         body = self.renderer.render(entry.text, block_style=bubble).html
-        return (f'<p style="{bubble}; margin-top:12px; color:{theme.muted}"><b>{html.escape(self.tr("You"))}</b>'
+        you = self.tr("You")
+        return (f'<p style="{bubble}; margin-top:12px; color:{theme.muted}"><b>{html.escape(you)}</b>'
                 f"{badge}</p>{body}<p style=\"{bubble}; font-size:4px\"></p>")
 
     def _thought_html(self, segment: _ThoughtSegment) -> str:
@@ -819,7 +880,8 @@ class TranscriptView(QWidget):
     def _plan_html(self, plan: PlanUpdate) -> str:
         theme = self._theme
         marks = {"completed": ("☑", theme.success), "in_progress": ("◐", theme.running)}
-        rows = [f'<p style="margin-top:6px; margin-bottom:2px"><b>{html.escape(self.tr("Plan"))}</b></p>']
+        title = self.tr("Plan")
+        rows = [f'<p style="margin-top:6px; margin-bottom:2px"><b>{html.escape(title)}</b></p>']
         for item in plan.entries:
             mark, colour = marks.get(item.status, ("☐", theme.muted))
             rows.append(f'<p style="margin:0px; margin-left:12px"><span style="color:{colour}">{mark}</span> '
@@ -834,17 +896,7 @@ class TranscriptView(QWidget):
         self._welcome.setHidden(bool(batch) or bool(self._entries))
         if not batch:
             return
-        parts = []
-        for entry in batch:
-            if isinstance(entry, _TextSegment):
-                rendered = self.renderer.render(entry.stream.text, lambda i, s=entry: f"gd-copy:{s.id}/{i}")
-                entry.codes = rendered.code_blocks
-                entry.settled_codes = len(entry.codes)
-                entry.render_count += 1
-                parts.append((self._assistant_header() if entry.first else "") + rendered.html)
-            else:
-                parts.append(self._entry_html(entry))
-        markup = "".join(parts)
+        markup = self._batch_html(batch)
         if self._document.isEmpty():
             self._document.setHtml(markup)
         else:
@@ -855,6 +907,19 @@ class TranscriptView(QWidget):
         self._entries.extend(batch)
         self._last_region = None  # the next entry starts below the batch
 
+    def _batch_html(self, batch: Sequence[_Entry]) -> str:
+        parts = []
+        for entry in batch:
+            if isinstance(entry, _TextSegment):
+                rendered = self.renderer.render(entry.stream.text, lambda i, s=entry: f"gd-copy:{s.id}/{i}")
+                entry.codes = rendered.code_blocks
+                entry.settled_codes = len(entry.codes)
+                entry.render_count += 1
+                parts.append((self._assistant_header() if entry.first else "") + rendered.html)
+            else:
+                parts.append(self._entry_html(entry))
+        return "".join(parts)
+
     def _rebuild(self) -> None:
         """After a theme change: everything again; runs of settled entries each in one batch."""
         self._flush()
@@ -863,6 +928,9 @@ class TranscriptView(QWidget):
         self._entries = []
         self._last_region = None
         self._document.clear()
+        if self._earlier_region is not None:
+            self._earlier_region = _Region(self._document, 0)
+            self._earlier_region.fill(self._earlier_html())
         batch: list[_Entry] = []
         for entry in entries:
             entry.region = None
@@ -951,6 +1019,8 @@ class TranscriptView(QWidget):
             self._copy_code(url.path())
         elif scheme == "gd-thoughts":
             self._toggle_thoughts(url.path())
+        elif scheme == "gd-earlier":
+            self.show_earlier()
         else:
             log.warning("ignored a click on a link with scheme %r", scheme)
 

@@ -784,6 +784,22 @@
         <translation>工具调用在执行前会先征得您的同意。所有对话都保存在历史记录中（Ctrl+H）。</translation>
     </message>
     <message>
+        <source>This is the beginning of the conversation.</source>
+        <translation>这是对话的开头。</translation>
+    </message>
+    <message>
+        <source>{hidden} earlier messages are not shown.</source>
+        <translation>还有 {hidden} 条更早的消息未显示。</translation>
+    </message>
+    <message>
+        <source>Show {count} more</source>
+        <translation>再显示 {count} 条</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>

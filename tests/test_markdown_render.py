@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 
 import pytest
 from PySide6.QtGui import QTextDocument
@@ -99,6 +101,37 @@ def test_a_url_inside_a_link_is_not_linked_twice(renderer: MarkdownRenderer) -> 
     markup = renderer.render("[https://example.com/shown](https://example.com/real) and https://example.com/bare").html
     assert markup.count("<a ") == 2 and markup.count("</a>") == 2
     assert '<a href="https://example.com/shown"' not in markup
+
+
+def columns_of(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+WIDE_TABLE = ("| Option | 说明 |\n|---|---|\n"
+              "| `--acp` | Runs **the agent over the Agent Client Protocol so that editors can drive it**, see "
+              "https://example.com/docs/agent-client-protocol/overview/introduction for more |\n"
+              "| 会话 | 这是一个很长的中文单元格，用来测试在没有空格的情况下表格能否正确换行而不是变得非常宽。 |\n")
+
+
+def test_a_table_wider_than_the_view_wraps_its_cells(renderer: MarkdownRenderer) -> None:
+    renderer.table_width = 60
+    markup = renderer.render(WIDE_TABLE).html
+    lines = plain(markup).strip().split("\n")
+    assert len(lines) > 6, "the long cells should take several lines"
+    assert {columns_of(line) for line in lines} == {60}, lines
+    words = " ".join(line.split("│")[2].strip() for line in lines if line.startswith("│"))
+    assert "Runs the agent over the Agent Client Protocol so that editors can drive it, see" in words
+    assert "这是一个很长的中文单元格" in words.replace(" ", "")
+    assert markup.count("<strong>") == markup.count("</strong>") > 1  # bold closed and reopened per line
+    hrefs = set(re.findall(r'<a href="([^"]+)"', markup))
+    assert hrefs == {"https://example.com/docs/agent-client-protocol/overview/introduction"}
+    assert markup.count("<a href") > 1  # each piece of the cut URL opens the whole of it
+
+
+def test_a_table_that_fits_keeps_its_natural_widths(renderer: MarkdownRenderer) -> None:
+    renderer.table_width = 60
+    lines = plain(renderer.render("| a | bb |\n|---|---|\n| 1 | 22 |\n").html).strip().split("\n")
+    assert lines == ["┌───┬────┐", "│ a │ bb │", "├───┼────┤", "│ 1 │ 22 │", "└───┴────┘"]
 
 
 def test_images_show_alt_text_and_are_never_loaded(renderer: MarkdownRenderer) -> None:

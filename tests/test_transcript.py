@@ -109,6 +109,21 @@ def test_a_bare_url_in_chinese_text_opens_on_click(view: TranscriptView, qtbot: 
     assert opened_urls == [QUrl("https://example.com/docs/开始")]
 
 
+def test_a_wide_table_fits_the_width_of_the_view(view: TranscriptView, qtbot: QtBot) -> None:
+    view.resize(500, 400)
+    cell = "word " * 60 + "很长的中文单元格" * 5
+    stream(view, qtbot, f"| Name | Meaning |\n|---|---|\n| 会话 | {cell} |\n\nend\n")
+    room = view._browser.viewport().width() - 2 * view._document.documentMargin()
+    block = view._document.begin()
+    grid_lines = 0
+    while block.isValid():
+        if block.text().startswith(("┌", "│", "└")):
+            grid_lines += 1
+            assert block.layout().lineAt(0).naturalTextWidth() <= room, block.text()
+        block = block.next()
+    assert grid_lines > 5
+
+
 def test_copy_anchor_copies_the_raw_code(view: TranscriptView, qtbot: QtBot) -> None:
     code = 'print("<hi> & bye")\nx = 1'
     stream(view, qtbot, f"Code:\n\n```python\n{code}\n```\n\nand more\n\n```\nsecond\n```\n")

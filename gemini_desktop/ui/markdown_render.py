@@ -175,6 +175,8 @@ class MarkdownRenderer:
     def __init__(self, theme: Theme) -> None:
         self.theme = theme
         self.render_count = 0
+        self.table_width = 100
+        """Characters a table grid may span before its cells wrap (the transcript sets it from its width)."""
         self._md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
         self._md.enable(["table", "strikethrough"])
         for name in (
@@ -187,6 +189,7 @@ class MarkdownRenderer:
             "grid_table",
             "code_inline",
             "blockquote_open",
+            "text_plain",
         ):
             self._md.renderer.rules[name] = getattr(self, f"_render_{name}")  # bound: needs the theme
 
@@ -298,47 +301,47 @@ class MarkdownRenderer:
 
     def _render_image(self, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         alt = self._md.renderer.renderInlineAsText(tokens[idx].children or [], options, env)
-        shown = (
-            QCoreApplication.translate("MarkdownRenderer", "[image: %1]").replace("%1", alt)
-            if alt
-            else QCoreApplication.translate("MarkdownRenderer", "[image]")
-        )
-        return f'<span style="color:{self.theme.muted}">{html.escape(shown)}</span>'
+        return f'<span style="color:{self.theme.muted}">{html.escape(_image_label(alt))}</span>'
 
     def _render_grid_table(self, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         """A Markdown table as a text grid: Qt tables are frames, and every frame makes each later edit
-        of the document slower, which a long streamed conversation cannot afford."""
+        of the document slower, which a long streamed conversation cannot afford.
+
+        A table wider than `table_width` characters gets narrower columns whose cells wrap onto more lines.
+        """
         renderer = self._md.renderer
         rows: list[list[_Cell]] = tokens[idx].meta["rows"]
         columns = max(len(row) for row in rows)
-        widths = [0] * columns
-        shown: list[list[tuple[str, int, str, bool]]] = []
+        natural = [0] * columns
         for row in rows:
-            cells = []
             for column, cell in enumerate(row):
-                markup = renderer.renderInline(cell.inline.children or [], options, env)
-                width = _display_width(renderer.renderInlineAsText(cell.inline.children or [], options, env))
-                widths[column] = max(widths[column], width)
-                cells.append((markup, width, cell.align, cell.header))
-            shown.append(cells)
+                natural[column] = max(natural[column], _inline_width(cell.inline.children or []))
+        widths = _fit_columns(natural, self.table_width - 3 * columns - 1)
         border = self.theme.muted
+        bar = f'<span style="color:{border}">│</span>'
 
         def rule(left: str, middle: str, right: str) -> str:
             line = left + middle.join("─" * (w + 2) for w in widths) + right
             return f'<span style="color:{border}">{line}</span>'
 
         lines = [rule("┌", "┬", "┐")]
-        for number, cells in enumerate(shown):
-            parts = []
-            for column in range(columns):
-                markup, width, align, header = cells[column] if column < len(cells) else ("", 0, "", False)
-                space = widths[column] - width
-                before = space if align == "right" else space // 2 if align == "center" else 0
-                content = f"<b>{markup}</b>" if header and markup else markup
-                parts.append(" " * (before + 1) + content + " " * (space - before + 1))
-            bar = f'<span style="color:{border}">│</span>'
-            lines.append(bar + bar.join(parts) + bar)
-            if number == 0 and cells and cells[0][3]:
+        for number, row in enumerate(rows):
+            wrapped = [_wrap_inline(row[column].inline.children or [], widths[column]) if column < len(row) else []
+                       for column in range(columns)]
+            for line in range(max(1, *map(len, wrapped))):
+                parts = []
+                for column, cell_lines in enumerate(wrapped):
+                    line_tokens, width = cell_lines[line] if line < len(cell_lines) else ([], 0)
+                    cell = row[column] if column < len(row) else None
+                    markup = renderer.renderInline(line_tokens, options, env) if line_tokens else ""
+                    if cell is not None and cell.header and markup:
+                        markup = f"<b>{markup}</b>"
+                    align = cell.align if cell is not None else ""
+                    space = widths[column] - width
+                    before = space if align == "right" else space // 2 if align == "center" else 0
+                    parts.append(" " * (before + 1) + markup + " " * (space - before + 1))
+                lines.append(bar + bar.join(parts) + bar)
+            if number == 0 and row and row[0].header and len(rows) > 1:
                 lines.append(rule("├", "┼", "┤"))
         lines.append(rule("└", "┴", "┘"))
         return '<pre style="margin-top:4px; margin-bottom:8px">' + "\n".join(lines) + "</pre>\n"
@@ -361,6 +364,10 @@ class MarkdownRenderer:
             done = end
         parts.append(html.escape(breakable(text[done:])))
         return "".join(parts)
+
+    def _render_text_plain(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
+        """A piece of a word cut to fit a table column: never a link of its own, even if it looks like one."""
+        return html.escape(tokens[idx].content)
 
     def _render_code_inline(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
         return (
@@ -401,6 +408,138 @@ def _grid_tables(tokens: Sequence[Token]) -> list[Token]:
             result.append(grid)
             rows = None
     return result
+
+
+TABLE_MIN_COLUMN = 8
+_WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+_PIECES = re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
+"""Where a cell's text may wrap: at spaces, and between any two CJK characters (which have no spaces)."""
+
+
+def _fit_columns(natural: list[int], available: int) -> list[int]:
+    """Column widths that fit `available` characters: narrow columns keep their width, wide ones share the
+    rest equally (never below TABLE_MIN_COLUMN, so a table with very many columns may still be wider)."""
+    widths = list(natural)
+    wide = [column for column, width in enumerate(natural) if width > 0]
+    while sum(widths) > available and wide:
+        share = max(TABLE_MIN_COLUMN, (available - sum(widths[c] for c in range(len(widths)) if c not in wide))
+                    // len(wide))
+        narrow = [column for column in wide if natural[column] <= share]
+        if not narrow:
+            for column in wide:
+                widths[column] = max(TABLE_MIN_COLUMN, min(natural[column], share))
+            break
+        wide = [column for column in wide if column not in narrow]
+    return widths
+
+
+def _image_label(alt: str) -> str:
+    """What stands for an image: its alt text, since nothing is ever fetched."""
+    if alt:
+        return QCoreApplication.translate("MarkdownRenderer", "[image: %1]").replace("%1", alt)
+    return QCoreApplication.translate("MarkdownRenderer", "[image]")
+
+
+def _token_text(token: Token) -> str:
+    if token.type in ("text", "text_special", "code_inline"):
+        return token.content
+    if token.type in ("softbreak", "hardbreak"):
+        return " "
+    if token.type == "image":
+        return _image_label("".join(_token_text(child) for child in token.children or []))
+    return ""
+
+
+def _inline_width(children: Sequence[Token]) -> int:
+    return sum(_display_width(_token_text(token)) for token in children)
+
+
+def _wrap_inline(children: Sequence[Token], limit: int) -> list[tuple[list[Token], int]]:
+    """A cell's inline tokens as lines at most `limit` wide, each (tokens, width).
+
+    Text is cut into words, and formatting still open at a line's end (bold, a link ...) is closed there and
+    opened again on the next line, so every line renders on its own through the usual inline rules. A word
+    longer than a line is cut by characters into plain text pieces (never into links to half a URL).
+    """
+    lines: list[tuple[list[Token], int]] = []
+    line: list[Token] = []
+    width = 0
+    open_tokens: list[Token] = []
+
+    def end_line() -> None:
+        nonlocal line, width
+        closers = [Token(opener.type.replace("_open", "_close"), opener.tag, -1) for opener in reversed(open_tokens)]
+        lines.append(([*line, *closers], width))
+        line = list(open_tokens)
+        width = 0
+
+    def add(token: Token, content: str, piece_width: int) -> None:
+        nonlocal width
+        piece = Token(token.type, token.tag, 0, content=content, markup=token.markup)
+        line.append(piece)
+        width += piece_width
+
+    for token in children:
+        if token.nesting == 1:
+            open_tokens.append(token)
+            line.append(token)
+        elif token.nesting == -1:
+            if open_tokens:
+                open_tokens.pop()
+            line.append(token)
+        elif token.type == "hardbreak":
+            end_line()
+        elif token.type in ("text", "text_special", "code_inline", "softbreak"):
+            for match in _PIECES.finditer(_token_text(token)):
+                piece = match[0]
+                piece_width = _display_width(piece)
+                if piece.isspace():
+                    if width > 0 and width + 1 <= limit:
+                        add(token if token.type != "softbreak" else Token("text", "", 0), " ", 1)
+                    continue
+                if width + piece_width > limit and width > 0:
+                    end_line()
+                if piece_width <= limit:
+                    add(token, piece, piece_width)
+                    continue
+                link = _link_to_whole(piece) if token.type == "text" and not open_tokens else None
+                kind = token if token.type == "code_inline" else Token("text_plain", "", 0)
+                while piece:
+                    cut = _cut_at_width(piece, limit - width)
+                    if link is not None:
+                        line.append(link)
+                    add(kind, piece[:cut], _display_width(piece[:cut]))
+                    if link is not None:
+                        line.append(Token("link_close", "a", -1))
+                    piece = piece[cut:]
+                    if piece:
+                        end_line()
+        else:
+            line.append(token)
+            width += _display_width(_token_text(token))
+    if line or not lines:
+        end_line()
+    return lines
+
+
+def _link_to_whole(word: str) -> Token | None:
+    """For a bare URL cut over several lines: one link that each of its pieces opens in full."""
+    match = _BARE_URL.fullmatch(word)
+    if match is None or _url_end(word) != len(word):
+        return None
+    link = Token("link_open", "a", 1)
+    link.attrSet("href", word)
+    return link
+
+
+def _cut_at_width(text: str, width: int) -> int:
+    """How many characters of `text` fit in `width` columns (at least one, so wrapping always advances)."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += _display_width(ch)
+        if used > width:
+            return max(1, index)
+    return len(text)
 
 
 def _display_width(text: str) -> int:

@@ -29,6 +29,8 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QCursor,
     QDesktopServices,
+    QFontDatabase,
+    QFontMetricsF,
     QGuiApplication,
     QImage,
     QPaintEvent,
@@ -72,6 +74,8 @@ HISTORY_PAGE = 100
 """A stored conversation opens with its last HISTORY_PAGE messages laid out; older ones follow a page at a time
 when asked for, so opening a conversation of thousands of messages costs what opening a short one does."""
 BOTTOM_SLACK_PX = 4
+TABLE_SLACK_PX = 24  # room for the scroll bar appearing later
+MIN_TABLE_CHARS = 40
 MAX_NOTICE_CHARS = 2000
 _LEAD = "\u2060"  # see _insert_html
 _PARAGRAPH = "\u2029"
@@ -999,11 +1003,18 @@ class TranscriptView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_tables_to_width()
         self._welcome.setGeometry(self.rect().adjusted(48, 0, -48, 0))
         self._position_jump()
         self._place_prompts()
         if self._following:
             self._scroll_to_end()
+
+    def _fit_tables_to_width(self) -> None:
+        """Tables rendered from now on wrap their cells to fit the view (ones already shown keep their grid)."""
+        fixed = QFontMetricsF(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        usable = self.width() - 2 * int(self._document.documentMargin()) - TABLE_SLACK_PX  # the browser fills us
+        self.renderer.table_width = max(MIN_TABLE_CHARS, int(usable / max(1.0, fixed.horizontalAdvance("─"))))
 
     # --- links and actions ---
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QTextBrowser  # noqa: E402
 
 from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState  # noqa: E402
 from gemini_desktop.i18n import install_translators  # noqa: E402
@@ -48,6 +48,26 @@ ANSWER_ZH = [
     "| 方法 | 出错时关闭 |\n|---|---|\n| `with open(...)` | 是 |\n\n",
     "套接字和锁也是同样的道理……",
 ]
+WIDE_TABLE = (
+    "Here is how the three ways of talking to gemini compare:\n\n"
+    "| Mode | How it works | Best for |\n|---|---|---|\n"
+    "| `gemini -p` | Starts a new process for every prompt, reads the session file back, answers and exits; "
+    "every follow-up pays the start-up again. | One-off questions in scripts |\n"
+    "| `gemini --acp` | One long-lived process speaks the **Agent Client Protocol** over stdin and stdout, "
+    "so follow-up turns cost a round trip. | Editors and desktop apps |\n"
+    "| Interactive | The terminal UI, with its own history browser and approvals. | Working in a terminal |\n\n"
+    "The protocol is described at https://agentclientprotocol.com/overview/introduction.\n"
+)
+WIDE_TABLE_ZH = (
+    "三种使用 gemini 的方式对比如下：\n\n"
+    "| 方式 | 工作原理 | 适用场景 |\n|---|---|---|\n"
+    "| `gemini -p` | 每个提示都启动一个新进程，读回会话文件，回答后退出；"
+    "每次追问都要重新付出启动的代价。 | 脚本中的一次性问题 |\n"
+    "| `gemini --acp` | 一个长期运行的进程通过标准输入输出使用**智能体客户端协议**通信，"
+    "追问只需一次往返。 | 编辑器和桌面应用 |\n"
+    "| 交互模式 | 终端界面，自带历史浏览和审批。 | 在终端中工作 |\n\n"
+    "协议说明见https://agentclientprotocol.com/overview/introduction。\n"
+)
 
 
 
@@ -61,6 +81,7 @@ async def settle(seconds: float = 0.6) -> None:
 class Shots:
     out: Path
     suffix: str
+    long_session: int
 
     def save(self, window: MainWindow, name: str) -> None:
         path = self.out / f"{name}{self.suffix}.png"
@@ -98,6 +119,14 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     await settle(1.0)
     shots.save(window, "history")
     window.history_panel.search_field.clear()
+    window.toggle_history()
+
+    window.resume_session(shots.long_session)
+    await until(lambda: window.transcript.earlier_count() > 0 and window.client.state == SessionState.READY)
+    document = window.transcript.findChild(QTextBrowser, "transcriptDocument")
+    document.verticalScrollBar().setValue(0)
+    await settle(1.0)
+    shots.save(window, "long-conversation")
 
     window.client.config.max_restarts = 0
     pid = window.client.process_id
@@ -114,10 +143,9 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args()
     zh = args.lang == "zh_CN"
-    shots = Shots(Path(args.out), "-zh_CN" if zh else "")
-    shots.out.mkdir(parents=True, exist_ok=True)
     entry = next(ROOT.glob(".cache/gemini-cli-*/node_modules/@google/gemini-cli/bundle/gemini.js"))
-    scratch = Path(tempfile.mkdtemp(prefix="screenshots-"))
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="screenshots-", dir=ROOT / ".cache"))  # gemini ignores settings in /tmp
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         os.environ[var] = str(scratch / var.lower())
     app = QApplication(sys.argv[:1])
@@ -136,6 +164,12 @@ def main() -> int:
         session = store.create_session(str(work), DEFAULT_MODEL, title=None)
         store.add_message(session.id, "user", title)
         store.add_message(session.id, "assistant", f"Here is a plan ({index + 1})…")
+    long = store.create_session(str(work), DEFAULT_MODEL, title=None)
+    for index in range(130):
+        store.add_message(long.id, "user" if index % 2 == 0 else "assistant",
+                          (WIDE_TABLE_ZH if zh else WIDE_TABLE) if index == 31 else f"Step {index}: …")
+    shots = Shots(Path(args.out), "-zh_CN" if zh else "", long.id)
+    shots.out.mkdir(parents=True, exist_ok=True)
     settings = AppSettings(scratch / "settings.ini")
     window = MainWindow(store, settings, LaunchOptions(), engine_config=config)
     window.resize(1180, 780)

@@ -14,6 +14,7 @@ from gemini_desktop.ui.markdown_render import (
     MarkdownRenderer,
     MarkdownStream,
     clean_text,
+    grid_font,
     highlighted_code_html,
     is_safe_link,
 )
@@ -113,13 +114,42 @@ WIDE_TABLE = ("| Option | 说明 |\n|---|---|\n"
               "| 会话 | 这是一个很长的中文单元格，用来测试在没有空格的情况下表格能否正确换行而不是变得非常宽。 |\n")
 
 
-def test_a_table_wider_than_the_view_wraps_its_cells(renderer: MarkdownRenderer) -> None:
+def grid_lines(markup: str) -> list[tuple[str, list[float]]]:
+    """Each line of the rendered grid with the x of its bars and junctions, as Qt lays it out."""
+    document = QTextDocument()
+    document.setHtml(markup)
+    document.setTextWidth(10_000)
+    document.documentLayout().documentSize()
+    lines = []
+    block = document.begin()
+    while block.isValid():
+        text = block.text()
+        if text[:1] in "┌│├└":
+            line = block.layout().lineAt(0)
+            lines.append((text, [line.cursorToX(i)[0] for i, ch in enumerate(text) if ch in "┌┐│├┤┬┼┴└┘"]))
+        block = block.next()
+    return lines
+
+
+def assert_bars_line_up(lines: list[tuple[str, list[float]]], tolerance: float) -> None:
+    """Every bar within `tolerance` of the junction above it in the top rule (which is drawn exactly)."""
+    rule = lines[0][1]
+    for text, bars in lines:
+        assert len(bars) == len(rule), text
+        assert all(abs(x - expected) <= tolerance for x, expected in zip(bars, rule, strict=True)), (text, bars, rule)
+
+
+def test_a_table_wider_than_the_view_wraps_its_cells_and_its_bars_line_up(renderer: MarkdownRenderer) -> None:
     renderer.table_width = 60
     markup = renderer.render(WIDE_TABLE).html
-    lines = plain(markup).strip().split("\n")
+    lines = grid_lines(markup)
     assert len(lines) > 6, "the long cells should take several lines"
-    assert {columns_of(line) for line in lines} == {60}, lines
-    words = " ".join(line.split("│")[2].strip() for line in lines if line.startswith("│"))
+    space = grid_font().width(" ")
+    assert max(bars[-1] for _, bars in lines) <= 62 * space, [text for text, _ in lines]
+    half_space = space / 2 + 0.5
+    assert len(lines[0][1]) == 3
+    assert_bars_line_up(lines, half_space)
+    words = " ".join(text.split("│")[2].strip() for text, _ in lines if text.startswith("│"))
     assert "Runs the agent over the Agent Client Protocol so that editors can drive it, see" in words
     assert "这是一个很长的中文单元格" in words.replace(" ", "")
     assert markup.count("<strong>") == markup.count("</strong>") > 1  # bold closed and reopened per line
@@ -128,10 +158,12 @@ def test_a_table_wider_than_the_view_wraps_its_cells(renderer: MarkdownRenderer)
     assert markup.count("<a href") > 1  # each piece of the cut URL opens the whole of it
 
 
-def test_a_table_that_fits_keeps_its_natural_widths(renderer: MarkdownRenderer) -> None:
+def test_a_table_that_fits_keeps_one_line_per_row(renderer: MarkdownRenderer) -> None:
     renderer.table_width = 60
-    lines = plain(renderer.render("| a | bb |\n|---|---|\n| 1 | 22 |\n").html).strip().split("\n")
-    assert lines == ["┌───┬────┐", "│ a │ bb │", "├───┼────┤", "│ 1 │ 22 │", "└───┴────┘"]
+    lines = grid_lines(renderer.render("| a | bb |\n|:-:|--:|\n| 1 | 22 |\n| 中文 | 3 |\n").html)
+    assert [text.replace("─", "").replace(" ", "") for text, _ in lines] == [
+        "┌┬┐", "│a│bb│", "├┼┤", "│1│22│", "│中文│3│", "└┴┘"]
+    assert_bars_line_up(lines, grid_font().width(" ") / 2 + 0.5)
 
 
 def test_images_show_alt_text_and_are_never_loaded(renderer: MarkdownRenderer) -> None:

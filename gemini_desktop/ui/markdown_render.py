@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import logging
+import math
 import re
 import time
 import unicodedata
@@ -26,6 +28,7 @@ from pygments.styles import get_style_by_name
 from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF, QGuiApplication
 
 from gemini_desktop.ui.theme import Theme
 
@@ -308,43 +311,73 @@ class MarkdownRenderer:
         of the document slower, which a long streamed conversation cannot afford.
 
         A table wider than `table_width` characters gets narrower columns whose cells wrap onto more lines.
+        Padding is measured in pixels, not characters, so the bars line up even where a CJK character is not
+        exactly two spaces wide in the font at hand.
         """
         renderer = self._md.renderer
         rows: list[list[_Cell]] = tokens[idx].meta["rows"]
         columns = max(len(row) for row in rows)
         natural = [0] * columns
+        wide_text = False
         for row in rows:
             for column, cell in enumerate(row):
-                natural[column] = max(natural[column], _inline_width(cell.inline.children or []))
-        widths = _fit_columns(natural, self.table_width - 3 * columns - 1)
-        border = self.theme.muted
-        bar = f'<span style="color:{border}">│</span>'
+                text = _tokens_text(cell.inline.children or [])
+                width = _display_width(text)
+                wide_text = wide_text or width > len(text)
+                natural[column] = max(natural[column], width)
+        font = grid_font(wide_text=wide_text)
+        space = font.width(" ")
+        line_px = font.width("─")  # box drawing is one column wide in most fonts, two in some CJK ones
+        border = round(line_px / space)
+        widths = _fit_columns(natural, self.table_width - (columns + 1) * border - columns * (border + 1))
+        grid: list[list[list[tuple[list[Token], float]]]] = []  # row, column, line: (tokens, pixels)
+        content_px = [0.0] * columns
+        for row in rows:
+            cells = []
+            for column in range(columns):
+                cell = row[column] if column < len(row) else None
+                lines = _wrap_inline(cell.inline.children or [], widths[column]) if cell is not None else []
+                measured = [(line_tokens, font.width(_tokens_text(line_tokens), bold=cell is not None and cell.header))
+                            for line_tokens, _ in lines]
+                content_px[column] = max([content_px[column], *(px for _, px in measured)])
+                cells.append(measured)
+            grid.append(cells)
+        bars = [0.0]  # where each bar starts: on the rules' grid of whole box-drawing characters
+        for px in content_px:
+            bars.append(math.ceil((bars[-1] + line_px + 2 * space + px) / line_px - 0.01) * line_px)
 
         def rule(left: str, middle: str, right: str) -> str:
-            line = left + middle.join("─" * (w + 2) for w in widths) + right
-            return f'<span style="color:{border}">{line}</span>'
+            line = left + middle.join("─" * (round((end - start) / line_px) - 1)
+                                      for start, end in itertools.pairwise(bars)) + right
+            return f'<span style="color:{self.theme.muted}">{line}</span>'
 
+        bar = f'<span style="color:{self.theme.muted}">│</span>'
+        env["grid"] = True
         lines = [rule("┌", "┬", "┐")]
-        for number, row in enumerate(rows):
-            wrapped = [_wrap_inline(row[column].inline.children or [], widths[column]) if column < len(row) else []
-                       for column in range(columns)]
-            for line in range(max(1, *map(len, wrapped))):
-                parts = []
-                for column, cell_lines in enumerate(wrapped):
-                    line_tokens, width = cell_lines[line] if line < len(cell_lines) else ([], 0)
+        for number, (row, cells) in enumerate(zip(rows, grid, strict=True)):
+            for line in range(max(1, *map(len, cells))):
+                markup, x = bar, line_px
+                for column, cell_lines in enumerate(cells):
+                    line_tokens, px = cell_lines[line] if line < len(cell_lines) else ([], 0.0)
                     cell = row[column] if column < len(row) else None
-                    markup = renderer.renderInline(line_tokens, options, env) if line_tokens else ""
-                    if cell is not None and cell.header and markup:
-                        markup = f"<b>{markup}</b>"
+                    shown = renderer.renderInline(line_tokens, options, env) if line_tokens else ""
+                    if cell is not None and cell.header and shown:
+                        shown = f"<b>{shown}</b>"
+                    slack = content_px[column] - px
                     align = cell.align if cell is not None else ""
-                    space = widths[column] - width
-                    before = space if align == "right" else space // 2 if align == "center" else 0
-                    parts.append(" " * (before + 1) + markup + " " * (space - before + 1))
-                lines.append(bar + bar.join(parts) + bar)
+                    offset = slack if align == "right" else slack / 2 if align == "center" else 0.0
+                    before = max(1, round((bars[column] + line_px + space + offset - x) / space))
+                    x += before * space + px
+                    after = max(1, round((bars[column + 1] - x) / space))
+                    x += after * space + line_px
+                    markup += " " * before + shown + " " * after + bar
+                lines.append(markup)
             if number == 0 and row and row[0].header and len(rows) > 1:
                 lines.append(rule("├", "┼", "┤"))
+        env["grid"] = False
         lines.append(rule("└", "┴", "┘"))
-        return '<pre style="margin-top:4px; margin-bottom:8px">' + "\n".join(lines) + "</pre>\n"
+        return (f"<pre style=\"font-family:'{font.family}'; margin-top:4px; margin-bottom:8px\">"
+                + "\n".join(lines) + "</pre>\n")
 
     def _render_text(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
         """Plain text, with bare http(s) URLs made into links (not inside a link already: anchors don't nest)."""
@@ -369,10 +402,11 @@ class MarkdownRenderer:
         """A piece of a word cut to fit a table column: never a link of its own, even if it looks like one."""
         return html.escape(tokens[idx].content)
 
-    def _render_code_inline(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
+    def _render_code_inline(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
+        tag = "span" if env.get("grid") else "code"  # in a grid <code> would change the font the padding assumes
         return (
-            f'<code style="background-color:{self.theme.inline_code_bg}">'
-            f"{html.escape(breakable(tokens[idx].content))}</code>"
+            f'<{tag} style="background-color:{self.theme.inline_code_bg}">'
+            f"{html.escape(breakable(tokens[idx].content))}</{tag}>"
         )
 
     def _render_blockquote_open(self, _tokens: Sequence[Token], _idx: int, _options: Any, _env: dict[str, Any]) -> str:
@@ -441,7 +475,7 @@ def _image_label(alt: str) -> str:
 
 
 def _token_text(token: Token) -> str:
-    if token.type in ("text", "text_special", "code_inline"):
+    if token.type in ("text", "text_special", "text_plain", "code_inline"):
         return token.content
     if token.type in ("softbreak", "hardbreak"):
         return " "
@@ -450,8 +484,37 @@ def _token_text(token: Token) -> str:
     return ""
 
 
-def _inline_width(children: Sequence[Token]) -> int:
-    return sum(_display_width(_token_text(token)) for token in children)
+def _tokens_text(children: Sequence[Token]) -> str:
+    return "".join(_token_text(token) for token in children)
+
+
+GRID_FONT_FAMILIES = ("Noto Sans Mono CJK SC", "Sarasa Mono SC", "Sarasa Term SC", "NSimSun", "MS Gothic")
+"""Monospace fonts whose CJK characters are exactly two columns wide, tried first for table grids; without
+any of them the system's fixed font is used and the grid pads by measured widths instead."""
+
+
+@dataclass(frozen=True)
+class GridFont:
+    family: str
+    regular: QFontMetricsF
+    bold: QFontMetricsF
+
+    def width(self, text: str, *, bold: bool = False) -> float:
+        return (self.bold if bold else self.regular).horizontalAdvance(text)
+
+
+@functools.lru_cache(maxsize=2)
+def grid_font(*, wide_text: bool = False) -> GridFont:
+    """The fixed font the code blocks use, or for a table holding CJK text one whose CJK is two columns wide."""
+    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    installed = set(QFontDatabase.families()) if wide_text else set()
+    family = next((name for name in GRID_FONT_FAMILIES if name in installed), fixed.family())
+    font = QFont(QGuiApplication.font())
+    font.setFamilies([family])
+    font.setStyleHint(QFont.StyleHint.TypeWriter)
+    bold = QFont(font)
+    bold.setBold(True)
+    return GridFont(family, QFontMetricsF(font), QFontMetricsF(bold))
 
 
 def _wrap_inline(children: Sequence[Token], limit: int) -> list[tuple[list[Token], int]]:

@@ -29,8 +29,6 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QCursor,
     QDesktopServices,
-    QFontDatabase,
-    QFontMetricsF,
     QGuiApplication,
     QImage,
     QPaintEvent,
@@ -49,6 +47,7 @@ from gemini_desktop.ui.markdown_render import (
     MarkdownStream,
     breakable,
     clean_text,
+    grid_font,
     shortened,
 )
 from gemini_desktop.ui.theme import Theme
@@ -1012,9 +1011,8 @@ class TranscriptView(QWidget):
 
     def _fit_tables_to_width(self) -> None:
         """Tables rendered from now on wrap their cells to fit the view (ones already shown keep their grid)."""
-        fixed = QFontMetricsF(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         usable = self.width() - 2 * int(self._document.documentMargin()) - TABLE_SLACK_PX  # the browser fills us
-        self.renderer.table_width = max(MIN_TABLE_CHARS, int(usable / max(1.0, fixed.horizontalAdvance("─"))))
+        self.renderer.table_width = max(MIN_TABLE_CHARS, int(usable / max(1.0, grid_font().width(" "))))
 
     # --- links and actions ---
 

@@ -38,11 +38,14 @@ def cache_dir() -> Path:
 
 
 def resources_dir() -> Path:
-    """The shipped `resources/` tree: inside the PyInstaller bundle when frozen, else next to the package."""
+    """The shipped `resources/` tree: inside the PyInstaller bundle when frozen, next to the package in a
+    checkout, inside it once installed from a wheel."""
     bundle_root = getattr(sys, "_MEIPASS", None)
     if bundle_root is not None:
         return Path(bundle_root) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    package = Path(__file__).resolve().parent
+    checkout = package.parent / "resources"
+    return checkout if checkout.is_dir() else package / "resources"
 
 
 def app_icon_path() -> Path:

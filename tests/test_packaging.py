@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,34 @@ def test_bundle_carries_our_resources() -> None:
     assert destinations["gemini-desktop.svg"] == str(Path("resources/icons"))
     assert destinations[DESKTOP_FILE.name] == str(Path("resources/linux"))
     assert destinations["gemini-desktop-256.png"] == str(Path("resources/icons/png"))
+
+
+def test_a_wheel_carries_the_resources_the_installed_app_looks_up(tmp_path: Path) -> None:
+    """Installed from a wheel there is no checkout beside the package: icons, translations and desktop files
+    must travel inside it, where `resources_dir()` then finds them."""
+    source = tmp_path / "source"
+    for folder in ("gemini_desktop", "resources"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for file in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / file, source / file)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                            "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    probe = ("import gemini_desktop, gemini_desktop.paths as p, gemini_desktop.i18n as i\n"
+             "print(gemini_desktop.__file__); print(p.resources_dir()); print(p.app_icon_path())\n"
+             "print(i.translations_dir())")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                           env=dict(os.environ, PYTHONPATH=str(site)), check=True).stdout.split("\n")
+    package, resources, icon, translations = (Path(line) for line in shown[:4])
+    assert package.is_relative_to(site) and resources.is_relative_to(site)
+    assert icon.is_file() and (Path(translations) / "gemini_desktop_zh_CN.qm").is_file()
+    assert (resources / "linux" / DESKTOP_FILE.name).is_file()
+    assert {path.name for path in (resources / "icons" / "png").iterdir()} == {
+        path.name for path in (ICONS / "png").iterdir()}
 
 
 def test_windows_version_resource(tmp_path: Path) -> None:

@@ -46,13 +46,28 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start, check that the app works, and exit (used by the packaging checks)")
     parser.add_argument("--smoke-report", type=Path, metavar="PATH",
                         help="with --smoke-test: also write the outcome as JSON here (windowed builds have no console)")
+    parser.add_argument("--resume", type=int, metavar="ID",
+                        help="continue the conversation with this history id (the app restarts itself this way)")
     return parser
 
 
 def launch_options(args: argparse.Namespace) -> LaunchOptions:
     return LaunchOptions(gemini=args.gemini, cwd=args.cwd.expanduser().resolve() if args.cwd else None,
                          model=args.model, new_instance=args.new_instance, smoke_test=args.smoke_test,
-                         smoke_report=args.smoke_report)
+                         smoke_report=args.smoke_report, resume=args.resume)
+
+
+def relaunch_command(arguments: Sequence[str], resume: int | None) -> list[str]:
+    """This app started again as it was started, continuing conversation `resume` if there is one."""
+    kept: list[str] = []
+    skip = False
+    for argument in arguments:
+        if skip or argument == "--resume" or argument.startswith("--resume="):
+            skip = argument == "--resume"
+            continue
+        kept.append(argument)
+    program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "gemini_desktop"]
+    return [*program, *kept, *(["--resume", str(resume)] if resume is not None else [])]
 
 
 def version_text(explicit_gemini: str | None) -> str:
@@ -124,6 +139,7 @@ class SignalBridge:
 
 
 def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: float | None = None) -> int:
+    from PySide6.QtCore import QProcess
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
     from qasync import QEventLoop
@@ -166,12 +182,18 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
     bridge = SignalBridge(window.close)
     try:
         with loop:
-            return loop.run_until_complete(_run_window(window, options, started_at))
+            status = loop.run_until_complete(_run_window(window, options, started_at))
     finally:
         bridge.close()
         if instance is not None:
             instance.close()
         store.close()
+    if window.restart_requested:  # after the instance lock is gone, so the new process takes it over
+        command = relaunch_command(arguments, window.history_id)
+        log.info("restarting: %s", command)
+        if not QProcess.startDetached(command[0], command[1:])[0]:
+            log.error("could not restart the app with %s", command)
+    return status
 
 
 async def _run_window(window: MainWindow, options: LaunchOptions, started_at: float | None) -> int:

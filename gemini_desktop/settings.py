@@ -31,6 +31,7 @@ class LaunchOptions:
     new_instance: bool = False
     smoke_test: bool = False
     smoke_report: Path | None = None
+    resume: int | None = None
 
 
 def default_settings_path() -> Path:

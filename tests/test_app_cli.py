@@ -52,12 +52,59 @@ def test_cwd_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_options_become_launch_options(tmp_path: Path) -> None:
     args = app.build_parser().parse_args(
-        ["--gemini", "/opt/gemini", "--cwd", str(tmp_path), "--model", "m1", "--new-instance", "--smoke-test"])
+        ["--gemini", "/opt/gemini", "--cwd", str(tmp_path), "--model", "m1", "--new-instance", "--smoke-test",
+         "--resume", "12"])
     options = app.launch_options(args)
     assert options.gemini == "/opt/gemini"
     assert options.cwd == tmp_path.resolve()
     assert options.model == "m1"
     assert options.new_instance and options.smoke_test
+    assert options.resume == 12
+
+
+@pytest.mark.parametrize(("arguments", "resume", "expected"), [
+    (["--cwd", "/w", "--resume", "3", "--new-instance"], 7, ["--cwd", "/w", "--new-instance", "--resume", "7"]),
+    (["--resume=3", "--model", "m"], None, ["--model", "m"]),
+    ([], 5, ["--resume", "5"]),
+])
+def test_a_restart_keeps_the_options_and_continues_the_conversation(
+        arguments: list[str], resume: int | None, expected: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert app.relaunch_command(arguments, resume) == [sys.executable, "-m", "gemini_desktop", *expected]
+    command = app.relaunch_command(arguments, resume)
+    assert app.build_parser().parse_args(command[3:]).resume == resume
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert app.relaunch_command(arguments, resume) == [sys.executable, *expected]  # the bundle is its own program
+
+
+RESTART_PROBE = """
+import sys
+from PySide6.QtCore import QProcess, QTimer
+from gemini_desktop import app
+from gemini_desktop.ui.main_window import MainWindow
+
+def record(program, arguments):
+    print("RELAUNCH", [program, *arguments], flush=True)
+    return True, 0
+
+def start(window):
+    window.restart_requested = True  # what "Restart now" after a language change sets
+    QTimer.singleShot(300, window.close)
+
+QProcess.startDetached = staticmethod(record)
+MainWindow.start = start
+sys.exit(app.main(sys.argv[1:]))
+"""
+
+
+def test_the_app_starts_itself_again_after_its_window_asked_for_a_restart(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"))
+    arguments = ["--gemini", str(tmp_path / "no-gemini"), "--model", "m1"]
+    done = subprocess.run([sys.executable, "-c", RESTART_PROBE, *arguments], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    relaunches = [line for line in done.stdout.splitlines() if line.startswith("RELAUNCH")]
+    assert relaunches == [f"RELAUNCH {[sys.executable, '-m', 'gemini_desktop', *arguments]!r}"], done.stdout
 
 
 def test_python_dash_m_runs_main() -> None:

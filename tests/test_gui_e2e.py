@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QPushButton, QTextBrowser
+from PySide6.QtWidgets import QMessageBox, QPushButton, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.engine import EngineConfig, EngineError, GeminiCommand, SessionState
@@ -22,6 +22,7 @@ from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore, StoreError
 from gemini_desktop.ui import main_window as main_window_module
 from gemini_desktop.ui.main_window import MainWindow
+from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from tests.support.cli_env import cli_environment
 from tests.support.fake_gemini import FakeGemini, FunctionCall
@@ -42,8 +43,10 @@ def make_window(tmp_path: Path, qtbot: QtBot, run_async: Callable[..., Any]) -> 
     """A MainWindow on a given EngineConfig, with its own history database and settings file."""
     made: list[tuple[MainWindow, HistoryStore]] = []
 
-    def make(config: EngineConfig, options: LaunchOptions | None = None) -> MainWindow:
-        store = HistoryStore.open(tmp_path / f"history-{len(made)}.sqlite3")
+    def make(config: EngineConfig, options: LaunchOptions | None = None, store: HistoryStore | None = None
+             ) -> MainWindow:
+        """`store`: another window's, as after a restart (else a database of its own)."""
+        store = store or HistoryStore.open(tmp_path / f"history-{len(made)}.sqlite3")
         window = MainWindow(store, AppSettings(tmp_path / "settings.ini"), options, engine_config=config)
         made.append((window, store))
         window.show()
@@ -51,10 +54,11 @@ def make_window(tmp_path: Path, qtbot: QtBot, run_async: Callable[..., Any]) -> 
         return window
 
     yield make
-    for window, store in made:
+    for window, _store in made:
         if not window.is_shut_down:
             window.close()
             run_async(until(lambda w=window: w.is_shut_down, 30, "window shut down"), timeout=40)
+    for store in {id(store): store for _, store in made}.values():
         store.close()
 
 
@@ -258,6 +262,45 @@ def test_resume_from_history_shows_the_stored_conversation(
         texts = "\n".join(fake_gemini.stream_requests()[-1].texts())
         assert "My favourite colour is blue" in texts
         assert [m.role for m in window.store.messages(first_session)] == ["user", "assistant"] * 2
+
+    run_async(scenario(), timeout=150)
+
+
+def test_a_language_change_restarts_into_the_same_conversation(
+        make_window: WindowFactory, engine_config: EngineConfig, fake_gemini: FakeGemini, qtbot: QtBot,
+        run_async: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    def choose_chinese(dialog: SettingsDialog) -> int:
+        dialog.language_box.setCurrentIndex(dialog.language_box.findData("zh_CN"))
+        dialog.accept()
+        return 1
+
+    monkeypatch.setattr(SettingsDialog, "exec", choose_chinese)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)
+    monkeypatch.setattr(QMessageBox, "clickedButton",
+                        lambda box: next(b for b in box.buttons() if b.text() == "Restart now"))
+
+    async def scenario() -> None:
+        window = make_window(engine_config)
+        await ready(window)
+        fake_gemini.reply("Noted: the meeting is at noon.")
+        type_and_send(qtbot, window, "The meeting is at noon")
+        await idle(window)
+        assert window.client is not None
+        pid = window.client.process_id
+        history_id = window.history_id
+        assert pid is not None and history_id is not None
+        window.settings_action.trigger()
+        assert window.settings.language == "zh_CN" and window.restart_requested
+        await until(lambda: window.is_shut_down, 20, "shutdown for the restart")
+        assert not pid_alive(pid)
+
+        again = make_window(engine_config, LaunchOptions(resume=history_id), store=window.store)
+        await until(lambda: "Noted: the meeting is at noon." in transcript_text(again), 20, "conversation shown")
+        await ready(again)
+        assert again.history_id == history_id
+        type_and_send(qtbot, again, "When is the meeting?")
+        await until(lambda: "Echo: When is the meeting?" in transcript_text(again), 45, "answer after the restart")
+        assert "The meeting is at noon" in "\n".join(fake_gemini.stream_requests()[-1].texts())
 
     run_async(scenario(), timeout=150)
 

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._early_messages: list[str] = []
         self._closing = False
         self._closed = False
+        self.restart_requested = False  # the app starts itself again once this window has shut down
         self.setWindowTitle(APP_NAME)
         self.resize(1000, 720)
         self._build_widgets()
@@ -286,7 +287,13 @@ class MainWindow(QMainWindow):
             api_key = await asyncio.to_thread(load_api_key)
             if api_key:
                 config.env = {**config.env, "GEMINI_API_KEY": api_key}
-        if not self._closing:
+        if self._closing:
+            return
+        resume = self.options.resume
+        if resume is not None:
+            self.options = dataclasses.replace(self.options, resume=None)  # once: a later Retry starts afresh
+            await self.controller.resume(resume)
+        else:
             await self.controller.start()
 
     def _resolve_engine_config(self) -> EngineConfig | None:
@@ -435,8 +442,29 @@ class MainWindow(QMainWindow):
         self.status.showMessage(self.tr("Conversation copied as Markdown."), 4000)
 
     def show_settings(self) -> None:
+        language = self.settings.language
         dialog = SettingsDialog(self.settings, self)
-        dialog.exec()
+        if dialog.exec() and self.settings.language != language:
+            self._offer_restart()
+
+    def _offer_restart(self) -> None:
+        """Qt builds each widget's text once, so another language needs a restart; the conversation goes on."""
+        explanation = self.tr("{app} shows the new language after a restart.").format(app=APP_NAME)
+        question = self.tr("Restart now? The conversation continues where it is.")
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Language changed"), f"{explanation}\n\n{question}",
+                          parent=self)
+        restart = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restart)
+        box.exec()
+        if box.clickedButton() is restart:
+            self.restart_requested = True
+            self.close()
+
+    @property
+    def history_id(self) -> int | None:
+        """The shown conversation's id in the history store, if it has one yet."""
+        return self.controller.store_session_id if self.controller is not None else None
 
     def toggle_history(self) -> None:
         visible = self.history_panel.isHidden()

@@ -320,6 +320,26 @@
         <translation>对话已复制为 Markdown。</translation>
     </message>
     <message>
+        <source>{app} shows the new language after a restart.</source>
+        <translation>{app} 重新启动后将显示新的语言。</translation>
+    </message>
+    <message>
+        <source>Restart now? The conversation continues where it is.</source>
+        <translation>现在重新启动吗？当前对话会接着进行。</translation>
+    </message>
+    <message>
+        <source>Language changed</source>
+        <translation>语言已更改</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>立即重新启动</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
         <source>About {app}</source>
         <translation>关于 {app}</translation>
     </message>

@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTextBrowser  # noqa: E402
 
 from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState  # noqa: E402
@@ -86,7 +87,7 @@ class Shots:
     def save(self, window: MainWindow, name: str) -> None:
         path = self.out / f"{name}{self.suffix}.png"
         window.grab().save(str(path))
-        print("wrote", path.relative_to(ROOT), flush=True)
+        print("wrote", path, flush=True)
 
 
 async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shots, zh: bool) -> None:
@@ -137,10 +138,27 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     shots.save(window, "crash-banner")
 
 
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#1b1b1d", QPalette.ColorRole.AlternateBase: "#26272a",
+        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2e31",
+        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#8ab4f8",
+        QPalette.ColorRole.HighlightedText: "#202124", QPalette.ColorRole.ToolTipBase: "#2d2e31",
+        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Link: "#8ab4f8", QPalette.ColorRole.Mid: "#3c4043", QPalette.ColorRole.Dark: "#151517",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lang", default="en", help="en or zh_CN")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--dark", action="store_true", help="the dark colour scheme (file names end in -dark)")
     args = parser.parse_args()
     zh = args.lang == "zh_CN"
     entry = next(ROOT.glob(".cache/gemini-cli-*/node_modules/@google/gemini-cli/bundle/gemini.js"))
@@ -150,6 +168,8 @@ def main() -> int:
         os.environ[var] = str(scratch / var.lower())
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
+    if args.dark:  # what a dark desktop theme hands the app (Xvfb has no theme to ask)
+        app.setPalette(dark_palette())
     install_translators(app, args.lang)
     install_loop(app)
     fake = FakeGemini()
@@ -168,7 +188,7 @@ def main() -> int:
     for index in range(130):
         store.add_message(long.id, "user" if index % 2 == 0 else "assistant",
                           (WIDE_TABLE_ZH if zh else WIDE_TABLE) if index == 31 else f"Step {index}: …")
-    shots = Shots(Path(args.out), "-zh_CN" if zh else "", long.id)
+    shots = Shots(Path(args.out), ("-zh_CN" if zh else "") + ("-dark" if args.dark else ""), long.id)
     shots.out.mkdir(parents=True, exist_ok=True)
     settings = AppSettings(scratch / "settings.ini")
     window = MainWindow(store, settings, LaunchOptions(), engine_config=config)

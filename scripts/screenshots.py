@@ -126,8 +126,11 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     await until(lambda: window.transcript.earlier_count() > 0 and window.client.state == SessionState.READY)
     document = window.transcript.findChild(QTextBrowser, "transcriptDocument")
     document.verticalScrollBar().setValue(0)
+    window.find_action.trigger()
+    window.find_bar.field.setText("gemini")
     await settle(1.0)
     shots.save(window, "long-conversation")
+    window.find_bar.close_bar()
 
     window.client.config.max_restarts = 0
     pid = window.client.process_id

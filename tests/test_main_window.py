@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
@@ -128,6 +129,19 @@ def test_menus_have_the_standard_shortcuts(make_window: WindowFactory) -> None:
     assert titles == ["File", "View", "Help"]
     for name in ("transcriptView", "promptInput", "sendButton", "stopButton", "statusEngine", "historyPanel"):
         assert window.findChild(object, name) is not None, name
+
+
+def test_ctrl_f_finds_in_the_conversation_and_esc_gives_the_prompt_back(make_window: WindowFactory,
+                                                                        qtbot: QtBot) -> None:
+    window = make_window(start=False)
+    window.transcript.load_history([("user", "where is the needle?", "complete")])
+    assert window.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+    window.find_action.trigger()
+    assert window.find_bar.isVisible() and window.focusWidget() is window.find_bar.field
+    qtbot.keyClicks(window.find_bar.field, "needle")
+    assert window.find_bar.status.text() == "1 of 1"
+    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Escape)
+    assert window.find_bar.isHidden() and window.focusWidget() is window.prompt
 
 
 def test_history_toggle_and_geometry_persist(make_window: WindowFactory, settings_path: Path,

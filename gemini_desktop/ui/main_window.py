@@ -43,6 +43,7 @@ from gemini_desktop.paths import data_dir, log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions, load_api_key, save_api_key
 from gemini_desktop.store import HistoryStore, StoreError, import_cli_sessions
 from gemini_desktop.ui.banners import AuthPanel, CrashBanner, GeminiMissingPanel
+from gemini_desktop.ui.find_bar import FindBar
 from gemini_desktop.ui.history_panel import HistoryPanel
 from gemini_desktop.ui.npm_installer import app_install_dir
 from gemini_desktop.ui.prompt_input import PromptInput
@@ -147,6 +148,9 @@ class MainWindow(QMainWindow):
         for banner in (self.crash_banner, self.auth_panel, self.missing_panel):
             chat_layout.addWidget(banner)
         chat_layout.addWidget(self.transcript, 1)
+        self.find_bar = FindBar(self.transcript, chat)
+        self.find_bar.closed.connect(self.prompt.setFocus)
+        chat_layout.addWidget(self.find_bar)
         chat_layout.addLayout(input_row)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -201,7 +205,16 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.history_action = self._action(self.tr("&History"), self.toggle_history, "Ctrl+H", "historyAction")
         self.history_action.setCheckable(True)
+        self.find_action = self._action(self.tr("&Find in conversation…"), self.find_bar.open,
+                                        QKeySequence.StandardKey.Find, "findAction")
+        self.find_next_action = self._action(self.tr("Find &next"), lambda: self.find_bar.find_next(),
+                                             QKeySequence.StandardKey.FindNext, "findNextAction")
+        self.find_previous_action = self._action(self.tr("Find &previous"),
+                                                 lambda: self.find_bar.find_next(backward=True),
+                                                 QKeySequence.StandardKey.FindPrevious, "findPreviousAction")
         view_menu.addAction(self.history_action)
+        view_menu.addSeparator()
+        view_menu.addActions([self.find_action, self.find_next_action, self.find_previous_action])
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.about_action = self._action(self.tr("&About {app}").format(app=APP_NAME), self.show_about,

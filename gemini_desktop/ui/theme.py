@@ -37,6 +37,7 @@ class Theme:
     diff_del_fg: str
     diff_del_bg: str
     diff_hunk: str
+    find_bg: str
     pygments_style: str
 
     @classmethod
@@ -67,5 +68,6 @@ class Theme:
             diff_del_fg=red.name(),
             diff_del_bg=_blend(base, red, 0.15),
             diff_hunk=_blend(base, text, 0.5),
+            find_bg=_blend(base, QColor("#f2cc60"), 0.45 if dark else 0.6),
             pygments_style="github-dark" if dark else "default",
         )

@@ -38,7 +38,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
 )
-from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
 from gemini_desktop.ui.markdown_render import (
@@ -73,6 +73,7 @@ HISTORY_PAGE = 100
 """A stored conversation opens with its last HISTORY_PAGE messages laid out; older ones follow a page at a time
 when asked for, so opening a conversation of thousands of messages costs what opening a short one does."""
 BOTTOM_SLACK_PX = 4
+MAX_FIND_MATCHES = 5000
 TABLE_SLACK_PX = 24  # room for the scroll bar appearing later
 MIN_TABLE_CHARS = 40
 MAX_NOTICE_CHARS = 2000
@@ -517,6 +518,54 @@ class TranscriptView(QWidget):
 
     def earlier_count(self) -> int:
         return len(self._earlier)
+
+    def find(self, text: str, *, backward: bool = False, again: bool = True) -> tuple[int, int]:
+        """Select a match of `text` (case-insensitive) and mark all of them: the next one after the selection,
+        or the previous one, wrapping around; with `again` false the current one may stay (typing on).
+
+        Returns (which match is selected, from 1; how many there are), (0, 0) when there is none. Only laid-out
+        messages are searched; the history panel searches everything.
+        """
+        matches = self._mark_matches(text)
+        selected = self._browser.textCursor()
+        if not matches:
+            selected.clearSelection()
+            self._browser.setTextCursor(selected)
+            return 0, 0
+        here = selected.selectionStart()
+        if backward:
+            index = next((i for i in reversed(range(len(matches))) if matches[i][0] < here), len(matches) - 1)
+        else:
+            index = next((i for i, (start, _) in enumerate(matches) if start > here or (start == here and not again)),
+                         0)
+        start, end = matches[index]
+        cursor = QTextCursor(self._document)
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        self._browser.setTextCursor(cursor)
+        self._browser.ensureCursorVisible()
+        return index + 1, len(matches)
+
+    def end_find(self) -> None:
+        """Unmark; the cursor stays where the selected match began, so finding again resumes there."""
+        self._mark_matches("")
+        cursor = self._browser.textCursor()
+        cursor.setPosition(cursor.selectionStart())
+        self._browser.setTextCursor(cursor)
+
+    def _mark_matches(self, text: str) -> list[tuple[int, int]]:
+        matches: list[tuple[int, int]] = []
+        selections = []
+        cursor = self._document.find(text, 0) if text else QTextCursor()
+        while not cursor.isNull() and len(matches) < MAX_FIND_MATCHES:
+            matches.append((cursor.selectionStart(), cursor.selectionEnd()))
+            mark = QTextEdit.ExtraSelection()
+            mark.cursor = cursor
+            mark.format.setBackground(QColor(self._theme.find_bg))
+            selections.append(mark)
+            cursor = self._document.find(text, cursor)
+        self._browser.setExtraSelections(selections)
+        return matches
 
     def _stored_message(self, role: str, text: str, state: str) -> list[_Entry]:
         key = next(self._keys)

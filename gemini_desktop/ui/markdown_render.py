@@ -338,7 +338,7 @@ class MarkdownRenderer:
                 cell = row[column] if column < len(row) else None
                 lines = _wrap_inline(cell.inline.children or [], widths[column]) if cell is not None else []
                 measured = [(line_tokens, font.width(_tokens_text(line_tokens), bold=cell is not None and cell.header))
-                            for line_tokens, _ in lines]
+                            for line_tokens in lines]
                 content_px[column] = max([content_px[column], *(px for _, px in measured)])
                 cells.append(measured)
             grid.append(cells)
@@ -517,14 +517,14 @@ def grid_font(*, wide_text: bool = False) -> GridFont:
     return GridFont(family, QFontMetricsF(font), QFontMetricsF(bold))
 
 
-def _wrap_inline(children: Sequence[Token], limit: int) -> list[tuple[list[Token], int]]:
-    """A cell's inline tokens as lines at most `limit` wide, each (tokens, width).
+def _wrap_inline(children: Sequence[Token], limit: int) -> list[list[Token]]:
+    """A cell's inline tokens as lines at most `limit` columns wide.
 
     Text is cut into words, and formatting still open at a line's end (bold, a link ...) is closed there and
     opened again on the next line, so every line renders on its own through the usual inline rules. A word
     longer than a line is cut by characters into plain text pieces (never into links to half a URL).
     """
-    lines: list[tuple[list[Token], int]] = []
+    lines: list[list[Token]] = []
     line: list[Token] = []
     width = 0
     open_tokens: list[Token] = []
@@ -532,7 +532,7 @@ def _wrap_inline(children: Sequence[Token], limit: int) -> list[tuple[list[Token
     def end_line() -> None:
         nonlocal line, width
         closers = [Token(opener.type.replace("_open", "_close"), opener.tag, -1) for opener in reversed(open_tokens)]
-        lines.append(([*line, *closers], width))
+        lines.append([*line, *closers])
         line = list(open_tokens)
         width = 0
 
@@ -565,7 +565,8 @@ def _wrap_inline(children: Sequence[Token], limit: int) -> list[tuple[list[Token
                 if piece_width <= limit:
                     add(token, piece, piece_width)
                     continue
-                link = _link_to_whole(piece) if token.type == "text" and not open_tokens else None
+                in_link = any(opener.type == "link_open" for opener in open_tokens)
+                link = _link_to_whole(piece) if token.type == "text" and not in_link else None
                 kind = token if token.type == "code_inline" else Token("text_plain", "", 0)
                 while piece:
                     cut = _cut_at_width(piece, limit - width)

@@ -346,7 +346,7 @@ class TranscriptView(QWidget):
         self._tools: dict[str, _ToolEntry] = {}
         self._plan: _PlanEntry | None = None
         self._last_region: _Region | None = None
-        self._earlier: list[list[_Entry]] = []
+        self._earlier: list[list[_Entry]] = []  # the entries of each stored message not laid out yet
         self._earlier_region: _Region | None = None
         self._dirty: dict[int, _TextSegment | _ThoughtSegment] = {}
         self._following = True
@@ -483,13 +483,13 @@ class TranscriptView(QWidget):
         """Show a stored conversation in place of what is shown: its latest page in one HTML import, and above
         it a link to the earlier messages."""
         self.clear()
-        pages = [self._stored_message(role, text, state) for role, text, state in messages]
-        shown = max(0, len(pages) - HISTORY_PAGE)
-        self._earlier = pages[:shown]
+        stored = [self._stored_message(role, text, state) for role, text, state in messages]
+        hidden = max(0, len(stored) - HISTORY_PAGE)
+        self._earlier = stored[:hidden]
         if self._earlier:
             self._earlier_region = _Region(self._document, 0)
             self._earlier_region.fill(self._earlier_html())
-        self._lay_out_batch([entry for page in pages[shown:] for entry in page])
+        self._lay_out_batch([entry for message in stored[hidden:] for entry in message])
         self._after_output()
 
     def show_earlier(self) -> int:
@@ -616,7 +616,7 @@ class TranscriptView(QWidget):
 
     def to_markdown(self) -> str:
         """The whole conversation, earlier messages not laid out included."""
-        entries = [entry for page in self._earlier for entry in page] + self._entries
+        entries = [entry for message in self._earlier for entry in message] + self._entries
         return "\n\n".join(text for entry in entries if (text := entry.markdown())) + "\n"
 
     def message_count(self) -> int:

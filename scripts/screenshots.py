@@ -118,6 +118,8 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
         window.toggle_history()
     window.history_panel.search_field.setText("文件" if zh else "file")
     await settle(1.0)
+    window.history_panel.results.setCurrentIndex(window.history_panel.results_model.index(1, 0))
+    await settle(0.5)
     shots.save(window, "history")
     window.history_panel.search_field.clear()
     window.toggle_history()

@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QFileDialog, QInputDialog, QLineEdit, QTextBrowser
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QTextBrowser,
+)
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui.history_panel import HTML_ROLE, SESSION_ID_ROLE, HistoryPanel
+from gemini_desktop.ui.transcript import HISTORY_PAGE
 
 DAY = 24 * 3600
 
@@ -92,14 +101,47 @@ def test_long_history_is_paged(qtbot: QtBot, store: HistoryStore) -> None:
     assert panel.model.loaded_sessions == 230
 
 
+def preview_document(panel: HistoryPanel) -> QTextBrowser:
+    document = panel.preview.findChild(QTextBrowser, "transcriptDocument")
+    assert document is not None
+    return document
+
+
 def test_selecting_shows_an_escaped_read_only_transcript(qtbot: QtBot, store: HistoryStore) -> None:
     session_id = add_session(store, "/p", "<script>alert(1)</script> & <a href='http://x'>link</a>")
     panel = make_panel(qtbot, store)
     assert panel.select_session(session_id)
-    text = panel.preview.toPlainText()
+    text = preview_document(panel).toPlainText()
     assert "<script>alert(1)</script> & <a href='http://x'>link</a>" in text
-    assert "Answer to:" in text and panel.preview.isReadOnly()
-    assert "<script>" not in panel.preview.toHtml()
+    assert "Answer to:" in text and preview_document(panel).isReadOnly()
+    assert "<script>" not in preview_document(panel).toHtml()
+    assert "/p · gemini-2.5-flash" in panel.preview_title.text()
+
+
+def test_the_preview_renders_markdown_as_the_chat_does(qtbot: QtBot, store: HistoryStore) -> None:
+    session = store.create_session("/p", "m")
+    store.add_message(session.id, "user", "plan?")
+    store.add_message(session.id, "assistant",
+                      "## The plan\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    panel = make_panel(qtbot, store)
+    assert panel.select_session(session.id)
+    text = preview_document(panel).toPlainText()
+    assert "The plan" in text and "## The plan" not in text and "```" not in text
+    assert "│ 1 │ 2 │" in text.replace("  ", " ")
+    assert not panel.preview.findChild(QLabel, "transcriptWelcome").isVisible()
+
+
+def test_a_search_hit_deep_in_a_long_conversation_is_shown_and_selected(qtbot: QtBot, store: HistoryStore) -> None:
+    session = store.create_session("/p", "m")
+    for index in range(3 * HISTORY_PAGE):
+        store.add_message(session.id, "user" if index % 2 == 0 else "assistant",
+                          "the quokka question" if index == 7 else f"filler {index}")
+    panel = make_panel(qtbot, store)
+    panel.search_field.insert("quokka")
+    qtbot.waitUntil(lambda: panel.results_model.rowCount() == 1, timeout=2000)
+    panel.results.setCurrentIndex(panel.results_model.index(0, 0))
+    assert panel.preview.selected_text() == "quokka"
+    assert panel.preview.earlier_count() == 7
 
 
 def test_search_as_you_type_shows_highlighted_hits(qtbot: QtBot, store: HistoryStore) -> None:
@@ -126,8 +168,8 @@ def test_search_as_you_type_shows_highlighted_hits(qtbot: QtBot, store: HistoryS
     assert "<b><u>会话恢复</u></b>" in rich
     assert "&lt;b&gt;" in rich and "<b>会话" not in rich.replace("<b><u>会话恢复", "")
     panel.results.setCurrentIndex(panel.results_model.index(1, 0))
-    assert "会话恢复" in panel.preview.toPlainText()
-    assert panel.preview.textCursor().selectedText() == "会话恢复"
+    assert "会话恢复" in preview_document(panel).toPlainText()
+    assert panel.preview.selected_text() == "会话恢复"
 
     panel.search_field.clear()
     qtbot.keyClicks(panel.search_field, "zzzz-nowhere")

@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTextBrowser,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -52,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from gemini_desktop.store import HistoryStore, SearchHit, SessionRecord, StoreError
+from gemini_desktop.ui.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
 
@@ -289,16 +289,22 @@ class HistoryPanel(QWidget):
         self.lists.addWidget(self.tree)
         self.lists.addWidget(self.results)
 
-        self.preview = QTextBrowser(self)
+        self.preview_title = QLabel(self)
+        self.preview_title.setObjectName("historyPreviewTitle")
+        self.preview_title.setTextFormat(Qt.TextFormat.RichText)
+        self.preview_title.setWordWrap(True)
+        self.preview = TranscriptView(self, welcome=False)
         self.preview.setObjectName("historyPreview")
         self.preview.setAccessibleName(self.tr("Conversation preview"))
-        self.preview.setOpenLinks(False)
-        self.preview.setOpenExternalLinks(False)
-        self.preview.setReadOnly(True)
+        preview_box = QWidget(self)
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.setContentsMargins(0, 4, 0, 0)
+        preview_layout.addWidget(self.preview_title)
+        preview_layout.addWidget(self.preview, 1)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.lists)
-        splitter.addWidget(self.preview)
+        splitter.addWidget(preview_box)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
 
@@ -450,38 +456,33 @@ class HistoryPanel(QWidget):
         return True
 
     def _show_current(self, *_: object) -> None:
+        """The selected conversation rendered as in the chat, read-only; from a search hit, with that message
+        laid out and the searched word selected."""
         self._update_actions()
         session_id = self.selected_session_id()
-        if session_id is None:
-            self.preview.clear()
-            return
-        try:
-            session = self._store.get_session(session_id)
-            messages = self._store.messages(session_id) if session else []
-        except StoreError as exc:
-            self._show_status(str(exc))
-            return
+        session = None
+        messages = []
+        if session_id is not None:
+            try:
+                session = self._store.get_session(session_id)
+                messages = self._store.messages(session_id) if session else []
+            except StoreError as exc:
+                self._show_status(str(exc))
+                return
         if session is None:
+            self.preview_title.clear()
             self.preview.clear()
             return
         title = session.title or self.tr("Untitled conversation")
-        parts = [f"<h3>{html.escape(title)}</h3>",
-                 f"<p><small>{html.escape(session.cwd)} · {html.escape(session.model or '')}</small></p>"]
-        for message in messages:
-            who = self.tr("You") if message.role == "user" else self.tr("Gemini")
-            if message.state != "complete":
-                who += f" ({self._state_label(message.state)})"
-            parts.append(f"<p><b>{html.escape(who)}</b></p>"
-                         f"<p style='white-space: pre-wrap'>{html.escape(message.text)}</p>")
-        self.preview.setHtml("".join(parts))
+        self.preview_title.setText(f"<b>{html.escape(title)}</b><br><small>{html.escape(session.cwd)} · "
+                                   f"{html.escape(session.model or '')}</small>")
+        searching = self.lists.currentWidget() is self.results
+        hit = self.results.currentIndex().data(MESSAGE_ID_ROLE) if searching else None
+        self.preview.load_history([(m.role, m.text, m.state) for m in messages],
+                                  shown_from=next((i for i, m in enumerate(messages) if m.id == hit), None))
         query = self.search_field.text().strip().split()
-        if self.lists.currentWidget() is self.results and query:
-            self.preview.find(query[0])
-
-    def _state_label(self, state: str) -> str:
-        labels = {"streaming": self.tr("streaming"), "interrupted": self.tr("interrupted"),
-                  "failed": self.tr("failed")}
-        return labels.get(state, state)
+        if searching and query:
+            self.preview.find(query[0], again=False)
 
     def _update_actions(self) -> None:
         has_session = self.selected_session_id() is not None

@@ -297,6 +297,7 @@ class _Message:
 
 def _state_label(state: str) -> str:
     labels = {
+        "streaming": QCoreApplication.translate("TranscriptView", "Still being written"),
         "interrupted": QCoreApplication.translate("TranscriptView", "Interrupted"),
         "failed": QCoreApplication.translate("TranscriptView", "Failed"),
         "cancelled": QCoreApplication.translate("TranscriptView", "Cancelled"),
@@ -333,9 +334,11 @@ class TranscriptView(QWidget):
     link_clicked = Signal(QUrl)
     permission_decided = Signal(str, object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, welcome: bool = True) -> None:
+        """`welcome`: greet in an empty transcript (not in a preview, where empty means nothing is selected)."""
         super().__init__(parent)
         self.setObjectName("transcriptView")
+        self._greets = welcome
         self._theme = Theme.from_palette(self.palette())
         self.renderer = MarkdownRenderer(self._theme)
         self._keys = itertools.count(1)
@@ -479,12 +482,12 @@ class TranscriptView(QWidget):
             self._add_entry(self._plan)
         self._after_output()
 
-    def load_history(self, messages: Sequence[tuple[str, str, str]]) -> None:
+    def load_history(self, messages: Sequence[tuple[str, str, str]], *, shown_from: int | None = None) -> None:
         """Show a stored conversation in place of what is shown: its latest page in one HTML import, and above
-        it a link to the earlier messages."""
+        it a link to the earlier messages; `shown_from` lays out more, from that message on (a search hit)."""
         self.clear()
         stored = [self._stored_message(role, text, state) for role, text, state in messages]
-        hidden = max(0, len(stored) - HISTORY_PAGE)
+        hidden = max(0, min(len(stored) - HISTORY_PAGE, len(stored) if shown_from is None else shown_from))
         self._earlier = stored[:hidden]
         if self._earlier:
             self._earlier_region = _Region(self._document, 0)
@@ -545,6 +548,9 @@ class TranscriptView(QWidget):
         self._browser.setTextCursor(cursor)
         self._browser.ensureCursorVisible()
         return index + 1, len(matches)
+
+    def selected_text(self) -> str:
+        return self._browser.textCursor().selectedText()
 
     def end_find(self) -> None:
         """Unmark; the cursor stays where the selected match began, so finding again resumes there."""
@@ -612,7 +618,7 @@ class TranscriptView(QWidget):
         self._document.clear()
         self._following = True
         self._jump.hide()
-        self._welcome.show()
+        self._welcome.setVisible(self._greets)
 
     def to_markdown(self) -> str:
         """The whole conversation, earlier messages not laid out included."""
@@ -945,7 +951,7 @@ class TranscriptView(QWidget):
 
         Code is highlighted right here, not later: an edit far above the end relays out all that follows.
         """
-        self._welcome.setHidden(bool(batch) or bool(self._entries))
+        self._welcome.setVisible(self._greets and not batch and not self._entries)
         if not batch:
             return
         markup = self._batch_html(batch)

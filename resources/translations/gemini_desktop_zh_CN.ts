@@ -212,18 +212,6 @@
         <translation>Gemini</translation>
     </message>
     <message>
-        <source>streaming</source>
-        <translation>生成中</translation>
-    </message>
-    <message>
-        <source>interrupted</source>
-        <translation>已中断</translation>
-    </message>
-    <message>
-        <source>failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
         <source>Rename conversation</source>
         <translation>重命名对话</translation>
     </message>
@@ -805,6 +793,10 @@
     <message>
         <source>Plan</source>
         <translation>计划</translation>
+    </message>
+    <message>
+        <source>Still being written</source>
+        <translation>仍在生成中</translation>
     </message>
     <message>
         <source>Interrupted</source>

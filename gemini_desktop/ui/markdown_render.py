@@ -253,6 +253,7 @@ class MarkdownRenderer:
             "code_languages": [],
             "links": [],
             "highlight": True,
+            "grid": False,  # inside a table grid (see _render_code_inline)
         }
 
     def _render_tokens(self, tokens: Sequence[Token], env: dict[str, Any]) -> RenderedHtml:
@@ -352,29 +353,34 @@ class MarkdownRenderer:
             return f'<span style="color:{self.theme.muted}">{line}</span>'
 
         bar = f'<span style="color:{self.theme.muted}">│</span>'
-        env["grid"] = True
+
+        def row_line(row: list[_Cell], cells: list[list[tuple[list[Token], float]]], line: int) -> str:
+            markup, x = bar, line_px
+            for column, cell_lines in enumerate(cells):
+                line_tokens, px = cell_lines[line] if line < len(cell_lines) else ([], 0.0)
+                cell = row[column] if column < len(row) else None
+                shown = renderer.renderInline(line_tokens, options, env) if line_tokens else ""
+                if cell is not None and cell.header and shown:
+                    shown = f"<b>{shown}</b>"
+                slack = content_px[column] - px
+                align = cell.align if cell is not None else ""
+                offset = slack if align == "right" else slack / 2 if align == "center" else 0.0
+                before = max(1, round((bars[column] + line_px + space + offset - x) / space))
+                x += before * space + px
+                after = max(1, round((bars[column + 1] - x) / space))
+                x += after * space + line_px
+                markup += " " * before + shown + " " * after + bar
+            return markup
+
         lines = [rule("┌", "┬", "┐")]
-        for number, (row, cells) in enumerate(zip(rows, grid, strict=True)):
-            for line in range(max(1, *map(len, cells))):
-                markup, x = bar, line_px
-                for column, cell_lines in enumerate(cells):
-                    line_tokens, px = cell_lines[line] if line < len(cell_lines) else ([], 0.0)
-                    cell = row[column] if column < len(row) else None
-                    shown = renderer.renderInline(line_tokens, options, env) if line_tokens else ""
-                    if cell is not None and cell.header and shown:
-                        shown = f"<b>{shown}</b>"
-                    slack = content_px[column] - px
-                    align = cell.align if cell is not None else ""
-                    offset = slack if align == "right" else slack / 2 if align == "center" else 0.0
-                    before = max(1, round((bars[column] + line_px + space + offset - x) / space))
-                    x += before * space + px
-                    after = max(1, round((bars[column + 1] - x) / space))
-                    x += after * space + line_px
-                    markup += " " * before + shown + " " * after + bar
-                lines.append(markup)
-            if number == 0 and row and row[0].header and len(rows) > 1:
-                lines.append(rule("├", "┼", "┤"))
-        env["grid"] = False
+        env["grid"] = True
+        try:
+            for number, (row, cells) in enumerate(zip(rows, grid, strict=True)):
+                lines += [row_line(row, cells, line) for line in range(max(1, *map(len, cells)))]
+                if number == 0 and row and row[0].header and len(rows) > 1:
+                    lines.append(rule("├", "┼", "┤"))
+        finally:
+            env["grid"] = False
         lines.append(rule("└", "┴", "┘"))
         return (f"<pre style=\"font-family:'{font.family}'; margin-top:4px; margin-bottom:8px\">"
                 + "\n".join(lines) + "</pre>\n")
@@ -403,7 +409,7 @@ class MarkdownRenderer:
         return html.escape(tokens[idx].content)
 
     def _render_code_inline(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
-        tag = "span" if env.get("grid") else "code"  # in a grid <code> would change the font the padding assumes
+        tag = "span" if env["grid"] else "code"  # in a grid <code> would change the font the padding assumes
         return (
             f'<{tag} style="background-color:{self.theme.inline_code_bg}">'
             f"{html.escape(breakable(tokens[idx].content))}</{tag}>"

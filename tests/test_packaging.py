@@ -216,6 +216,9 @@ def test_a_wheel_carries_the_resources_the_installed_app_looks_up(tmp_path: Path
     assert (resources / "linux" / DESKTOP_FILE.name).is_file()
     assert {path.name for path in (resources / "icons" / "png").iterdir()} == {
         path.name for path in (ICONS / "png").iterdir()}
+    packages = {path.parent.relative_to(ROOT) for path in (ROOT / "gemini_desktop").rglob("__init__.py")}
+    missing = [str(package) for package in packages if not (site / package / "__init__.py").is_file()]
+    assert not missing, f"add them to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
 def test_windows_version_resource(tmp_path: Path) -> None:

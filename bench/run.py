@@ -21,6 +21,7 @@ BENCHES = {
     "engine": ("bench_engine", "Engine: follow-up turn latency (issue 2)"),
     "store": ("bench_store", "History store: browser, search, import (issue 4)"),
     "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
+    "checkpoint": ("bench_checkpoint", "History: checkpoint cost of a streaming answer (issue 8)"),
 }
 
 

@@ -80,6 +80,7 @@ class HistoryWriter:
         self._abandon = threading.Event()
         self._state = WriterState.SAVING
         self._trouble_since = 0.0
+        self._failing = False
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
         self._thread.start()
 
@@ -164,19 +165,30 @@ class HistoryWriter:
                 return connection
             except StoreError as error:
                 self._leave_trouble()
-                log.error("history write failed and was dropped: %s", error)
-                self._deliver(partial(self._on_failure, error))
+                # One error line per run of failures: a broken database would otherwise log every second.
+                log.log(logging.DEBUG if self._failing else logging.ERROR,
+                        "history write failed and was dropped: %s", error)
+                self._failing = True
+                self._hand_over(partial(self._on_failure, error))
                 return connection
             except Exception:  # one faulty write must not stop the ones behind it
                 log.exception("history write failed and was dropped")
                 return connection
             self._leave_trouble()
+            self._failing = False
             if write.into is not None:
                 write.into.value = result
             if write.then is not None:
-                self._deliver(partial(write.then, result))
+                self._hand_over(partial(write.then, result))
             return connection
         return connection
+
+    def _hand_over(self, callback: Callable[[], None]) -> None:
+        """A failing `deliver` (its owner is gone) must not stop the writes still queued."""
+        try:
+            self._deliver(callback)
+        except Exception as error:  # whatever the owner's hand-over raises (a deleted Qt object: RuntimeError)
+            log.warning("history writer could not hand a result over: %s", error)
 
     def _enter_trouble(self, state: WriterState, error: StoreError) -> None:
         """One log line and one notice per episode, not one per retry."""
@@ -187,11 +199,11 @@ class HistoryWriter:
         self._state = state
         log.warning("history writes are waiting (%s); retrying every %.1f s, nothing is dropped",
                     error, self._retry_interval)
-        self._deliver(partial(self._on_state, state))
+        self._hand_over(partial(self._on_state, state))
 
     def _leave_trouble(self) -> None:
         if self._state == WriterState.SAVING:
             return
         log.warning("history writes saved again after %.1f s", time.monotonic() - self._trouble_since)
         self._state = WriterState.SAVING
-        self._deliver(partial(self._on_state, WriterState.SAVING))
+        self._hand_over(partial(self._on_state, WriterState.SAVING))

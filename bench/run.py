@@ -1,4 +1,4 @@
-"""Run the benchmarks and print their figures: `python3 scripts/dev.py bench [engine|store|render ...]`.
+"""Run the benchmarks and print their figures: `python3 scripts/dev.py bench [engine|store|render|checkpoint ...]`.
 
 Each benchmark measures our way and its baseline side by side in one run and prints ratios, because the
 machines here are noisy: the ratios are the figures to trust, not the absolute times.

@@ -21,7 +21,8 @@ Public API::
         # role "user" | "assistant"; state "complete" | "streaming" | "interrupted" | "failed"
     store.append_to_message(message_id, text, thoughts="")      # about once a second while streaming: the text
         # new since the last call (saved as a part of its own, so the cost does not grow with the answer);
-        # messages() joins the parts, finish_message() replaces them with the final text
+        # messages() joins the parts, finish_message() replaces them with the final text (search sees an
+        # answer once it is finished, or marked interrupted)
     store.finish_message(message_id, text, *, thoughts="", state="complete", input_tokens=0, output_tokens=0)
     store.record_tool_call(session_id, message_id, tool_call_id, title, kind, status, paths, diff,
                            decision=None)                        # upsert by (session, tool_call_id)

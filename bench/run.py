@@ -1,4 +1,4 @@
-"""Run the benchmarks and print their figures: `python3 scripts/dev.py bench [engine|store|render ...]`.
+"""Run the benchmarks and print their figures: `python3 scripts/dev.py bench [engine|store|render|checkpoint ...]`.
 
 Each benchmark measures our way and its baseline side by side in one run and prints ratios, because the
 machines here are noisy: the ratios are the figures to trust, not the absolute times.
@@ -21,6 +21,7 @@ BENCHES = {
     "engine": ("bench_engine", "Engine: follow-up turn latency (issue 2)"),
     "store": ("bench_store", "History store: browser, search, import (issue 4)"),
     "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
+    "checkpoint": ("bench_checkpoint", "History: checkpoint cost of a streaming answer (issue 8)"),
 }
 
 

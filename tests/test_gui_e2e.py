@@ -83,7 +83,9 @@ def type_and_send(qtbot: QtBot, window: MainWindow, text: str) -> None:
 
 
 def stored(window: MainWindow) -> list[tuple[str, str, str]]:
-    assert window.controller is not None and window.controller.store_session_id is not None
+    """What the history holds for the shown conversation, once the writes queued so far are committed."""
+    assert window.controller is not None and window.controller.wait_until_saved(10)
+    assert window.controller.store_session_id is not None
     return [(m.role, m.text, m.state) for m in window.store.messages(window.controller.store_session_id)]
 
 
@@ -194,7 +196,8 @@ def test_tool_call_runs_only_when_approved(
         if approve:
             assert target.read_text() == "hi"
             await until(lambda: "done" in transcript_text(window), 10, "answer after the tool")
-        assert window.controller is not None and window.controller.store_session_id is not None
+        assert window.controller is not None and window.controller.wait_until_saved(10)
+        assert window.controller.store_session_id is not None
         [call] = window.store.tool_calls(window.controller.store_session_id)
         assert call.decision == ("proceed_once" if approve else "rejected")
         assert str(target) in call.paths or str(target) in call.diff or call.title
@@ -245,7 +248,7 @@ def test_resume_from_history_shows_the_stored_conversation(
         fake_gemini.reply("Blue it is.")
         type_and_send(qtbot, window, "My favourite colour is blue")
         await idle(window)
-        assert window.controller is not None
+        assert window.controller is not None and window.controller.wait_until_saved(10)
         first_session = window.controller.store_session_id
         assert first_session is not None
         window.new_session_action.trigger()
@@ -261,6 +264,7 @@ def test_resume_from_history_shows_the_stored_conversation(
         await until(lambda: "Echo: What colour?" in transcript_text(window), 45, "answer after resume")
         texts = "\n".join(fake_gemini.stream_requests()[-1].texts())
         assert "My favourite colour is blue" in texts
+        assert window.controller.wait_until_saved(10)
         assert [m.role for m in window.store.messages(first_session)] == ["user", "assistant"] * 2
 
     run_async(scenario(), timeout=150)
@@ -410,6 +414,7 @@ def test_status_bar_pickers_commands_folder_and_copy(
     async def scenario() -> None:
         window = make_window(engine_config)
         await ready(window)
+        assert window.controller is not None and window.controller.wait_until_saved(10)
         assert window.store.messages(dead_session.id)[-1].state == "interrupted"
         client = window.client
         assert client is not None
@@ -436,7 +441,8 @@ def test_status_bar_pickers_commands_folder_and_copy(
         assert "copy me" not in transcript_text(window)
         type_and_send(qtbot, window, "where am I?")
         await idle(window)
-        assert window.controller is not None and window.controller.store_session_id is not None
+        assert window.controller is not None and window.controller.wait_until_saved(10)
+        assert window.controller.store_session_id is not None
         record = window.store.get_session(window.controller.store_session_id)
         assert record is not None and record.cwd == str(other_folder)
 
@@ -472,7 +478,7 @@ def test_a_broken_history_database_does_not_stop_the_chat(
         def broken(*_args: object, **_kwargs: object) -> None:
             raise StoreError("the disk is full")
 
-        monkeypatch.setattr(window.store, "add_message", broken)
+        monkeypatch.setattr(HistoryStore, "add_message", broken)  # every connection: the writer has its own
         type_and_send(qtbot, window, "still there?")
         await until(lambda: "Echo: still there?" in transcript_text(window), 45, "answer without history")
         assert "cannot be saved to the history: the disk is full" in transcript_text(window)

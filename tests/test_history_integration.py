@@ -51,6 +51,7 @@ def idle(main: MainWindow) -> Callable[[], bool]:
 
 
 def stored(main: MainWindow) -> list[tuple[str, str, str]]:
+    assert main.controller is not None and main.controller.wait_until_saved(10)
     session_id = main.store.list_sessions()[0].id
     return [(m.role, m.text, m.state) for m in main.store.messages(session_id)]
 
@@ -114,7 +115,9 @@ def stored_messages(database: Path) -> list[tuple[str, str, str]]:
         return []
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as reader:
-            return reader.execute("SELECT role, text, state FROM messages ORDER BY id").fetchall()
+            return reader.execute(  # an answer still streaming is its text plus its saved parts
+                "SELECT role, text || coalesce((SELECT group_concat(p.text, '') FROM message_parts p"
+                " WHERE p.message_id = m.id), ''), state FROM messages m ORDER BY id").fetchall()
     except sqlite3.OperationalError:
         return []
 

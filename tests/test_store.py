@@ -42,8 +42,8 @@ def test_killed_mid_stream_keeps_user_message_and_partial_answer(tmp_path: Path)
         session = store.create_session("/project", "gemini-2.5-flash", gemini_session_id="g-1")
         store.add_message(session.id, "user", "Please explain WAL mode")
         answer = store.add_message(session.id, "assistant", "", state="streaming")
-        for words in ("WAL", "WAL keeps", "WAL keeps readers going"):
-            store.checkpoint_message(answer, words, thoughts="thinking")
+        for words, thoughts in (("WAL", "think"), (" keeps", "ing"), (" readers going", "")):
+            store.append_to_message(answer, words, thoughts=thoughts)
         print(session.id, answer, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """)

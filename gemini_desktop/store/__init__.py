@@ -1,12 +1,15 @@
 """Durable chat history: SQLite (WAL, one writer, FTS5 trigram index) plus import of gemini-cli's own files.
 
 No Qt in this package. Every write is committed before the call returns, so killing the app loses at most
-the last unsaved second of a streaming answer and never a finished message.
+the last unsaved second of a streaming answer and never a finished message. Every text written passes one
+cleaning point (`store/text.py`: lone UTF-16 surrogates become U+FFFD) and every text read is decoded
+tolerantly, so no message can make a write fail or a database unreadable.
 
 Public API::
 
     from gemini_desktop.store import (HistoryStore, SessionRecord, MessageRecord, ToolCallRecord, SearchHit,
-                                      StoreError, import_cli_sessions, ImportReport, default_store_path)
+                                      StoreError, StoreBusy, StoreFull, import_cli_sessions, ImportReport,
+                                      default_store_path, HistoryWriter, RowRef, WriterState)
 
     store = HistoryStore.open(path=None)      # None: default_store_path() in the user data dir
         # damaged file -> moved aside, a fresh database is created and store.recovery_message names the
@@ -16,7 +19,10 @@ Public API::
     store.set_model(session_id, model)
     store.add_message(session_id, role, text, *, state="complete", thoughts="") -> message id
         # role "user" | "assistant"; state "complete" | "streaming" | "interrupted" | "failed"
-    store.checkpoint_message(message_id, text, thoughts="")     # call about once a second while streaming
+    store.append_to_message(message_id, text, thoughts="")      # about once a second while streaming: the text
+        # new since the last call (saved as a part of its own, so the cost does not grow with the answer);
+        # messages() joins the parts, finish_message() replaces them with the final text (search sees an
+        # answer once it is finished, or marked interrupted)
     store.finish_message(message_id, text, *, thoughts="", state="complete", input_tokens=0, output_tokens=0)
     store.record_tool_call(session_id, message_id, tool_call_id, title, kind, status, paths, diff,
                            decision=None)                        # upsert by (session, tool_call_id)
@@ -34,7 +40,10 @@ Public API::
     store.purge_deleted() -> int              # really remove soft-deleted sessions
     store.export_markdown(id) -> str
     store.export_json(id) -> str
+    store.open_writer() -> HistoryStore      # a second connection to the same file, for a writer thread
     store.close()
+        # StoreBusy (another program holds the write lock) and StoreFull (disk full) are StoreErrors that pass:
+        # the same write succeeds later. Other StoreErrors carry a readable text; the SQL detail is logged.
 
     store.path ; store.recovery_message       # the file in use; the damage notice after a recovery, else None
 
@@ -43,6 +52,14 @@ Public API::
         # Sessions the app recorded itself (same gemini session id), or imported ones the app has continued,
         # are never merged again: the CLI's file would only repeat them. Run it off the UI thread or at
         # start-up; `store.merge_imported_sessions` / `store.imported_file_state` exist only for it.
+
+    writer = HistoryWriter(store, deliver, on_state=..., on_failure=...)   # ordered writes on a thread of
+        # its own connection; busy/full writes are retried until they succeed (nothing is dropped) and the
+        # state (WriterState.SAVING/BUSY/FULL) is reported once per change. deliver(callback) runs callbacks
+        # where the caller wants them (a UI posts them to its thread).
+    writer.submit(lambda store: ..., then=None, into=None)   # into: a RowRef that receives the new row id
+        # before the next write runs, so later writes can refer to rows not written yet (RowRef.require())
+    writer.when_saved(callback) ; writer.wait_idle(timeout) -> bool ; writer.close(timeout) -> writes lost
 
 `SessionRecord.title` is the display title: the user-given one (`user_title`), else the first user message
 shortened, else "" (the UI shows its own placeholder). Times are timezone-aware UTC datetimes.
@@ -60,18 +77,26 @@ from gemini_desktop.store.records import (
     MessageRecord,
     SearchHit,
     SessionRecord,
+    StoreBusy,
     StoreError,
+    StoreFull,
     ToolCallRecord,
 )
+from gemini_desktop.store.writer import HistoryWriter, RowRef, WriterState
 
 __all__ = [
     "HistoryStore",
+    "HistoryWriter",
     "ImportReport",
     "MessageRecord",
+    "RowRef",
     "SearchHit",
     "SessionRecord",
+    "StoreBusy",
     "StoreError",
+    "StoreFull",
     "ToolCallRecord",
+    "WriterState",
     "default_store_path",
     "import_cli_sessions",
 ]

@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +26,13 @@ from gemini_desktop.store.records import (
     MessageRecord,
     SearchHit,
     SessionRecord,
+    StoreBusy,
     StoreError,
+    StoreFull,
     ToolCallRecord,
 )
 from gemini_desktop.store.schema import migrate
+from gemini_desktop.store.text import clean_parameters, clean_rows, clean_text, decode_text
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +85,38 @@ def short_title(text: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
+def _primary_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
 def _is_locked(error: sqlite3.Error) -> bool:
+    if _primary_code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return True
     text = str(error).lower()
     return "locked" in text or "busy" in text
 
 
+def _is_full(error: sqlite3.Error) -> bool:
+    return _primary_code(error) == sqlite3.SQLITE_FULL
+
+
+class _CleanWrites:
+    """The connection as a write sees it: every text it binds goes through `clean_text` on its way in."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, clean_parameters(parameters))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._db.executemany(sql, clean_rows(rows))
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
+    connection.text_factory = decode_text
     try:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
@@ -165,6 +193,16 @@ class HistoryStore:
         log.warning("%s", store.recovery_message)
         return store
 
+    def open_writer(self) -> HistoryStore:
+        """A second connection to the same file for a writer thread, so its waits never block this one's reads.
+
+        Unlike `open`, a damaged file is not moved aside here: the first connection owns that decision.
+        """
+        try:
+            return HistoryStore(_connect(self.path), self.path)
+        except sqlite3.Error as exc:
+            raise self._store_error(exc) from exc
+
     def close(self) -> None:
         with self._lock:
             try:
@@ -176,7 +214,7 @@ class HistoryStore:
     # -- plumbing ----------------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Iterator[_CleanWrites]:
         """One committed write: either all of it reaches the disk or none of it."""
         with self._lock:
             try:
@@ -184,30 +222,37 @@ class HistoryStore:
             except sqlite3.Error as exc:
                 raise self._store_error(exc) from exc
             try:
-                yield self._db
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise self._store_error(exc) from exc
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
+                yield _CleanWrites(self._db)
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
+                self._rollback()
                 raise self._store_error(exc) from exc
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        """After a failed COMMIT (a full disk) SQLite may have ended the transaction itself already."""
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
-                return self._db.execute(sql, parameters).fetchall()
+                return self._db.execute(sql, clean_parameters(parameters)).fetchall()
             except sqlite3.Error as exc:
                 raise self._store_error(exc) from exc
 
     def _store_error(self, error: sqlite3.Error) -> StoreError:
-        log.error("history database error: %s", error)
+        """A StoreError whose text a user can read (the SQL detail goes to the log), typed by what to do next."""
         if _is_locked(error):
-            return StoreError(f"The history database {self.path} is locked by another program.")
-        return StoreError(f"The history database {self.path} failed: {error}")
+            log.debug("history database busy: %s", error)
+            return StoreBusy(f"The history database {self.path} is locked by another program.")
+        if _is_full(error):
+            log.debug("history database full: %s", error)
+            return StoreFull(f"The disk holding the history database {self.path} is full.")
+        log.error("history database error: %s", error)
+        return StoreError(f"The history database {self.path} could not be used ({_reason(error)}).")
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -312,13 +357,16 @@ class HistoryStore:
             db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now, session_id))
         return int(cursor.lastrowid or 0)
 
-    def checkpoint_message(self, message_id: int, text: str, thoughts: str = "") -> None:
-        """Save the answer streamed so far; a kill after this loses only what came later."""
+    def append_to_message(self, message_id: int, text: str, thoughts: str = "") -> None:
+        """Save what streamed since the last call; a kill after this loses only what came later.
+
+        Only the new text is written (as a part of its own), so the cost does not grow with the answer.
+        """
+        if not (text or thoughts):
+            return
         with self._transaction() as db:
-            db.execute(
-                "UPDATE messages SET text = ?, thoughts = ?, updated = ? WHERE id = ?",
-                (text, thoughts, time.time(), message_id),
-            )
+            db.execute("INSERT INTO message_parts (message_id, text, thoughts) VALUES (?, ?, ?)",
+                       (message_id, text, thoughts))
 
     def finish_message(self, message_id: int, text: str, *, thoughts: str = "", state: str = "complete",
                        input_tokens: int = 0, output_tokens: int = 0) -> None:
@@ -330,14 +378,21 @@ class HistoryStore:
                 " updated = ? WHERE id = ?",
                 (text, thoughts, state, input_tokens, output_tokens, now, message_id),
             )
+            db.execute("DELETE FROM message_parts WHERE message_id = ?", (message_id,))
             db.execute(
                 "UPDATE sessions SET updated = ? WHERE id = (SELECT session_id FROM messages WHERE id = ?)",
                 (now, message_id),
             )
 
     def mark_interrupted(self) -> int:
-        """At start-up: answers still "streaming" were cut off by a crash or kill."""
+        """At start-up: answers still "streaming" were cut off by a crash or kill. Their saved parts join
+        their text, so search finds them."""
         with self._transaction() as db:
+            streamed = _joined_parts(db.execute(
+                "SELECT message_id, text, thoughts FROM message_parts ORDER BY message_id, id"))
+            db.executemany("UPDATE messages SET text = text || ?, thoughts = thoughts || ? WHERE id = ?",
+                           [(text, thoughts, message_id) for message_id, (text, thoughts) in streamed.items()])
+            db.execute("DELETE FROM message_parts")
             cursor = db.execute("UPDATE messages SET state = 'interrupted' WHERE state = 'streaming'")
         return cursor.rowcount
 
@@ -348,17 +403,22 @@ class HistoryStore:
         now = time.time()
         with self._transaction() as db:
             db.execute(_UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
-                                           json.dumps(list(paths)), diff, decision, now, now))
+                                           _json_text(list(paths)), diff, decision, now, now))
 
     def messages(self, session_id: int) -> list[MessageRecord]:
-        rows = self._query(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id", (session_id,)
-        )
+        """Oldest first; an answer still streaming (or cut off) includes every part saved so far."""
+        with self._lock:
+            rows = self._query(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id", (session_id,)
+            )
+            streamed = _joined_parts(self._query(
+                "SELECT p.message_id, p.text, p.thoughts FROM message_parts p JOIN messages m ON m.id = p.message_id"
+                " WHERE m.session_id = ? ORDER BY p.message_id, p.id", (session_id,)))
         return [
             MessageRecord(
-                id=row[0], session_id=row[1], role=row[2], text=row[3], thoughts=row[4],
-                created=_when(row[5]), updated=_when(row[6]), input_tokens=row[7], output_tokens=row[8],
-                state=row[9],
+                id=row[0], session_id=row[1], role=row[2], text=row[3] + streamed.get(row[0], ("", ""))[0],
+                thoughts=row[4] + streamed.get(row[0], ("", ""))[1], created=_when(row[5]),
+                updated=_when(row[6]), input_tokens=row[7], output_tokens=row[8], state=row[9],
             )
             for row in rows
         ]
@@ -512,7 +572,7 @@ class HistoryStore:
         return outcomes
 
     @staticmethod
-    def _import_target(db: sqlite3.Connection, imported: ImportedSession) -> tuple[int, bool] | None:
+    def _import_target(db: _CleanWrites, imported: ImportedSession) -> tuple[int, bool] | None:
         """(session id, newly added), or None when the session must not be touched or has nothing to add."""
         row = db.execute(
             "SELECT id, source, deleted_at FROM sessions WHERE gemini_session_id = ? ORDER BY id LIMIT 1",
@@ -534,7 +594,7 @@ class HistoryStore:
         return int(cursor.lastrowid or 0), True
 
     @staticmethod
-    def _sort_imported(db: sqlite3.Connection, session_id: int,
+    def _sort_imported(db: _CleanWrites, session_id: int,
                        imported: ImportedSession) -> tuple[list[ImportedMessage], int]:
         """Split into messages not stored yet, and update the stored ones the CLI has since rewritten."""
         known = {row[0]: row[1:] for row in db.execute(
@@ -547,7 +607,7 @@ class HistoryStore:
             if stored is None:
                 new.append(message)
                 continue
-            if stored[1:] != (message.text, message.thoughts):
+            if stored[1:] != (clean_text(message.text), clean_text(message.thoughts)):
                 db.execute(
                     "UPDATE messages SET text = ?, thoughts = ?, input_tokens = ?, output_tokens = ? WHERE id = ?",
                     (message.text, message.thoughts, message.input_tokens, message.output_tokens, stored[0]),
@@ -557,7 +617,7 @@ class HistoryStore:
         return new, edited
 
     @staticmethod
-    def _insert_imported(db: sqlite3.Connection, fresh: list[tuple[int, ImportedMessage]]) -> None:
+    def _insert_imported(db: _CleanWrites, fresh: list[tuple[int, ImportedMessage]]) -> None:
         """One INSERT for the whole batch: the full-text index flushes per statement, so per-row inserts
         would make an import of thousands of messages several times slower."""
         if not fresh:
@@ -572,7 +632,7 @@ class HistoryStore:
             " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[4]'),"
             " json_extract(value, '$[5]'), json_extract(value, '$[6]'), 'complete', json_extract(value, '$[7]')"
             " FROM json_each(?) ORDER BY key",
-            (json.dumps(rows),),
+            (_json_text(rows),),
         )
         ids = {(row[0], row[1]): row[2] for row in db.execute(
             "SELECT session_id, external_id, id FROM messages WHERE id > ?", (before,))}
@@ -582,9 +642,38 @@ class HistoryStore:
         ])
 
 
+def _json_text(value: Any) -> str:
+    """JSON for a text column, with its characters unescaped, so the write's cleaning reaches every one."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _joined_parts(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
+    """(message id, text, thoughts) parts, in order -> each message's streamed text and thoughts."""
+    pieces: dict[int, tuple[list[str], list[str]]] = {}
+    for message_id, text, thoughts in rows:
+        texts, thought_texts = pieces.setdefault(message_id, ([], []))
+        texts.append(text)
+        thought_texts.append(thoughts)
+    return {message_id: ("".join(texts), "".join(thought_texts)) for message_id, (texts, thought_texts)
+            in pieces.items()}
+
+
+def _reason(error: sqlite3.Error) -> str:
+    """A short, readable cause for the user; the raw SQLite message is logged instead."""
+    reasons = {
+        sqlite3.SQLITE_CORRUPT: "the file is damaged",
+        sqlite3.SQLITE_NOTADB: "the file is not a history database",
+        sqlite3.SQLITE_READONLY: "the file is read-only",
+        sqlite3.SQLITE_PERM: "permission denied",
+        sqlite3.SQLITE_CANTOPEN: "the file cannot be opened",
+        sqlite3.SQLITE_IOERR: "a disk error",
+    }
+    return reasons.get(_primary_code(error) or -1, "an unexpected database error; details are in the log")
+
+
 def _tool_call_rows(session_id: int, message_id: int, message: ImportedMessage) -> list[tuple[Any, ...]]:
     return [(session_id, message_id, call.tool_call_id, call.title, call.kind, call.status,
-             json.dumps(list(call.paths)), call.diff, None, message.created, message.created)
+             _json_text(list(call.paths)), call.diff, None, message.created, message.created)
             for call in message.tool_calls]
 
 
@@ -620,7 +709,7 @@ def _json_list(raw: str) -> list[str]:
         value = json.loads(raw)
     except ValueError:
         return []
-    return [str(item) for item in value] if isinstance(value, list) else []
+    return [clean_text(str(item)) for item in value] if isinstance(value, list) else []
 
 
 def _check(value: str, allowed: Sequence[str], what: str) -> None:

@@ -14,6 +14,14 @@ class StoreError(Exception):
     """The history database cannot be used; the text is meant for the user."""
 
 
+class StoreBusy(StoreError):
+    """Another connection holds the write lock: the same write succeeds later, so retry it."""
+
+
+class StoreFull(StoreError):
+    """The disk (or the file system's quota) is full: the same write succeeds once space is back."""
+
+
 @dataclass(frozen=True)
 class SessionRecord:
     id: int

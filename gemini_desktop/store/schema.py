@@ -85,7 +85,19 @@ CREATE TABLE imported_files (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# A streaming answer is saved as appended parts, so a checkpoint costs the new text only (not the whole answer
+# again, re-indexed); finish_message folds them into messages.text, where the full-text index sees them.
+_V2 = """
+CREATE TABLE message_parts (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    text TEXT NOT NULL DEFAULT '',
+    thoughts TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX message_parts_by_message ON message_parts (message_id, id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

@@ -510,8 +510,7 @@ class MainWindow(QMainWindow):
         if self.controller is None:
             return
         self.settings.model = model_id
-        if self.controller.store_session_id is not None:
-            self.store.set_model(self.controller.store_session_id, model_id)
+        self.controller.remember_model(model_id)
         run_soon(self._guarded_setting(self.controller.client.set_model(model_id)))
 
     def _choose_mode(self, mode_id: str) -> None:

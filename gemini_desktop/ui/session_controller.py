@@ -1,8 +1,10 @@
 """The presenter between the gemini session, the history store and the transcript.
 
 It owns no widgets: the window wires its widgets to this object's signals, and tests drive it directly.
-Everything the user typed is committed to the store before it is sent, and streamed answers are
-checkpointed at least once a second, so a crash of gemini (or of this app) loses at most a second of text.
+Every history write goes, in order, through one background writer: the window never waits on the disk or on
+another program's lock, and a busy database or a full disk delays a write (kept in memory) but never drops it.
+The user's message is queued for the store before it is sent, and streamed answers are checkpointed once a
+second (only the text that is new since the last checkpoint), so a crash loses at most a second of text.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from gemini_desktop.engine.types import (
     TranscriptTurn,
     Usage,
 )
-from gemini_desktop.store import HistoryStore, StoreError
+from gemini_desktop.store import HistoryStore, HistoryWriter, RowRef, StoreError, WriterState
 
 if TYPE_CHECKING:
     from gemini_desktop.engine.client import GeminiSessionClient
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKPOINT_INTERVAL_MS = 1000
+SAVE_BEFORE_RESUME_S = 2.0  # the stored transcript handed to gemini should include the last turn
+SAVE_ON_QUIT_S = 2.0  # quitting must stay quick even when the disk is full
 T = TypeVar("T")
 
 
@@ -72,10 +76,11 @@ class Turn:
     user_key: int
     turn_id: int | None = None
     assistant_key: int | None = None
-    assistant_message_id: int | None = None
+    assistant_row: RowRef | None = None
     chunks: list[str] = field(default_factory=list)
     thoughts: list[str] = field(default_factory=list)
-    dirty: bool = False
+    saved_chunks: int = 0
+    saved_thoughts: int = 0
 
     @property
     def answer(self) -> str:
@@ -85,6 +90,13 @@ class Turn:
     def thought_text(self) -> str:
         return "".join(self.thoughts)
 
+    def take_unsaved(self) -> tuple[str, str]:
+        """The text and thoughts streamed since the last call: a checkpoint costs what is new, not the answer."""
+        text = "".join(self.chunks[self.saved_chunks:])
+        thoughts = "".join(self.thoughts[self.saved_thoughts:])
+        self.saved_chunks, self.saved_thoughts = len(self.chunks), len(self.thoughts)
+        return text, thoughts
+
 
 class SessionController(QObject):
     commands_changed = Signal(object)  # tuple[SlashCommand, ...]
@@ -93,6 +105,7 @@ class SessionController(QObject):
     session_changed = Signal(int)  # the store session id shown (0 before the first message)
     history_changed = Signal(int)  # a turn of this store session was written (titles and counts changed)
     error = Signal(str)  # a failure of a user action, for the status bar
+    _from_writer = Signal(object)  # a callback of the history writer, run on this object's (the UI) thread
 
     def __init__(self, client: GeminiSessionClient, store: HistoryStore, transcript: TranscriptView,
                  parent: QObject | None = None) -> None:
@@ -100,13 +113,17 @@ class SessionController(QObject):
         self._client = client
         self._store = store
         self._transcript = transcript
-        self._store_session_id: int | None = None
+        self._store_session: RowRef | None = None
         self._gemini_session_id: str | None = None
         self._waiting: list[Turn] = []  # sent or queued, not started yet (the engine runs them FIFO)
         self._current: Turn | None = None
         self._tool_calls: dict[str, ToolCall] = {}
         self._decisions: dict[str, str] = {}
         self._store_failed = False
+        self._told_disk_full = False
+        self._from_writer.connect(self._run_writer_callback)
+        self._writes = HistoryWriter(store, self._from_writer.emit, on_state=self._on_writer_state,
+                                     on_failure=self._on_store_failure)
         self._checkpoint_timer = QTimer(self)
         self._checkpoint_timer.setInterval(CHECKPOINT_INTERVAL_MS)
         self._checkpoint_timer.timeout.connect(self._checkpoint)
@@ -118,7 +135,7 @@ class SessionController(QObject):
         client.turn_failed.connect(self._on_turn_failed)
         client.session_started.connect(self._on_session_started)
         # A controller is made once per app start: whatever was streaming when the app last died is not anymore.
-        self._store_call(store.mark_interrupted)
+        self._writes.submit(HistoryStore.mark_interrupted)
 
     @property
     def client(self) -> GeminiSessionClient:
@@ -126,24 +143,47 @@ class SessionController(QObject):
 
     @property
     def store_session_id(self) -> int | None:
-        return self._store_session_id
+        """None also while the new session's row is still waiting to be written."""
+        return self._store_session.value if self._store_session is not None else None
 
     @property
     def busy(self) -> bool:
         return self._current is not None or bool(self._waiting)
 
     def _store_call(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        """Use the history; when the database fails the chat goes on, and the user is told once."""
+        """Read the history; when the database fails the chat goes on, and the user is told once."""
         try:
             return operation(*args, **kwargs)
         except StoreError as failure:
             log.error("history %s failed: %s", getattr(operation, "__name__", operation), failure)
-            if not self._store_failed:
-                self._store_failed = True
-                self._transcript.add_notice(
-                    self.tr("This conversation cannot be saved to the history: {error}").format(error=failure),
-                    kind="error")
+            self._on_store_failure(failure)
             return None
+
+    def _on_store_failure(self, failure: StoreError) -> None:
+        if not self._store_failed:
+            self._store_failed = True
+            self._transcript.add_notice(
+                self.tr("This conversation cannot be saved to the history: {error}").format(error=failure),
+                kind="error")
+
+    def _run_writer_callback(self, callback: Callable[[], None]) -> None:
+        callback()
+
+    def _on_writer_state(self, state: WriterState) -> None:
+        """A full disk is told once (not at every retry); so is the moment the history is saved again."""
+        if state == WriterState.FULL and not self._told_disk_full:
+            self._told_disk_full = True
+            self._transcript.add_notice(
+                self.tr("History cannot be saved: disk full. The conversation is kept in memory and will be "
+                        "saved once there is space again."), kind="error")
+        elif state == WriterState.SAVING and self._told_disk_full:
+            self._told_disk_full = False
+            self._transcript.add_notice(self.tr("The history is saved again."))
+
+    def wait_until_saved(self, timeout: float) -> bool:
+        """Block until every history write queued so far is committed (False after `timeout` seconds);
+        for tools and tests that read the store directly. The controller itself waits off the UI thread."""
+        return self._writes.wait_idle(timeout)
 
     # ---- session lifecycle
 
@@ -188,7 +228,7 @@ class SessionController(QObject):
             return False
         await self._quiesce(stop_process=False)
         self._forget_session()
-        self._store_session_id = record.id
+        self._store_session = RowRef(record.id)
         self._gemini_session_id = record.gemini_session_id
         messages = self._store_call(self._store.messages, record.id) or []
         self._transcript.load_history([(m.role, m.text, m.state) for m in messages])
@@ -202,6 +242,7 @@ class SessionController(QObject):
         return await self._resume_with_client(cwd)
 
     async def _resume_with_client(self, cwd: Path | None) -> bool:
+        await asyncio.to_thread(self._writes.wait_idle, SAVE_BEFORE_RESUME_S)
         turns = self._stored_turns()
         resume_id = self._gemini_session_id if turns else None
         return await self._guard(self._client.start_session(resume_id=resume_id, transcript=turns, cwd=cwd))
@@ -225,37 +266,48 @@ class SessionController(QObject):
         except Exception:  # shutting down must finish even when the engine misbehaves
             log.exception("stopping the gemini session failed")
             self._interrupt_open_turns()
+        await asyncio.to_thread(self._writes.close, SAVE_ON_QUIT_S)
 
     def _forget_session(self) -> None:
-        self._store_session_id = None
+        self._store_session = None
         self._gemini_session_id = None
         self._tool_calls.clear()
         self._decisions.clear()
         self.session_changed.emit(0)
 
     def _stored_turns(self) -> list[TranscriptTurn]:
-        if self._store_session_id is None:
+        if self.store_session_id is None:
             return []
-        messages = self._store_call(self._store.messages, self._store_session_id) or []
+        messages = self._store_call(self._store.messages, self.store_session_id) or []
         return [TranscriptTurn(m.role, m.text) for m in messages if m.text and m.role in ("user", "assistant")]
 
     # ---- sending
 
     def submit(self, text: str) -> None:
         queued = self.busy or self._client.state != SessionState.READY
-        if self._store_session_id is None:
+        if self._store_session is None:
             config = self._client.config
-            record = self._store_call(self._store.create_session, str(config.cwd), model=config.model,
-                                   gemini_session_id=self._gemini_session_id)
-            if record is not None:
-                self._store_session_id = record.id
-                self.session_changed.emit(record.id)
-        if self._store_session_id is not None:  # committed before gemini sees it: a crash cannot lose it
-            self._store_call(self._store.add_message, self._store_session_id, "user", text)
+            cwd, model, gemini_id = str(config.cwd), config.model, self._gemini_session_id
+            created = self._store_session = RowRef()
+            self._writes.submit(
+                lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id).id,
+                into=created, then=lambda session_id: self._on_session_saved(created, session_id))
+        session = self._store_session
+        self._writes.submit(lambda store: store.add_message(session.require(), "user", text))
         key = self._transcript.add_user_message(text, queued=queued)
         turn = Turn(user_key=key)
         self._waiting.append(turn)
         turn.turn_id = self._client.submit(text)
+
+    def _on_session_saved(self, session: RowRef, session_id: int) -> None:
+        if session is self._store_session:
+            self.session_changed.emit(session_id)
+
+    def remember_model(self, model_id: str) -> None:
+        """The model the user chose, in this conversation's history record."""
+        if self._store_session is not None:
+            session = self._store_session
+            self._writes.submit(lambda store: store.set_model(session.require(), model_id))
 
     def cancel(self) -> None:
         if self.busy:
@@ -282,9 +334,11 @@ class SessionController(QObject):
         self._current = turn
         self._transcript.mark_sent(turn.user_key)
         turn.assistant_key = self._transcript.begin_assistant_message()
-        if self._store_session_id is not None:
-            turn.assistant_message_id = self._store_call(self._store.add_message, self._store_session_id,
-                                                      "assistant", "", state="streaming")
+        if self._store_session is not None:
+            session, answer = self._store_session, RowRef()
+            turn.assistant_row = answer
+            self._writes.submit(
+                lambda store: store.add_message(session.require(), "assistant", "", state="streaming"), into=answer)
         self._checkpoint_timer.start()
 
     def _on_event(self, event: object) -> None:
@@ -292,12 +346,10 @@ class SessionController(QObject):
         if isinstance(event, MessageChunk):
             if event.role == "assistant" and turn is not None and turn.assistant_key is not None:
                 turn.chunks.append(event.text)
-                turn.dirty = True
                 self._transcript.append_text(turn.assistant_key, event.text)
         elif isinstance(event, ThoughtChunk):
             if turn is not None and turn.assistant_key is not None:
                 turn.thoughts.append(event.text)
-                turn.dirty = True
                 self._transcript.append_thought(turn.assistant_key, event.text)
         elif isinstance(event, ToolCall):
             self._tool_calls[event.tool_call_id] = event
@@ -310,10 +362,12 @@ class SessionController(QObject):
 
     def _checkpoint(self) -> None:
         turn = self._current
-        if turn is None or not turn.dirty or turn.assistant_message_id is None:
+        if turn is None or turn.assistant_row is None:
             return
-        turn.dirty = False
-        self._store_call(self._store.checkpoint_message, turn.assistant_message_id, turn.answer, turn.thought_text)
+        text, thoughts = turn.take_unsaved()
+        if text or thoughts:
+            answer = turn.assistant_row
+            self._writes.submit(lambda store: store.append_to_message(answer.require(), text, thoughts))
 
     def _find_turn(self, turn_id: int) -> Turn | None:
         if self._current is not None and self._current.turn_id == turn_id:
@@ -361,19 +415,27 @@ class SessionController(QObject):
             self._transcript.finish_message(turn.assistant_key, state=view_state)
         else:
             self._transcript.mark_sent(turn.user_key)
-        if turn.assistant_message_id is not None:
-            self._store_call(self._store.finish_message, turn.assistant_message_id, text, thoughts=thoughts,
-                             state=store_state, input_tokens=usage.input_tokens if usage else 0,
-                             output_tokens=usage.output_tokens if usage else 0)
-        if self._store_session_id is not None:
-            self.history_changed.emit(self._store_session_id)
+        if turn.assistant_row is not None:
+            answer = turn.assistant_row
+            tokens = (usage.input_tokens, usage.output_tokens) if usage else (0, 0)
+            self._writes.submit(lambda store: store.finish_message(
+                answer.require(), text, thoughts=thoughts, state=store_state, input_tokens=tokens[0],
+                output_tokens=tokens[1]))
+        if self._store_session is not None:
+            session = self._store_session
+            self._writes.when_saved(lambda: self._on_turn_saved(session))
+
+    def _on_turn_saved(self, session: RowRef) -> None:
+        if session.value is not None:
+            self.history_changed.emit(session.value)
 
     # ---- sessions and permissions
 
     def _on_session_started(self, outcome: ResumeOutcome) -> None:
-        self._gemini_session_id = outcome.session_id
-        if self._store_session_id is not None:
-            self._store_call(self._store.set_gemini_session_id, self._store_session_id, outcome.session_id)
+        self._gemini_session_id = gemini_id = outcome.session_id
+        if self._store_session is not None:
+            session = self._store_session
+            self._writes.submit(lambda store: store.set_gemini_session_id(session.require(), gemini_id))
         notice = resume_notice(outcome.method)
         if notice:
             self._transcript.add_notice(notice)
@@ -389,14 +451,14 @@ class SessionController(QObject):
             self._record_tool_call(call)
 
     def _record_tool_call(self, call: ToolCall) -> None:
-        if self._store_session_id is None:
+        if self._store_session is None:
             return
-        message_id = self._current.assistant_message_id if self._current is not None else None
-        self._store_call(
-            self._store.record_tool_call, self._store_session_id, message_id, call.tool_call_id, call.title,
-            call.kind, str(call.status), list(call.paths), diff_text(call),
-            decision=self._decisions.get(call.tool_call_id),
-        )
+        session = self._store_session
+        answer = self._current.assistant_row if self._current is not None else None
+        decision, diff = self._decisions.get(call.tool_call_id), diff_text(call)
+        self._writes.submit(lambda store: store.record_tool_call(
+            session.require(), answer.value if answer is not None else None, call.tool_call_id, call.title,
+            call.kind, str(call.status), list(call.paths), diff, decision=decision))
 
 
 def run_soon(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:

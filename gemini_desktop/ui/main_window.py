@@ -74,8 +74,9 @@ async def load_client_class() -> type[GeminiSessionClient]:
 def describe_missing(error: Exception) -> str:
     if isinstance(error, GeminiTooOld):
         return QCoreApplication.translate(
-            "MainWindow", "The gemini found on this computer is too old for Gemini Desktop ({error}).").format(
-            error=error)
+            "MainWindow", "gemini {version} ({path}) is too old: Gemini Desktop needs gemini {minimum} or newer. "
+            "Update it with: {command}").format(
+            version=error.version, path=error.path, minimum=error.minimum, command=error.update_command)
     if isinstance(error, GeminiNotFound):
         return QCoreApplication.translate(
             "MainWindow", "Gemini Desktop talks to Google's gemini command-line tool, and it was not found "

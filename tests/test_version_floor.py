@@ -22,7 +22,8 @@ from gemini_desktop.engine.locate import MIN_GEMINI_VERSION, GeminiTooOld, find_
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui.main_window import MainWindow
-from tests.support.cli_env import GEMINI_PACKAGE
+from tests.support.cli_env import GEMINI_PACKAGE, cli_environment
+from tests.support.fake_gemini import FakeGemini
 from tests.support.qt_async import until
 
 pytestmark = pytest.mark.e2e
@@ -64,9 +65,13 @@ async def answers_a_prompt(config: EngineConfig) -> str:
 
 @pytest.mark.parametrize("release", [*AT_FLOOR, None], ids=[*(r.version for r in AT_FLOOR), "pinned"])
 def test_gemini_at_the_version_floor_and_the_pinned_one_start_a_session_and_answer(
-        release: GeminiCommand | None, engine_config: EngineConfig, run_async: Callable[..., Any]) -> None:
-    config = dataclasses.replace(engine_config, gemini=release) if release else engine_config
+        release: GeminiCommand | None, engine_config: EngineConfig, cli_home: Path, fake_gemini: FakeGemini,
+        run_async: Callable[..., Any]) -> None:
+    """Signed in as the app does it: the key over ACP, or in the environment of a gemini too old for that."""
+    config = dataclasses.replace(engine_config, gemini=release or engine_config.gemini, api_key="floor-key",
+                                 env=cli_environment(cli_home, fake_gemini.base_url, api_key=None))
     assert run_async(answers_a_prompt(config), timeout=120) == "Echo: Hello from the floor test"
+    assert fake_gemini.stream_requests()[-1].headers.get("x-goog-api-key") == "floor-key"
 
 
 @pytest.mark.parametrize("release", BELOW_FLOOR, ids=[r.version for r in BELOW_FLOOR])

@@ -297,10 +297,9 @@ class MainWindow(QMainWindow):
         assert self.controller is not None
         config = self.controller.client.config
         if with_stored_key and "GEMINI_API_KEY" not in config.env and "GEMINI_API_KEY" not in os.environ:
-            # The keyring can be slow (D-Bus, an unlock prompt): never on the UI thread.
-            api_key = await asyncio.to_thread(load_api_key)
-            if api_key:
-                config.env = {**config.env, "GEMINI_API_KEY": api_key}
+            # The keyring can be slow (D-Bus, an unlock prompt): never on the UI thread. The engine hands the
+            # key to gemini over ACP, so the tools the model runs never see it in their environment.
+            config.api_key = await asyncio.to_thread(load_api_key) or config.api_key
         if self._closing:
             return
         resume = self.options.resume
@@ -537,7 +536,7 @@ class MainWindow(QMainWindow):
         self.auth_panel.set_status(
             self.tr("Key saved in the system keyring. Starting gemini…") if stored else
             self.tr("No usable system keyring: the key is used for this run only. Starting gemini…"))
-        run_soon(self.controller.use_environment({"GEMINI_API_KEY": key}))
+        run_soon(self.controller.use_api_key(key))
 
     def _log_in_with_google(self) -> None:
         if self.controller is None:

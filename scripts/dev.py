@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 CACHE = ROOT / ".cache"
 GEMINI_CLI_VERSION = "0.61.0"
-GEMINI_CLI_PREFIX = CACHE / f"gemini-cli-{GEMINI_CLI_VERSION}"
+# The last release below the app's version floor and the floor itself: tests/test_version_floor.py runs both.
+OLD_GEMINI_CLI_VERSIONS = ("0.22.4", "0.24.0")
 MIN_PYTHON = (3, 11)
 
 
@@ -59,25 +60,28 @@ def gemini_entry(prefix: Path) -> Path:
     return package / script
 
 
-def ensure_gemini_cli() -> Path:
-    """Install the pinned gemini-cli into .cache (reused when present); return its entry script."""
+def ensure_gemini_cli(version: str = GEMINI_CLI_VERSION) -> Path:
+    """Install a gemini-cli release into .cache (reused when present); return its entry script."""
+    prefix = CACHE / f"gemini-cli-{version}"
     try:
-        return gemini_entry(GEMINI_CLI_PREFIX)
+        return gemini_entry(prefix)
     except (OSError, KeyError, ValueError):
         pass
     npm = shutil.which("npm")
     if npm is None:
-        sys.exit("npm (Node.js 20+) is needed to install the pinned gemini-cli for the tests.")
-    GEMINI_CLI_PREFIX.mkdir(parents=True, exist_ok=True)
-    run([npm, "install", "--prefix", str(GEMINI_CLI_PREFIX), "--no-audit", "--no-fund",
-         "--loglevel=error", f"@google/gemini-cli@{GEMINI_CLI_VERSION}"])
-    return gemini_entry(GEMINI_CLI_PREFIX)
+        sys.exit(f"npm (Node.js 20+) is needed to install gemini-cli {version} for the tests.")
+    prefix.mkdir(parents=True, exist_ok=True)
+    run([npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
+         "--loglevel=error", f"@google/gemini-cli@{version}"])
+    return gemini_entry(prefix)
 
 
 def cmd_test(args: list[str]) -> int:
     python = ensure_venv("test,package")
     entry = ensure_gemini_cli()
-    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry), PYTHONDONTWRITEBYTECODE="1")
+    old_entries = [str(ensure_gemini_cli(version)) for version in OLD_GEMINI_CLI_VERSIONS]
+    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry), PYTHONDONTWRITEBYTECODE="1",
+               GEMINI_DESKTOP_TEST_OLD_GEMINIS=os.pathsep.join(old_entries))
     return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import tempfile
@@ -34,8 +33,9 @@ os.environ.pop("GEMINI_DESKTOP_GEMINI", None)
 
 import pytest  # noqa: E402
 
+from gemini_desktop.engine.locate import parse_version  # noqa: E402
 from gemini_desktop.engine.types import EngineConfig, GeminiCommand  # noqa: E402
-from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
+from tests.support.cli_env import cached_gemini_entry, cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop  # noqa: E402
 
@@ -47,10 +47,10 @@ def pinned_gemini_entry() -> Path:
     named = os.environ.get("GEMINI_DESKTOP_TEST_GEMINI")
     if named:
         return Path(named)
-    for candidate in sorted((ROOT / ".cache").glob("gemini-cli-*/node_modules/@google/gemini-cli/package.json")):
-        bin_field = json.loads(candidate.read_text(encoding="utf-8"))["bin"]
-        return candidate.parent / (bin_field if isinstance(bin_field, str) else bin_field["gemini"])
-    pytest.fail("gemini-cli is not installed: run the tests with `python3 scripts/dev.py test`")
+    installed = [entry for entry in map(cached_gemini_entry, (ROOT / ".cache").glob("gemini-cli-*")) if entry]
+    if not installed:
+        pytest.fail("gemini-cli is not installed: run the tests with `python3 scripts/dev.py test`")
+    return max(installed, key=lambda entry: parse_version(entry[1]) or ())[0]  # old releases live there too
 
 
 @pytest.fixture(scope="session")

@@ -388,9 +388,11 @@ def test_api_key_entered_in_the_auth_panel_signs_gemini_in(
         assert window.auth_panel.key_field.text() == ""
         await ready(window)
         assert not window.auth_panel.isVisible()
-        assert window.client.config.env["GEMINI_API_KEY"] == secret
+        assert window.client.config.api_key == secret
+        assert "GEMINI_API_KEY" not in window.client.config.env
         type_and_send(qtbot, window, "hi")
         await until(lambda: "Echo: hi" in transcript_text(window), 45, "answer once signed in")
+        assert fake_gemini.stream_requests()[-1].headers.get("x-goog-api-key") == secret
 
     run_async(scenario(), timeout=120)
     assert kept == [secret]

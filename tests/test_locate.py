@@ -53,7 +53,7 @@ def test_windows_style_shim_finds_the_package_beside_it(tmp_path: Path, no_path_
     package = npm_dir / "node_modules" / "@google" / "gemini-cli"
     (package / "bundle").mkdir(parents=True)
     (package / "bundle" / "gemini.js").write_text("")
-    (package / "package.json").write_text(json.dumps({"name": "@google/gemini-cli", "version": "0.20.0",
+    (package / "package.json").write_text(json.dumps({"name": "@google/gemini-cli", "version": "0.27.4",
                                                       "bin": {"gemini": "bundle/gemini.js"}}))
     (npm_dir / "gemini.cmd").write_text("@echo off\r\n")
     command = find_gemini(str(npm_dir / "gemini.cmd"))
@@ -76,8 +76,8 @@ def test_app_install_dir_is_the_last_resort(tmp_path: Path, no_path_gemini: None
 
 
 def test_too_old_is_refused_with_the_minimum(tmp_path: Path, no_path_gemini: None) -> None:
-    package = fake_package(tmp_path, "0.1.5")
-    with pytest.raises(GeminiTooOld, match=r"needs 0\.1\.13 or newer"):
+    package = fake_package(tmp_path, "0.22.4")
+    with pytest.raises(GeminiTooOld, match=r"gemini 0\.22\.4 at .* needs gemini 0\.24\.0 or newer"):
         find_gemini(str(package / "bundle" / "gemini.js"))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
@@ -10,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import qInstallMessageHandler, qWarning
+from pytestqt.qtbot import QtBot
 
 from gemini_desktop import logs
+from gemini_desktop.engine.process import AgentProcess
 from gemini_desktop.paths import log_dir
 
 GOOGLE_KEY = "AIzaSyD-1234567890abcdefghijklmnopqrstu"
@@ -127,3 +131,24 @@ def test_app_directories_follow_xdg_and_are_created(tmp_path: Path, monkeypatch:
         assert function() == path and path.is_dir()
     assert (paths.resources_dir() / "translations").is_dir()
     assert paths.app_icon_path().is_file()
+
+
+STDERR_FLOOD_MB = 500
+
+
+def test_a_stderr_flood_from_gemini_cannot_push_the_apps_own_lines_out_of_the_log(
+        log_file: Path, tmp_path: Path, qtbot: QtBot) -> None:
+    app_log = logging.getLogger("gemini_desktop.test")
+    app_log.warning("the app's own line before the flood")
+    flood = ("import sys\nblock = (b'gemini: noise ' + b'x' * 1009 + b'\\n') * 1024\n"
+             f"for _ in range({STDERR_FLOOD_MB}):\n    sys.stderr.buffer.write(block)\n")
+    process = AgentProcess()
+    with qtbot.waitSignal(process.finished, timeout=600_000):
+        process.start(sys.executable, ["-c", flood], dict(os.environ), str(tmp_path))
+    app_log.warning("the app's own line after the flood")
+    logged(log_file)
+    text = "".join(path.read_text(encoding="utf-8") for path in log_file.parent.glob(f"{log_file.name}*"))
+    assert "the app's own line before the flood" in text
+    assert "the app's own line after the flood" in text
+    assert re.search(r"\d+ lines \(\d+ characters\) of gemini's stderr were left out of the log", text)
+    assert text.count("gemini: noise") < STDERR_FLOOD_MB * 1024 / 10

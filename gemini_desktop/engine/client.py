@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,8 @@ CANCEL_GRACE = 10.0  # seconds the agent gets to end a cancelled turn before we 
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
 RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
+API_KEY_METHOD = "gemini-api-key"
+API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 FUNCTION_RESPONSE_PREFIX = "[Function Response"
 
 
@@ -152,6 +154,8 @@ class GeminiSessionClient(QObject):
         self._lifecycle = asyncio.Lock()
         self._stopping = False
         self._restarts = 0
+        self._api_key_in_env = False
+        self._key_offered_to: AgentProcess | None = None
         self._worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._permission_waits: set[asyncio.Future[Any]] = set()
@@ -261,6 +265,8 @@ class GeminiSessionClient(QObject):
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self._config.env)
+        if self._api_key_in_env and self._config.api_key:
+            env["GEMINI_API_KEY"] = self._config.api_key
         env["GEMINI_CLI_NO_RELAUNCH"] = "true"
         if "GEMINI_CLI_SYSTEM_DEFAULTS_PATH" not in env:
             # Session retention deletes resumed conversations in gemini-cli 0.61 (upstream #27368).
@@ -296,7 +302,38 @@ class GeminiSessionClient(QObject):
             if flag != "--acp" or "unknown argument" not in exc.stderr_tail.lower():
                 raise
             log.info("this gemini does not know --acp; retrying with --experimental-acp")
-            await self._spawn("--experimental-acp")
+            flag = "--experimental-acp"
+            await self._spawn(flag)
+        if self._config.api_key and not self._api_key_in_env and not self._takes_api_key_over_acp():
+            log.info("gemini %s cannot take an API key over ACP: restarting it with the key in its environment",
+                     self.agent_version)
+            self._api_key_in_env = True
+            await self._stop_process(2.0)
+            await self._spawn(flag)
+
+    def _takes_api_key_over_acp(self) -> bool:
+        methods = self._init.auth_methods if self._init is not None else None
+        return any(method.id == API_KEY_METHOD and API_KEY_META in (method.field_meta or {})
+                   for method in methods or [])
+
+    async def _signed_in(self, request: Callable[[], Awaitable[Any]]) -> Any:
+        """Run a session request; if gemini asks to be signed in, offer our API key (once per process) over ACP
+        `authenticate` and run it again. Someone signed in another way is never switched to the key."""
+        try:
+            return await request()
+        except acp.RequestError as exc:
+            process = self._process
+            if (not _is_auth_error(exc) or not self._config.api_key or self._api_key_in_env
+                    or process is None or self._key_offered_to is process or not self._takes_api_key_over_acp()):
+                raise
+            self._key_offered_to = process
+            log.info("gemini asks to be signed in: authenticating with the API key over ACP")
+            try:
+                await self._authenticate(API_KEY_METHOD, self._config.api_key)
+            except EngineError as failure:
+                log.warning("the API key was not accepted: %s", failure)
+                raise exc from None
+        return await request()
 
     async def _spawn(self, acp_flag: str) -> None:
         process = AgentProcess(self._config.stderr_lines, self)
@@ -346,7 +383,7 @@ class GeminiSessionClient(QObject):
     async def _new(self) -> ResumeOutcome:
         conn = self._require_conn()
         try:
-            response = await conn.new_session(cwd=str(self._config.cwd), mcp_servers=[])
+            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd), mcp_servers=[]))
         except acp.RequestError as exc:
             if _is_auth_error(exc):
                 methods = self.auth_methods
@@ -368,7 +405,8 @@ class GeminiSessionClient(QObject):
         self._replay_last = time.monotonic()
         self._session_id = session_id
         try:
-            response = await conn.load_session(cwd=str(self._config.cwd), session_id=session_id, mcp_servers=[])
+            response = await self._signed_in(
+                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id, mcp_servers=[]))
             deadline = time.monotonic() + REPLAY_MAX_WAIT
             while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
                 await asyncio.sleep(REPLAY_QUIET / 3)
@@ -741,8 +779,11 @@ class GeminiSessionClient(QObject):
         """Sign the agent in; bounded by auth_timeout because an offline key check never answers."""
         async with self._lifecycle:
             await self._ensure_process()
+        await self._authenticate(method_id, api_key)
+
+    async def _authenticate(self, method_id: str, api_key: str | None) -> None:
         conn = self._require_conn()
-        meta = {"api-key": api_key} if api_key else {}
+        meta = {API_KEY_META: api_key} if api_key else {}
         try:
             await asyncio.wait_for(conn.authenticate(method_id=method_id, **meta), self._config.auth_timeout)
         except TimeoutError:

@@ -22,7 +22,10 @@ from gemini_desktop.engine.types import EngineError, GeminiCommand
 log = logging.getLogger(__name__)
 
 PACKAGE_NAME = "@google/gemini-cli"
-MIN_GEMINI_VERSION = (0, 1, 13)  # first release with ACP (`--experimental-acp`)
+# Tried over ACP with the app's own initialize: 0.10.0, 0.20.0, 0.20.2, 0.21.3 and 0.22.4 answer it with
+# "Invalid params" (their ACP schema still requires `clientCapabilities.fs`, which the current schema leaves out
+# when it holds only defaults); 0.24.0, the next release, is the first that starts a session and answers a prompt.
+MIN_GEMINI_VERSION = (0, 24, 0)
 STABLE_ACP_VERSION = (0, 33, 0)  # `--acp` replaced `--experimental-acp`
 ENV_VAR = "GEMINI_DESKTOP_GEMINI"
 INSTALL_HINT = "npm install -g @google/gemini-cli"
@@ -37,13 +40,18 @@ class GeminiNotFound(EngineError):
 
 
 class GeminiTooOld(EngineError):
+    """Names the installed and the needed version and the update command, so the user can act on it."""
+
+    minimum = ".".join(map(str, MIN_GEMINI_VERSION))
+    update_command = f"{INSTALL_HINT}@latest"
+
     def __init__(self, version: str, path: str) -> None:
-        minimum = ".".join(map(str, MIN_GEMINI_VERSION))
         super().__init__(
-            f"gemini {version} at {path} is too old: Gemini Desktop needs {minimum} or newer "
-            f"(it speaks the Agent Client Protocol). Update it with `{INSTALL_HINT}@latest`."
+            f"gemini {version} at {path} is too old: Gemini Desktop needs gemini {self.minimum} or newer. "
+            f"Update it with `{self.update_command}`."
         )
         self.version = version
+        self.path = path
 
 
 def parse_version(text: str) -> tuple[int, ...] | None:
@@ -59,15 +67,20 @@ def acp_flag_for(version: str) -> str:
 
 
 def _package_root(start: Path) -> Path | None:
-    """The @google/gemini-cli package folder that contains `start` (a resolved file inside it)."""
+    """The @google/gemini-cli package folder that contains `start` (a resolved file inside it).
+
+    Older releases ship a copy of their package.json in `dist/`, whose `bin` path is relative to the real
+    package folder: a folder counts only if its entry script exists."""
     for folder in [start, *start.parents]:
         manifest = folder / "package.json"
         if manifest.is_file():
             try:
-                if json.loads(manifest.read_text(encoding="utf-8")).get("name") == PACKAGE_NAME:
-                    return folder
-            except (OSError, ValueError):
+                named = json.loads(manifest.read_text(encoding="utf-8")).get("name") == PACKAGE_NAME
+            except (OSError, ValueError, AttributeError):
                 continue
+            entry = _entry_script(folder) if named else None
+            if entry is not None and entry[0].is_file():
+                return folder
     return None
 
 

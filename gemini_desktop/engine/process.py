@@ -10,8 +10,9 @@ import codecs
 import json
 import logging
 import sys
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,12 @@ log = logging.getLogger(__name__)
 child_log = logging.getLogger("gemini_desktop.child")
 
 MAX_LINE_CHARS = 64 * 1024 * 1024
+# The rotating log holds 12 MB in all: a child's stderr may take a sixth of it over its whole life, in bursts
+# of at most 64 KB refilled at 2 KB/s, so a flood can never push the app's own lines out of the log.
+STDERR_LOG_BURST_CHARS = 64 * 1024
+STDERR_LOG_CHARS_PER_SECOND = 2 * 1024
+STDERR_LOG_TOTAL_CHARS = 2 * 1024 * 1024
+STDERR_LOG_LINE_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,47 @@ class LineFramer:
         self._pieces.append(piece)
 
 
+class StderrLogLimiter:
+    """Decides which stderr lines reach the log (a token bucket of characters plus a lifetime budget) and
+    counts the ones it holds back, so the log says how much is missing instead of being flooded."""
+
+    def __init__(self, burst_chars: int = STDERR_LOG_BURST_CHARS,
+                 chars_per_second: float = STDERR_LOG_CHARS_PER_SECOND,
+                 total_chars: int = STDERR_LOG_TOTAL_CHARS, line_chars: int = STDERR_LOG_LINE_CHARS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._burst = burst_chars
+        self._rate = chars_per_second
+        self._budget_left = total_chars
+        self._line_chars = line_chars
+        self._clock = clock
+        self._tokens = float(burst_chars)
+        self._refilled_at = clock()
+        self.dropped_lines = 0
+        self.dropped_chars = 0
+
+    def admit(self, line: str) -> str | None:
+        """The line as it should be logged (shortened if very long), or None when it is held back."""
+        if len(line) > self._line_chars:
+            line = f"{line[:self._line_chars]}… ({len(line) - self._line_chars} more characters)"
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._refilled_at) * self._rate)
+        self._refilled_at = now
+        cost = max(len(line), 1)
+        if cost > self._tokens or cost > self._budget_left:
+            self.dropped_lines += 1
+            self.dropped_chars += len(line)
+            return None
+        self._tokens -= cost
+        self._budget_left -= cost
+        return line
+
+    def take_dropped(self) -> tuple[int, int]:
+        """Lines and characters held back since the last call."""
+        counts = (self.dropped_lines, self.dropped_chars)
+        self.dropped_lines = self.dropped_chars = 0
+        return counts
+
+
 def parse_message(line: str) -> dict[str, Any] | None:
     """A JSON-RPC message object, or None (logged) for anything else the child printed on stdout."""
     stripped = line.strip()
@@ -120,6 +168,7 @@ class AgentProcess(QObject):
         self._stdout = LineFramer()
         self._stderr = LineFramer(max_chars=64 * 1024)
         self._stderr_tail: deque[str] = deque(maxlen=stderr_lines)
+        self._stderr_log = StderrLogLimiter()
         self._outcome: ProcessOutcome | None = None
 
     @property
@@ -178,8 +227,17 @@ class AgentProcess(QObject):
     def _read_stderr(self) -> None:
         for line in self._stderr.feed(self._process.readAllStandardError().data()):
             self._stderr_tail.append(line)
-            child_log.info("%s", line)
+            logged = self._stderr_log.admit(line)
+            if logged is not None:
+                self._log_dropped_stderr()
+                child_log.info("%s", logged)
             self.stderr_line.emit(line)
+
+    def _log_dropped_stderr(self) -> None:
+        lines, chars = self._stderr_log.take_dropped()
+        if lines:
+            child_log.warning("%d lines (%d characters) of gemini's stderr were left out of the log: "
+                              "it wrote faster or more than the log can hold", lines, chars)
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
@@ -188,6 +246,7 @@ class AgentProcess(QObject):
     def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
         self._read_stdout()
         self._read_stderr()
+        self._log_dropped_stderr()
         crashed = status == QProcess.ExitStatus.CrashExit
         self._finish(ProcessOutcome(None if crashed else exit_code, crashed))
 

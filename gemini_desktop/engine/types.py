@@ -85,6 +85,9 @@ class EngineConfig:
     cwd: Path
     model: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    # Given to gemini through ACP `authenticate` when it asks to be signed in, never in its environment (every
+    # tool the model runs inherits that); only a gemini too old to take it over ACP gets it as GEMINI_API_KEY.
+    api_key: str | None = field(default=None, repr=False)
     start_timeout: float = 60.0
     stall_timeout: float = 120.0
     permission_timeout: float = 600.0

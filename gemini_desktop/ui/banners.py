@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gemini_desktop.logs import redact
 from gemini_desktop.ui.npm_installer import NpmInstaller
 
 INSTALL_COMMAND = "npm install -g @google/gemini-cli"
@@ -85,8 +86,9 @@ class CrashBanner(Banner):
         self.hide()
 
     def show_crash(self, reason: str, stderr_tail: str) -> None:
-        self.reason.setText(self.tr("Gemini stopped unexpectedly: {reason}").format(reason=reason))
-        self.stderr_view.setPlainText(stderr_tail or self.tr("(gemini printed nothing on stderr)"))
+        """What gemini printed is masked like the log: details get copied into bug reports and screenshots."""
+        self.reason.setText(self.tr("Gemini stopped unexpectedly: {reason}").format(reason=redact(reason)))
+        self.stderr_view.setPlainText(redact(stderr_tail) or self.tr("(gemini printed nothing on stderr)"))
         self.show()
 
     def _toggle_details(self, shown: bool) -> None:

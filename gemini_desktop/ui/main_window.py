@@ -74,8 +74,9 @@ async def load_client_class() -> type[GeminiSessionClient]:
 def describe_missing(error: Exception) -> str:
     if isinstance(error, GeminiTooOld):
         return QCoreApplication.translate(
-            "MainWindow", "The gemini found on this computer is too old for Gemini Desktop ({error}).").format(
-            error=error)
+            "MainWindow", "gemini {version} ({path}) is too old: Gemini Desktop needs gemini {minimum} or newer. "
+            "Update it with: {command}").format(
+            version=error.version, path=error.path, minimum=error.minimum, command=error.update_command)
     if isinstance(error, GeminiNotFound):
         return QCoreApplication.translate(
             "MainWindow", "Gemini Desktop talks to Google's gemini command-line tool, and it was not found "
@@ -296,10 +297,9 @@ class MainWindow(QMainWindow):
         assert self.controller is not None
         config = self.controller.client.config
         if with_stored_key and "GEMINI_API_KEY" not in config.env and "GEMINI_API_KEY" not in os.environ:
-            # The keyring can be slow (D-Bus, an unlock prompt): never on the UI thread.
-            api_key = await asyncio.to_thread(load_api_key)
-            if api_key:
-                config.env = {**config.env, "GEMINI_API_KEY": api_key}
+            # The keyring can be slow (D-Bus, an unlock prompt): never on the UI thread. The engine hands the
+            # key to gemini over ACP, so the tools the model runs never see it in their environment.
+            config.api_key = await asyncio.to_thread(load_api_key) or config.api_key
         if self._closing:
             return
         resume = self.options.resume
@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
         self.auth_panel.set_status(
             self.tr("Key saved in the system keyring. Starting gemini…") if stored else
             self.tr("No usable system keyring: the key is used for this run only. Starting gemini…"))
-        run_soon(self.controller.use_environment({"GEMINI_API_KEY": key}))
+        run_soon(self.controller.use_api_key(key))
 
     def _log_in_with_google(self) -> None:
         if self.controller is None:

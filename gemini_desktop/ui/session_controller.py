@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -247,11 +247,10 @@ class SessionController(QObject):
         resume_id = self._gemini_session_id if turns else None
         return await self._guard(self._client.start_session(resume_id=resume_id, transcript=turns, cwd=cwd))
 
-    async def use_environment(self, extra_env: Mapping[str, str]) -> bool:
-        """A new process with more environment (an API key); the conversation so far continues."""
+    async def use_api_key(self, key: str) -> bool:
+        """A new process signed in with this key (over ACP, not its environment); the conversation continues."""
         await self._quiesce(stop_process=True)
-        config = self._client.config
-        config.env = {**config.env, **extra_env}
+        self._client.config.api_key = key
         return await self._resume_with_client(None)
 
     async def authenticate(self, method_id: str) -> bool:

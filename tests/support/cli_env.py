@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.support.fake_gemini import DEFAULT_MODEL
 
+GEMINI_PACKAGE = Path("node_modules", "@google", "gemini-cli")
 CLI_SETTINGS = {
     "security": {"auth": {"selectedType": "gemini-api-key"}},
     "privacy": {"usageStatisticsEnabled": False},
@@ -33,3 +34,15 @@ def cli_environment(home: Path, base_url: str, *, api_key: str | None = "test-ke
     if api_key is not None:
         env["GEMINI_API_KEY"] = api_key
     return env
+
+
+def cached_gemini_entry(prefix: Path) -> tuple[Path, str] | None:
+    """The entry script and version of a gemini-cli that `npm install --prefix` put into `prefix`."""
+    package = prefix / GEMINI_PACKAGE
+    try:
+        manifest = json.loads((package / "package.json").read_text(encoding="utf-8"))
+        bin_field = manifest["bin"]
+        script = bin_field if isinstance(bin_field, str) else bin_field["gemini"]
+        return package / script, str(manifest["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

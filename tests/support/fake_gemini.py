@@ -44,6 +44,7 @@ class RecordedRequest:
     method: str
     path: str
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
     @property
     def is_stream(self) -> bool:
@@ -203,7 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, {"models": [{"name": f"models/{DEFAULT_MODEL}"}]})
 
     def do_POST(self) -> None:
-        request = RecordedRequest("POST", self.path, self._body())
+        request = RecordedRequest("POST", self.path, self._body(),
+                                  {name.lower(): value for name, value in self.headers.items()})
         self.fake.record(request)
         if ":countTokens" in self.path:
             self._json(200, {"totalTokens": 42})

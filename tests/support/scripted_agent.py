@@ -10,6 +10,7 @@ Modes:
   exit         exits at once with code 3 after a line on stderr
   crash-turn   streams one chunk of the first prompt, then dies with code 9
   hang-turn    never answers prompts (and never streams anything)
+  leak-key     on the first prompt, prints API keys on stderr (as a careless agent might) and dies with code 5
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "normal"
 out = sys.stdout.buffer
+LEAKED_KEY = "AIzaSyLeakedByTheScriptedAgent0123456789"
 
 
 def write_raw(data: bytes) -> None:
@@ -80,6 +82,11 @@ def main() -> None:
             text = "".join(b.get("text", "") for b in message["params"]["prompt"])
             if MODE == "hang-turn":
                 continue
+            if MODE == "leak-key":
+                sys.stderr.write(f"GEMINI_API_KEY={LEAKED_KEY}\nPOST https://example.invalid/v1?key={LEAKED_KEY}\n"
+                                 f'fatal: {{"api-key": "{LEAKED_KEY}"}} was rejected\n')
+                sys.stderr.flush()
+                sys.exit(5)
             if MODE == "crash-turn":
                 chunk(session_id, "half an ans")
                 time.sleep(0.2)

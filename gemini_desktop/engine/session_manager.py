@@ -274,8 +274,9 @@ class SessionManager(QObject):
         if self._checking is None or self._checking.done():
             self._checking = self._spawn(self.check_policies())
 
-    def _make_room(self, needing: Conversation | None) -> None:
-        """Over the cap: the spare goes first, then the least recently used idle conversations."""
+    def _make_room(self, needing: Conversation) -> None:
+        """Over the cap: the spare goes first, then the least recently used idle conversations. A cap exceeded
+        because nothing could yield is caught up the next time a conversation needs a process."""
         if self._shutting_down:
             return
         excess = self.live_processes - self.policy.max_live_processes
@@ -419,8 +420,6 @@ class SessionManager(QObject):
         conversation.activity = state
         if conversation.key in self._conversations:
             self.activity_changed.emit(conversation.key, state)
-        if state.activity == Activity.IDLE and self.live_processes > self.policy.max_live_processes:
-            self._make_room(None)  # the cap was exceeded while nothing could yield; now something can
 
     def _require(self, key: str) -> Conversation:
         conversation = self._conversations.get(key)

@@ -256,3 +256,32 @@ def test_a_conversation_idle_longer_than_the_idle_time_is_suspended(
         assert recent.activity.activity == Activity.IDLE and recent.client.process_id is not None
 
     run_async(scenario(), timeout=120)
+
+
+def test_a_suspended_conversation_resumes_in_its_approval_mode(
+        make_manager: Callable[..., SessionManager], fake_gemini: FakeGemini, workdir: Path,
+        run_async: Callable[..., Any]) -> None:
+    clock = FakeClock()
+    manager = make_manager(ManagerPolicy(idle_suspend_minutes=1, recycle_rss_mb=0, warm_spare=False), clock=clock)
+    target = workdir / "yolo.txt"
+    asked: list[PermissionRequest] = []
+
+    async def record(request: PermissionRequest) -> str | None:
+        asked.append(request)
+        return None
+
+    async def scenario() -> None:
+        conversation = await manager.open_new(workdir, mode="yolo")
+        conversation.client.permission_handler = record
+        assert conversation.client.modes is not None and conversation.client.modes.current == "yolo"
+        clock.now += 120
+        await manager.check_policies()
+        assert conversation.activity.activity == Activity.SUSPENDED
+        fake_gemini.reply(FunctionCall("write_file", {"file_path": str(target), "content": "no questions"}))
+        fake_gemini.reply("Written.")
+        await conversation.client.chat("write it")
+        assert conversation.client.modes is not None and conversation.client.modes.current == "yolo"
+
+    run_async(scenario(), timeout=120)
+    assert asked == []
+    assert target.read_text(encoding="utf-8") == "no questions"

@@ -107,18 +107,22 @@ class Conversation:
         self.mode = mode  # re-applied after a resume: a fresh child starts in gemini's default mode
         self.last_used = now
         self.activity = activity_of(client)
-        self.yielding = False  # being suspended or recycled by the manager
+        self.suspending = False  # chosen for suspension: no longer counted as a live process
+        self.recycling = False
 
     @property
     def has_process(self) -> bool:
-        return not self.yielding and (self.client.process_id is not None or self.client.state in _STARTING_STATES)
+        return not self.suspending and (self.client.process_id is not None or self.client.state in _STARTING_STATES)
+
+    @property
+    def idle(self) -> bool:
+        """A live child with nothing to do: not streaming, nothing queued, no permission request waiting."""
+        client = self.client
+        return client.state == SessionState.READY and client.queued_count == 0 and client.pending_permissions == 0
 
     @property
     def can_yield(self) -> bool:
-        """Idle with a live child: not streaming, nothing queued, no permission request waiting."""
-        client = self.client
-        return (not self.yielding and client.state == SessionState.READY and client.queued_count == 0
-                and client.pending_permissions == 0)
+        return self.idle and not (self.suspending or self.recycling)
 
 
 @dataclass
@@ -170,9 +174,11 @@ class SessionManager(QObject):
 
     @property
     def spare_process_id(self) -> int | None:
+        """The PID of a started spare (None while there is none or it is still starting)."""
         spare = self._spare
-        ready = spare is not None and spare.started.done() and spare.started.result()
-        return spare.client.process_id if ready and spare is not None else None
+        if spare is None or not spare.started.done() or not spare.started.result():
+            return None
+        return spare.client.process_id
 
     async def spare_ready(self) -> int | None:
         """Wait for the spare being started (if any); its PID, or None when there is none."""
@@ -265,8 +271,10 @@ class SessionManager(QObject):
             pid = conversation.client.process_id
             rss = child_rss_bytes(pid) if pid is not None and rss_limit > 0 else None
             if idle_limit > 0 and now - conversation.last_used >= idle_limit:
+                conversation.suspending = True
                 work.append(self._suspend(conversation, "idle"))
             elif rss is not None and rss > rss_limit:
+                conversation.recycling = True
                 work.append(self._recycle(conversation, rss))
         await asyncio.gather(*work)
 
@@ -288,34 +296,40 @@ class SessionManager(QObject):
         candidates = sorted((c for c in self._conversations.values() if c is not needing and c.can_yield),
                             key=lambda c: c.last_used)
         for conversation in candidates[:excess]:
-            conversation.yielding = True  # counted out at once, so a second start does not pick it again
+            conversation.suspending = True  # counted out at once, so a second start does not pick it again
             self._spawn(self._suspend(conversation, "over the cap"))
         if excess > len(candidates):
             log.warning("%d gemini processes for a cap of %d: no other conversation is idle, so none is suspended",
                         self.live_processes, self.policy.max_live_processes)
 
     async def _suspend(self, conversation: Conversation, reason: str) -> None:
+        """Stop an idle conversation's child; the conversation stays open and resumes on its next message."""
         client = conversation.client
-        if client.state != SessionState.READY or client.queued_count or client.pending_permissions:
-            conversation.yielding = False
-            return  # it became busy since it was chosen
-        conversation.yielding = True
+        if not conversation.idle:
+            conversation.suspending = False
+            self._update(conversation)
+            return  # a message arrived since it was chosen
         log.info("suspending conversation %s (pid %s, %s)", conversation.key, client.process_id, reason)
         try:
             await client.stop_session(self.policy.stop_timeout)
         finally:
-            conversation.yielding = False
+            conversation.suspending = False
             self._update(conversation)
         if client.queued_count and conversation.key in self._conversations and not self._shutting_down:
             await self.resume(conversation.key)  # a message arrived while its child was stopping
         self._refresh_spare()
 
     async def _recycle(self, conversation: Conversation, rss: int) -> None:
-        log.info("restarting gemini of conversation %s: %d MB resident", conversation.key, rss // (1024 * 1024))
+        """A fresh child on the same conversation (safe resume): gemini-cli slows down as it grows."""
         try:
+            if not conversation.idle:
+                return
+            log.info("restarting gemini of conversation %s: %d MB resident", conversation.key, rss // 2**20)
             await conversation.client.restart_session()
         except EngineError as exc:
             log.warning("restarting the grown gemini child failed: %s", exc)
+        finally:
+            conversation.recycling = False
 
     # ----- the spare ----------------------------------------------------------------------------------------
 
@@ -358,11 +372,16 @@ class SessionManager(QObject):
             client.deleteLater()
 
     async def _take_spare(self, target: tuple[Path, str | None]) -> GeminiSessionClient | None:
+        """The spare's client if it is for `target`; one still starting is waited for (it is ahead of a cold
+        start) and stays counted as live meanwhile."""
         spare = self._spare
         if spare is None or spare.target != target:
             return None
+        ready = await asyncio.shield(spare.started)
+        if self._spare is not spare:
+            return None  # dropped, failed or taken by another open_new meanwhile
         self._spare = None
-        if await asyncio.shield(spare.started) and spare.client.state == SessionState.READY:
+        if ready and spare.client.state == SessionState.READY:
             return spare.client
         self._spawn(self._discard(spare.client))
         return None

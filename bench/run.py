@@ -21,6 +21,7 @@ BENCHES = {
     "engine": ("bench_engine", "Engine: follow-up turn latency (issue 2)"),
     "store": ("bench_store", "History store: browser, search, import (issue 4)"),
     "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
+    "manager": ("bench_manager", "Session manager: memory of many conversations, New conversation (issue 9)"),
 }
 
 

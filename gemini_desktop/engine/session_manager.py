@@ -352,9 +352,11 @@ class SessionManager(QObject):
             await spare.client.start_session()
             log.info("spare gemini ready (pid %s) for %s", spare.client.process_id, spare.target[0])
         except EngineError as exc:
-            log.warning("the spare gemini did not start: %s", exc)
             if self._spare is spare:
+                log.warning("the spare gemini did not start: %s", exc)
                 self._drop_spare()
+            else:
+                log.info("the spare gemini was stopped while it started (%s)", exc)
         finally:
             if not spare.started.done():
                 spare.started.set_result(spare.client.state == SessionState.READY)

@@ -285,3 +285,28 @@ def test_a_suspended_conversation_resumes_in_its_approval_mode(
     run_async(scenario(), timeout=120)
     assert asked == []
     assert target.read_text(encoding="utf-8") == "no questions"
+
+
+def test_an_earlier_conversation_opens_without_a_process_and_its_first_message_resumes_it(
+        make_manager: Callable[..., SessionManager], fake_gemini: FakeGemini, workdir: Path,
+        run_async: Callable[..., Any]) -> None:
+    manager = make_manager()
+
+    async def scenario() -> None:
+        earlier = await manager.open_new(workdir)
+        fake_gemini.reply("Noted: the boat is called Ada.")
+        await earlier.client.chat("My boat is called Ada.")
+        session_id, transcript = earlier.client.session_id, earlier.client.transcript
+        assert session_id is not None
+        await manager.close(earlier.key)
+        assert manager.get(earlier.key) is None
+
+        reopened = await manager.open_existing(session_id, transcript, workdir)
+        assert reopened.activity.activity == Activity.SUSPENDED and reopened.client.process_id is None
+        assert manager.live_processes == 0
+        assert await manager.open_existing(session_id, transcript, workdir) is reopened
+        await reopened.client.chat("What is my boat called?")
+
+    run_async(scenario(), timeout=120)
+    texts = " ".join(request_for(fake_gemini, "What is my boat called?").texts())
+    assert "My boat is called Ada." in texts and "Noted: the boat is called Ada." in texts

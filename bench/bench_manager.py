@@ -1,5 +1,6 @@
 """Many conversations, few processes: memory of 10 open conversations under the default policies vs one gemini
-process per conversation, and New conversation with the warm spare vs a cold start, side by side in one run.
+process per conversation, and New conversation with the warm spare vs a cold start, side by side in one run;
+for information, the first streamed chunk of a turn that resumes a suspended conversation vs a warm turn.
 
 Run: `python3 scripts/dev.py bench manager` (or `.venv/bin/python bench/bench_manager.py`).
 """
@@ -21,7 +22,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from bench_engine import gemini_entry  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
-from gemini_desktop.engine import EngineConfig, GeminiCommand, ManagerPolicy, SessionManager  # noqa: E402
+from gemini_desktop.engine import (  # noqa: E402
+    EngineConfig,
+    GeminiCommand,
+    GeminiSessionClient,
+    ManagerPolicy,
+    MessageChunk,
+    SessionManager,
+)
 from gemini_desktop.engine.session_manager import child_rss_bytes  # noqa: E402
 from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
@@ -89,6 +97,48 @@ def new_conversation_times(config: EngineConfig, policy: ManagerPolicy) -> list[
     return times
 
 
+async def first_chunk_after(client: GeminiSessionClient, text: str) -> float:
+    """Seconds from sending `text` to the first streamed chunk of the answer; the turn is awaited to its end."""
+    started = time.perf_counter()
+    first: list[float] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, MessageChunk) and event.role == "assistant" and not first:
+            first.append(time.perf_counter() - started)
+
+    client.event.connect(on_event)
+    try:
+        await client.chat(text)
+    finally:
+        client.event.disconnect(on_event)
+    return first[0]
+
+
+def resume_times(config: EngineConfig) -> tuple[list[float], list[float]]:
+    """First chunk of a warm turn vs of the first turn after the conversation was suspended (idle time passed)."""
+    now = [0.0]
+    manager = SessionManager(config, ManagerPolicy(idle_suspend_minutes=1, recycle_rss_mb=0, warm_spare=False),
+                             clock=lambda: now[0])
+    warm: list[float] = []
+    resumed: list[float] = []
+
+    async def scenario() -> None:
+        conversation = await manager.open_new(config.cwd)
+        await conversation.client.chat("start")
+        for index in range(NEW_CONVERSATION_ROUNDS):
+            warm.append(await first_chunk_after(conversation.client, f"warm {index}"))
+            now[0] += 120
+            await manager.check_policies()
+            assert conversation.client.process_id is None, "the conversation was not suspended"
+            resumed.append(await first_chunk_after(conversation.client, f"after suspension {index}"))
+
+    try:
+        drive(scenario(), timeout=600)
+    finally:
+        drive(manager.shutdown(), timeout=60)
+    return warm, resumed
+
+
 def main() -> list[tuple[str, str, str]]:
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     install_loop(app)
@@ -111,6 +161,7 @@ def main() -> list[tuple[str, str, str]]:
         peer_rss, peer_live = open_conversations(config, every_one)
         spare = new_conversation_times(config, defaults)
         cold = new_conversation_times(config, ManagerPolicy(warm_spare=False))
+        warm_turns, resumed_turns = resume_times(config)
     finally:
         fake.stop()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -128,6 +179,9 @@ def main() -> list[tuple[str, str, str]]:
          "PASS" if spare_median < 0.100 else "FAIL"),
         ("New conversation, cold start (median)", f"{cold_median * 1000:.0f} ms", ""),
         ("warm spare vs cold start (target >= 10x)", f"{speedup:.0f}x", "PASS" if speedup >= 10 else "FAIL"),
+        ("first chunk, warm turn (median, for information)", f"{statistics.median(warm_turns) * 1000:.0f} ms", ""),
+        ("first chunk after suspension: resume (median, for information)",
+         f"{statistics.median(resumed_turns) * 1000:.0f} ms", ""),
     ]
 
 

@@ -46,6 +46,15 @@ from gemini_desktop.engine.types import (
 
 if TYPE_CHECKING:
     from gemini_desktop.engine.client import GeminiSessionClient
+    from gemini_desktop.engine.session_manager import (
+        Activity,
+        ActivityState,
+        Conversation,
+        ManagerPolicy,
+        SessionManager,
+    )
+
+_SESSION_MANAGER_NAMES = ("Activity", "ActivityState", "Conversation", "ManagerPolicy", "SessionManager")
 
 
 def __getattr__(name: str) -> object:
@@ -55,17 +64,24 @@ def __getattr__(name: str) -> object:
         from gemini_desktop.engine.client import GeminiSessionClient
 
         return GeminiSessionClient
+    if name in _SESSION_MANAGER_NAMES:
+        from gemini_desktop.engine import session_manager
+
+        return getattr(session_manager, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
     "INSTALL_HINT",
     "MIN_GEMINI_VERSION",
+    "Activity",
+    "ActivityState",
     "AuthMethod",
     "AuthRequired",
     "ChatResult",
     "Choice",
     "CommandsUpdate",
+    "Conversation",
     "EngineConfig",
     "EngineError",
     "FileDiff",
@@ -73,6 +89,7 @@ __all__ = [
     "GeminiNotFound",
     "GeminiSessionClient",
     "GeminiTooOld",
+    "ManagerPolicy",
     "MessageChunk",
     "ModeUpdate",
     "ModelUpdate",
@@ -86,6 +103,7 @@ __all__ = [
     "ResumeMethod",
     "ResumeOutcome",
     "SessionEvent",
+    "SessionManager",
     "SessionState",
     "SlashCommand",
     "StartTimeout",

@@ -129,6 +129,7 @@ class GeminiSessionClient(QObject):
     auth_required = Signal(object)
     session_started = Signal(object)
     replayed = Signal(object)
+    permissions_pending = Signal(int)
 
     def __init__(self, config: EngineConfig, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -184,6 +185,11 @@ class GeminiSessionClient(QObject):
         return len(self._queue)
 
     @property
+    def pending_permissions(self) -> int:
+        """Permission requests waiting for the handler's answer (the turn cannot go on until they are answered)."""
+        return len(self._permission_waits)
+
+    @property
     def modes(self) -> ModeUpdate | None:
         return self._modes
 
@@ -223,6 +229,14 @@ class GeminiSessionClient(QObject):
                 await self._stop_process()
                 self._config.cwd = Path(cwd)
             return await self._open(resume_id, list(transcript), SessionState.STARTING)
+
+    def prepare_resume(self, session_id: str, transcript: Sequence[TranscriptTurn] = ()) -> None:
+        """Name the conversation a stopped client resumes (safely) on its first message, without starting a child
+        now: a conversation can be open on screen long before it needs a process."""
+        if self._state != SessionState.STOPPED:
+            raise EngineError("Only a stopped session can be pointed at another conversation.")
+        self._session_id = session_id
+        self._adopt(transcript)
 
     async def new_session(self) -> ResumeOutcome:
         return await self.start_session()
@@ -735,6 +749,7 @@ class GeminiSessionClient(QObject):
             return None
         waiting = asyncio.ensure_future(handler(request))
         self._permission_waits.add(waiting)
+        self.permissions_pending.emit(len(self._permission_waits))
         try:
             return await asyncio.wait_for(waiting, self._config.permission_timeout)
         except TimeoutError:
@@ -745,6 +760,7 @@ class GeminiSessionClient(QObject):
             log.exception("permission handler failed: rejecting %s", request.tool_call.title)
         finally:
             self._permission_waits.discard(waiting)
+            self.permissions_pending.emit(len(self._permission_waits))
         return None
 
     def _reject_permissions(self) -> None:

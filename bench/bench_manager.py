@@ -1,0 +1,191 @@
+"""Many conversations, few processes: memory of 10 open conversations under the default policies vs one gemini
+process per conversation, and New conversation with the warm spare vs a cold start, side by side in one run;
+for information, the first streamed chunk of a turn that resumes a suspended conversation vs a warm turn.
+
+Run: `python3 scripts/dev.py bench manager` (or `.venv/bin/python bench/bench_manager.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from bench_engine import gemini_entry  # noqa: E402
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+
+from gemini_desktop.engine import (  # noqa: E402
+    EngineConfig,
+    GeminiCommand,
+    GeminiSessionClient,
+    ManagerPolicy,
+    MessageChunk,
+    SessionManager,
+)
+from gemini_desktop.engine.session_manager import child_rss_bytes  # noqa: E402
+from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
+from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
+from tests.support.qt_async import drive, install_loop  # noqa: E402
+
+CONVERSATIONS = 10
+NEW_CONVERSATION_ROUNDS = 3
+MB = 1024 * 1024
+
+
+def tree_rss(root: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += child_rss_bytes(pid) or 0
+        todo += children.get(pid, [])
+    return total
+
+
+def open_conversations(config: EngineConfig, policy: ManagerPolicy) -> tuple[int, int]:
+    """RSS of this app and all its children with CONVERSATIONS open, each after one finished turn; live PIDs."""
+    manager = SessionManager(config, policy)
+
+    async def scenario() -> None:
+        for index in range(CONVERSATIONS):
+            conversation = await manager.open_new(config.cwd)
+            await conversation.client.chat(f"conversation {index}")
+
+    try:
+        drive(scenario(), timeout=900)
+        time.sleep(1.0)  # let stopped children be reaped
+        return tree_rss(os.getpid()), manager.live_processes
+    finally:
+        drive(manager.shutdown(), timeout=60)
+
+
+def new_conversation_times(config: EngineConfig, policy: ManagerPolicy) -> list[float]:
+    """Seconds from New conversation to ready-to-send, NEW_CONVERSATION_ROUNDS times."""
+    manager = SessionManager(config, policy)
+    times: list[float] = []
+
+    async def scenario() -> None:
+        manager.warm_up(config.cwd)
+        for _ in range(NEW_CONVERSATION_ROUNDS):
+            await manager.spare_ready()
+            started = time.perf_counter()
+            conversation = await manager.open_new(config.cwd)
+            times.append(time.perf_counter() - started)
+            await manager.close(conversation.key)
+
+    try:
+        drive(scenario(), timeout=600)
+    finally:
+        drive(manager.shutdown(), timeout=60)
+    return times
+
+
+async def first_chunk_after(client: GeminiSessionClient, text: str) -> float:
+    """Seconds from sending `text` to the first streamed chunk of the answer; the turn is awaited to its end."""
+    started = time.perf_counter()
+    first: list[float] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, MessageChunk) and event.role == "assistant" and not first:
+            first.append(time.perf_counter() - started)
+
+    client.event.connect(on_event)
+    try:
+        await client.chat(text)
+    finally:
+        client.event.disconnect(on_event)
+    return first[0]
+
+
+def resume_times(config: EngineConfig) -> tuple[list[float], list[float]]:
+    """First chunk of a warm turn vs of the first turn after the conversation was suspended (idle time passed)."""
+    now = [0.0]
+    manager = SessionManager(config, ManagerPolicy(idle_suspend_minutes=1, recycle_rss_mb=0, warm_spare=False),
+                             clock=lambda: now[0])
+    warm: list[float] = []
+    resumed: list[float] = []
+
+    async def scenario() -> None:
+        conversation = await manager.open_new(config.cwd)
+        await conversation.client.chat("start")
+        for index in range(NEW_CONVERSATION_ROUNDS):
+            warm.append(await first_chunk_after(conversation.client, f"warm {index}"))
+            now[0] += 120
+            await manager.check_policies()
+            assert conversation.client.process_id is None, "the conversation was not suspended"
+            resumed.append(await first_chunk_after(conversation.client, f"after suspension {index}"))
+
+    try:
+        drive(scenario(), timeout=600)
+    finally:
+        drive(manager.shutdown(), timeout=60)
+    return warm, resumed
+
+
+def main() -> list[tuple[str, str, str]]:
+    app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    install_loop(app)
+    node = shutil.which("node") or "node"
+    private = ROOT / ".cache" / "tmp"  # not below /tmp: gemini ignores settings under a world-writable folder
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-manager-", dir=private))
+    fake = FakeGemini()
+    fake.start()
+    work = scratch / "work"
+    work.mkdir()
+    config = EngineConfig(gemini=GeminiCommand(node, (str(gemini_entry()),)), cwd=work, model=DEFAULT_MODEL,
+                          env=cli_environment(make_cli_home(scratch / "home"), fake.base_url),
+                          state_dir=scratch / "state")
+    defaults = ManagerPolicy()
+    every_one = ManagerPolicy(max_live_processes=CONVERSATIONS + 1, idle_suspend_minutes=0, recycle_rss_mb=0,
+                              warm_spare=False)
+    try:
+        managed_rss, managed_live = open_conversations(config, defaults)
+        peer_rss, peer_live = open_conversations(config, every_one)
+        spare = new_conversation_times(config, defaults)
+        cold = new_conversation_times(config, ManagerPolicy(warm_spare=False))
+        warm_turns, resumed_turns = resume_times(config)
+    finally:
+        fake.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    share = managed_rss / peer_rss
+    spare_median, cold_median = statistics.median(spare), statistics.median(cold)
+    speedup = cold_median / spare_median
+    return [
+        (f"{CONVERSATIONS} conversations, default policies (app + children RSS)", f"{managed_rss / MB:.0f} MB",
+         f"{managed_live} live"),
+        (f"{CONVERSATIONS} conversations, one process each (app + children RSS)", f"{peer_rss / MB:.0f} MB",
+         f"{peer_live} live"),
+        ("default policies vs one process each (target <= 40%)", f"{share * 100:.0f}%",
+         "PASS" if share <= 0.40 else "FAIL"),
+        ("New conversation, warm spare (median)", f"{spare_median * 1000:.1f} ms",
+         "PASS" if spare_median < 0.100 else "FAIL"),
+        ("New conversation, cold start (median)", f"{cold_median * 1000:.0f} ms", ""),
+        ("warm spare vs cold start (target >= 10x)", f"{speedup:.0f}x", "PASS" if speedup >= 10 else "FAIL"),
+        ("first chunk, warm turn (median, for information)", f"{statistics.median(warm_turns) * 1000:.0f} ms", ""),
+        ("first chunk after suspension: resume (median, for information)",
+         f"{statistics.median(resumed_turns) * 1000:.0f} ms", ""),
+    ]
+
+
+if __name__ == "__main__":
+    from run import print_rows
+
+    print_rows("Session manager: memory and New conversation", main())

@@ -1,0 +1,464 @@
+"""SessionManager: the one owner of every live gemini child, so many conversations can stay open at once.
+
+A warm `gemini --acp` child holds about 250 MB, so one process per open conversation does not scale. The manager
+caps the live processes, suspends the least recently used idle conversation when one more needs a process (its
+child stopped; the conversation and its client stay; the next message resumes it through the client's safe
+resume path), suspends conversations idle for too long, restarts a child that grew too big (gemini-cli grows by
+about 1 MB per turn), and keeps one started spare so that a new conversation is ready at once.
+
+It reacts to the clients' own signals rather than wrapping them, so whoever owns a conversation (its
+controller) may talk to its client directly: a message sent to a suspended client starts it, and the manager
+makes room the moment it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from gemini_desktop.engine.client import GeminiSessionClient
+from gemini_desktop.engine.events import ModeUpdate
+from gemini_desktop.engine.types import EngineConfig, EngineError, SessionState, TranscriptTurn
+
+log = logging.getLogger(__name__)
+
+_STARTING_STATES = (SessionState.STARTING, SessionState.RESTARTING)
+
+
+@dataclass(frozen=True)
+class ManagerPolicy:
+    max_live_processes: int = 4  # conversations' children plus the spare; exceeded only when nothing can yield
+    idle_suspend_minutes: float = 15.0  # 0 = never
+    recycle_rss_mb: float = 1024.0  # an idle child above this is restarted on the same conversation; 0 = never
+    warm_spare: bool = True
+    check_interval: float = 30.0  # seconds between the idle and memory checks
+    stop_timeout: float = 3.0  # per child, when suspending, closing and shutting down
+
+
+class Activity(StrEnum):
+    STARTING = "starting"
+    RESUMING = "resuming"
+    STREAMING = "streaming"
+    QUEUED = "queued"
+    WAITING_APPROVAL = "waiting_approval"
+    IDLE = "idle"
+    SUSPENDED = "suspended"
+    CRASHED = "crashed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ActivityState:
+    activity: Activity
+    queued: int = 0  # messages waiting behind the running turn
+
+
+def activity_of(client: GeminiSessionClient) -> ActivityState:
+    """The one place where a conversation's visible state is derived from its client."""
+    state, queued = client.state, client.queued_count
+    if state == SessionState.CRASHED:
+        kind = Activity.CRASHED
+    elif state == SessionState.FAILED:
+        kind = Activity.FAILED
+    elif state == SessionState.RESTARTING or (state == SessionState.STARTING and client.session_id is not None):
+        kind = Activity.RESUMING
+    elif state == SessionState.STARTING:
+        kind = Activity.STARTING
+    elif state == SessionState.STOPPED:
+        kind = Activity.SUSPENDED
+    elif client.pending_permissions:
+        kind = Activity.WAITING_APPROVAL
+    elif state == SessionState.BUSY:
+        kind = Activity.STREAMING
+    else:
+        kind = Activity.QUEUED if queued else Activity.IDLE
+    return ActivityState(kind, queued)
+
+
+def child_rss_bytes(pid: int) -> int | None:
+    """Resident memory of a process from /proc (Linux); None where that is not available."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            fields = line.split()
+            return int(fields[1]) * 1024 if len(fields) > 1 and fields[1].isdigit() else None
+    return None
+
+
+class Conversation:
+    """One open conversation: its client (owned by the manager), when it was last used, its approval mode."""
+
+    def __init__(self, key: str, client: GeminiSessionClient, mode: str | None, now: float) -> None:
+        self.key = key
+        self.client = client
+        self.mode = mode  # re-applied after a resume: a fresh child starts in gemini's default mode
+        self.last_used = now
+        self.activity = activity_of(client)
+        self.suspending = False  # chosen for suspension: no longer counted as a live process
+        self.recycling = False
+
+    @property
+    def has_process(self) -> bool:
+        return not self.suspending and (self.client.process_id is not None or self.client.state in _STARTING_STATES)
+
+    @property
+    def idle(self) -> bool:
+        """A live child with nothing to do: not streaming, nothing queued, no permission request waiting."""
+        client = self.client
+        return client.state == SessionState.READY and client.queued_count == 0 and client.pending_permissions == 0
+
+    @property
+    def can_yield(self) -> bool:
+        return self.idle and not (self.suspending or self.recycling)
+
+
+@dataclass
+class _Spare:
+    target: tuple[Path, str | None]
+    client: GeminiSessionClient
+    started: asyncio.Future[bool]
+
+
+class SessionManager(QObject):
+    opened = Signal(str)  # key
+    closed = Signal(str)  # key
+    activity_changed = Signal(str, object)  # key, ActivityState
+
+    def __init__(self, config: EngineConfig, policy: ManagerPolicy | None = None, *,
+                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._config = config
+        self.policy = policy or ManagerPolicy()
+        self._clock = clock
+        self._conversations: dict[str, Conversation] = {}
+        self._spare: _Spare | None = None
+        self._spare_target: tuple[Path, str | None] | None = None
+        self._clients: set[GeminiSessionClient] = set()  # every client not yet stopped for good, spares too
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._shutting_down = False
+        self._checking: asyncio.Task[None] | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(self.policy.check_interval * 1000))
+        self._timer.timeout.connect(self._on_check_timer)
+        if self.policy.idle_suspend_minutes > 0 or self.policy.recycle_rss_mb > 0:
+            self._timer.start()
+
+    # ----- finding ------------------------------------------------------------------------------------------
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        return list(self._conversations.values())
+
+    def get(self, key: str) -> Conversation | None:
+        return self._conversations.get(key)
+
+    def find_session(self, session_id: str) -> Conversation | None:
+        return next((c for c in self._conversations.values() if c.client.session_id == session_id), None)
+
+    @property
+    def live_processes(self) -> int:
+        return sum(c.has_process for c in self._conversations.values()) + (self._spare is not None)
+
+    @property
+    def spare_process_id(self) -> int | None:
+        """The PID of a started spare (None while there is none or it is still starting)."""
+        spare = self._spare
+        if spare is None or not spare.started.done() or not spare.started.result():
+            return None
+        return spare.client.process_id
+
+    async def spare_ready(self) -> int | None:
+        """Wait for the spare being started (if any); its PID, or None when there is none."""
+        spare = self._spare
+        if spare is not None:
+            await asyncio.shield(spare.started)
+        return self.spare_process_id
+
+    # ----- opening and closing ------------------------------------------------------------------------------
+
+    def warm_up(self, cwd: Path, model: str | None = None) -> None:
+        """Name the folder and model a new conversation most likely gets, and start a spare for them."""
+        self._spare_target = (Path(cwd), model)
+        self._refresh_spare()
+
+    async def open_new(self, cwd: Path, model: str | None = None, mode: str | None = None) -> Conversation:
+        """A new conversation in `cwd`, ready to send: the spare's child when it fits, else a cold start."""
+        self._spare_target = (Path(cwd), model)
+        client = await self._take_spare(self._spare_target)
+        conversation = self._register(client or self._new_client(Path(cwd), model), mode)
+        try:
+            if client is None:
+                await conversation.client.start_session()
+            await self._apply_mode(conversation)
+        finally:
+            self._refresh_spare()
+        return conversation
+
+    async def open_existing(self, session_id: str, transcript: Sequence[TranscriptTurn], cwd: Path,
+                            model: str | None = None, mode: str | None = None, *,
+                            start: bool = False) -> Conversation:
+        """An earlier conversation (`transcript` is the safe-resume reference). Without `start` it opens suspended:
+        its child starts on the first message or `resume()`. Opening one already open returns that one."""
+        existing = self.find_session(session_id)
+        if existing is not None:
+            return existing
+        client = self._new_client(Path(cwd), model)
+        client.prepare_resume(session_id, transcript)
+        conversation = self._register(client, mode)
+        if start:
+            await self.resume(conversation.key)
+        return conversation
+
+    async def resume(self, key: str) -> None:
+        """Start a suspended (or failed) conversation's child now, on the same conversation."""
+        client = self._require(key).client
+        if client.state in (SessionState.STOPPED, SessionState.FAILED):
+            await client.start_session(client.session_id, client.transcript)
+
+    def touch(self, key: str) -> None:
+        """The user looked at or used this conversation: it is the last one to be suspended."""
+        self._require(key).last_used = self._clock()
+
+    async def close(self, key: str) -> None:
+        """Stop the conversation's child and forget it (the conversation stays in the history)."""
+        conversation = self._conversations.pop(key, None)
+        if conversation is None:
+            return
+        self.closed.emit(key)
+        try:
+            await self._discard(conversation.client)
+        finally:
+            self._refresh_spare()
+
+    async def shutdown(self) -> None:
+        """Stop every child, the spare's too, all at once; nothing starts afterwards."""
+        self._shutting_down = True
+        self._timer.stop()
+        self._spare = None
+        clients = list(self._clients)
+        results = await asyncio.gather(*(c.stop_session(self.policy.stop_timeout) for c in clients),
+                                       return_exceptions=True)
+        for client, result in zip(clients, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error("stopping gemini (pid %s) failed: %s", client.process_id, result)
+        for task in list(self._tasks):
+            task.cancel()
+
+    # ----- policies -----------------------------------------------------------------------------------------
+
+    async def check_policies(self) -> None:
+        """Suspend conversations idle for too long; restart idle children that grew past the memory threshold."""
+        now = self._clock()
+        idle_limit = self.policy.idle_suspend_minutes * 60
+        rss_limit = self.policy.recycle_rss_mb * 1024 * 1024
+        work: list[Awaitable[None]] = []
+        for conversation in self.conversations:
+            if not conversation.can_yield:
+                continue
+            pid = conversation.client.process_id
+            rss = child_rss_bytes(pid) if pid is not None and rss_limit > 0 else None
+            if idle_limit > 0 and now - conversation.last_used >= idle_limit:
+                conversation.suspending = True
+                work.append(self._suspend(conversation, "idle"))
+            elif rss is not None and rss > rss_limit:
+                conversation.recycling = True
+                work.append(self._recycle(conversation, rss))
+        await asyncio.gather(*work)
+
+    def _on_check_timer(self) -> None:
+        if self._checking is None or self._checking.done():
+            self._checking = self._spawn(self.check_policies())
+
+    def _make_room(self, needing: Conversation) -> None:
+        """Over the cap: the spare goes first, then the least recently used idle conversations. A cap exceeded
+        because nothing could yield is caught up the next time a conversation needs a process."""
+        if self._shutting_down:
+            return
+        excess = self.live_processes - self.policy.max_live_processes
+        if excess > 0 and self._spare is not None:
+            self._drop_spare()
+            excess -= 1
+        if excess <= 0:
+            return
+        candidates = sorted((c for c in self._conversations.values() if c is not needing and c.can_yield),
+                            key=lambda c: c.last_used)
+        for conversation in candidates[:excess]:
+            conversation.suspending = True  # counted out at once, so a second start does not pick it again
+            self._spawn(self._suspend(conversation, "over the cap"))
+        if excess > len(candidates):
+            log.warning("%d gemini processes for a cap of %d: no other conversation is idle, so none is suspended",
+                        self.live_processes, self.policy.max_live_processes)
+
+    async def _suspend(self, conversation: Conversation, reason: str) -> None:
+        """Stop an idle conversation's child; the conversation stays open and resumes on its next message."""
+        client = conversation.client
+        if not conversation.idle:
+            conversation.suspending = False
+            self._update(conversation)
+            return  # a message arrived since it was chosen
+        log.info("suspending conversation %s (pid %s, %s)", conversation.key, client.process_id, reason)
+        try:
+            await client.stop_session(self.policy.stop_timeout)
+        finally:
+            conversation.suspending = False
+            self._update(conversation)
+        if client.queued_count and conversation.key in self._conversations and not self._shutting_down:
+            await self.resume(conversation.key)  # a message arrived while its child was stopping
+        self._refresh_spare()
+
+    async def _recycle(self, conversation: Conversation, rss: int) -> None:
+        """A fresh child on the same conversation (safe resume): gemini-cli slows down as it grows."""
+        try:
+            if not conversation.idle:
+                return
+            log.info("restarting gemini of conversation %s: %d MB resident", conversation.key, rss // 2**20)
+            await conversation.client.restart_session()
+        except EngineError as exc:
+            log.warning("restarting the grown gemini child failed: %s", exc)
+        finally:
+            conversation.recycling = False
+
+    # ----- the spare ----------------------------------------------------------------------------------------
+
+    def _refresh_spare(self) -> None:
+        target = self._spare_target
+        if not self.policy.warm_spare or self._shutting_down or target is None:
+            return
+        if self._spare is not None:
+            if self._spare.target == target:
+                return
+            self._drop_spare()
+        if self.live_processes + 1 > self.policy.max_live_processes:
+            return  # a spare must never cost a conversation its process
+        spare = _Spare(target, self._new_client(*target), asyncio.get_running_loop().create_future())
+        self._spare = spare
+        self._spawn(self._start_spare(spare))
+
+    async def _start_spare(self, spare: _Spare) -> None:
+        try:
+            await spare.client.start_session()
+            log.info("spare gemini ready (pid %s) for %s", spare.client.process_id, spare.target[0])
+        except EngineError as exc:
+            if self._spare is spare:
+                log.warning("the spare gemini did not start: %s", exc)
+                self._drop_spare()
+            else:
+                log.info("the spare gemini was stopped while it started (%s)", exc)
+        finally:
+            if not spare.started.done():
+                spare.started.set_result(spare.client.state == SessionState.READY)
+
+    def _drop_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            self._spawn(self._discard(spare.client))
+
+    async def _discard(self, client: GeminiSessionClient) -> None:
+        try:
+            await client.stop_session(self.policy.stop_timeout)
+        finally:
+            self._clients.discard(client)
+            client.deleteLater()
+
+    async def _take_spare(self, target: tuple[Path, str | None]) -> GeminiSessionClient | None:
+        """The spare's client if it is for `target`; one still starting is waited for (it is ahead of a cold
+        start) and stays counted as live meanwhile."""
+        spare = self._spare
+        if spare is None or spare.target != target:
+            return None
+        ready = await asyncio.shield(spare.started)
+        if self._spare is not spare:
+            return None  # dropped, failed or taken by another open_new meanwhile
+        self._spare = None
+        if ready and spare.client.state == SessionState.READY:
+            return spare.client
+        self._spawn(self._discard(spare.client))
+        return None
+
+    # ----- the conversations' clients -----------------------------------------------------------------------
+
+    def _new_client(self, cwd: Path, model: str | None) -> GeminiSessionClient:
+        config = dataclasses.replace(self._config, cwd=cwd, model=model or self._config.model)
+        client = GeminiSessionClient(config, self)
+        self._clients.add(client)
+        return client
+
+    def _register(self, client: GeminiSessionClient, mode: str | None) -> Conversation:
+        conversation = Conversation(uuid.uuid4().hex, client, mode, self._clock())
+        self._conversations[conversation.key] = conversation
+        client.state_changed.connect(lambda _state: self._on_state_changed(conversation))
+        for signal in (client.queue_changed, client.permissions_pending, client.turn_started,
+                       client.turn_finished, client.turn_failed):
+            signal.connect(lambda *_: self._on_used(conversation))
+        client.session_started.connect(lambda _outcome: self._on_session_started(conversation))
+        client.event.connect(lambda event: self._on_event(conversation, event))
+        self.opened.emit(conversation.key)
+        return conversation
+
+    def _on_state_changed(self, conversation: Conversation) -> None:
+        if conversation.client.state in _STARTING_STATES and conversation.key in self._conversations:
+            self._make_room(conversation)
+        self._update(conversation)
+
+    def _on_used(self, conversation: Conversation) -> None:
+        conversation.last_used = self._clock()
+        self._update(conversation)
+
+    def _on_event(self, conversation: Conversation, event: object) -> None:
+        """Remember a mode the user or the agent chose; a (re)starting child only reports gemini's default."""
+        if isinstance(event, ModeUpdate) and conversation.client.state not in _STARTING_STATES:
+            conversation.mode = event.current
+
+    def _on_session_started(self, conversation: Conversation) -> None:
+        self._spawn(self._apply_mode(conversation))
+
+    async def _apply_mode(self, conversation: Conversation) -> None:
+        client, mode = conversation.client, conversation.mode
+        if mode is None or (client.modes is not None and client.modes.current == mode):
+            return
+        try:
+            await client.set_mode(mode)
+        except EngineError as exc:
+            log.warning("could not restore approval mode %s: %s", mode, exc)
+
+    def _update(self, conversation: Conversation) -> None:
+        state = activity_of(conversation.client)
+        if state == conversation.activity:
+            return
+        conversation.activity = state
+        if conversation.key in self._conversations:
+            self.activity_changed.emit(conversation.key, state)
+
+    def _require(self, key: str) -> Conversation:
+        conversation = self._conversations.get(key)
+        if conversation is None:
+            raise EngineError("That conversation is not open.")
+        return conversation
+
+    def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("session manager task failed", exc_info=task.exception())
+
+
+__all__ = ["Activity", "ActivityState", "Conversation", "ManagerPolicy", "SessionManager", "activity_of",
+           "child_rss_bytes"]

@@ -35,10 +35,10 @@ def _chats_dirs(home: Path) -> list[Path]:
 
 def _header_session_id(path: Path) -> str | None:
     try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            first = handle.readline() if path.suffix == ".jsonl" else handle.read()
+        with cli_format.open_regular_file(path) as handle:
+            first = handle.readline() if path.suffix == ".jsonl" else handle.read(cli_format.MAX_DOCUMENT_BYTES)
         return json.loads(first).get("sessionId")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, RecursionError, AttributeError):
         return None
 
 
@@ -49,7 +49,7 @@ def session_files(home: Path, session_id: str) -> list[Path]:
         path
         for chats in _chats_dirs(home)
         for path in chats.glob(f"session-*-{short}.json*")
-        if _header_session_id(path) in (session_id, None)
+        if path.is_file() and _header_session_id(path) in (session_id, None)
     )
 
 
@@ -120,9 +120,9 @@ def project_chats_dir(home: Path, cwd: Path) -> Path | None:
 def _project_hash(chats: Path) -> str:
     for existing in sorted(chats.glob("session-*.json*")):
         try:
-            with existing.open(encoding="utf-8") as handle:
+            with cli_format.open_regular_file(existing) as handle:
                 value = json.loads(handle.readline()).get("projectHash")
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, RecursionError, AttributeError):
             continue
         if isinstance(value, str):
             return value

@@ -66,6 +66,10 @@ ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
     decision = coalesce(excluded.decision, decision),
     updated = excluded.updated
 """
+_REMEMBER_IMPORTED_FILE = (
+    "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
+    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime"
+)
 
 
 def default_store_path() -> Path:
@@ -475,6 +479,11 @@ class HistoryStore:
         rows = self._query("SELECT size, mtime FROM imported_files WHERE path = ?", (path,))
         return (rows[0][0], rows[0][1]) if rows else None
 
+    def remember_imported_files(self, files: Sequence[tuple[str, int, float]]) -> None:
+        """Files (path, size, mtime) read without anything to import: not read again until they change."""
+        with self._transaction() as db:
+            db.executemany(_REMEMBER_IMPORTED_FILE, files)
+
     def merge_imported_sessions(
         self, batch: Sequence[tuple[ImportedSession, Sequence[tuple[str, int, float]]]]
     ) -> list[MergeOutcome]:
@@ -488,11 +497,7 @@ class HistoryStore:
             outcomes: list[MergeOutcome] = []
             fresh: list[tuple[int, ImportedMessage]] = []
             for imported, files in batch:
-                db.executemany(
-                    "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
-                    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime",
-                    files,
-                )
+                db.executemany(_REMEMBER_IMPORTED_FILE, files)
                 target = self._import_target(db, imported)
                 if target is None:
                     outcomes.append(MergeOutcome(added=False, updated=False, messages_added=0))

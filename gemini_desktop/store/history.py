@@ -38,6 +38,9 @@ SNIPPET_BEFORE = 40
 SNIPPET_LENGTH = 160
 TRIGRAM = 3
 LOCK_TIMEOUT = 2.0
+OPEN_PATIENCE = 10.0  # seconds an opening waits for a concurrent opener's set-up
+OPEN_RETRY_PAUSE = 0.05
+CLOSE_PATIENCE = 2.0
 MMAP_BYTES = 256 * 1024 * 1024  # reading the index through the page cache makes search ~2x faster
 
 _SESSION_COLUMNS = """
@@ -92,6 +95,19 @@ def _is_locked(error: sqlite3.Error) -> bool:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    """A configured connection. Another process setting up the same database at the same moment (two first
+    starts) can hold it briefly, and switching to WAL does not wait for it: retry for a few seconds."""
+    deadline = time.monotonic() + OPEN_PATIENCE
+    while True:
+        try:
+            return _configured_connection(path)
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(OPEN_RETRY_PAUSE)
+
+
+def _configured_connection(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
     try:
         connection.execute("PRAGMA journal_mode = WAL")

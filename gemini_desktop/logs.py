@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
-from gemini_desktop.paths import log_dir
+from gemini_desktop.paths import log_dir, private_file
 
 LOG_FILE_NAME = "gemini-desktop.log"
 MAX_LOG_BYTES = 2 * 1024 * 1024
@@ -68,7 +68,10 @@ class _OwnHandlerMixin:
 
 
 class _OwnFileHandler(_OwnHandlerMixin, RotatingFileHandler):
-    pass
+    def _open(self) -> Any:
+        """Every log file (rotated ones too) owner-only from its first byte: it holds conversations' details."""
+        private_file(Path(self.baseFilename))
+        return super()._open()
 
 
 class _OwnStreamHandler(_OwnHandlerMixin, logging.StreamHandler):  # type: ignore[type-arg]

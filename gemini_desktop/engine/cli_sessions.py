@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gemini_desktop import cli_format
+from gemini_desktop import cli_format, paths
 from gemini_desktop.engine.types import TranscriptTurn
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,11 @@ class FileBackup:
         folder = backup_root / f"{session_id}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
         copies: dict[Path, Path] = {}
         for original in session_files(home, session_id):
-            folder.mkdir(parents=True, exist_ok=True)
-            copy = folder / original.name
-            shutil.copy2(original, copy)
+            copy = paths.private_folder(folder) / original.name
+            paths.private_file(copy)  # the copy is ours: owner-only, whatever mode the CLI gave the original
+            shutil.copyfile(original, copy)
+            status = original.stat()
+            os.utime(copy, ns=(status.st_atime_ns, status.st_mtime_ns))
             copies[original] = copy
         if copies:
             log.info("backed up %d CLI file(s) of session %s to %s", len(copies), session_id, folder)

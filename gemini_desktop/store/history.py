@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gemini_desktop.paths import data_dir
+from gemini_desktop.paths import data_dir, make_private, private_file
 from gemini_desktop.store.records import (
     MESSAGE_STATES,
     ROLES,
@@ -121,6 +121,19 @@ def _configured_connection(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def _create_private(path: Path) -> None:
+    """The database owner-only before SQLite opens it: SQLite gives its WAL and SHM files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
+    for companion in _companions(path):
+        if companion.exists():
+            make_private(companion)
+
+
+def _companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
 def _move_aside(path: Path) -> Path:
     """Keep a damaged database (and its WAL files) under a new name, so nothing is thrown away."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -130,10 +143,9 @@ def _move_aside(path: Path) -> Path:
         backup = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
         counter += 1
     path.rename(backup)
-    for suffix in ("-wal", "-shm"):
-        companion = path.with_name(path.name + suffix)
+    for companion in _companions(path):
         if companion.exists():
-            companion.rename(backup.with_name(backup.name + suffix))
+            companion.rename(backup.with_name(backup.name + companion.name[len(path.name):]))
     return backup
 
 
@@ -151,7 +163,7 @@ class HistoryStore:
     def open(cls, path: Path | None = None) -> HistoryStore:
         path = Path(path) if path is not None else default_store_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             return cls(_connect(path), path)
         except StoreError:
             raise
@@ -173,6 +185,7 @@ class HistoryStore:
         log.error("history database %s is damaged: %s", path, damage)
         try:
             backup = _move_aside(path)
+            _create_private(path)
             store = cls(_connect(path), path)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(

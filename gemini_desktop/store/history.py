@@ -181,6 +181,14 @@ class HistoryStore:
         return cls._recover(path, damage)
 
     @classmethod
+    def without_saving(cls, notice: str) -> HistoryStore:
+        """A history held in memory only, for a run whose database cannot be used; `notice` says so to the user."""
+        memory = Path(":memory:")
+        store = cls(_connect(memory), memory)
+        store.recovery_message = notice
+        return store
+
+    @classmethod
     def _recover(cls, path: Path, damage: sqlite3.DatabaseError) -> HistoryStore:
         log.error("history database %s is damaged: %s", path, damage)
         try:
@@ -199,12 +207,19 @@ class HistoryStore:
         return store
 
     def close(self) -> None:
-        with self._lock:
+        """Close the database, unless a write from another thread is stuck (then the process ends first,
+        and SQLite rolls the unfinished transaction back): closing must never keep the app from quitting."""
+        if not self._lock.acquire(timeout=CLOSE_PATIENCE):
+            log.warning("history database still busy at close; leaving it to the end of the process")
+            return
+        try:
             try:
                 self._db.execute("PRAGMA optimize")
             except sqlite3.Error as exc:
                 log.warning("PRAGMA optimize failed: %s", exc)
             self._db.close()
+        finally:
+            self._lock.release()
 
     # -- plumbing ----------------------------------------------------------------------------------
 

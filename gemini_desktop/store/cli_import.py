@@ -74,7 +74,7 @@ def import_cli_sessions(store: HistoryStore, gemini_home: Path,
                 str(changed.metadata.get("projectHash", "")), "")))
     _remember_unusable(store, unusable, report)
     sessions = ((_combine(session_id, parts), [part.state for part, _ in parts])
-                for session_id, parts in by_session.items())
+                for session_id, parts in _drain(by_session))
     for batch in _batches(sessions):
         if should_stop():
             return _stopped(report)
@@ -88,6 +88,16 @@ def import_cli_sessions(store: HistoryStore, gemini_home: Path,
             report.sessions_updated += outcome.updated
             report.messages_added += outcome.messages_added
     return report
+
+
+_SessionFiles = list[tuple["_ChangedFile", str]]
+
+
+def _drain(by_session: dict[str, _SessionFiles]) -> Iterator[tuple[str, _SessionFiles]]:
+    """Each session's files, let go of once handed out, so memory holds only what is still to be stored."""
+    while by_session:
+        session_id = next(iter(by_session))
+        yield session_id, by_session.pop(session_id)
 
 
 def _stopped(report: ImportReport) -> ImportReport:
@@ -215,6 +225,8 @@ def _read_if_changed(store: HistoryStore, path: Path, report: ImportReport) -> _
 def _slim_record(record: dict[str, Any]) -> dict[str, Any]:
     """Only what an import stores: a tool's full output (often most of a file) is dropped while reading."""
     slim = {key: record[key] for key in KEPT_FIELDS if key in record}
+    if "content" in slim:
+        slim["content"] = content_text(slim["content"])  # the text alone, joined once
     calls = record.get("toolCalls")
     if isinstance(calls, list):
         slim["toolCalls"] = [_slim_tool_call(call) for call in calls if isinstance(call, dict)]

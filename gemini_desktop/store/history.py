@@ -586,9 +586,10 @@ class HistoryStore:
     def _sort_imported(db: sqlite3.Connection, session_id: int,
                        imported: ImportedSession) -> tuple[list[ImportedMessage], int]:
         """Split into messages not stored yet, and update the stored ones the CLI has since rewritten."""
-        known = {row[0]: row[1:] for row in db.execute(
-            "SELECT external_id, id, text, thoughts FROM messages WHERE session_id = ? AND external_id IS NOT NULL",
-            (session_id,),
+        known = {row[0]: row[1:] for row in db.execute(  # only this batch's messages: imports come in many batches
+            "SELECT external_id, id, text, thoughts FROM messages WHERE session_id = ?"
+            " AND external_id IN (SELECT value FROM json_each(?))",
+            (session_id, json.dumps([message.external_id for message in imported.messages])),
         )}
         new, edited = [], 0
         for message in imported.messages:

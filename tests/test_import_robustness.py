@@ -159,3 +159,16 @@ def test_the_engine_reads_a_session_file_the_same_tolerant_way(tmp_path: Path) -
     path = write_jsonl(tmp_path / "session-2026-01-05T10-00-deep0002.jsonl", header("deep0002"),
                        user("u", "hello"), "[" * 100_000, gemini("g", "hi"))
     assert [(turn.role, turn.text) for turn in conversation_turns(path)] == [("user", "hello"), ("assistant", "hi")]
+
+
+def test_times_outside_what_can_be_shown_fall_back_and_the_history_still_lists(
+        store: HistoryStore, home: Path) -> None:
+    chats = chats_dir(home, "proj")
+    write_jsonl(chats / "session-2026-01-05T10-00-time0001.jsonl",
+                {**header("time0001"), "startTime": "0001-01-01T00:00:00+14:00",
+                 "lastUpdated": "9999-12-31T23:59:59-14:00"},
+                user("u", "hello", when="0001-01-01T00:00:00+14:00"), gemini("g", "hi", when="not a time"))
+
+    assert import_cli_sessions(store, home).messages_added == 2
+    [session] = store.list_sessions()
+    assert [message.text for message in store.messages(session.id)] == ["hello", "hi"]

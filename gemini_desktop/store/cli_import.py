@@ -15,7 +15,7 @@ import logging
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -336,9 +336,13 @@ def _integer(value: Any) -> int:
 
 
 def _timestamp(value: Any, fallback: float) -> float:
+    """Seconds since the epoch, or `fallback` for a time that is not one or that could not be shown again
+    (a year 1 or 9999 at the edge of a time zone would break every later listing of the history)."""
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value).timestamp()
-        except ValueError:
+            seconds = datetime.fromisoformat(value).timestamp()
+            datetime.fromtimestamp(seconds, UTC)
+            return seconds
+        except (ValueError, OverflowError, OSError):
             pass
     return fallback

@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gemini_desktop import APP_ID, APP_NAME, ORG_NAME, __version__, preflight
 from gemini_desktop.settings import LaunchOptions
 
 if TYPE_CHECKING:
+    from gemini_desktop.store import HistoryStore
     from gemini_desktop.ui.main_window import MainWindow
 
 SMOKE_ENGINE_WAIT = 60.0  # seconds; without gemini the smoke test then fails with its own report
+QUIT_PATIENCE = 1.0  # seconds quitting waits for background jobs (imports, keyring) before leaving them
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +142,105 @@ class SignalBridge:
         self._writer.close()
 
 
+class AbandonableExecutor(concurrent.futures.Executor):
+    """The event loop's default executor (behind asyncio.to_thread): one daemon thread per job, so a job
+    stuck in I/O (a FIFO, a hung keyring or network drive) can never keep the app from quitting. Shutting
+    down waits `patience` seconds for running jobs, then leaves them behind: they end with the process."""
+
+    def __init__(self, patience: float) -> None:
+        self._patience = patience
+        self._running: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+        self._shut_down = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        if self._shut_down:
+            raise RuntimeError("cannot start a background job after shutdown")
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        thread = threading.Thread(target=self._run, args=(future, fn, args, kwargs), name=_job_name(fn),
+                                  daemon=True)
+        with self._lock:
+            self._running.add(thread)
+        thread.start()
+        return future
+
+    def _run(self, future: concurrent.futures.Future[Any], fn: Callable[..., Any], args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> None:
+        try:
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as error:
+                    future.set_exception(error)
+                else:
+                    future.set_result(result)
+        finally:
+            with self._lock:
+                self._running.discard(threading.current_thread())
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._shut_down = True
+        if not wait:
+            return
+        deadline = time.monotonic() + self._patience
+        with self._lock:
+            running = list(self._running)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [thread.name for thread in running if thread.is_alive()]
+        if stuck:
+            log.warning("quitting without waiting for background work still running: %s", ", ".join(stuck))
+
+
+def _job_name(fn: Callable[..., Any]) -> str:
+    """What asyncio.to_thread really runs (it wraps the function in a context's run)."""
+    for candidate in (fn, *getattr(fn, "args", ())):
+        name = getattr(candidate, "__qualname__", None)
+        if callable(candidate) and name and name != "Context.run":
+            return str(name)
+    return "background job"
+
+
+def open_history(ask_user: bool) -> HistoryStore | None:
+    """The history database, or, when it cannot be used (a read-only or full data folder, a locked file),
+    a history that is not saved if the user chooses to go on (None: they chose to quit).
+
+    The message names the folder and what to do; the window repeats it, since nothing will be saved.
+    """
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    from gemini_desktop.store import HistoryStore, StoreError, default_store_path
+
+    try:
+        return HistoryStore.open()
+    except StoreError as error:
+        problem: StoreError = error
+    folder = default_store_path().parent
+    log.error("history store unusable (%s): %s", folder, problem)
+    if ask_user:
+        question = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, QCoreApplication.translate(
+            "App", "Gemini Desktop cannot keep its history.\n\n{error}\n\nMake sure you can write to the folder "
+            "{folder} (and that its disk is not full), then start Gemini Desktop again. You can also go on "
+            "now: the app works, but nothing you do in this window will be saved.").format(
+            error=problem, folder=folder))
+        go_on = question.addButton(QCoreApplication.translate("App", "Continue without history"),
+                                   QMessageBox.ButtonRole.AcceptRole)
+        question.addButton(QMessageBox.StandardButton.Close)
+        question.setDefaultButton(go_on)
+        question.exec()
+        if question.clickedButton() is not go_on:
+            return None
+    log.warning("running without a saved history")
+    return HistoryStore.without_saving(QCoreApplication.translate(
+        "App", "History is not being saved: {error} Make the folder {folder} writable and restart Gemini "
+        "Desktop to keep your conversations.").format(error=problem, folder=folder))
+
+
 def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: float | None = None) -> int:
     from PySide6.QtCore import QProcess
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop
 
     from gemini_desktop.i18n import install_translators
@@ -149,7 +248,6 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
     from gemini_desktop.paths import app_icon_path
     from gemini_desktop.settings import AppSettings
     from gemini_desktop.single_instance import SingleInstance
-    from gemini_desktop.store import HistoryStore, StoreError
     from gemini_desktop.ui.main_window import MainWindow
 
     setup_logging()
@@ -169,12 +267,12 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
             log.info("handed over to the running instance")
             return 0
     loop = QEventLoop(app)
+    loop.set_default_executor(AbandonableExecutor(QUIT_PATIENCE))
     asyncio.set_event_loop(loop)
-    try:
-        store = HistoryStore.open()
-    except StoreError as error:
-        log.error("history store unusable: %s", error)
-        QMessageBox.critical(None, APP_NAME, str(error))
+    store = open_history(ask_user=not options.smoke_test)
+    if store is None:
+        if instance is not None:
+            instance.close()
         return 1
     window = MainWindow(store, settings, options)
     if instance is not None:

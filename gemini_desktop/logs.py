@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
-from gemini_desktop.paths import log_dir
+from gemini_desktop.paths import log_dir, private_file
 
 LOG_FILE_NAME = "gemini-desktop.log"
 MAX_LOG_BYTES = 2 * 1024 * 1024
@@ -68,7 +68,10 @@ class _OwnHandlerMixin:
 
 
 class _OwnFileHandler(_OwnHandlerMixin, RotatingFileHandler):
-    pass
+    def _open(self) -> Any:
+        """Every log file (rotated ones too) owner-only from its first byte: it holds conversations' details."""
+        private_file(Path(self.baseFilename))
+        return super()._open()
 
 
 class _OwnStreamHandler(_OwnHandlerMixin, logging.StreamHandler):  # type: ignore[type-arg]
@@ -104,9 +107,12 @@ def setup_logging(level: int = logging.INFO) -> Path:
         handler.close()
 
     formatter = logging.Formatter(LOG_FORMAT)
-    handlers: list[logging.Handler] = [
-        _OwnFileHandler(path, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
-    ]
+    handlers: list[logging.Handler] = []
+    no_log_file: OSError | None = None
+    try:
+        handlers.append(_OwnFileHandler(path, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"))
+    except OSError as exc:  # a read-only profile: the app still starts, logging to stderr only
+        no_log_file = exc
     if sys.stderr is not None:  # None in a windowed (no console) executable on Windows
         handlers.append(_OwnStreamHandler(sys.stderr))
     for handler in handlers:
@@ -114,6 +120,8 @@ def setup_logging(level: int = logging.INFO) -> Path:
         handler.addFilter(SecretRedactingFilter())
         root.addHandler(handler)
     root.setLevel(level)
+    if no_log_file is not None:
+        logging.getLogger(__name__).warning("no log file (%s): logging to the console only", no_log_file)
 
     qInstallMessageHandler(_qt_message)
     if not getattr(sys.excepthook, "__gemini_desktop_hook__", False):

@@ -2,19 +2,66 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
 import platformdirs
 
 APP_DIR_NAME = "gemini-desktop"
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+log = logging.getLogger(__name__)
+
+
+def make_private(path: Path) -> None:
+    """Owner-only access on Unix whatever the umask (folders 0700, files 0600): other local users must not
+    read conversations, logs or settings. Windows profile folders are per-user already."""
+    if os.name != "posix":
+        return
+    try:
+        os.chmod(path, PRIVATE_FOLDER_MODE if path.is_dir() else PRIVATE_FILE_MODE)
+    except OSError as exc:
+        log.warning("cannot make %s private: %s", path, exc)
+
+
+def private_folder(path: Path) -> Path:
+    """Create (with missing parents) and make private one of the app's own folders; OSError if impossible."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
+    make_private(path)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create the file if missing, owner-only from its first moment (never readable by others, even briefly),
+    and make an existing one private; OSError if impossible."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), PRIVATE_FILE_MODE))
+    make_private(path)
+    return path
+
+
+def write_private_text(path: Path, text: str) -> None:
+    private_file(path).write_text(text, encoding="utf-8")
 
 
 def _ensure(path: str) -> Path:
-    """Directories are made on first use so a fresh profile never fails on a missing parent."""
-    created = Path(path)
-    created.mkdir(parents=True, exist_ok=True)
-    return created
+    """Directories are made on first use so a fresh profile never fails on a missing parent. One that cannot
+    be made is only logged here: whoever writes into it reports the failure in its own terms."""
+    folder = Path(path)
+    try:
+        private_folder(folder)
+    except OSError as exc:
+        log.warning("cannot create %s: %s", folder, exc)
+        return folder
+    if APP_DIR_NAME in folder.parts:  # e.g. .../gemini-desktop/log: our folder above it is private too
+        last = len(folder.parts) - 1 - folder.parts[::-1].index(APP_DIR_NAME)
+        ours = Path(*folder.parts[:last + 1])
+        for parent in folder.parents:
+            if parent.is_relative_to(ours):
+                make_private(parent)
+    return folder
 
 
 def data_dir() -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from gemini_desktop import ORG_NAME
-from gemini_desktop.paths import config_dir
+from gemini_desktop.paths import config_dir, private_file, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,10 @@ class AppSettings:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_settings_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_file(private_folder(self.path.parent) / self.path.name)  # QSettings keeps the mode it finds
+        except OSError as exc:  # a read-only profile: defaults for this run, nothing saved
+            log.warning("settings cannot be saved in %s: %s", self.path.parent, exc)
         self._qsettings = QSettings(str(self.path), QSettings.Format.IniFormat)
 
     def _text(self, key: str) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gemini_desktop import cli_format
+from gemini_desktop import cli_format, paths
 from gemini_desktop.engine.types import TranscriptTurn
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,10 @@ def _chats_dirs(home: Path) -> list[Path]:
 
 def _header_session_id(path: Path) -> str | None:
     try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            first = handle.readline() if path.suffix == ".jsonl" else handle.read()
+        with cli_format.open_regular_file(path) as handle:
+            first = handle.readline() if path.suffix == ".jsonl" else handle.read(cli_format.MAX_DOCUMENT_BYTES)
         return json.loads(first).get("sessionId")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, RecursionError, AttributeError):
         return None
 
 
@@ -49,7 +50,7 @@ def session_files(home: Path, session_id: str) -> list[Path]:
         path
         for chats in _chats_dirs(home)
         for path in chats.glob(f"session-*-{short}.json*")
-        if _header_session_id(path) in (session_id, None)
+        if path.is_file() and _header_session_id(path) in (session_id, None)
     )
 
 
@@ -75,9 +76,11 @@ class FileBackup:
         folder = backup_root / f"{session_id}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
         copies: dict[Path, Path] = {}
         for original in session_files(home, session_id):
-            folder.mkdir(parents=True, exist_ok=True)
-            copy = folder / original.name
-            shutil.copy2(original, copy)
+            copy = paths.private_folder(folder) / original.name
+            paths.private_file(copy)  # the copy is ours: owner-only, whatever mode the CLI gave the original
+            shutil.copyfile(original, copy)
+            status = original.stat()
+            os.utime(copy, ns=(status.st_atime_ns, status.st_mtime_ns))
             copies[original] = copy
         if copies:
             log.info("backed up %d CLI file(s) of session %s to %s", len(copies), session_id, folder)
@@ -120,9 +123,9 @@ def project_chats_dir(home: Path, cwd: Path) -> Path | None:
 def _project_hash(chats: Path) -> str:
     for existing in sorted(chats.glob("session-*.json*")):
         try:
-            with existing.open(encoding="utf-8") as handle:
+            with cli_format.open_regular_file(existing) as handle:
                 value = json.loads(handle.readline()).get("projectHash")
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, RecursionError, AttributeError):
             continue
         if isinstance(value, str):
             return value

@@ -284,9 +284,14 @@ class GeminiSessionClient(QObject):
         env["GEMINI_CLI_NO_RELAUNCH"] = "true"
         if "GEMINI_CLI_SYSTEM_DEFAULTS_PATH" not in env:
             # Session retention deletes resumed conversations in gemini-cli 0.61 (upstream #27368).
-            defaults = self._state_dir() / "system-defaults.json"
-            if not defaults.exists():
-                defaults.write_text(RETENTION_OFF, encoding="utf-8")
+            try:
+                defaults = self._state_dir() / "system-defaults.json"
+                if not defaults.exists():
+                    paths.write_private_text(defaults, RETENTION_OFF)
+            except OSError as exc:  # a read-only profile: gemini still runs, with its own defaults
+                log.warning("cannot write gemini's settings overlay (%s): session retention stays on and may "
+                            "delete resumed conversations", exc)
+                return env
             if paths.in_world_writable_folder(defaults):
                 log.warning("gemini will ignore %s (a folder above it is world-writable): session retention "
                             "stays on and may delete resumed conversations", defaults)
@@ -297,8 +302,7 @@ class GeminiSessionClient(QObject):
         """Not under /tmp: gemini ignores a settings file below a world-writable folder as insecure."""
         if self._config.state_dir is None:
             return paths.state_dir()
-        self._config.state_dir.mkdir(parents=True, exist_ok=True)
-        return self._config.state_dir
+        return paths.private_folder(self._config.state_dir)
 
     def _child_args(self, acp_flag: str) -> list[str]:
         args = [*self._config.gemini.args, acp_flag]

@@ -14,6 +14,8 @@ Public API::
     store = HistoryStore.open(path=None)      # None: default_store_path() in the user data dir
         # damaged file -> moved aside, a fresh database is created and store.recovery_message names the
         # backup (show it to the user); StoreError only when even that fails, or the file is locked.
+        # The file is created owner-only (0600; its WAL/SHM follow); a concurrent first opener is waited for.
+    HistoryStore.without_saving(notice)       # in memory only, for a run whose database cannot be used
     store.create_session(cwd, model=None, gemini_session_id=None, title=None, source="app") -> SessionRecord
     store.set_gemini_session_id(session_id, gemini_session_id)
     store.set_model(session_id, model)
@@ -47,11 +49,15 @@ Public API::
 
     store.path ; store.recovery_message       # the file in use; the damage notice after a recovery, else None
 
-    import_cli_sessions(store, gemini_home) -> ImportReport      # reads gemini_home/.gemini; incremental
+    import_cli_sessions(store, gemini_home, should_stop=lambda: False) -> ImportReport
+        # reads gemini_home/.gemini; incremental; streams each file, skips non-regular files, remembers
+        # files with nothing usable; commits at most 100 messages per transaction; should_stop is checked
+        # between files and batches (a stopped import continues at the next run).
         # ImportReport(sessions_added, sessions_updated, messages_added, files_skipped, errors: list[str]).
         # Sessions the app recorded itself (same gemini session id), or imported ones the app has continued,
         # are never merged again: the CLI's file would only repeat them. Run it off the UI thread or at
-        # start-up; `store.merge_imported_sessions` / `store.imported_file_state` exist only for it.
+        # start-up; `store.merge_imported_sessions` / `imported_file_state` / `remember_imported_files`
+        # exist only for it.
 
     writer = HistoryWriter(store, deliver, on_state=..., on_failure=...)   # ordered writes on a thread of
         # its own connection; busy/full writes are retried until they succeed (nothing is dropped) and the

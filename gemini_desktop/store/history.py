@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gemini_desktop.paths import data_dir
+from gemini_desktop.paths import data_dir, make_private, private_file
 from gemini_desktop.store.records import (
     MESSAGE_STATES,
     ROLES,
@@ -41,6 +41,9 @@ SNIPPET_BEFORE = 40
 SNIPPET_LENGTH = 160
 TRIGRAM = 3
 LOCK_TIMEOUT = 2.0
+OPEN_PATIENCE = 10.0  # seconds an opening waits for a concurrent opener's set-up
+OPEN_RETRY_PAUSE = 0.05
+CLOSE_PATIENCE = 2.0
 MMAP_BYTES = 256 * 1024 * 1024  # reading the index through the page cache makes search ~2x faster
 
 _SESSION_COLUMNS = """
@@ -69,6 +72,10 @@ ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
     decision = coalesce(excluded.decision, decision),
     updated = excluded.updated
 """
+_REMEMBER_IMPORTED_FILE = (
+    "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
+    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime"
+)
 
 
 def default_store_path() -> Path:
@@ -115,6 +122,19 @@ class _CleanWrites:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    """A configured connection. Another process setting up the same database at the same moment (two first
+    starts) can hold it briefly, and switching to WAL does not wait for it: retry for a few seconds."""
+    deadline = time.monotonic() + OPEN_PATIENCE
+    while True:
+        try:
+            return _configured_connection(path)
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(OPEN_RETRY_PAUSE)
+
+
+def _configured_connection(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
     connection.text_factory = decode_text
     try:
@@ -129,6 +149,19 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def _create_private(path: Path) -> None:
+    """The database owner-only before SQLite opens it: SQLite gives its WAL and SHM files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
+    for companion in _companions(path):
+        if companion.exists():
+            make_private(companion)
+
+
+def _companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
 def _move_aside(path: Path) -> Path:
     """Keep a damaged database (and its WAL files) under a new name, so nothing is thrown away."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -138,10 +171,9 @@ def _move_aside(path: Path) -> Path:
         backup = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
         counter += 1
     path.rename(backup)
-    for suffix in ("-wal", "-shm"):
-        companion = path.with_name(path.name + suffix)
+    for companion in _companions(path):
         if companion.exists():
-            companion.rename(backup.with_name(backup.name + suffix))
+            companion.rename(backup.with_name(backup.name + companion.name[len(path.name):]))
     return backup
 
 
@@ -159,7 +191,7 @@ class HistoryStore:
     def open(cls, path: Path | None = None) -> HistoryStore:
         path = Path(path) if path is not None else default_store_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             return cls(_connect(path), path)
         except StoreError:
             raise
@@ -177,10 +209,19 @@ class HistoryStore:
         return cls._recover(path, damage)
 
     @classmethod
+    def without_saving(cls, notice: str) -> HistoryStore:
+        """A history held in memory only, for a run whose database cannot be used; `notice` says so to the user."""
+        memory = Path(":memory:")
+        store = cls(_connect(memory), memory)
+        store.recovery_message = notice
+        return store
+
+    @classmethod
     def _recover(cls, path: Path, damage: sqlite3.DatabaseError) -> HistoryStore:
         log.error("history database %s is damaged: %s", path, damage)
         try:
             backup = _move_aside(path)
+            _create_private(path)
             store = cls(_connect(path), path)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
@@ -204,12 +245,19 @@ class HistoryStore:
             raise self._store_error(exc) from exc
 
     def close(self) -> None:
-        with self._lock:
+        """Close the database, unless a write from another thread is stuck (then the process ends first,
+        and SQLite rolls the unfinished transaction back): closing must never keep the app from quitting."""
+        if not self._lock.acquire(timeout=CLOSE_PATIENCE):
+            log.warning("history database still busy at close; leaving it to the end of the process")
+            return
+        try:
             try:
                 self._db.execute("PRAGMA optimize")
             except sqlite3.Error as exc:
                 log.warning("PRAGMA optimize failed: %s", exc)
             self._db.close()
+        finally:
+            self._lock.release()
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -535,6 +583,11 @@ class HistoryStore:
         rows = self._query("SELECT size, mtime FROM imported_files WHERE path = ?", (path,))
         return (rows[0][0], rows[0][1]) if rows else None
 
+    def remember_imported_files(self, files: Sequence[tuple[str, int, float]]) -> None:
+        """Files (path, size, mtime) read without anything to import: not read again until they change."""
+        with self._transaction() as db:
+            db.executemany(_REMEMBER_IMPORTED_FILE, files)
+
     def merge_imported_sessions(
         self, batch: Sequence[tuple[ImportedSession, Sequence[tuple[str, int, float]]]]
     ) -> list[MergeOutcome]:
@@ -548,11 +601,7 @@ class HistoryStore:
             outcomes: list[MergeOutcome] = []
             fresh: list[tuple[int, ImportedMessage]] = []
             for imported, files in batch:
-                db.executemany(
-                    "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
-                    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime",
-                    files,
-                )
+                db.executemany(_REMEMBER_IMPORTED_FILE, files)
                 target = self._import_target(db, imported)
                 if target is None:
                     outcomes.append(MergeOutcome(added=False, updated=False, messages_added=0))
@@ -597,9 +646,10 @@ class HistoryStore:
     def _sort_imported(db: _CleanWrites, session_id: int,
                        imported: ImportedSession) -> tuple[list[ImportedMessage], int]:
         """Split into messages not stored yet, and update the stored ones the CLI has since rewritten."""
-        known = {row[0]: row[1:] for row in db.execute(
-            "SELECT external_id, id, text, thoughts FROM messages WHERE session_id = ? AND external_id IS NOT NULL",
-            (session_id,),
+        known = {row[0]: row[1:] for row in db.execute(  # only this batch's messages: imports come in many batches
+            "SELECT external_id, id, text, thoughts FROM messages WHERE session_id = ?"
+            " AND external_id IN (SELECT value FROM json_each(?))",
+            (session_id, json.dumps([message.external_id for message in imported.messages])),
         )}
         new, edited = [], 0
         for message in imported.messages:

@@ -1,4 +1,4 @@
-"""Schema migrations: each entry moves the database one version forward, inside one transaction.
+"""Schema migrations: each entry moves the database one version forward; all pending ones run in one transaction.
 
 Append new migrations to `MIGRATIONS`; never edit a shipped one: users' databases already ran it.
 """
@@ -101,30 +101,46 @@ MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:
-    connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    known = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
+    if known is None:
+        return 0
     row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
 
 
 def migrate(connection: sqlite3.Connection) -> int:
-    """Bring the database to the newest version; a database from a newer app is refused, not damaged."""
-    current = schema_version(connection)
+    """Bring the database to the newest version; a database from a newer app is refused, not damaged.
+
+    Safe against another process opening the same database at the same moment (two first starts): the
+    version is read again inside the write transaction, so whoever comes second finds the work done.
+    """
+    _refuse_newer(schema_version(connection))
+    if schema_version(connection) == len(MIGRATIONS):
+        return len(MIGRATIONS)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        current = schema_version(connection)
+        _refuse_newer(current)
+        for version in range(current + 1, len(MIGRATIONS) + 1):
+            for statement in _statements(MIGRATIONS[version - 1]):
+                connection.execute(statement)
+            connection.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return len(MIGRATIONS)
+
+
+def _refuse_newer(current: int) -> None:
     if current > len(MIGRATIONS):
         raise StoreError(
             f"The history database was written by a newer version of Gemini Desktop (schema {current}, "
             f"this version understands up to {len(MIGRATIONS)}). Please update the app."
         )
-    for version in range(current + 1, len(MIGRATIONS) + 1):
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _statements(MIGRATIONS[version - 1]):
-                connection.execute(statement)
-            connection.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-    return len(MIGRATIONS)
 
 
 def _statements(script: str) -> list[str]:

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._early_messages: list[str] = []
         self._closing = False
         self._closed = False
+        self._stop_import = threading.Event()  # set on close: the import stops between files and batches
         self.restart_requested = False  # the app starts itself again once this window has shut down
         self.setWindowTitle(APP_NAME)
         self.resize(1000, 720)
@@ -256,7 +258,7 @@ class MainWindow(QMainWindow):
         home = cli_home(env, Path.home())
         try:
             await asyncio.to_thread(self.store.purge_deleted)
-            report = await asyncio.to_thread(import_cli_sessions, self.store, home)
+            report = await asyncio.to_thread(import_cli_sessions, self.store, home, self._stop_import.is_set)
         except StoreError as error:
             log.warning("importing gemini CLI history failed: %s", error)
             return
@@ -583,6 +585,7 @@ class MainWindow(QMainWindow):
         event.ignore()
         if not self._closing:
             self._closing = True
+            self._stop_import.set()
             self._save_geometry()
             self.hide()
             run_soon(self._shutdown())

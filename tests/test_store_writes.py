@@ -25,6 +25,7 @@ from pytestqt.qtbot import QtBot
 from gemini_desktop.engine import EngineConfig, SessionState
 from gemini_desktop.settings import AppSettings
 from gemini_desktop.store import HistoryStore, import_cli_sessions
+from gemini_desktop.store.writer import HistoryWriter
 from gemini_desktop.ui.history_panel import HistoryPanel
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.session_controller import Turn
@@ -109,6 +110,20 @@ def test_a_checkpoint_writes_only_the_text_streamed_since_the_last_one(tmp_path:
         assert (message.text, message.state) == ("The final answer.", "complete")
         assert [hit.message_id for hit in store.search("final answer")] == [answer]
     finally:
+        store.close()
+
+
+def test_a_history_held_in_memory_keeps_what_its_writer_saves(tmp_path: Path) -> None:
+    """A run without a usable database still has a history for that run: the writer shares the one in memory."""
+    store = HistoryStore.without_saving("in memory")
+    writer = HistoryWriter(store, lambda callback: callback())
+    try:
+        session = store.create_session("/project")
+        writer.submit(lambda db: db.add_message(session.id, "user", "kept for this run"))
+        assert writer.wait_idle(10)
+        assert [m.text for m in store.messages(session.id)] == ["kept for this run"]
+    finally:
+        writer.close(2)
         store.close()
 
 

@@ -121,6 +121,9 @@ class _CleanWrites:
         return self._db.executemany(sql, clean_rows(rows))
 
 
+IN_MEMORY = Path(":memory:")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """A configured connection. Another process setting up the same database at the same moment (two first
     starts) can hold it briefly, and switching to WAL does not wait for it: retry for a few seconds."""
@@ -211,8 +214,7 @@ class HistoryStore:
     @classmethod
     def without_saving(cls, notice: str) -> HistoryStore:
         """A history held in memory only, for a run whose database cannot be used; `notice` says so to the user."""
-        memory = Path(":memory:")
-        store = cls(_connect(memory), memory)
+        store = cls(_connect(IN_MEMORY), IN_MEMORY)
         store.recovery_message = notice
         return store
 
@@ -237,8 +239,11 @@ class HistoryStore:
     def open_writer(self) -> HistoryStore:
         """A second connection to the same file for a writer thread, so its waits never block this one's reads.
 
-        Unlike `open`, a damaged file is not moved aside here: the first connection owns that decision.
+        Unlike `open`, a damaged file is not moved aside here: the first connection owns that decision. A history
+        held in memory has no file to share: its writer is the store itself (its lock keeps the threads apart).
         """
+        if self.path == IN_MEMORY:
+            return self
         try:
             return HistoryStore(_connect(self.path), self.path)
         except sqlite3.Error as exc:

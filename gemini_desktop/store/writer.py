@@ -138,7 +138,7 @@ class HistoryWriter:
             with self._changed:
                 self._working = False
                 self._changed.notify_all()
-        if connection is not None:
+        if connection is not None and connection is not self._store:  # an in-memory history is its own writer
             connection.close()
 
     def _next(self) -> _Write | None:

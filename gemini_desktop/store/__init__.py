@@ -67,6 +67,12 @@ Public API::
         # before the next write runs, so later writes can refer to rows not written yet (RowRef.require())
     writer.when_saved(callback) ; writer.wait_idle(timeout) -> bool ; writer.close(timeout) -> writes lost
 
+    blobs = BlobStore(root)                   # content-addressed files (sha256 names, owner-only, written
+    blobs.put(data) / blobs.put_file(path) -> sha256   # atomically; the same content is stored once; a file
+    blobs.read(sha256) -> bytes ; blobs.path(sha256) ; blobs.exists(sha256)   # is copied streamed)
+        # BlobMissing (a StoreError) when a blob is gone or its bytes no longer match its name
+    sha256_of_file(path) -> str               # streamed
+
 `SessionRecord.title` is the display title: the user-given one (`user_title`), else the first user message
 shortened, else "" (the UI shows its own placeholder). Times are timezone-aware UTC datetimes.
 Search: words of 3+ characters use the trigram index (any substring, so Chinese works without word
@@ -76,6 +82,7 @@ every match inside the snippet, for highlighting. Nothing in these records is es
 user text verbatim, so a UI must escape them.
 """
 
+from gemini_desktop.store.blobs import BlobMissing, BlobStore, sha256_of_file
 from gemini_desktop.store.cli_import import import_cli_sessions
 from gemini_desktop.store.history import HistoryStore, default_store_path
 from gemini_desktop.store.records import (
@@ -91,6 +98,8 @@ from gemini_desktop.store.records import (
 from gemini_desktop.store.writer import HistoryWriter, RowRef, WriterState
 
 __all__ = [
+    "BlobMissing",
+    "BlobStore",
     "HistoryStore",
     "HistoryWriter",
     "ImportReport",
@@ -105,4 +114,5 @@ __all__ = [
     "WriterState",
     "default_store_path",
     "import_cli_sessions",
+    "sha256_of_file",
 ]

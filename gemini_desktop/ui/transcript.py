@@ -41,6 +41,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
+from gemini_desktop.ui.markdown_limits import HighlightBudget
 from gemini_desktop.ui.markdown_render import (
     CodeHighlighter,
     MarkdownRenderer,
@@ -198,6 +199,7 @@ class _TextSegment(_Entry):
     codes: list[str] = field(default_factory=list)
     settled_codes: int = 0
     render_count: int = 0
+    highlight_budget: HighlightBudget = field(default_factory=HighlightBudget)
 
     @property
     def settled(self) -> bool:
@@ -824,7 +826,7 @@ class TranscriptView(QWidget):
         del segment.codes[segment.settled_codes:]
         settled, tail = self.renderer.render_stream(
             segment.stream, final=not segment.live, code_href=lambda i, s=segment: f"gd-copy:{s.id}/{i}",
-            first_code_index=segment.settled_codes, highlight_settled=False)
+            first_code_index=segment.settled_codes, highlight_settled=False, budget=segment.highlight_budget)
         first_new_code = segment.settled_codes
         segment.codes.extend(settled.code_blocks)
         segment.settled_codes = len(segment.codes)
@@ -834,8 +836,9 @@ class TranscriptView(QWidget):
             region.replace_from(segment.tail, settled.html)
             self._queue_highlights(settled_from, {
                 f"gd-copy:{segment.id}/{first_new_code + n}": (segment.codes[first_new_code + n], language)
-                for n, language in enumerate(settled.code_languages)})
-            if tail.html:
+                for n, (language, wanted) in enumerate(zip(settled.code_languages, settled.to_highlight, strict=True))
+                if wanted})
+            if tail.html or segment.live:  # what settled stays: the next flush renders below it
                 segment.tail = region.break_block_at_end()
         if tail.html or not settled.html:
             region.replace_from(segment.tail, tail.html)
@@ -1004,6 +1007,7 @@ class TranscriptView(QWidget):
                 entry.stream.reset()
                 entry.codes.clear()
                 entry.settled_codes = 0
+                entry.highlight_budget = HighlightBudget()
             self._add_entry(entry)
             if isinstance(entry, _ToolEntry) and entry.pending is not None:
                 self._render_permission(entry)

@@ -115,7 +115,7 @@ def test_selecting_shows_an_escaped_read_only_transcript(qtbot: QtBot, store: Hi
     assert "<script>alert(1)</script> & <a href='http://x'>link</a>" in text
     assert "Answer to:" in text and preview_document(panel).isReadOnly()
     assert "<script>" not in preview_document(panel).toHtml()
-    assert "/p · gemini-2.5-flash" in panel.preview_title.text()
+    assert "\u2068/p\u2069 · \u2068gemini-2.5-flash\u2069" in panel.preview_title.text()  # each part isolated
 
 
 def test_the_preview_renders_markdown_as_the_chat_does(qtbot: QtBot, store: HistoryStore) -> None:

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from gemini_desktop.store import HistoryStore, SearchHit, SessionRecord, StoreError
 from gemini_desktop.ui.transcript import TranscriptView
+from gemini_desktop.untrusted_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolated
 
 log = logging.getLogger(__name__)
 
@@ -420,12 +421,13 @@ class HistoryPanel(QWidget):
         title = hit.session.title or self.tr("Untitled conversation")
         who = self.tr("You") if hit.role == "user" else self.tr("Gemini")
         when = hit.created.astimezone().strftime("%Y-%m-%d %H:%M")
-        item = _plain_item(f"{title} — {who}: {hit.snippet}")
+        item = _plain_item(f"{isolated(title)} — {who}: {isolated(hit.snippet)}")
         item.setData(hit.session.id, SESSION_ID_ROLE)
         item.setData(hit.message_id, MESSAGE_ID_ROLE)
         item.setData(
-            f"<b>{html.escape(title)}</b> <small>· {html.escape(hit.session.cwd)} · {html.escape(when)}</small>"
-            f"<br>{html.escape(who)}: {highlighted_html(hit.snippet, hit.matches)}",
+            f"<b>{html.escape(isolated(title))}</b> <small>· {html.escape(isolated(hit.session.cwd))} · "
+            f"{html.escape(when)}</small><br>{html.escape(who)}: "
+            f"{FIRST_STRONG_ISOLATE}{highlighted_html(hit.snippet, hit.matches)}{POP_DIRECTIONAL_ISOLATE}",
             HTML_ROLE,
         )
         return item
@@ -474,8 +476,9 @@ class HistoryPanel(QWidget):
             self.preview.clear()
             return
         title = session.title or self.tr("Untitled conversation")
-        self.preview_title.setText(f"<b>{html.escape(title)}</b><br><small>{html.escape(session.cwd)} · "
-                                   f"{html.escape(session.model or '')}</small>")
+        self.preview_title.setText(f"<b>{html.escape(isolated(title))}</b><br><small>"
+                                   f"{html.escape(isolated(session.cwd))} · "
+                                   f"{html.escape(isolated(session.model or ''))}</small>")
         searching = self.lists.currentWidget() is self.results
         hit = self.results.currentIndex().data(MESSAGE_ID_ROLE) if searching else None
         self.preview.load_history([(m.role, m.text, m.state) for m in messages],

@@ -43,6 +43,7 @@ from gemini_desktop.ui.markdown_limits import (
     fence_of,
 )
 from gemini_desktop.ui.theme import Theme
+from gemini_desktop.untrusted_text import visible_controls
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +369,8 @@ class MarkdownRenderer:
     # --- render rules: called by markdown-it as rule(tokens, idx, options, env) ---
 
     def _code_html(self, code: str, language: str, env: dict[str, Any]) -> str:
+        """A code block, its control characters written out both on screen and in what Copy copies."""
+        code = visible_controls(code, keep="\n\t")
         blocks: list[str] = env["code_blocks"]
         index = env["first_code_index"] + len(blocks)
         blocks.append(code)
@@ -405,10 +408,8 @@ class MarkdownRenderer:
         safe = is_safe_link(href)
         env["links"].append(safe)
         if not safe:
-            return ""
-        title = tokens[idx].attrGet("title")
-        title_attr = f' title="{html.escape(str(title))}"' if title else ""
-        return f'<a href="{html.escape(href)}"{title_attr} style="color:{self.theme.link}">'
+            return ""  # a link's title is dropped: Qt would show it as rich text, in place of the real target
+        return f'<a href="{html.escape(href)}" style="color:{self.theme.link}">'
 
     def _render_link_close(self, _tokens: Sequence[Token], _idx: int, _options: Any, env: dict[str, Any]) -> str:
         return "</a>" if env["links"] and env["links"].pop() else ""

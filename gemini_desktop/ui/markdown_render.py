@@ -761,12 +761,13 @@ def _offset_of_line(text: str, line: int) -> int:
 
 
 class MarkdownStream:
-    """The Markdown of one streaming message: appends are O(chunk); text before `settled` is never re-parsed."""
+    """The Markdown of one streaming message: appends are O(chunk), and text before `settled` is never re-parsed
+    nor copied again (settled pieces are kept apart, joined only when the whole text is asked for)."""
 
     def __init__(self, text: str = "") -> None:
-        self._parts: list[str] = [clean_text(text)] if text else []
-        self._text = ""
-        self._settled = 0
+        self._settled_parts: list[str] = []
+        self._unsettled = clean_text(text)
+        self._pending: list[str] = []
         self.oversized: OversizedBlock | None = None
         """The last block is too long to re-render per flush: it is shown plain as it arrives."""
         self.plain_only = False
@@ -774,28 +775,32 @@ class MarkdownStream:
 
     def append(self, chunk: str) -> None:
         if chunk:
-            self._parts.append(clean_text(chunk))
+            self._pending.append(clean_text(chunk))
 
     @property
     def text(self) -> str:
-        if self._parts:
-            self._text += "".join(self._parts)
-            self._parts.clear()
-        return self._text
+        return "".join(self._settled_parts) + self.unsettled
 
     @property
     def unsettled(self) -> str:
-        return self.text[self._settled :]
+        if self._pending:
+            self._unsettled += "".join(self._pending)
+            self._pending.clear()
+        return self._unsettled
 
     @property
     def has_unsettled(self) -> bool:
-        return bool(self._parts) or self._settled < len(self._text)
+        return bool(self._pending) or bool(self._unsettled)
 
     def settle(self, length: int) -> None:
-        self._settled += length
+        unsettled = self.unsettled
+        if length:
+            self._settled_parts.append(unsettled[:length])
+            self._unsettled = unsettled[length:]
 
     def reset(self) -> None:
         """Everything unsettled again, for a full re-layout (e.g. after the colour scheme changed)."""
-        self._settled = 0
+        self._unsettled = self.text
+        self._settled_parts.clear()
         self.oversized = None
         self.plain_only = False

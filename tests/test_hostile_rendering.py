@@ -69,6 +69,26 @@ def test_a_long_single_line_streams_with_work_per_chunk_independent_of_what_came
     assert PLAIN_NOTE in shown(view)
 
 
+def test_expanded_thoughts_stream_with_work_per_chunk_independent_of_their_length(
+        view: TranscriptView, qtbot: QtBot) -> None:
+    key = view.begin_assistant_message()
+    view.append_thought(key, "Thinking.\n\n")
+    view._flush()
+    thought = view._messages[key].thought
+    assert thought is not None
+    _click(view, qtbot, f"gd-thoughts:{thought.id}")
+    work_per_chunk = []
+    for number in range(60):
+        before = view.renderer.work_chars
+        view.append_thought(key, f"Step {number}: " + "consider " * 220 + "\n\n")
+        view._flush()
+        work_per_chunk.append(view.renderer.work_chars - before)
+    assert max(work_per_chunk) <= MAX_LIVE_BLOCK_CHARS
+    view.append_text(key, "Answer.")
+    view.finish_message(key)
+    assert all(f"Step {number}:" in shown(view) for number in range(60))  # in full once thinking ended
+
+
 def test_a_streamed_code_block_longer_than_the_live_cap_is_shown_in_full_and_what_follows_renders(
         view: TranscriptView) -> None:
     key = view.begin_assistant_message()

@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
-from gemini_desktop.ui.markdown_limits import HighlightBudget
+from gemini_desktop.ui.markdown_limits import MAX_LIVE_BLOCK_CHARS, HighlightBudget
 from gemini_desktop.ui.markdown_render import (
     CodeHighlighter,
     MarkdownRenderer,
@@ -964,8 +964,15 @@ class TranscriptView(QWidget):
                   f"{html.escape(toggle)}</a></p>")
         if not segment.expanded:
             return header
-        body = self.renderer.render(segment.stream.text).html
-        return f'{header}<div style="color:{theme.muted}; font-style:italic">{body}</div>'
+        text = segment.stream.text
+        earlier = ""
+        if segment.live and len(text) > MAX_LIVE_BLOCK_CHARS:  # re-rendered per flush: only its latest part
+            start = text.find("\n\n", len(text) - MAX_LIVE_BLOCK_CHARS)
+            text = text[start if start >= 0 else len(text) - MAX_LIVE_BLOCK_CHARS:]
+            note = self.tr("… earlier thoughts are shown in full when thinking ends")
+            earlier = f"<p><small>{html.escape(note)}</small></p>"
+        body = self.renderer.render(text).html
+        return f'{header}<div style="color:{theme.muted}; font-style:italic">{earlier}{body}</div>'
 
     def _plan_html(self, plan: PlanUpdate) -> str:
         theme = self._theme

@@ -309,9 +309,9 @@ class MarkdownRenderer:
             index = first_code_index + sum(len(part.code_blocks) for part in settled)
             env = self._env(code_href, index, budget, later)
             tokens = self._parse(probe, env)
-            if final:
-                stream.settle(len(tail_text))
+            if final:  # (each piece is rendered before it is settled: if rendering fails, it is shown plain)
                 settled.append(self._render_tokens(tokens, env))
+                stream.settle(len(tail_text))
                 return RenderedHtml()
             starts = [i for i, token in enumerate(tokens) if token.level == 0 and token.nesting >= 0 and token.map]
             cut = starts[-1] if len(starts) >= 2 else 0
@@ -324,8 +324,8 @@ class MarkdownRenderer:
                 continue
             if not offset:
                 return self._render_tokens(tokens, self._env(code_href, index, budget, "plain"))
-            stream.settle(offset)
             settled.append(self._render_tokens(tokens[:cut], env))
+            stream.settle(offset)
             if len(probe) == len(tail_text):
                 index += len(settled[-1].code_blocks)
                 return self._render_tokens(tokens[cut:], self._env(code_href, index, budget, "plain"))

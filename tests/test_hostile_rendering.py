@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextDocument, QTextLayout
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.store import HistoryStore
-from gemini_desktop.ui.history_panel import HistoryPanel
+from gemini_desktop.ui.history_panel import SESSION_ID_ROLE, HistoryPanel
 from gemini_desktop.ui.markdown_limits import HIGHLIGHT_BUDGET_BLOCKS, MAX_LIVE_BLOCK_CHARS, MAX_NESTING
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.theme import Theme
@@ -302,6 +302,14 @@ def test_copy_on_a_code_block_shows_and_copies_control_characters_written_out(
     assert expected in shown(view)
 
 
+def _all_indexes(model: QAbstractItemModel, parent: QModelIndex | None = None) -> Iterator[QModelIndex]:
+    parent = parent if parent is not None else QModelIndex()
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        yield index
+        yield from _all_indexes(model, index)
+
+
 def test_a_right_to_left_mark_in_a_title_cannot_reverse_the_folder_in_the_history_header(
         qtbot: QtBot, tmp_path: Path) -> None:
     store = HistoryStore.open(tmp_path / "history.sqlite3")
@@ -329,5 +337,12 @@ def test_a_right_to_left_mark_in_a_title_cannot_reverse_the_folder_in_the_histor
             return layout.lineForTextPosition(position).cursorToX(position)[0]
 
         assert folder_x(hostile.id) == folder_x(plain_title.id)
+        store.rename_session(hostile.id, "<img src='x'>Title\u202e")
+        panel.refresh()
+        tooltips = [index.data(Qt.ItemDataRole.ToolTipRole) for index in _all_indexes(panel.model)
+                    if index.data(SESSION_ID_ROLE) == hostile.id]
+        document = QTextDocument()
+        document.setHtml(tooltips[0])
+        assert document.toPlainText().startswith("\u2068<img src='x'>Title\u202e\u2069\n\u2068/home/me/FOLDER\u2069")
     finally:
         store.close()

@@ -163,7 +163,7 @@ class SessionTreeModel(QStandardItemModel):
         key = (bucket, record.cwd)
         if key not in self._folders:
             item = _group_item(Path(record.cwd).name or record.cwd if record.cwd else self.tr("Unknown folder"))
-            item.setToolTip(record.cwd)
+            item.setToolTip(_plain_tooltip(record.cwd))
             self._folders[key] = item
             self._bucket_item(bucket).appendRow([item, *(_group_item("") for _ in range(self.columnCount() - 1))])
         return self._folders[key]
@@ -176,10 +176,16 @@ class SessionTreeModel(QStandardItemModel):
         source = self.tr("imported from gemini CLI") if record.source == "cli-import" else ""
         when = record.updated.astimezone().strftime("%Y-%m-%d %H:%M")
         count = self.tr("%n message(s)", "", record.message_count)
-        row[0].setToolTip("\n".join(part for part in (title, record.cwd, record.model or "", when, count, source)
-                                    if part))
+        row[0].setToolTip(_plain_tooltip(*(part for part in (title, record.cwd, record.model or "", when, count,
+                                                             source) if part)))
         row[1].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return row
+
+
+def _plain_tooltip(*lines: str) -> str:
+    """Tooltip lines of untrusted text: escaped (Qt would render a title holding a tag as rich text) and each
+    a bidi isolate (a right-to-left mark in a title must not reorder the folder below it)."""
+    return "<p style='white-space:pre'>" + "<br>".join(html.escape(isolated(line)) for line in lines) + "</p>"
 
 
 def _plain_item(text: str) -> QStandardItem:

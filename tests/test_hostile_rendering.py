@@ -16,7 +16,12 @@ from pytestqt.qtbot import QtBot
 
 from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui.history_panel import SESSION_ID_ROLE, HistoryPanel
-from gemini_desktop.ui.markdown_limits import HIGHLIGHT_BUDGET_BLOCKS, MAX_LIVE_BLOCK_CHARS, MAX_NESTING
+from gemini_desktop.ui.markdown_limits import (
+    HIGHLIGHT_BUDGET_BLOCKS,
+    MAX_LIVE_BLOCK_CHARS,
+    MAX_NESTING,
+    MAX_RERENDER_CHARS,
+)
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.transcript import TranscriptView, link_target_text
@@ -57,15 +62,16 @@ def test_a_long_single_line_streams_with_work_per_chunk_independent_of_what_came
     chunk = "word " * 400  # 2,000 characters, no newline: one ever-growing paragraph
     key = view.begin_assistant_message()
     work_per_chunk = []
-    for _ in range(60):
+    for _ in range(80):
         before = view.renderer.work_chars
         view.append_text(key, chunk)
         view._flush()  # one flush per chunk: the worst case for re-rendering a growing block
         work_per_chunk.append(view.renderer.work_chars - before)
     view.finish_message(key)
-    assert max(work_per_chunk[-20:]) <= MAX_LIVE_BLOCK_CHARS + 2 * len(chunk)
+    over_live_cap = [work for work in work_per_chunk if work > 2 * (MAX_LIVE_BLOCK_CHARS + len(chunk))]
+    assert len(over_live_cap) == 1 and over_live_cap[0] <= MAX_RERENDER_CHARS + 2 * len(chunk)  # made final once
     assert max(work_per_chunk[-20:]) <= 2 * len(chunk)  # once shown plain, a chunk costs what it holds
-    assert shown(view).count("word") == 60 * 400
+    assert shown(view).count("word") == 80 * 400
     assert PLAIN_NOTE in shown(view)
 
 
@@ -89,19 +95,47 @@ def test_expanded_thoughts_stream_with_work_per_chunk_independent_of_their_lengt
     assert all(f"Step {number}:" in shown(view) for number in range(60))  # in full once thinking ended
 
 
-def test_a_streamed_code_block_longer_than_the_live_cap_is_shown_in_full_and_what_follows_renders(
-        view: TranscriptView) -> None:
+def _stream_long_code(view: TranscriptView, lines: int) -> tuple[int, list[int]]:
+    """A fenced block of `lines` lines (each with Markdown that must stay literal), flushed every 50 lines."""
     key = view.begin_assistant_message()
     view.append_text(key, "```python\n")
-    for number in range(1500):
+    work_per_flush = []
+    for number in range(lines):
         view.append_text(key, f"x_{number} = {number}  # [[[ **not bold**\n")
-        if number % 50 == 0:
+        if number % 50 == 49:
+            before = view.renderer.work_chars
             view._flush()
+            work_per_flush.append(view.renderer.work_chars - before)
+    return key, work_per_flush
+
+
+def test_a_streamed_code_block_longer_than_the_live_cap_is_shown_plain_then_rendered_once_complete(
+        view: TranscriptView) -> None:
+    key, work_per_flush = _stream_long_code(view, 1500)  # about 60,000 characters
+    assert "formatted once it is complete" in shown(view)
+    assert max(work_per_flush[-10:]) <= 2 * 50 * 40  # a flush costs what arrived, not the whole block
     view.append_text(key, "```\n\nAfter the **code**.\n")
     view.finish_message(key)
     text = shown(view)
-    assert "x_0 = 0" in text and "x_1499 = 1499" in text and text.count("**not bold**") == 1500
-    assert "After the code." in text  # the closing fence ended the plain block: Markdown again
+    assert "formatted once it is complete" not in text and text.count("**not bold**") == 1500
+    assert "After the code." in text  # the closing fence ended the block: Markdown again after it
+    segment = view._messages[key].text
+    assert segment is not None and view.anchor_position(f"gd-copy:{segment.id}/0") is not None
+    assert segment.codes[0].count("\n") == 1499
+
+
+def test_a_streamed_block_too_long_to_render_again_stays_plain_for_good(
+        view: TranscriptView, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("gemini_desktop.ui.markdown_render.MAX_RERENDER_CHARS", 20_000)
+    key, work_per_flush = _stream_long_code(view, 1500)
+    assert max(work_per_flush[-10:]) <= 2 * 50 * 40
+    view.append_text(key, "```\n\nAfter the **code**.\n")
+    view.finish_message(key)
+    text = shown(view)
+    assert "too long to format; shown as plain text" in text and text.count("**not bold**") == 1500
+    assert "x_0 = 0" in text and "x_1499 = 1499" in text and "After the code." in text
+    segment = view._messages[key].text
+    assert segment is not None and view.anchor_position(f"gd-copy:{segment.id}/0") is None
 
 
 def test_content_nested_deeper_than_the_cap_is_shown_as_plain_text_not_dropped(renderer: MarkdownRenderer) -> None:

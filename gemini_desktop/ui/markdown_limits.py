@@ -28,7 +28,11 @@ MAX_TABLE_CELLS = 2_000
 """A bigger table is shown as its plain Markdown source: each cell costs tokens, measuring and a grid line."""
 MAX_LIVE_BLOCK_CHARS = 8_000
 """A block still streaming is re-rendered on every flush; once it grows past this it is shown as plain text,
-appended piece by piece, so the work per flush depends on what arrived, not on how long the block is."""
+appended piece by piece, so the work per flush depends on what arrived, not on how long the block is. When it
+ends it is rendered once, in full, in place of the pieces."""
+MAX_RERENDER_CHARS = 100_000
+"""A streamed block longer than this stays plain text for good: rendering it once more at its end would freeze
+the window for longer than its formatting is worth."""
 HIGHLIGHT_BUDGET_CHARS = 200_000
 HIGHLIGHT_BUDGET_BLOCKS = 200
 """Code one message may have coloured; code beyond the budget is shown plain (its header says so)."""
@@ -39,6 +43,7 @@ TOO_DEEP = "too_deep"
 TOO_LONG = "too_long"
 TOO_BIG_TABLE = "too_big_table"
 TOO_LONG_LIVE = "too_long_live"
+"""A long block still streaming: formatted once it is complete."""
 
 _DELIMITER_ROW = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _FENCE_OPENER = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -148,6 +153,10 @@ class OversizedBlock:
     fence: str
     mid_line: bool = True
     """The text shown so far ends inside a line already known not to end the block (its first line never does)."""
+    shown: int = 0
+    """Characters of the block shown so far (as plain pieces, to be replaced by the block rendered in full)."""
+    for_good: bool = False
+    """Past MAX_RERENDER_CHARS: the pieces are final, and settled as they are shown."""
 
     def take(self, text: str) -> tuple[int, bool]:
         """(how much of `text`, which follows what was shown, belongs to the block and can be shown now;

@@ -33,6 +33,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF, QGuiApplication
 from gemini_desktop.ui import markdown_limits
 from gemini_desktop.ui.markdown_limits import (
     MAX_LIVE_BLOCK_CHARS,
+    MAX_RERENDER_CHARS,
     PLAIN_BLOCK,
     TOO_BIG_TABLE,
     TOO_DEEP,
@@ -193,6 +194,8 @@ class RenderedHtml:
     code_languages: list[str] = field(default_factory=list)
     to_highlight: list[bool] = field(default_factory=list)
     """Per code block: left plain for the caller to highlight later (within the message's budget)."""
+    append: bool = False
+    """A growing block's next plain piece, to add below what is shown of it rather than in its place."""
 
 
 def _joined(parts: Sequence[RenderedHtml]) -> RenderedHtml:
@@ -294,16 +297,15 @@ class MarkdownRenderer:
             settled.append(RenderedHtml(self.plain_html(stream.unsettled)))
             stream.settle(len(stream.unsettled))
             return RenderedHtml()
+        def settled_env() -> dict[str, Any]:
+            return self._env(code_href, first_code_index + sum(len(part.code_blocks) for part in settled), budget,
+                             later)
+
         while True:
             if stream.oversized is not None:
-                text = stream.unsettled
-                length, ended = stream.oversized.take(text)
-                if length:
-                    settled.append(RenderedHtml(self.plain_html(text[:length])))
-                    stream.settle(length)
-                if not (ended or final):
-                    return RenderedHtml()
-                stream.oversized = None
+                growing = self._oversized_step(stream, stream.oversized, final, settled, settled_env)
+                if growing is not None:
+                    return growing
             tail_text = stream.unsettled
             probe = tail_text if final else tail_text[:MAX_LIVE_BLOCK_CHARS]
             index = first_code_index + sum(len(part.code_blocks) for part in settled)
@@ -320,7 +322,6 @@ class MarkdownRenderer:
                 blank_lines = len(probe) - len(probe.lstrip("\n"))
                 stream.settle(blank_lines)
                 stream.oversized = OversizedBlock(fence_of(probe[blank_lines:].partition("\n")[0]))
-                settled.append(RenderedHtml(self.plain_html("", TOO_LONG_LIVE)))
                 continue
             if not offset:
                 return self._render_tokens(tokens, self._env(code_href, index, budget, "plain"))
@@ -329,6 +330,36 @@ class MarkdownRenderer:
             if len(probe) == len(tail_text):
                 index += len(settled[-1].code_blocks)
                 return self._render_tokens(tokens[cut:], self._env(code_href, index, budget, "plain"))
+
+    def _oversized_step(self, stream: MarkdownStream, oversized: OversizedBlock, final: bool,
+                        settled: list[RenderedHtml], make_env: Callable[[], dict[str, Any]]) -> RenderedHtml | None:
+        """Show what arrived of a block too long to re-render per flush: its first piece in place of the block
+        as rendered so far, then each piece below the last. Returns that piece, or None once the block has
+        ended: then it is rendered in full into `settled`, once, and the stream goes on after it."""
+        text = stream.unsettled
+        length, ended = oversized.take(text[oversized.shown:])
+        end = oversized.shown + length if ended or not final else len(text)  # a message may end inside it
+        if oversized.for_good:  # nothing shown is kept back: `shown` stays 0
+            settled.append(RenderedHtml(self.plain_html(text[:end])))
+            stream.settle(end)
+        elif ended or final:
+            env = make_env()
+            settled.append(self._render_tokens(self._parse(text[:end], env), env))
+            stream.settle(end)
+        if ended or final:
+            stream.oversized = None
+            return None
+        if oversized.for_good:
+            return RenderedHtml()
+        first, oversized.shown = not oversized.shown, end
+        if end <= MAX_RERENDER_CHARS:
+            piece = text[end - length:end]
+            return RenderedHtml(self.plain_html(piece, TOO_LONG_LIVE if first else ""), append=not first)
+        oversized.for_good = True  # the pieces shown so far become final, and so will all that follow
+        settled.append(RenderedHtml(self.plain_html(text[:end], TOO_LONG)))
+        stream.settle(end)
+        oversized.shown = 0
+        return RenderedHtml()
 
     @staticmethod
     def _env(code_href: CodeHref | None, first_code_index: int, budget: HighlightBudget,
@@ -547,7 +578,7 @@ def _plain_reason(reason: str) -> str:
         TOO_DEEP: QCoreApplication.translate("MarkdownRenderer", "nested too deeply to format; shown as plain text"),
         TOO_LONG: QCoreApplication.translate("MarkdownRenderer", "too long to format; shown as plain text"),
         TOO_BIG_TABLE: QCoreApplication.translate("MarkdownRenderer", "table too big to lay out; shown as plain text"),
-        TOO_LONG_LIVE: QCoreApplication.translate("MarkdownRenderer", "a very long block; shown as plain text"),
+        TOO_LONG_LIVE: QCoreApplication.translate("MarkdownRenderer", "a long block, formatted once it is complete"),
         _FAILED: QCoreApplication.translate("MarkdownRenderer", "could not be formatted; shown as plain text"),
     }
     return reasons[reason]

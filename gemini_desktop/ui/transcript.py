@@ -158,6 +158,13 @@ class _Region:
         _insert_html(cursor, markup)
         self.end.setPosition(cursor.position())
 
+    def append(self, markup: str) -> None:
+        """Markup in a fresh block at the end of the region, leaving all that is in it in place."""
+        cursor = _editing(self.end)
+        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        _insert_html(cursor, markup)
+        self.end.setPosition(cursor.position())
+
     def break_block_at_end(self) -> QTextCursor:
         """A fresh block at the end of the region; returns a marker at its start."""
         cursor = _editing(self.end)
@@ -869,7 +876,9 @@ class TranscriptView(QWidget):
                 if wanted})
             if tail.html or segment.live:  # what settled stays: the next flush renders below it
                 segment.tail = region.break_block_at_end()
-        if tail.html or not settled.html:
+        if tail.append:  # the next piece of a long block shown plain: what is shown of it stays
+            region.append(tail.html)
+        elif tail.html or not settled.html:
             region.replace_from(segment.tail, tail.html)
 
     def _queue_highlights(self, start: int, wanted: dict[str, tuple[str, str]]) -> None:

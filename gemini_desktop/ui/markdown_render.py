@@ -297,6 +297,7 @@ class MarkdownRenderer:
             settled.append(RenderedHtml(self.plain_html(stream.unsettled)))
             stream.settle(len(stream.unsettled))
             return RenderedHtml()
+
         def settled_env() -> dict[str, Any]:
             return self._env(code_href, first_code_index + sum(len(part.code_blocks) for part in settled), budget,
                              later)
@@ -308,8 +309,8 @@ class MarkdownRenderer:
                     return growing
             tail_text = stream.unsettled
             probe = tail_text if final else tail_text[:MAX_LIVE_BLOCK_CHARS]
-            index = first_code_index + sum(len(part.code_blocks) for part in settled)
-            env = self._env(code_href, index, budget, later)
+            env = settled_env()
+            index = env["first_code_index"]
             tokens = self._parse(probe, env)
             if final:  # (each piece is rendered before it is settled: if rendering fails, it is shown plain)
                 settled.append(self._render_tokens(tokens, env))

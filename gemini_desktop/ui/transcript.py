@@ -877,7 +877,8 @@ class TranscriptView(QWidget):
             if tail.html or segment.live:  # what settled stays: the next flush renders below it
                 segment.tail = region.break_block_at_end()
         if tail.append:  # the next piece of a long block shown plain: what is shown of it stays
-            region.append(tail.html)
+            if tail.html:
+                region.append(tail.html)
         elif tail.html or not settled.html:
             region.replace_from(segment.tail, tail.html)
 

@@ -8,6 +8,9 @@ Measured while chunks arrive from a fixed-rate QTimer, as a real stream would:
   the render that contains the chunk.
 - opening the stored conversation: from `load_history` to its first paint (the product lays out the latest
   page and links to the rest; the baseline lays out everything), and then, for information, every earlier page.
+- bounded work on a hostile answer: one 2,000-character chunk flushed into a single unbroken line, when that
+  line holds 10 KB and when it holds 1 MB; the cost must not grow with the line (once a block passes the live
+  cap it is appended as plain text, never re-rendered).
 The naive baseline (re-render and re-import the whole transcript per chunk, kept here, not in the product)
 is measured on the same transcript for the first few chunks only: each of its chunks already costs far more
 than the product's worst case, and its cost only grows as the answer does, so its numbers are a lower bound.
@@ -41,6 +44,11 @@ TARGET_STALL_MS = 50.0
 TARGET_DELAY_MS = 16.0
 TARGET_RATIO = 10.0
 TARGET_OPEN_SECONDS = 1.0
+LINE_CHUNK = "word " * 400
+LINE_EARLY_BYTES = 10_000
+LINE_LATE_BYTES = 1_000_000
+LINE_SAMPLES = 20
+TARGET_LINE_GROWTH = 3.0
 
 WORDS = ("render", "stream", "widget", "layout", "document", "python", "signal", "window", "cursor", "token",
          "block", "table", "paint", "event", "timer", "model", "answer", "chunk", "scroll", "bubble")
@@ -298,6 +306,35 @@ def run_naive(app: QApplication, messages: list[tuple[str, str, str]], chunks: l
     return measurement, open_seconds
 
 
+def run_long_line(app: QApplication) -> tuple[float, float]:
+    """Median ms of one chunk's append + flush + paint into a single line of 10 KB, then of 1 MB."""
+    view = TranscriptView()
+    view.resize(1000, 800)
+    view.show()
+    key = view.begin_assistant_message()
+
+    def flush_ms() -> float:
+        started = time.perf_counter()
+        view.append_text(key, LINE_CHUNK)
+        view._flush()
+        app.processEvents()
+        return (time.perf_counter() - started) * 1000
+
+    def median_at(length: int) -> float:
+        while view.renderer.work_chars < length:  # grow the line (cheaply) to the wanted length
+            view.append_text(key, LINE_CHUNK * 50)
+            view._flush()
+        return statistics.median(flush_ms() for _ in range(LINE_SAMPLES))
+
+    early = median_at(LINE_EARLY_BYTES)
+    late = median_at(LINE_LATE_BYTES)
+    view.finish_message(key)
+    view.close()
+    view.deleteLater()
+    _wait(app, 0.1)
+    return early, late
+
+
 def _row(metric: str, product: float, naive: float, target: str, passed: bool) -> dict[str, object]:
     return {"metric": metric, "product": product, "naive": naive,
             "ratio": naive / product if product > 0 else float("inf"), "target": target, "pass": passed}
@@ -312,6 +349,7 @@ def main() -> list[dict[str, object]]:
     chunks = split_chunks(answer, CHUNKS)
 
     product, open_seconds, expand_seconds = run_product(app, messages, chunks)
+    line_early_ms, line_late_ms = run_long_line(app)
     naive, naive_open_seconds = run_naive(app, messages, chunks)
     stall_ratio = naive.stall_ms / product.stall_ms
     delay_ratio = naive.median_delay_ms / product.median_delay_ms
@@ -333,6 +371,9 @@ def main() -> list[dict[str, object]]:
              f"< {TARGET_OPEN_SECONDS:.1f} s", open_seconds < TARGET_OPEN_SECONDS),
         _row("then show all earlier messages (s)", expand_seconds, float("nan"),
              f"(info: {HISTORY_MESSAGES // HISTORY_PAGE - 1} clicks on \"Show more\")", True),
+        _row("2 KB chunk into a 10 KB line (ms)", line_early_ms, float("nan"), "(info: the reference)", True),
+        _row("2 KB chunk into a 1 MB line (ms)", line_late_ms, float("nan"),
+             f"< {TARGET_LINE_GROWTH:.0f}x the 10 KB one", line_late_ms < TARGET_LINE_GROWTH * line_early_ms + 1.0),
     ]
 
 

@@ -331,7 +331,7 @@ def test_html_and_script_links_in_model_output_are_inert(
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toString())))
     hostile = ('<b>bold?</b><script>alert("x")</script><img src="file:///etc/passwd"> '
-               '[js](javascript:alert(1)) [local](file:///etc/passwd) [web](https://example.com/)')
+               '[js](javascript:alert(1)) [local](file:///etc/passwd) <https://example.com/>')
 
     async def scenario() -> None:
         window = make_window(engine_config)

@@ -76,7 +76,7 @@ def test_sessions_are_grouped_by_date_then_folder_newest_first(qtbot: QtBot, sto
     assert children_texts(panel, root) == ["Today", "Yesterday", "Older"]
     today = panel.model.index(0, 0)
     assert children_texts(panel, today) == ["beta", "alpha"]
-    assert panel.model.index(0, 0, today).data(Qt.ItemDataRole.ToolTipRole) == "/work/beta"
+    assert "\u2068/work/beta\u2069" in panel.model.index(0, 0, today).data(Qt.ItemDataRole.ToolTipRole)
     alpha_today = panel.model.index(1, 0, today)
     assert children_texts(panel, alpha_today) == ["Fix the build"]
     row = [str(panel.model.index(0, column, alpha_today).data()) for column in range(4)]
@@ -115,7 +115,7 @@ def test_selecting_shows_an_escaped_read_only_transcript(qtbot: QtBot, store: Hi
     assert "<script>alert(1)</script> & <a href='http://x'>link</a>" in text
     assert "Answer to:" in text and preview_document(panel).isReadOnly()
     assert "<script>" not in preview_document(panel).toHtml()
-    assert "/p · gemini-2.5-flash" in panel.preview_title.text()
+    assert "\u2068/p\u2069 · \u2068gemini-2.5-flash\u2069" in panel.preview_title.text()  # each part isolated
 
 
 def test_the_preview_renders_markdown_as_the_chat_does(qtbot: QtBot, store: HistoryStore) -> None:

@@ -231,8 +231,8 @@ def test_exports(store: HistoryStore) -> None:
 
     markdown = store.export_markdown(session.id)
     assert markdown.startswith("# Hello file\n")
-    assert "## You\n\nWrite hello.txt" in markdown
-    assert "## Gemini\n\n> plan it\n\nDone: created the file." in markdown
+    assert "## You\n\n```\nWrite hello.txt\n```" in markdown
+    assert "## Gemini\n\n*Thoughts:*\n\n```\nplan it\n```\n\n```\nDone: created the file.\n```" in markdown
     assert "```diff\n+hello\n```" in markdown and "/proj" in markdown
 
     document = json.loads(store.export_json(session.id))

@@ -92,7 +92,7 @@ def test_model_html_is_literal_and_unsafe_links_are_not_links(view: TranscriptVi
 
 
 def test_https_link_opens_only_on_click(view: TranscriptView, qtbot: QtBot, opened_urls: list[QUrl]) -> None:
-    stream(view, qtbot, "See [the docs](https://example.com/docs) for more.")
+    stream(view, qtbot, "See <https://example.com/docs> for more.")  # text that is not its target asks first
     qtbot.wait(50)
     assert opened_urls == []
     with qtbot.waitSignal(view.link_clicked) as clicked:

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from gemini_desktop.store import HistoryStore, SearchHit, SessionRecord, StoreError
 from gemini_desktop.ui.transcript import TranscriptView
+from gemini_desktop.untrusted_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolated
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class SessionTreeModel(QStandardItemModel):
         key = (bucket, record.cwd)
         if key not in self._folders:
             item = _group_item(Path(record.cwd).name or record.cwd if record.cwd else self.tr("Unknown folder"))
-            item.setToolTip(record.cwd)
+            item.setToolTip(_plain_tooltip(record.cwd))
             self._folders[key] = item
             self._bucket_item(bucket).appendRow([item, *(_group_item("") for _ in range(self.columnCount() - 1))])
         return self._folders[key]
@@ -175,10 +176,16 @@ class SessionTreeModel(QStandardItemModel):
         source = self.tr("imported from gemini CLI") if record.source == "cli-import" else ""
         when = record.updated.astimezone().strftime("%Y-%m-%d %H:%M")
         count = self.tr("%n message(s)", "", record.message_count)
-        row[0].setToolTip("\n".join(part for part in (title, record.cwd, record.model or "", when, count, source)
-                                    if part))
+        row[0].setToolTip(_plain_tooltip(*(part for part in (title, record.cwd, record.model or "", when, count,
+                                                             source) if part)))
         row[1].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return row
+
+
+def _plain_tooltip(*lines: str) -> str:
+    """Tooltip lines of untrusted text: escaped (Qt would render a title holding a tag as rich text) and each
+    a bidi isolate (a right-to-left mark in a title must not reorder the folder below it)."""
+    return "<p style='white-space:pre'>" + "<br>".join(html.escape(isolated(line)) for line in lines) + "</p>"
 
 
 def _plain_item(text: str) -> QStandardItem:
@@ -420,12 +427,13 @@ class HistoryPanel(QWidget):
         title = hit.session.title or self.tr("Untitled conversation")
         who = self.tr("You") if hit.role == "user" else self.tr("Gemini")
         when = hit.created.astimezone().strftime("%Y-%m-%d %H:%M")
-        item = _plain_item(f"{title} — {who}: {hit.snippet}")
+        item = _plain_item(f"{isolated(title)} — {who}: {isolated(hit.snippet)}")
         item.setData(hit.session.id, SESSION_ID_ROLE)
         item.setData(hit.message_id, MESSAGE_ID_ROLE)
         item.setData(
-            f"<b>{html.escape(title)}</b> <small>· {html.escape(hit.session.cwd)} · {html.escape(when)}</small>"
-            f"<br>{html.escape(who)}: {highlighted_html(hit.snippet, hit.matches)}",
+            f"<b>{html.escape(isolated(title))}</b> <small>· {html.escape(isolated(hit.session.cwd))} · "
+            f"{html.escape(when)}</small><br>{html.escape(who)}: "
+            f"{FIRST_STRONG_ISOLATE}{highlighted_html(hit.snippet, hit.matches)}{POP_DIRECTIONAL_ISOLATE}",
             HTML_ROLE,
         )
         return item
@@ -474,8 +482,9 @@ class HistoryPanel(QWidget):
             self.preview.clear()
             return
         title = session.title or self.tr("Untitled conversation")
-        self.preview_title.setText(f"<b>{html.escape(title)}</b><br><small>{html.escape(session.cwd)} · "
-                                   f"{html.escape(session.model or '')}</small>")
+        self.preview_title.setText(f"<b>{html.escape(isolated(title))}</b><br><small>"
+                                   f"{html.escape(isolated(session.cwd))} · "
+                                   f"{html.escape(isolated(session.model or ''))}</small>")
         searching = self.lists.currentWidget() is self.results
         hit = self.results.currentIndex().data(MESSAGE_ID_ROLE) if searching else None
         self.preview.load_history([(m.role, m.text, m.state) for m in messages],

@@ -51,7 +51,7 @@ from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.session_controller import SessionController, run_soon
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
-from gemini_desktop.ui.transcript import TranscriptView
+from gemini_desktop.ui.transcript import TranscriptView, link_target_text
 
 if TYPE_CHECKING:
     from gemini_desktop.engine.client import GeminiSessionClient
@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.transcript = TranscriptView(self)
         self.transcript.setObjectName("transcriptView")
         self.transcript.link_clicked.connect(self._on_link_opened)
+        self.transcript.link_hovered.connect(self._show_link_target)
         self.prompt = PromptInput(self)
         self.prompt.submitted.connect(self.send_message)
         self.send_button = QPushButton(self.tr("Send"), self)
@@ -504,9 +505,16 @@ class MainWindow(QMainWindow):
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
 
+    def _show_link_target(self, target: str) -> None:
+        """The real target of the link under the mouse, in plain text (the status bar never renders markup)."""
+        if target:
+            self.status.showMessage(target)
+        else:
+            self.status.clearMessage()
+
     def _on_link_opened(self, url: QUrl) -> None:
         """The transcript opens only http(s) links, on a click; say where it went, since a browser may hide."""
-        self.status.showMessage(self.tr("Opened in your browser: {url}").format(url=url.toDisplayString()), 5000)
+        self.status.showMessage(self.tr("Opened in your browser: {url}").format(url=link_target_text(url)), 5000)
 
     def _choose_model(self, model_id: str) -> None:
         if self.controller is None:

@@ -30,7 +30,21 @@ from pygments.util import ClassNotFound
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF, QGuiApplication
 
+from gemini_desktop.ui import markdown_limits
+from gemini_desktop.ui.markdown_limits import (
+    MAX_LIVE_BLOCK_CHARS,
+    MAX_RERENDER_CHARS,
+    PLAIN_BLOCK,
+    TOO_BIG_TABLE,
+    TOO_DEEP,
+    TOO_LONG,
+    TOO_LONG_LIVE,
+    HighlightBudget,
+    OversizedBlock,
+    fence_of,
+)
 from gemini_desktop.ui.theme import Theme
+from gemini_desktop.untrusted_text import visible_controls
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +106,14 @@ def is_safe_link(href: str) -> bool:
     except ValueError:
         return False
     return scheme in LINK_SCHEMES
+
+
+def link_host(url: str) -> str:
+    """The host part of a URL, or "" where there is none or it cannot be parsed (`https://[your-server]/`)."""
+    try:
+        return urlsplit(url).netloc
+    except ValueError:
+        return ""
 
 
 @functools.lru_cache(maxsize=64)
@@ -170,18 +192,35 @@ class RenderedHtml:
     html: str = ""
     code_blocks: list[str] = field(default_factory=list)
     code_languages: list[str] = field(default_factory=list)
+    to_highlight: list[bool] = field(default_factory=list)
+    """Per code block: left plain for the caller to highlight later (within the message's budget)."""
+    append: bool = False
+    """A growing block's next plain piece, to add below what is shown of it rather than in its place."""
+
+
+def _joined(parts: Sequence[RenderedHtml]) -> RenderedHtml:
+    return RenderedHtml("".join(part.html for part in parts),
+                        [code for part in parts for code in part.code_blocks],
+                        [language for part in parts for language in part.code_languages],
+                        [wanted for part in parts for wanted in part.to_highlight])
 
 
 class MarkdownRenderer:
-    """One parser configured for the transcript; `render_count` lets tests prove what is (not) re-rendered."""
+    """One parser configured for the transcript; `render_count` lets tests prove what is (not) re-rendered.
+
+    No text may break rendering: if anything in here fails, the text is shown plain and the failure logged.
+    """
 
     def __init__(self, theme: Theme) -> None:
         self.theme = theme
         self.render_count = 0
+        self.work_chars = 0
+        """Characters parsed or shown plain so far: lets tests prove the work per chunk stays bounded."""
         self.table_width = 100
         """Characters a table grid may span before its cells wrap (the transcript sets it from its width)."""
         self._md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
         self._md.enable(["table", "strikethrough"])
+        markdown_limits.install(self._md)
         for name in (
             "text",
             "fence",
@@ -193,6 +232,8 @@ class MarkdownRenderer:
             "code_inline",
             "blockquote_open",
             "text_plain",
+            "plain_note",
+            PLAIN_BLOCK,
         ):
             self._md.renderer.rules[name] = getattr(self, f"_render_{name}")  # bound: needs the theme
 
@@ -200,13 +241,18 @@ class MarkdownRenderer:
         self, text: str, code_href: CodeHref | None = None, first_code_index: int = 0, *, block_style: str = ""
     ) -> RenderedHtml:
         """`block_style` is CSS added to every paragraph, heading and list item (e.g. a bubble's background)."""
-        env = self._env(code_href, first_code_index)
-        tokens = self._md.parse(clean_text(text), env)
-        if block_style:
-            for token in tokens:
-                if token.type in ("paragraph_open", "heading_open", "list_item_open"):
-                    token.attrSet("style", block_style)
-        return self._render_tokens(tokens, env)
+        try:
+            env = self._env(code_href, first_code_index, HighlightBudget())
+            text = clean_text(text)
+            tokens = self._parse(text, env)
+            if block_style:
+                for token in tokens:
+                    if token.type in ("paragraph_open", "heading_open", "list_item_open"):
+                        token.attrSet("style", block_style)
+            return self._render_tokens(tokens, env)
+        except Exception:
+            log.exception("a message could not be formatted; showing it as plain text")
+            return RenderedHtml(self.plain_html(text, _FAILED))
 
     def render_stream(
         self,
@@ -216,59 +262,158 @@ class MarkdownRenderer:
         code_href: CodeHref | None = None,
         first_code_index: int = 0,
         highlight_settled: bool = True,
+        budget: HighlightBudget | None = None,
     ) -> tuple[RenderedHtml, RenderedHtml]:
         """(blocks that can no longer change, the still-growing last block) of the stream's unsettled text.
 
         The settled blocks are consumed from the stream, so each block is rendered as settled exactly once and
-        the cost of a flush depends on the last block only, never on the length of the message. A code block
-        still growing is shown plain; it is highlighted once, when it settles (or, without
-        `highlight_settled`, by the caller, e.g. later in idle time with a CodeHighlighter).
+        the cost of a flush depends on the last block only, never on the length of the message; a last block
+        longer than MAX_LIVE_BLOCK_CHARS is shown plain, as it arrives, so that cost is bounded too. A code
+        block still growing is shown plain; it is highlighted once, when it settles (or, without
+        `highlight_settled`, by the caller, e.g. later in idle time with a CodeHighlighter) while the
+        message's highlighting `budget` lasts.
         """
-        tail_text = stream.unsettled
-        env = self._env(code_href, first_code_index)
-        env["highlight"] = highlight_settled
-        tokens = self._md.parse(tail_text, env)
-        starts = [i for i, token in enumerate(tokens) if token.level == 0 and token.nesting >= 0 and token.map]
-        if final or len(starts) < 2:
-            if final:
+        budget = budget if budget is not None else HighlightBudget()
+        settled: list[RenderedHtml] = []
+        try:
+            tail = self._render_stream(stream, final, code_href, first_code_index, highlight_settled, budget,
+                                       settled)
+        except Exception:
+            log.exception("a streamed message could not be formatted; showing the rest of it as plain text")
+            text = stream.unsettled
+            if text:  # nothing to show yet: try again with more
+                stream.plain_only = True
+                settled.append(RenderedHtml(self.plain_html(text, _FAILED)))
+                stream.settle(len(text))
+            tail = RenderedHtml()
+        return _joined(settled), tail
+
+    def _render_stream(self, stream: MarkdownStream, final: bool, code_href: CodeHref | None,
+                       first_code_index: int, highlight_settled: bool, budget: HighlightBudget,
+                       settled: list[RenderedHtml]) -> RenderedHtml:
+        """Appends what settles to `settled` and returns the growing last block."""
+        later = "now" if highlight_settled else "later"
+        if stream.plain_only:
+            settled.append(RenderedHtml(self.plain_html(stream.unsettled)))
+            stream.settle(len(stream.unsettled))
+            return RenderedHtml()
+
+        def settled_env() -> dict[str, Any]:
+            return self._env(code_href, first_code_index + sum(len(part.code_blocks) for part in settled), budget,
+                             later)
+
+        while True:
+            if stream.oversized is not None:
+                growing = self._oversized_step(stream, stream.oversized, final, settled, settled_env)
+                if growing is not None:
+                    return growing
+            tail_text = stream.unsettled
+            probe = tail_text if final else tail_text[:MAX_LIVE_BLOCK_CHARS]
+            env = settled_env()
+            index = env["first_code_index"]
+            tokens = self._parse(probe, env)
+            if final:  # (each piece is rendered before it is settled: if rendering fails, it is shown plain)
+                settled.append(self._render_tokens(tokens, env))
                 stream.settle(len(tail_text))
-                return self._render_tokens(tokens, env), RenderedHtml()
-            env["highlight"] = False
-            return RenderedHtml(), self._render_tokens(tokens, env)
-        cut = starts[-1]
-        stream.settle(_offset_of_line(tail_text, tokens[cut].map[0]))  # type: ignore[index]
-        settled = self._render_tokens(tokens[:cut], env)
-        env["first_code_index"] = first_code_index + len(settled.code_blocks)
-        env["code_blocks"] = []
-        env["code_languages"] = []
-        env["highlight"] = False
-        return settled, self._render_tokens(tokens[cut:], env)
+                return RenderedHtml()
+            starts = [i for i, token in enumerate(tokens) if token.level == 0 and token.nesting >= 0 and token.map]
+            cut = starts[-1] if len(starts) >= 2 else 0
+            offset = _offset_of_line(probe, tokens[cut].map[0]) if cut else 0  # type: ignore[index]
+            if not offset and len(probe) < len(tail_text):  # one block longer than a flush may render
+                blank_lines = len(probe) - len(probe.lstrip("\n"))
+                stream.settle(blank_lines)
+                stream.oversized = OversizedBlock(fence_of(probe[blank_lines:].partition("\n")[0]))
+                continue
+            if not offset:
+                return self._render_tokens(tokens, self._env(code_href, index, budget, "plain"))
+            settled.append(self._render_tokens(tokens[:cut], env))
+            stream.settle(offset)
+            if len(probe) == len(tail_text):
+                index += len(settled[-1].code_blocks)
+                return self._render_tokens(tokens[cut:], self._env(code_href, index, budget, "plain"))
+
+    def _oversized_step(self, stream: MarkdownStream, oversized: OversizedBlock, final: bool,
+                        settled: list[RenderedHtml], make_env: Callable[[], dict[str, Any]]) -> RenderedHtml | None:
+        """Show what arrived of a block too long to re-render per flush: its first piece in place of the block
+        as rendered so far, then each piece below the last. Returns that piece, or None once the block has
+        ended: then it is rendered in full into `settled`, once, and the stream goes on after it."""
+        text = stream.unsettled
+        length, ended = oversized.take(text[oversized.shown:])
+        end = oversized.shown + length if ended or not final else len(text)  # a message may end inside it
+        if oversized.for_good:  # nothing shown is kept back: `shown` stays 0
+            settled.append(RenderedHtml(self.plain_html(text[:end])))
+            stream.settle(end)
+        elif ended or final:
+            env = make_env()
+            settled.append(self._render_tokens(self._parse(text[:end], env), env))
+            stream.settle(end)
+        if ended or final:
+            stream.oversized = None
+            return None
+        if oversized.for_good:
+            return RenderedHtml()
+        first, oversized.shown = not oversized.shown, end
+        if end <= MAX_RERENDER_CHARS:
+            piece = text[end - length:end]
+            return RenderedHtml(self.plain_html(piece, TOO_LONG_LIVE if first else ""), append=not first)
+        oversized.for_good = True  # the pieces shown so far become final, and so will all that follow
+        settled.append(RenderedHtml(self.plain_html(text[:end], TOO_LONG)))
+        stream.settle(end)
+        oversized.shown = 0
+        return RenderedHtml()
 
     @staticmethod
-    def _env(code_href: CodeHref | None, first_code_index: int) -> dict[str, Any]:
+    def _env(code_href: CodeHref | None, first_code_index: int, budget: HighlightBudget,
+             highlight: str = "now") -> dict[str, Any]:
+        """`highlight`: "now", "later" (by the caller: see RenderedHtml.to_highlight) or "plain" (a growing
+        block: lexing it on every flush would dominate, and it spends none of the budget)."""
         return {
             "code_href": code_href,
             "first_code_index": first_code_index,
             "code_blocks": [],
             "code_languages": [],
+            "to_highlight": [],
             "links": [],
-            "highlight": True,
+            "highlight": highlight,
+            "budget": budget,
             "grid": False,  # inside a table grid (see _render_code_inline)
         }
+
+    def _parse(self, text: str, env: dict[str, Any]) -> list[Token]:
+        self.work_chars += len(text)
+        return self._md.parse(text, env)
 
     def _render_tokens(self, tokens: Sequence[Token], env: dict[str, Any]) -> RenderedHtml:
         self.render_count += 1
         markup = self._md.renderer.render(_grid_tables(tokens), self._md.options, env)
-        return RenderedHtml(markup, env["code_blocks"], env["code_languages"])
+        return RenderedHtml(markup, env["code_blocks"], env["code_languages"], env["to_highlight"])
+
+    def plain_html(self, text: str, reason: str = "") -> str:
+        """Text shown as it is, with a note saying why it is not formatted (nothing for a continuation)."""
+        self.work_chars += len(text)
+        note = ""
+        if reason:
+            note = (f'<p style="margin-bottom:0px; color:{self.theme.muted}"><small>'
+                    f"{html.escape(_plain_reason(reason))}</small></p>")
+        body = f'<p style="white-space:pre-wrap">{html.escape(breakable(text))}</p>' if text else ""
+        return note + body
 
     # --- render rules: called by markdown-it as rule(tokens, idx, options, env) ---
 
     def _code_html(self, code: str, language: str, env: dict[str, Any]) -> str:
+        """A code block, its control characters written out both on screen and in what Copy copies."""
+        code = visible_controls(code, keep="\n\t")
         blocks: list[str] = env["code_blocks"]
         index = env["first_code_index"] + len(blocks)
         blocks.append(code)
         env["code_languages"].append(language)
+        mode = env["highlight"]
+        coloured = mode != "plain" and env["budget"].take(code)
+        env["to_highlight"].append(coloured and mode == "later")
         label = html.escape(language) if language else QCoreApplication.translate("MarkdownRenderer", "code")
+        if mode != "plain" and not coloured:
+            label += " · " + html.escape(QCoreApplication.translate(
+                "MarkdownRenderer", "not highlighted: this message has too much code"))
         copy = ""
         if env["code_href"] is not None:
             href = html.escape(env["code_href"](index))
@@ -278,9 +423,9 @@ class MarkdownRenderer:
             f'<p style="margin-top:6px; margin-bottom:0px; color:{self.theme.muted}">'
             f'<span style="font-size:small">{label}</span>{copy}</p>'
         )
-        if not env["highlight"]:  # e.g. a still-growing block: lexing it on every flush would dominate
-            return header + code_pre_html(html.escape(code, quote=False), self.theme)
-        return header + highlighted_code_html(code, language, self.theme)
+        if mode == "now" and coloured:
+            return header + highlighted_code_html(code, language, self.theme)
+        return header + code_pre_html(html.escape(code, quote=False), self.theme)
 
     def _render_fence(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
         token = tokens[idx]
@@ -295,10 +440,8 @@ class MarkdownRenderer:
         safe = is_safe_link(href)
         env["links"].append(safe)
         if not safe:
-            return ""
-        title = tokens[idx].attrGet("title")
-        title_attr = f' title="{html.escape(str(title))}"' if title else ""
-        return f'<a href="{html.escape(href)}"{title_attr} style="color:{self.theme.link}">'
+            return ""  # a link's title is dropped: Qt would show it as rich text, in place of the real target
+        return f'<a href="{html.escape(href)}" style="color:{self.theme.link}">'
 
     def _render_link_close(self, _tokens: Sequence[Token], _idx: int, _options: Any, env: dict[str, Any]) -> str:
         return "</a>" if env["links"] and env["links"].pop() else ""
@@ -395,7 +538,7 @@ class MarkdownRenderer:
         for match in _BARE_URL.finditer(text):
             end = match.start() + _url_end(match[0])
             url = text[match.start():end]
-            if end <= done or not urlsplit(url).netloc:
+            if end <= done or not link_host(url):
                 continue
             parts.append(html.escape(breakable(text[done:match.start()])))
             parts.append(f'<a href="{html.escape(url)}" style="color:{self.theme.link}">'
@@ -405,8 +548,17 @@ class MarkdownRenderer:
         return "".join(parts)
 
     def _render_text_plain(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
-        """A piece of a word cut to fit a table column: never a link of its own, even if it looks like one."""
-        return html.escape(tokens[idx].content)
+        """A piece of a word cut to fit a table column (never a link of its own, even if it looks like one),
+        or a paragraph too long to parse."""
+        return html.escape(breakable(tokens[idx].content))
+
+    def _render_plain_note(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
+        reason = _plain_reason(tokens[idx].meta["reason"])
+        return f'<span style="color:{self.theme.muted}"><small>[{html.escape(reason)}]</small></span> '
+
+    def _render_plain_block(self, tokens: Sequence[Token], idx: int, _options: Any, _env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        return self.plain_html(token.content, token.meta["reason"])
 
     def _render_code_inline(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
         tag = "span" if env["grid"] else "code"  # in a grid <code> would change the font the padding assumes
@@ -417,6 +569,20 @@ class MarkdownRenderer:
 
     def _render_blockquote_open(self, _tokens: Sequence[Token], _idx: int, _options: Any, _env: dict[str, Any]) -> str:
         return f'<blockquote style="color:{self.theme.muted}">\n'
+
+
+_FAILED = "failed"
+
+
+def _plain_reason(reason: str) -> str:
+    reasons = {
+        TOO_DEEP: QCoreApplication.translate("MarkdownRenderer", "nested too deeply to format; shown as plain text"),
+        TOO_LONG: QCoreApplication.translate("MarkdownRenderer", "too long to format; shown as plain text"),
+        TOO_BIG_TABLE: QCoreApplication.translate("MarkdownRenderer", "table too big to lay out; shown as plain text"),
+        TOO_LONG_LIVE: QCoreApplication.translate("MarkdownRenderer", "a long block, formatted once it is complete"),
+        _FAILED: QCoreApplication.translate("MarkdownRenderer", "could not be formatted; shown as plain text"),
+    }
+    return reasons[reason]
 
 
 @dataclass
@@ -627,35 +793,46 @@ def _offset_of_line(text: str, line: int) -> int:
 
 
 class MarkdownStream:
-    """The Markdown of one streaming message: appends are O(chunk); text before `settled` is never re-parsed."""
+    """The Markdown of one streaming message: appends are O(chunk), and text before `settled` is never re-parsed
+    nor copied again (settled pieces are kept apart, joined only when the whole text is asked for)."""
 
     def __init__(self, text: str = "") -> None:
-        self._parts: list[str] = [clean_text(text)] if text else []
-        self._text = ""
-        self._settled = 0
+        self._settled_parts: list[str] = []
+        self._unsettled = clean_text(text)
+        self._pending: list[str] = []
+        self.oversized: OversizedBlock | None = None
+        """The last block is too long to re-render per flush: it is shown plain as it arrives."""
+        self.plain_only = False
+        """Formatting this message failed: the rest of it is shown as plain text."""
 
     def append(self, chunk: str) -> None:
         if chunk:
-            self._parts.append(clean_text(chunk))
+            self._pending.append(clean_text(chunk))
 
     @property
     def text(self) -> str:
-        if self._parts:
-            self._text += "".join(self._parts)
-            self._parts.clear()
-        return self._text
+        return "".join(self._settled_parts) + self.unsettled
 
     @property
     def unsettled(self) -> str:
-        return self.text[self._settled :]
+        if self._pending:
+            self._unsettled += "".join(self._pending)
+            self._pending.clear()
+        return self._unsettled
 
     @property
     def has_unsettled(self) -> bool:
-        return bool(self._parts) or self._settled < len(self._text)
+        return bool(self._pending) or bool(self._unsettled)
 
     def settle(self, length: int) -> None:
-        self._settled += length
+        unsettled = self.unsettled
+        if length:
+            self._settled_parts.append(unsettled[:length])
+            self._unsettled = unsettled[length:]
 
     def reset(self) -> None:
         """Everything unsettled again, for a full re-layout (e.g. after the colour scheme changed)."""
-        self._settled = 0
+        self._unsettled = self.text
+        self._settled_parts.clear()
+        self.oversized = None
+        self.plain_only = False

@@ -38,9 +38,19 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
 )
-from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMessageBox,
+    QTextBrowser,
+    QTextEdit,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
+from gemini_desktop.ui.markdown_limits import MAX_LIVE_BLOCK_CHARS, HighlightBudget
 from gemini_desktop.ui.markdown_render import (
     CodeHighlighter,
     MarkdownRenderer,
@@ -48,6 +58,7 @@ from gemini_desktop.ui.markdown_render import (
     breakable,
     clean_text,
     grid_font,
+    link_host,
     shortened,
 )
 from gemini_desktop.ui.theme import Theme
@@ -59,6 +70,7 @@ from gemini_desktop.ui.tool_card import (
     tool_call_markdown,
     tool_card_html,
 )
+from gemini_desktop.untrusted_text import visible_controls
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +158,13 @@ class _Region:
         _insert_html(cursor, markup)
         self.end.setPosition(cursor.position())
 
+    def append(self, markup: str) -> None:
+        """Markup in a fresh block at the end of the region, leaving all that is in it in place."""
+        cursor = _editing(self.end)
+        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        _insert_html(cursor, markup)
+        self.end.setPosition(cursor.position())
+
     def break_block_at_end(self) -> QTextCursor:
         """A fresh block at the end of the region; returns a marker at its start."""
         cursor = _editing(self.end)
@@ -198,6 +217,7 @@ class _TextSegment(_Entry):
     codes: list[str] = field(default_factory=list)
     settled_codes: int = 0
     render_count: int = 0
+    highlight_budget: HighlightBudget = field(default_factory=HighlightBudget)
 
     @property
     def settled(self) -> bool:
@@ -330,8 +350,26 @@ class _Browser(QTextBrowser):
         menu.deleteLater()
 
 
+def link_target_text(url: QUrl) -> str:
+    """Where a link really goes, as plain text that cannot pass for another place: the host in punycode
+    when it is not plain ASCII, user info and port kept, invisible and bidi characters written out."""
+    if url.scheme().lower() not in ("http", "https"):
+        return visible_controls(url.toDisplayString())
+    host = url.host(QUrl.ComponentFormattingOption.FullyEncoded)
+    authority = f"[{host}]" if ":" in host else host
+    if url.userInfo():
+        authority = f"{url.userInfo()}@{authority}"
+    if url.port() != -1:
+        authority += f":{url.port()}"
+    query = f"?{url.query()}" if url.hasQuery() else ""
+    fragment = f"#{url.fragment()}" if url.hasFragment() else ""
+    return visible_controls(f"{url.scheme()}://{authority}{url.path()}{query}{fragment}")
+
+
 class TranscriptView(QWidget):
     link_clicked = Signal(QUrl)
+    link_hovered = Signal(str)
+    """The real target of the link under the mouse (see link_target_text), or "" when it leaves the link."""
     permission_decided = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None, *, welcome: bool = True) -> None:
@@ -824,7 +862,7 @@ class TranscriptView(QWidget):
         del segment.codes[segment.settled_codes:]
         settled, tail = self.renderer.render_stream(
             segment.stream, final=not segment.live, code_href=lambda i, s=segment: f"gd-copy:{s.id}/{i}",
-            first_code_index=segment.settled_codes, highlight_settled=False)
+            first_code_index=segment.settled_codes, highlight_settled=False, budget=segment.highlight_budget)
         first_new_code = segment.settled_codes
         segment.codes.extend(settled.code_blocks)
         segment.settled_codes = len(segment.codes)
@@ -834,10 +872,14 @@ class TranscriptView(QWidget):
             region.replace_from(segment.tail, settled.html)
             self._queue_highlights(settled_from, {
                 f"gd-copy:{segment.id}/{first_new_code + n}": (segment.codes[first_new_code + n], language)
-                for n, language in enumerate(settled.code_languages)})
-            if tail.html:
+                for n, (language, wanted) in enumerate(zip(settled.code_languages, settled.to_highlight, strict=True))
+                if wanted})
+            if tail.html or segment.live:  # what settled stays: the next flush renders below it
                 segment.tail = region.break_block_at_end()
-        if tail.html or not settled.html:
+        if tail.append:  # the next piece of a long block shown plain: what is shown of it stays
+            if tail.html:
+                region.append(tail.html)
+        elif tail.html or not settled.html:
             region.replace_from(segment.tail, tail.html)
 
     def _queue_highlights(self, start: int, wanted: dict[str, tuple[str, str]]) -> None:
@@ -932,8 +974,15 @@ class TranscriptView(QWidget):
                   f"{html.escape(toggle)}</a></p>")
         if not segment.expanded:
             return header
-        body = self.renderer.render(segment.stream.text).html
-        return f'{header}<div style="color:{theme.muted}; font-style:italic">{body}</div>'
+        text = segment.stream.text
+        earlier = ""
+        if segment.live and len(text) > MAX_LIVE_BLOCK_CHARS:  # re-rendered per flush: only its latest part
+            start = text.find("\n\n", len(text) - MAX_LIVE_BLOCK_CHARS)
+            text = text[start if start >= 0 else len(text) - MAX_LIVE_BLOCK_CHARS:]
+            note = self.tr("… earlier thoughts are shown in full when thinking ends")
+            earlier = f"<p><small>{html.escape(note)}</small></p>"
+        body = self.renderer.render(text).html
+        return f'{header}<div style="color:{theme.muted}; font-style:italic">{earlier}{body}</div>'
 
     def _plan_html(self, plan: PlanUpdate) -> str:
         theme = self._theme
@@ -1004,6 +1053,7 @@ class TranscriptView(QWidget):
                 entry.stream.reset()
                 entry.codes.clear()
                 entry.settled_codes = 0
+                entry.highlight_budget = HighlightBudget()
             self._add_entry(entry)
             if isinstance(entry, _ToolEntry) and entry.pending is not None:
                 self._render_permission(entry)
@@ -1074,6 +1124,8 @@ class TranscriptView(QWidget):
     def _on_anchor(self, url: QUrl) -> None:
         scheme = url.scheme().lower()
         if scheme in ("http", "https"):
+            if self._link_may_deceive(url) and not self._confirm_link(url):
+                return
             QDesktopServices.openUrl(url)
             self.link_clicked.emit(url)
         elif scheme == "mailto":
@@ -1089,14 +1141,61 @@ class TranscriptView(QWidget):
             log.warning("ignored a click on a link with scheme %r", scheme)
 
     def _on_link_hovered(self, url: QUrl) -> None:
-        if url.scheme().lower() in ("http", "https", "mailto"):
-            QToolTip.showText(QCursor.pos(), url.toDisplayString(), self._browser)
+        if url.scheme().lower() not in ("http", "https", "mailto"):
+            self.link_hovered.emit("")
+            return
+        target = link_target_text(url)
+        self.link_hovered.emit(target)
+        QToolTip.showText(QCursor.pos(), f"<p style='white-space:pre'>{html.escape(target)}</p>", self._browser)
+
+    def _link_may_deceive(self, url: QUrl) -> bool:
+        """True when the link's host is not plain ASCII, or a link to it shows a text other than its target
+        (a wrapped URL's pieces together count as its own text)."""
+        href, shown = self._anchor_texts(url)
+        if not (url.host().isascii() and link_host(href).isascii()):
+            return True
+        return not shown or (any(text != href for text in shown) and "".join(shown) != href)
+
+    def _anchor_texts(self, url: QUrl) -> tuple[str, list[str]]:
+        """(the href as written, the text of each run of anchors going to `url`) in the document."""
+        href = ""
+        runs: list[str] = []
+        run_end = -1
+        block = self._document.begin()
+        while block.isValid():
+            iterator = block.begin()
+            while not iterator.atEnd():
+                fragment = iterator.fragment()
+                anchor = fragment.charFormat().anchorHref()
+                if anchor and QUrl(anchor) == url:
+                    href = anchor
+                    text = fragment.text().replace("\u200b", "")
+                    if fragment.position() == run_end:
+                        runs[-1] += text
+                    else:
+                        runs.append(text)
+                    run_end = fragment.position() + fragment.length()
+                iterator += 1
+            block = block.next()
+        return href, runs
+
+    def _confirm_link(self, url: QUrl) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Open this link?"),
+                          self.tr("This link may not go where its text says. It really opens:") + "\n\n"
+                          + link_target_text(url), parent=self)
+        box.setObjectName("confirmLink")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        opening = box.addButton(self.tr("Open link"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is opening
 
     def _copy_code(self, path: str) -> None:
         segment_id, _, index = path.partition("/")
         segment = self._segments.get(int(segment_id)) if segment_id.isdigit() else None
         if isinstance(segment, _TextSegment) and index.isdigit() and int(index) < len(segment.codes):
-            QGuiApplication.clipboard().setText(segment.codes[int(index)])
+            QGuiApplication.clipboard().setText(segment.codes[int(index)])  # control characters written out
             QToolTip.showText(QCursor.pos(), self.tr("Code copied"), self)
 
     def _toggle_thoughts(self, path: str) -> None:

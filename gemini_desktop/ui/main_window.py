@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self._early_messages: list[str] = []
         self._closing = False
         self._closed = False
+        self._shown_before = False
         self.restart_requested = False  # the app starts itself again once this window has shut down
         self.setWindowTitle(APP_NAME)
         self.resize(1000, 720)
@@ -573,6 +574,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(NOTIFICATION_MS * 2, self._tray.hide)  # no lasting tray icon for one message
         else:
             QApplication.alert(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first show gives the composer the keyboard, so typing right after launch is never lost.
+
+        Without a window manager nobody else focuses the window: activating it asks X for the input focus.
+        """
+        super().showEvent(event)
+        if not self._shown_before and not event.spontaneous():
+            self._shown_before = True
+            self.prompt.setFocus()
+            self.activateWindow()
 
     # ---- closing
 

@@ -50,6 +50,7 @@ from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.session_controller import SessionController, run_soon
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
+from gemini_desktop.ui.tool_card import anywhere_shortcut
 from gemini_desktop.ui.transcript import TranscriptView
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.transcript.link_clicked.connect(self._on_link_opened)
         self.prompt = PromptInput(self)
         self.prompt.submitted.connect(self.send_message)
+        self.transcript.permission_focus_released.connect(self.prompt.setFocus)
         self.send_button = QPushButton(self.tr("Send"), self)
         self.send_button.setObjectName("sendButton")
         self.send_button.clicked.connect(self.prompt.submit)
@@ -202,6 +204,12 @@ class MainWindow(QMainWindow):
 
         self.stop_action = self._action(self.tr("Stop answer"), self.cancel_turn, "Esc", "stopAction")
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        for key, text, name in (
+                (Qt.Key.Key_Y, self.tr("Allow the permission request once"), "allowOnceAction"),
+                (Qt.Key.Key_A, self.tr("Allow the permission request for this session"), "allowAlwaysAction"),
+                (Qt.Key.Key_N, self.tr("Reject the permission request"), "rejectRequestAction")):
+            self._action(text, lambda _checked=False, answer=key: self.transcript.answer_permission(answer),
+                         anywhere_shortcut(key), name)
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.history_action = self._action(self.tr("&History"), self.toggle_history, "Ctrl+H", "historyAction")

@@ -12,7 +12,7 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
 from gemini_desktop.ui.markdown_render import breakable, clean_text, shortened
@@ -231,6 +231,11 @@ class PermissionPrompt(QFrame):
             return
         self._done = True
         self.decided.emit(option)
+
+    def holds_focus(self) -> bool:
+        """Whether the keyboard is on this prompt or one of its buttons (the user moved it here)."""
+        focused = QApplication.focusWidget()
+        return focused is not None and (focused is self or self.isAncestorOf(focused))
 
     def answer(self, key: Qt.Key) -> bool:
         """Decide as the shortcut `key` (Y, A or N) says; False when this request offers no such choice."""

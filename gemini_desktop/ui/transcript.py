@@ -39,16 +39,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
 )
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QTextBrowser,
-    QTextEdit,
-    QToolButton,
-    QToolTip,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
 from gemini_desktop.ui.markdown_render import (
@@ -730,8 +721,7 @@ class TranscriptView(QWidget):
                 held.remove(entry)
         value = resolved_value(option)
         entry.decision = decision_text(option)
-        focused = QApplication.focusWidget()
-        had_focus = focused is not None and (focused is pending.prompt or pending.prompt.isAncestorOf(focused))
+        had_focus = pending.prompt.holds_focus()
         pending.prompt.hide()
         pending.prompt.deleteLater()
         if not pending.future.done():
@@ -802,12 +792,12 @@ class TranscriptView(QWidget):
             if self._slot_top(entry) > viewport.height():
                 break
             visible.append(entry)
-        focused = QApplication.focusWidget()
         for entry in self._placed:
-            prompt = entry.pending.prompt if entry.pending is not None else None
-            if prompt is None or entry in visible:
+            assert entry.pending is not None  # a decided entry leaves _placed
+            prompt = entry.pending.prompt
+            if entry in visible:
                 continue
-            if focused is not None and (focused is prompt or prompt.isAncestorOf(focused)):
+            if prompt.holds_focus():
                 visible.append(entry)  # keeps the keyboard even when scrolled out of view
             else:
                 prompt.hide()

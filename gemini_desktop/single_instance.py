@@ -24,7 +24,9 @@ import stat
 import struct
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
@@ -149,6 +151,12 @@ def decode_activation(payload: bytes) -> list[str] | None:
     return handed_over_arguments(arguments)
 
 
+@dataclass
+class _Waiting:
+    since: float  # time.monotonic() when the connection was accepted
+    received: bytearray = field(default_factory=bytearray)
+
+
 class SingleInstance(QObject):
     """Call `acquire(args)` after the QApplication exists and before building the main window."""
 
@@ -167,7 +175,10 @@ class SingleInstance(QObject):
                 self.server_name = str(folder / self.key)
                 self._lock_path = str(folder / f"{self.key}.lock")
         self._server: QLocalServer | None = None
-        self._buffers: dict[QLocalSocket, bytearray] = {}  # connections waiting for their message, oldest first
+        self._waiting: dict[QLocalSocket, _Waiting] = {}  # connections waiting for their message, oldest first
+        self._sweeper = QTimer(self)
+        self._sweeper.setInterval(IDLE_TIMEOUT_MS // 4)
+        self._sweeper.timeout.connect(self._sweep)
 
     @property
     def is_primary(self) -> bool:
@@ -206,97 +217,107 @@ class SingleInstance(QObject):
         return server
 
     def close(self) -> None:
-        """Stop listening and end the connections still waiting (their signals must not outlive us)."""
-        for waiting in list(self._buffers):
+        """Stop listening and end the connections still waiting."""
+        self._sweeper.stop()
+        for waiting in list(self._waiting):
             self._drop(waiting)
         if self._server is not None:
             self._server.close()
             self._server = None
 
     def _hand_over(self, arguments: Sequence[str]) -> bool:
-        socket = QLocalSocket()
-        socket.connectToServer(self.server_name)
-        if not socket.waitForConnected(HANDOVER_TIMEOUT_MS):
+        connection = QLocalSocket()
+        connection.connectToServer(self.server_name)
+        if not connection.waitForConnected(HANDOVER_TIMEOUT_MS):
             return False
-        if not peer_is_this_user(socket.socketDescriptor()):
+        if not peer_is_this_user(connection.socketDescriptor()):
             log.warning("The single-instance socket %s belongs to another user: not handing over",
                         self.server_name)
-            socket.abort()
+            connection.abort()
             return False
         handed = handed_over_arguments(arguments)
         if len(handed) < len(arguments):
             log.info("The running window takes only %s from another launch; use --new-instance for the rest",
                      ", ".join(HANDED_OVER_OPTIONS))
-        socket.write(encode_activation(handed))
-        acknowledged = socket.waitForBytesWritten(HANDOVER_TIMEOUT_MS) and self._wait_for_ack(socket)
+        connection.write(encode_activation(handed))
+        acknowledged = connection.waitForBytesWritten(HANDOVER_TIMEOUT_MS) and self._wait_for_ack(connection)
         if not acknowledged:
-            log.warning("The running instance did not acknowledge activation: %s", socket.errorString())
-        socket.disconnectFromServer()
+            log.warning("The running instance did not acknowledge activation: %s", connection.errorString())
+        connection.disconnectFromServer()
         return True
 
     @staticmethod
-    def _wait_for_ack(socket: QLocalSocket) -> bool:
+    def _wait_for_ack(connection: QLocalSocket) -> bool:
         received = b""
-        while len(received) < len(ACK) and socket.waitForReadyRead(HANDOVER_TIMEOUT_MS):
-            received += socket.readAll().data()
+        while len(received) < len(ACK) and connection.waitForReadyRead(HANDOVER_TIMEOUT_MS):
+            received += connection.readAll().data()
         return received.startswith(ACK)
 
     def _accept(self) -> None:
+        """Signals go to methods of ours, which find the connection as `sender()`: a lambda that holds a
+        connection and is connected to that connection's own signal crashed PySide once it was deleted."""
         assert self._server is not None
-        while (socket := self._server.nextPendingConnection()) is not None:
-            socket.disconnected.connect(lambda s=socket: self._forget(s))
-            socket.errorOccurred.connect(lambda error, s=socket: self._on_error(s, error))
-            if not peer_is_this_user(socket.socketDescriptor()):
+        while (connection := self._server.nextPendingConnection()) is not None:
+            connection.disconnected.connect(self._on_disconnected)
+            if not peer_is_this_user(connection.socketDescriptor()):
                 log.warning("Refused a single-instance connection from another user")
-                self._drop(socket)
+                self._drop(connection)
                 continue
-            while len(self._buffers) >= MAX_WAITING_CONNECTIONS:
-                log.warning("Too many single-instance connections waiting; closing the oldest")
-                self._drop(next(iter(self._buffers)))
-            self._buffers[socket] = bytearray()
-            idle = QTimer(socket)  # dies with the socket
-            idle.setSingleShot(True)
-            idle.timeout.connect(lambda s=socket: self._expire(s))
-            idle.start(IDLE_TIMEOUT_MS)
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            self._read(socket)
+            while len(self._waiting) >= MAX_WAITING_CONNECTIONS:
+                log.debug("Too many single-instance connections waiting; closing the oldest")
+                self._drop(next(iter(self._waiting)))
+            self._waiting[connection] = _Waiting(time.monotonic())
+            connection.readyRead.connect(self._on_ready_read)
+            if not self._sweeper.isActive():
+                self._sweeper.start()
+            self._read(connection)
 
-    def _expire(self, socket: QLocalSocket) -> None:
-        if socket in self._buffers:
-            log.info("Closing a single-instance connection that sent no message within %d ms", IDLE_TIMEOUT_MS)
-            self._drop(socket)
+    def _sweep(self) -> None:
+        """Close the connections that have said nothing for IDLE_TIMEOUT_MS (one timer for all of them)."""
+        too_old = time.monotonic() - IDLE_TIMEOUT_MS / 1000
+        for connection in [c for c, waiting in self._waiting.items() if waiting.since <= too_old]:
+            log.debug("Closing a single-instance connection that sent no message in time")
+            self._drop(connection)
+        if not self._waiting:
+            self._sweeper.stop()
 
-    def _read(self, socket: QLocalSocket) -> None:
-        buffer = self._buffers.get(socket)
-        if buffer is None:
+    def _on_ready_read(self) -> None:
+        connection = self.sender()
+        if isinstance(connection, QLocalSocket):
+            self._read(connection)
+
+    def _on_disconnected(self) -> None:
+        connection = self.sender()
+        if isinstance(connection, QLocalSocket):
+            self._forget(connection)
+
+    def _read(self, connection: QLocalSocket) -> None:
+        waiting = self._waiting.get(connection)
+        if waiting is None:
             return
-        buffer += socket.readAll().data()
-        if b"\n" not in buffer:
-            if len(buffer) > MAX_MESSAGE_BYTES:
-                log.warning("Dropping an oversized single-instance message (%d bytes)", len(buffer))
-                self._drop(socket)
+        waiting.received += connection.readAll().data()
+        if b"\n" not in waiting.received:
+            if len(waiting.received) > MAX_MESSAGE_BYTES:
+                log.warning("Dropping an oversized single-instance message (%d bytes)", len(waiting.received))
+                self._drop(connection)
             return
-        arguments = decode_activation(bytes(buffer.split(b"\n", 1)[0]))
+        arguments = decode_activation(bytes(waiting.received.split(b"\n", 1)[0]))
         if arguments is None:
             log.warning("Ignoring a malformed single-instance message")
-            self._drop(socket)
+            self._drop(connection)
             return
-        self._buffers.pop(socket, None)
-        socket.write(ACK)
-        socket.flush()
-        socket.disconnectFromServer()
+        del self._waiting[connection]
+        connection.write(ACK)
+        connection.flush()
+        connection.disconnectFromServer()
         log.info("Another launch asked to activate this instance (args=%r)", arguments)
         self.activation_requested.emit(arguments)
 
-    def _on_error(self, socket: QLocalSocket, error: QLocalSocket.LocalSocketError) -> None:
-        if error != QLocalSocket.LocalSocketError.PeerClosedError:
-            log.debug("Single-instance connection error: %s", socket.errorString())
+    def _drop(self, connection: QLocalSocket) -> None:
+        self._forget(connection)
+        connection.abort()
 
-    def _drop(self, socket: QLocalSocket) -> None:
-        self._buffers.pop(socket, None)
-        socket.abort()
-        socket.deleteLater()
-
-    def _forget(self, socket: QLocalSocket) -> None:
-        self._buffers.pop(socket, None)
-        socket.deleteLater()
+    def _forget(self, connection: QLocalSocket) -> None:
+        self._waiting.pop(connection, None)
+        connection.disconnect(self)
+        connection.deleteLater()

@@ -179,7 +179,7 @@ letters typed in the composer never answer one (a user typing "can you" must not
 
 
 def anywhere_shortcut(key: Qt.Key) -> QKeySequence:
-    """The chord that answers the oldest open request wherever the focus is: never produced by typing text."""
+    """The chord that answers the first open request wherever the focus is: typing text never produces it."""
     return QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier | key)
 
 

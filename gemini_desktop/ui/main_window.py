@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -51,6 +51,7 @@ from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.session_controller import SessionController, run_soon
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
+from gemini_desktop.ui.tool_card import anywhere_shortcut
 from gemini_desktop.ui.transcript import TranscriptView, link_target_text
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._closed = False
         self._stop_import = threading.Event()  # set on close: the import stops between files and batches
+        self._shown_before = False
         self.restart_requested = False  # the app starts itself again once this window has shut down
         self.setWindowTitle(APP_NAME)
         self.resize(1000, 720)
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         self.transcript.link_hovered.connect(self._show_link_target)
         self.prompt = PromptInput(self)
         self.prompt.submitted.connect(self.send_message)
+        self.transcript.permission_focus_released.connect(self.prompt.setFocus)
         self.send_button = QPushButton(self.tr("Send"), self)
         self.send_button.setObjectName("sendButton")
         self.send_button.clicked.connect(self.prompt.submit)
@@ -205,6 +208,12 @@ class MainWindow(QMainWindow):
 
         self.stop_action = self._action(self.tr("Stop answer"), self.cancel_turn, "Esc", "stopAction")
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        for key, text, name in (
+                (Qt.Key.Key_Y, self.tr("Allow the permission request once"), "allowOnceAction"),
+                (Qt.Key.Key_A, self.tr("Allow the permission request for this session"), "allowAlwaysAction"),
+                (Qt.Key.Key_N, self.tr("Reject the permission request"), "rejectRequestAction")):
+            self._action(text, lambda _checked=False, answer=key: self.transcript.answer_permission(answer),
+                         anywhere_shortcut(key), name)
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.history_action = self._action(self.tr("&History"), self.toggle_history, "Ctrl+H", "historyAction")
@@ -582,6 +591,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(NOTIFICATION_MS * 2, self._tray.hide)  # no lasting tray icon for one message
         else:
             QApplication.alert(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first show gives the composer the keyboard, so typing right after launch is never lost.
+
+        Without a window manager nobody else focuses the window: activating it asks X for the input focus.
+        """
+        super().showEvent(event)
+        if not self._shown_before and not event.spontaneous():
+            self._shown_before = True
+            self.prompt.setFocus()
+            self.activateWindow()
 
     # ---- closing
 

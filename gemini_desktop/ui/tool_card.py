@@ -11,8 +11,8 @@ import html
 import logging
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
 from gemini_desktop.ui.markdown_render import breakable, clean_text, shortened
@@ -169,8 +169,25 @@ def resolved_value(option: PermissionOption | None) -> str | None:
     return option.option_id
 
 
+DECISION_KEYS: dict[Qt.Key, tuple[str, ...]] = {
+    Qt.Key.Key_Y: ("allow_once",),
+    Qt.Key.Key_A: ("allow_always",),
+    Qt.Key.Key_N: REJECT_KINDS,
+}
+"""Y/A/N decide a request, bare only while its prompt has the focus: a request never takes the focus, so
+letters typed in the composer never answer one (a user typing "can you" must not allow anything)."""
+
+
+def anywhere_shortcut(key: Qt.Key) -> QKeySequence:
+    """The chord that answers the first open request wherever the focus is: typing text never produces it."""
+    return QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier | key)
+
+
 class PermissionPrompt(QFrame):
-    """The buttons of one permission request, placed over its tool card; shortcuts work while it has focus."""
+    """The buttons of one permission request, placed over its tool card.
+
+    It never takes the focus itself; bare Y/A/N/Esc work once the user has moved the focus here (Tab or a click).
+    """
 
     decided = Signal(object)  # the chosen PermissionOption, or None for a plain rejection
 
@@ -182,11 +199,7 @@ class PermissionPrompt(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         title = shortened(request.tool_call.title, 80) or kind_label(request.tool_call.kind)
         self.setAccessibleName(self.tr("Permission request: %1").replace("%1", title))
-        self._shortcuts = {
-            Qt.Key.Key_Y: request.option_of_kind("allow_once"),
-            Qt.Key.Key_A: request.option_of_kind("allow_always"),
-            Qt.Key.Key_N: request.option_of_kind("reject_once", "reject_always"),
-        }
+        self._shortcuts = {key: request.option_of_kind(*kinds) for key, kinds in DECISION_KEYS.items()}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         question = QLabel(self.tr("Allow this?"), self)
@@ -199,7 +212,9 @@ class PermissionPrompt(QFrame):
             button.setAccessibleName(name)
             key = next((k for k, o in self._shortcuts.items() if o is option), None)
             if key is not None:
-                button.setToolTip(self.tr("Shortcut: %1").replace("%1", chr(key.value)))
+                chord = anywhere_shortcut(key).toString(QKeySequence.SequenceFormat.NativeText)
+                button.setToolTip(self.tr("Shortcut: %1, or %2 while this request has the keyboard focus")
+                                  .replace("%1", chord).replace("%2", chr(key.value)))
             button.clicked.connect(lambda _checked=False, chosen=option: self.decide(chosen))
             layout.addWidget(button)
             self.buttons[option.option_id] = button
@@ -217,16 +232,26 @@ class PermissionPrompt(QFrame):
         self._done = True
         self.decided.emit(option)
 
+    def holds_focus(self) -> bool:
+        """Whether the keyboard is on this prompt or one of its buttons (the user moved it here)."""
+        focused = QApplication.focusWidget()
+        return focused is not None and (focused is self or self.isAncestorOf(focused))
+
+    def answer(self, key: Qt.Key) -> bool:
+        """Decide as the shortcut `key` (Y, A or N) says; False when this request offers no such choice."""
+        if key not in self._shortcuts:
+            return False
+        option = self._shortcuts[key]
+        if option is None and key != Qt.Key.Key_N:
+            return False
+        self.decide(option)
+        return True
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Only reached while this prompt (or one of its buttons) has the focus: the user moved it here."""
         key = event.key()
+        bare = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier)
         if key == Qt.Key.Key_Escape:
-            self.decide(self._shortcuts[Qt.Key.Key_N])
-        elif key in self._shortcuts and event.modifiers() in (
-            Qt.KeyboardModifier.NoModifier,
-            Qt.KeyboardModifier.ShiftModifier,
-        ):
-            option = self._shortcuts[Qt.Key(key)]
-            if option is not None or key == Qt.Key.Key_N:
-                self.decide(option)
-        else:
+            self.answer(Qt.Key.Key_N)
+        elif not (bare and key in self._shortcuts and self.answer(Qt.Key(key))):
             super().keyPressEvent(event)

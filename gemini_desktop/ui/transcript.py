@@ -15,6 +15,7 @@ conversation slower and slower.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import dataclasses
 import html
 import itertools
@@ -247,6 +248,7 @@ class _Pending:
     request: PermissionRequest
     future: asyncio.Future[str | None]
     prompt: PermissionPrompt
+    height: int  # the prompt's size hint, taken once: asking a widget for it again costs a layout pass
 
 
 @dataclass(eq=False)
@@ -371,6 +373,7 @@ class TranscriptView(QWidget):
     link_hovered = Signal(str)
     """The real target of the link under the mouse (see link_target_text), or "" when it leaves the link."""
     permission_decided = Signal(str, object)
+    permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
 
     def __init__(self, parent: QWidget | None = None, *, welcome: bool = True) -> None:
         """`welcome`: greet in an empty transcript (not in a preview, where empty means nothing is selected)."""
@@ -385,6 +388,9 @@ class TranscriptView(QWidget):
         self._messages: dict[int, _Message] = {}
         self._segments: dict[int, _TextSegment | _ThoughtSegment] = {}
         self._tools: dict[str, _ToolEntry] = {}
+        self._open: list[_ToolEntry] = []  # the open permission requests, in document order
+        self._placed: list[_ToolEntry] = []  # those whose prompt is shown now
+        self._withdrawn: list[tuple[_ToolEntry, asyncio.Future[str | None]]] = []  # cancelled, not yet redrawn
         self._plan: _PlanEntry | None = None
         self._last_region: _Region | None = None
         self._earlier: list[list[_Entry]] = []  # the entries of each stored message not laid out yet
@@ -440,6 +446,12 @@ class TranscriptView(QWidget):
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush)
+        self._placement_timer = QTimer(self)
+        self._placement_timer.setSingleShot(True)
+        self._placement_timer.timeout.connect(self._place_visible_prompts)
+        self._withdrawal_timer = QTimer(self)
+        self._withdrawal_timer.setSingleShot(True)
+        self._withdrawal_timer.timeout.connect(self._reject_withdrawn)
         bar = self._browser.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
@@ -682,6 +694,7 @@ class TranscriptView(QWidget):
         self._after_output()
 
     def ask_permission(self, request: PermissionRequest) -> asyncio.Future[str | None]:
+        """Show the request's prompt on its card. It never takes the focus: typing goes on where it was."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -690,24 +703,36 @@ class TranscriptView(QWidget):
         entry = self._upsert_tool(request.tool_call)
         if entry.pending is not None:
             self._decide(entry, None)
-        prompt = PermissionPrompt(request, self._browser.viewport())
+        prompt = PermissionPrompt(request)  # joins the view while its slot is in view (see _place_visible_prompts)
         prompt.setPalette(self.palette())
-        entry.pending = _Pending(request, future, prompt)
+        entry.pending = _Pending(request, future, prompt, prompt.sizeHint().height())
         entry.decision = ""
         prompt.decided.connect(lambda option, tool=entry: self._decide(tool, option))
         future.add_done_callback(lambda done, tool=entry: self._on_permission_done(tool, done))
         self._render_permission(entry)
-        prompt.show()
+        if entry.permission_region is not None:
+            bisect.insort(self._open, entry, key=self._slot_position)
         self._after_output()
-        self._place_prompts()
-        self._reveal(prompt)
-        prompt.setFocus()
+        self._reveal(entry)
         return future
 
+    def answer_permission(self, key: Qt.Key) -> bool:
+        """Answer the first open request in the conversation as the shortcut `key` (Y, A or N) says."""
+        return bool(self._open) and self._open[0].pending is not None and self._open[0].pending.prompt.answer(key)
+
     def reject_pending_permissions(self) -> None:
-        for entry in list(self._tools.values()):
-            if entry.pending is not None:
+        self._reject(list(self._open))
+
+    def _reject(self, entries: Sequence[_ToolEntry]) -> None:
+        """Every redraw above the end of the document moves all that follows it, so many requests are
+        redrawn in one edit block: Qt lays the document out once, not once per request."""
+        batch = QTextCursor(self._document)
+        batch.beginEditBlock()
+        try:
+            for entry in entries:
                 self._decide(entry, None)
+        finally:
+            batch.endEditBlock()
 
     def pending_prompt(self, tool_call_id: str) -> PermissionPrompt | None:
         entry = self._tools.get(tool_call_id)
@@ -729,8 +754,12 @@ class TranscriptView(QWidget):
         if pending is None:
             return
         entry.pending = None
+        for held in (self._open, self._placed):
+            if entry in held:
+                held.remove(entry)
         value = resolved_value(option)
         entry.decision = decision_text(option)
+        had_focus = pending.prompt.holds_focus()
         pending.prompt.hide()
         pending.prompt.deleteLater()
         if not pending.future.done():
@@ -740,10 +769,20 @@ class TranscriptView(QWidget):
             self._render_entry(entry)  # sends no further update for a rejected call
         self._render_permission(entry)
         self.permission_decided.emit(entry.call.tool_call_id, value)
+        if had_focus:
+            self.permission_focus_released.emit()
 
     def _on_permission_done(self, entry: _ToolEntry, future: asyncio.Future[str | None]) -> None:
+        """Cancelled by the caller: a timeout, or the session ending, which withdraws all open requests at once."""
         if entry.pending is not None and entry.pending.future is future:
-            self._decide(entry, None)  # cancelled by the caller, e.g. the engine's permission timeout
+            self._withdrawn.append((entry, future))
+            if not self._withdrawal_timer.isActive():
+                self._withdrawal_timer.start(0)
+
+    def _reject_withdrawn(self) -> None:
+        withdrawn, self._withdrawn = self._withdrawn, []
+        self._reject([entry for entry, future in withdrawn
+                      if entry.pending is not None and entry.pending.future is future])
 
     def _render_permission(self, entry: _ToolEntry) -> None:
         if entry.permission_region is None:
@@ -755,35 +794,82 @@ class TranscriptView(QWidget):
     def _permission_html(self, entry: _ToolEntry) -> str:
         if entry.pending is not None:
             name = _SLOT_URL.format(id(entry))
-            height = entry.pending.prompt.sizeHint().height()
             self._document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), _blank_image())
-            return f'<p style="margin:0px"><img src="{html.escape(name)}" width="1" height="{height}"></p>'
+            return (f'<p style="margin:0px"><img src="{html.escape(name)}" width="1" '
+                    f'height="{entry.pending.height}"></p>')
         colour = self._theme.error if entry.decision.startswith("✗") else self._theme.success
         return f'<p style="margin:0px; color:{colour}">{html.escape(entry.decision)}</p>'
 
-    def _place_prompts(self) -> None:
-        """Keep every open permission prompt over the slot reserved for it in its card."""
-        viewport = self._browser.viewport()
-        for entry in self._tools.values():
-            if entry.pending is None or entry.permission_region is None:
-                continue
-            rect = self._browser.cursorRect(entry.permission_region.start)
-            prompt = entry.pending.prompt
-            height = prompt.sizeHint().height()
-            prompt.setGeometry(rect.left(), rect.top(), max(100, viewport.width() - rect.left() - 12), height)
+    @staticmethod
+    def _slot_position(entry: _ToolEntry) -> int:
+        return entry.permission_region.start.position() if entry.permission_region is not None else 0
 
-    def _reveal(self, widget: QWidget) -> None:
+    def _slot_top(self, entry: _ToolEntry) -> int:
+        """Where the entry's prompt goes, in viewport coordinates."""
+        if entry.permission_region is None:
+            return 0
+        return self._browser.cursorRect(entry.permission_region.start).top()
+
+    def _place_prompts(self) -> None:
+        """Place the prompts once the current burst of edits and scrolls is over (each edit would ask again)."""
+        if (self._open or self._placed) and not self._placement_timer.isActive():
+            self._placement_timer.start(0)
+
+    def _place_visible_prompts(self) -> None:
+        """Put the prompts whose slots are in view over those slots; take the others out of the view.
+
+        A binary search over the open requests (in document order) finds the first one in view, so a
+        placement costs what the visible prompts cost, however many requests wait. Prompts out of view are
+        not even children of the viewport: scrolling moves every child widget, hidden or not, which made
+        each scroll step cost as much as all open requests together.
+        """
         viewport = self._browser.viewport()
-        if widget.y() >= 0 and widget.y() + widget.height() <= viewport.height():
+        first = bisect.bisect_left(self._open, 0, key=lambda entry: self._slot_top(entry) + self._height(entry))
+        visible: list[_ToolEntry] = []
+        for entry in self._open[first:]:
+            if self._slot_top(entry) > viewport.height():
+                break
+            visible.append(entry)
+        for entry in self._placed:
+            assert entry.pending is not None  # a decided entry leaves _placed
+            prompt = entry.pending.prompt
+            if entry in visible:
+                continue
+            if prompt.holds_focus():
+                visible.append(entry)  # keeps the keyboard even when scrolled out of view
+            else:
+                prompt.hide()
+                prompt.setParent(None)
+        width = viewport.width()
+        for entry in visible:
+            assert entry.pending is not None and entry.permission_region is not None
+            prompt = entry.pending.prompt
+            if prompt.parent() is not viewport:
+                prompt.setParent(viewport)
+            left = self._browser.cursorRect(entry.permission_region.start).left()
+            prompt.setGeometry(left, self._slot_top(entry), max(100, width - left - 12), entry.pending.height)
+            prompt.show()
+        self._placed = visible
+
+    @staticmethod
+    def _height(entry: _ToolEntry) -> int:
+        return entry.pending.height if entry.pending is not None else 0
+
+    def _reveal(self, entry: _ToolEntry) -> None:
+        """Scroll a new request's slot into view unless it is already there."""
+        if entry.pending is None:
             return
-        bar = self._browser.verticalScrollBar()
-        self._scrolling = True
-        try:
-            bar.setValue(bar.value() + widget.y() - viewport.height() // 2)
-        finally:
-            self._scrolling = False
-        self._following = self.is_at_bottom()
-        self._place_prompts()
+        viewport = self._browser.viewport()
+        top = self._slot_top(entry)
+        if top < 0 or top + entry.pending.height > viewport.height():
+            bar = self._browser.verticalScrollBar()
+            self._scrolling = True
+            try:
+                bar.setValue(bar.value() + top - viewport.height() // 2)
+            finally:
+                self._scrolling = False
+            self._following = self.is_at_bottom()
+        self._place_visible_prompts()  # at once, so the new request is visible as soon as it is asked
 
     # --- streaming ---
 

@@ -2,6 +2,29 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>App</name>
+    <message>
+        <source>Gemini Desktop cannot keep its history.
+
+{error}
+
+Make sure you can write to the folder {folder} (and that its disk is not full), then start Gemini Desktop again. You can also go on now: the app works, but nothing you do in this window will be saved.</source>
+        <translation>Gemini Desktop 无法保存历史记录。
+
+{error}
+
+请确认你可以写入文件夹 {folder}（且其所在磁盘未满），然后重新启动 Gemini Desktop。你也可以现在继续：应用可以正常使用，但在此窗口中的任何内容都不会被保存。</translation>
+    </message>
+    <message>
+        <source>Continue without history</source>
+        <translation>不保存历史记录，继续</translation>
+    </message>
+    <message>
+        <source>History is not being saved: {error} Make the folder {folder} writable and restart Gemini Desktop to keep your conversations.</source>
+        <translation>历史记录未被保存：{error} 请让文件夹 {folder} 可写，然后重新启动 Gemini Desktop，以保留你的对话。</translation>
+    </message>
+</context>
+<context>
     <name>AuthPanel</name>
     <message>
         <source>&lt;b&gt;Sign in to Gemini&lt;/b&gt;</source>
@@ -247,8 +270,8 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>The gemini found on this computer is too old for Gemini Desktop ({error}).</source>
-        <translation>此电脑上的 gemini 版本过旧，无法用于 Gemini Desktop（{error}）。</translation>
+        <source>gemini {version} ({path}) is too old: Gemini Desktop needs gemini {minimum} or newer. Update it with: {command}</source>
+        <translation>gemini {version}（{path}）版本过旧：Gemini Desktop 需要 gemini {minimum} 或更新版本。请用以下命令更新：{command}</translation>
     </message>
     <message>
         <source>Gemini Desktop talks to Google&apos;s gemini command-line tool, and it was not found on this computer.</source>
@@ -297,6 +320,18 @@
     <message>
         <source>Stop answer</source>
         <translation>停止回答</translation>
+    </message>
+    <message>
+        <source>Allow the permission request once</source>
+        <translation>允许此权限请求一次</translation>
+    </message>
+    <message>
+        <source>Allow the permission request for this session</source>
+        <translation>在本次会话中允许此权限请求</translation>
+    </message>
+    <message>
+        <source>Reject the permission request</source>
+        <translation>拒绝此权限请求</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -414,8 +449,32 @@
         <translation>代码</translation>
     </message>
     <message>
+        <source>not highlighted: this message has too much code</source>
+        <translation>未高亮：此消息中的代码过多</translation>
+    </message>
+    <message>
         <source>Copy</source>
         <translation>复制</translation>
+    </message>
+    <message>
+        <source>nested too deeply to format; shown as plain text</source>
+        <translation>嵌套层级过深，无法排版；以纯文本显示</translation>
+    </message>
+    <message>
+        <source>too long to format; shown as plain text</source>
+        <translation>内容过长，无法排版；以纯文本显示</translation>
+    </message>
+    <message>
+        <source>table too big to lay out; shown as plain text</source>
+        <translation>表格过大，无法排版；以纯文本显示</translation>
+    </message>
+    <message>
+        <source>a long block, formatted once it is complete</source>
+        <translation>较长的内容块，完整接收后再排版</translation>
+    </message>
+    <message>
+        <source>could not be formatted; shown as plain text</source>
+        <translation>无法排版；以纯文本显示</translation>
     </message>
     <message>
         <source>[image: %1]</source>
@@ -460,8 +519,8 @@
         <translation>权限确认</translation>
     </message>
     <message>
-        <source>Shortcut: %1</source>
-        <translation>快捷键：%1</translation>
+        <source>Shortcut: %1, or %2 while this request has the keyboard focus</source>
+        <translation>快捷键：%1；焦点在此请求上时也可按 %2</translation>
     </message>
     <message>
         <source>Reject</source>
@@ -492,6 +551,14 @@
     <message>
         <source>This conversation cannot be saved to the history: {error}</source>
         <translation>此对话无法保存到历史记录：{error}</translation>
+    </message>
+    <message>
+        <source>History cannot be saved: disk full. The conversation is kept in memory and will be saved once there is space again.</source>
+        <translation>无法保存历史记录：磁盘已满。对话暂存在内存中，磁盘有空间后会自动保存。</translation>
+    </message>
+    <message>
+        <source>The history is saved again.</source>
+        <translation>历史记录已恢复保存。</translation>
     </message>
     <message>
         <source>That conversation is no longer in the history.</source>
@@ -871,8 +938,24 @@
         <translation>显示思考过程</translation>
     </message>
     <message>
+        <source>… earlier thoughts are shown in full when thinking ends</source>
+        <translation>……思考结束后将完整显示之前的思考内容</translation>
+    </message>
+    <message>
         <source>Address copied</source>
         <translation>链接地址已复制</translation>
+    </message>
+    <message>
+        <source>Open this link?</source>
+        <translation>打开此链接？</translation>
+    </message>
+    <message>
+        <source>This link may not go where its text says. It really opens:</source>
+        <translation>此链接的实际去向可能与其文字不符。它实际打开的是：</translation>
+    </message>
+    <message>
+        <source>Open link</source>
+        <translation>打开链接</translation>
     </message>
     <message>
         <source>Code copied</source>

@@ -18,6 +18,7 @@ from gemini_desktop.engine import (
     GeminiCommand,
     GeminiSessionClient,
     MessageChunk,
+    ProcessCrashed,
     PromptFailed,
     SessionState,
 )
@@ -31,13 +32,14 @@ MALFORMED_KINDS = ("null-result", "string-result", "number-result", "unknown-sto
 
 
 @pytest.fixture
-def make_client(tmp_path: Path, run_async: Callable[..., Any]) -> Iterator[Callable[[str], GeminiSessionClient]]:
+def make_client(tmp_path: Path, run_async: Callable[..., Any]) -> Iterator[Callable[..., GeminiSessionClient]]:
     made: list[GeminiSessionClient] = []
 
-    def make(mode: str) -> GeminiSessionClient:
+    def make(mode: str, max_restarts: int = 0) -> GeminiSessionClient:
         client = GeminiSessionClient(EngineConfig(
             gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), mode)),
-            cwd=tmp_path, start_timeout=10.0, stall_timeout=30.0, max_restarts=0, state_dir=tmp_path / "state"))
+            cwd=tmp_path, start_timeout=10.0, stall_timeout=30.0, max_restarts=max_restarts, restart_backoff=0.1,
+            state_dir=tmp_path / "state"))
         made.append(client)
         return client
 
@@ -48,7 +50,7 @@ def make_client(tmp_path: Path, run_async: Callable[..., Any]) -> Iterator[Calla
 
 @pytest.mark.parametrize("kind", MALFORMED_KINDS)
 def test_a_malformed_prompt_answer_fails_only_that_turn_and_the_session_stays_usable(
-        make_client: Callable[[str], GeminiSessionClient], run_async: Callable[..., Any], kind: str) -> None:
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any], kind: str) -> None:
     client = make_client(f"malformed-prompt:{kind}")
     failures: list[tuple[int, str]] = []
     client.turn_failed.connect(lambda turn_id, reason: failures.append((turn_id, reason)))
@@ -68,7 +70,7 @@ def test_a_malformed_prompt_answer_fails_only_that_turn_and_the_session_stays_us
 
 
 def test_a_deeply_nested_message_is_skipped_and_the_rest_of_the_same_read_arrives(
-        make_client: Callable[[str], GeminiSessionClient], run_async: Callable[..., Any]) -> None:
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any]) -> None:
     client = make_client("deep-update")
     chunks: list[str] = []
     client.event.connect(lambda event: isinstance(event, MessageChunk) and chunks.append(event.text))
@@ -78,7 +80,7 @@ def test_a_deeply_nested_message_is_skipped_and_the_rest_of_the_same_read_arrive
 
 
 def test_stop_ends_the_turn_at_once_even_when_the_agent_ignores_cancel(
-        make_client: Callable[[str], GeminiSessionClient], run_async: Callable[..., Any]) -> None:
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any]) -> None:
     client = make_client("wedged-cancel")
     chunks: list[str] = []
     client.event.connect(lambda event: isinstance(event, MessageChunk) and chunks.append(event.text))
@@ -101,8 +103,32 @@ def test_stop_ends_the_turn_at_once_even_when_the_agent_ignores_cancel(
     assert client.state == SessionState.READY
 
 
+def test_a_connection_that_dies_under_a_running_gemini_restarts_it_and_the_conversation_goes_on(
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any]) -> None:
+    client = make_client("normal", max_restarts=1)
+    crashes: list[str] = []
+    client.crashed.connect(lambda reason, _tail: crashes.append(reason))
+
+    async def break_the_sdk_receive_loop() -> None:
+        raise RuntimeError("injected: the SDK's receive loop fails")
+
+    async def scenario() -> str:
+        await client.start_session()
+        first_pid = client.process_id
+        assert client._transport is not None
+        client._transport.receive = break_the_sdk_receive_loop  # type: ignore[method-assign]
+        with pytest.raises(ProcessCrashed, match="connection to gemini broke"):
+            await client.chat("first")
+        await until(lambda: bool(crashes) and client.state == SessionState.READY, what="the restart")
+        assert client.process_id != first_pid
+        return (await client.chat("again")).text
+
+    text = run_async(scenario(), timeout=60)
+    assert text.startswith("ok: ") and text.endswith("again")
+
+
 def test_client_methods_that_were_not_declared_are_answered_method_not_found(
-        make_client: Callable[[str], GeminiSessionClient], run_async: Callable[..., Any]) -> None:
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any]) -> None:
     client = make_client("terminal-calls")
     text = run_async(client.chat("hi"), timeout=60).text
     methods = ("terminal/create", "terminal/output", "terminal/wait_for_exit", "terminal/kill", "terminal/release",
@@ -112,7 +138,7 @@ def test_client_methods_that_were_not_declared_are_answered_method_not_found(
 
 @pytest.mark.parametrize("mode", ["bad-initialize", "bad-new"])
 def test_a_broken_start_answer_fails_the_start_clearly_and_ends_failed(
-        make_client: Callable[[str], GeminiSessionClient], run_async: Callable[..., Any], mode: str) -> None:
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any], mode: str) -> None:
     client = make_client(mode)
     states: list[str] = []
     client.state_changed.connect(states.append)

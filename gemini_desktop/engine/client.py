@@ -341,6 +341,19 @@ class GeminiSessionClient(QObject):
         message = outcome.describe() if outcome is not None else fallback
         return ProcessCrashed(message, outcome.exit_code if outcome else None, process.stderr_tail())
 
+    def _connection_lost(self, fallback: str) -> ProcessCrashed:
+        """The SDK's connection ended. If gemini still runs, the connection died under it (a failure inside the
+        SDK): kill gemini so the crash path reports it and restarts it, instead of every later turn failing."""
+        process = self._process
+        if process is None:
+            return ProcessCrashed(fallback)
+        if process.running and not self._stopping:
+            log.error("the connection to gemini (pid %s) broke while gemini still runs: restarting it", process.pid)
+            process.kill()
+            return ProcessCrashed("The connection to gemini broke; gemini is restarted.", None,
+                                  process.stderr_tail())
+        return self._crash_error(process, fallback)
+
     def _observe_raw(self, message: dict[str, Any]) -> None:
         """The CLI's `models` block is not in the SDK's models; pick it from the raw session/new|load result."""
         result = message.get("result")
@@ -361,7 +374,7 @@ class GeminiSessionClient(QObject):
                 raise AuthRequired(f"gemini is not signed in: {exc}", methods) from None
             raise EngineError(f"gemini could not start a session: {exc}") from None
         except ConnectionError:
-            raise self._crash_error(self._require_process(), "gemini stopped") from None
+            raise self._connection_lost("gemini stopped") from None
         self._session_id = response.session_id
         self._transcript = []
         self._tools.clear()
@@ -394,7 +407,7 @@ class GeminiSessionClient(QObject):
         except acp.RequestError as exc:
             replayed, problem = [], f"gemini could not load it ({exc}{': ' + str(exc.data) if exc.data else ''})"
         except ConnectionError:
-            raise self._crash_error(self._require_process(), "gemini stopped while loading") from None
+            raise self._connection_lost("gemini stopped while loading") from None
         if not problem and _user_turns(replayed) < expected:
             problem = f"gemini loaded {_user_turns(replayed)} of {expected} messages"
         if not problem and backup.damaged():
@@ -573,9 +586,7 @@ class GeminiSessionClient(QObject):
             if turn.cancel_requested.is_set():
                 self._finish_turn(turn, "cancelled", None)
             else:
-                process = self._process
-                self._fail_turn(turn, self._crash_error(process, "gemini stopped") if process
-                                else ProcessCrashed("gemini stopped"))
+                self._fail_turn(turn, self._connection_lost("gemini stopped"))
         except Exception as exc:  # whatever else an answer does to the SDK, it ends this turn only
             log.exception("turn %d: reading gemini's answer failed", turn.turn_id)
             self._fail_turn(turn, PromptFailed(UNREADABLE_ANSWER, None, repr(exc)))

@@ -21,6 +21,7 @@ from gemini_desktop.engine import (
     ProcessCrashed,
     PromptFailed,
     SessionState,
+    translate,
 )
 from gemini_desktop.engine.process import UnreadableMessage, parse_message
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER
@@ -125,6 +126,25 @@ def test_a_connection_that_dies_under_a_running_gemini_restarts_it_and_the_conve
 
     text = run_async(scenario(), timeout=60)
     assert text.startswith("ok: ") and text.endswith("again")
+
+
+def test_an_answer_that_breaks_the_screening_itself_still_ends_its_turn(
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    client = make_client("normal")
+
+    def screening_fails(method: str, result: Any) -> str | None:
+        raise RuntimeError("injected: a validator that fails")
+
+    async def scenario() -> str:
+        await client.start_session()
+        monkeypatch.setattr(translate, "result_problem", screening_fails)
+        with pytest.raises(PromptFailed, match=UNREADABLE_ANSWER):
+            await client.chat("first")
+        monkeypatch.undo()
+        return (await client.chat("again")).text
+
+    assert run_async(scenario(), timeout=60) == "ok: again"
 
 
 def test_client_methods_that_were_not_declared_are_answered_method_not_found(

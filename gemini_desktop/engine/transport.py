@@ -80,7 +80,12 @@ class QProcessTransport:
 
     def _on_message(self, message: dict[str, Any] | UnreadableMessage) -> None:
         self._on_activity()
-        screened = self._screen(message)
+        try:
+            screened = self._screen(message)
+        except Exception:  # an answer lost here would leave its request waiting for ever
+            log.exception("screening a message from gemini failed")
+            answer = isinstance(message, dict) and "id" in message and "method" not in message
+            screened = self._unreadable_answer(message["id"], "it could not be screened") if answer else None
         if screened is None:
             return
         for observe in self.observers:

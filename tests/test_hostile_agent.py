@@ -180,6 +180,7 @@ def test_a_broken_start_answer_fails_the_start_clearly_and_ends_failed(
 @pytest.mark.parametrize("line", [
     '{"jsonrpc": "2.0", "id": 7, "result": {"x": ' + "[" * 1200 + "]" * 1200 + "}}",
     '{"jsonrpc": "2.0", "id": 7, "result": {"stopReason": "end_tu',
+    '{"jsonrpc": "2.0", "result": {"id": 99, "text": "\\"id\\": 98", "x": ' + "[" * 1200 + "]" * 1200 + '}, "id": 7}',
 ])
 def test_an_answer_that_cannot_be_parsed_still_names_the_request_it_ends(line: str) -> None:
     message = parse_message(line)

@@ -25,8 +25,9 @@ child_log = logging.getLogger("gemini_desktop.child")
 MAX_LINE_CHARS = 64 * 1024 * 1024
 MAX_NESTING = 256  # deeper JSON is never parsed: json, pydantic and copy all recurse and can run out of stack
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-_MEMBER_VALUE = re.compile(r'\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")')
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_JSON_TOKEN = re.compile(_JSON_STRING + r"|[\[\]{}]")
+_MEMBER_VALUE = re.compile(r"\s*:\s*(-?\d+|" + _JSON_STRING + ")")
 
 
 @dataclass(frozen=True)

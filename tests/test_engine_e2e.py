@@ -16,6 +16,7 @@ from gemini_desktop.engine import (
     EngineConfig,
     GeminiSessionClient,
     MessageChunk,
+    ModeUpdate,
     PermissionRequest,
     ProcessCrashed,
     ResumeMethod,
@@ -366,3 +367,31 @@ def test_the_engine_settings_overlay_reaches_gemini(engine_config: EngineConfig,
         assert "/models/gemini-2.5-pro:streamGenerateContent" in fake_gemini.stream_requests()[-1].path
     finally:
         run_async(client.stop_session())
+
+
+def test_a_mode_change_made_by_gemini_itself_reaches_the_mode_state(
+        client: GeminiSessionClient, fake_gemini: FakeGemini, run_async: Callable[..., Any]) -> None:
+    """gemini-cli 0.61 reports it only as the text chunk "[MODE_UPDATE] plan": never shown, always applied."""
+    modes: list[ModeUpdate] = []
+    chunks: list[str] = []
+    client.event.connect(lambda e: isinstance(e, ModeUpdate) and modes.append(e))
+    client.event.connect(lambda e: isinstance(e, MessageChunk) and chunks.append(e.text))
+
+    async def approve(request: PermissionRequest) -> str | None:
+        option = request.option_of_kind("allow_once")
+        return option.option_id if option else None
+
+    client.permission_handler = approve
+
+    async def scenario() -> None:
+        await client.start_session()
+        assert client.modes is not None and client.modes.current == "default"
+        fake_gemini.reply(FunctionCall("enter_plan_mode", {"reason": "think first"}))
+        fake_gemini.reply("Planning now.")
+        await client.chat("plan it")
+
+    run_async(scenario())
+    assert modes[-1].current == "plan"
+    assert client.modes is not None and client.modes.current == "plan"
+    assert {m.id for m in client.modes.available} >= {"default", "yolo"}
+    assert not any("[MODE_UPDATE]" in text for text in chunks)

@@ -35,7 +35,7 @@ from gemini_desktop.engine.events import (
     ThoughtChunk,
 )
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
-from gemini_desktop.engine.transport import QProcessTransport
+from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
@@ -54,7 +54,7 @@ from gemini_desktop.engine.types import (
 
 log = logging.getLogger(__name__)
 
-CANCEL_GRACE = 10.0  # seconds the agent gets to end a cancelled turn before we end it ourselves
+CLIENT_CAPABILITIES = schema.ClientCapabilities()  # no fs, no terminal: the agent does those itself
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
 RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
@@ -71,6 +71,7 @@ class _Turn:
     chunks: list[str] = field(default_factory=list)
     thoughts: list[str] = field(default_factory=list)
     cancel_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    prompt: asyncio.Future[Any] | None = None
 
 
 def _is_auth_error(error: acp.RequestError) -> bool:
@@ -267,10 +268,13 @@ class GeminiSessionClient(QObject):
             await self._ensure_process()
             outcome = await (self._resume(resume_id, transcript) if resume_id else self._new())
         except EngineError as exc:
-            self.last_error = str(exc)
-            self._set_state(SessionState.FAILED)
-            self._fail_queue(str(exc))
+            self._start_failed(exc)
             raise
+        except Exception:  # an answer the SDK chokes on must not leave the state at "starting"
+            log.exception("starting the gemini session failed")
+            error = EngineError(f"gemini could not be started: {UNREADABLE_ANSWER}.")
+            self._start_failed(error)
+            raise error from None
         self._set_state(SessionState.READY)
         self.session_started.emit(outcome)
         self._kick_worker()
@@ -357,7 +361,7 @@ class GeminiSessionClient(QObject):
         process = AgentProcess(self._config.stderr_lines, self)
         process.finished.connect(lambda outcome: self._on_process_finished(process, outcome))
         self._process = process
-        self._transport = QProcessTransport(process)
+        self._transport = QProcessTransport(process, translate.client_methods(CLIENT_CAPABILITIES))
         self._transport.observers.append(self._observe_raw)
         self._conn = acp.connect_to_agent(_AgentCallbacks(self), self._transport)
         process.start(self._config.gemini.program, self._child_args(acp_flag), self._child_env(),
@@ -366,7 +370,7 @@ class GeminiSessionClient(QObject):
             self._init = await asyncio.wait_for(
                 self._conn.initialize(
                     protocol_version=acp.PROTOCOL_VERSION,
-                    client_capabilities=schema.ClientCapabilities(),
+                    client_capabilities=CLIENT_CAPABILITIES,
                     client_info=schema.Implementation(name="gemini-desktop", title="Gemini Desktop",
                                                       version=__version__),
                 ),
@@ -380,6 +384,9 @@ class GeminiSessionClient(QObject):
                 (f"\n{tail}" if tail else "")
             ) from None
         except (ConnectionError, acp.RequestError) as exc:
+            if isinstance(exc, acp.RequestError) and is_unreadable(exc):
+                await self._stop_process(2.0)
+                raise EngineError(f"gemini could not be started: {exc}.") from None
             await self._wait_finished(process, 2.0)
             raise self._crash_error(process, f"gemini stopped while starting ({exc})") from None
         log.info("gemini %s ready (pid %s, ACP %s)", self.agent_version, process.pid, self._init.protocol_version)
@@ -388,6 +395,19 @@ class GeminiSessionClient(QObject):
         outcome = process.outcome
         message = outcome.describe() if outcome is not None else fallback
         return ProcessCrashed(message, outcome.exit_code if outcome else None, process.stderr_tail())
+
+    def _connection_lost(self, fallback: str) -> ProcessCrashed:
+        """The SDK's connection ended. If gemini still runs, the connection died under it (a failure inside the
+        SDK): kill gemini so the crash path reports it and restarts it, instead of every later turn failing."""
+        process = self._process
+        if process is None:
+            return ProcessCrashed(fallback)
+        if process.running and not self._stopping:
+            log.error("the connection to gemini (pid %s) broke while gemini still runs: restarting it", process.pid)
+            process.kill()
+            return ProcessCrashed("The connection to gemini broke; gemini is restarted.", None,
+                                  process.stderr_tail())
+        return self._crash_error(process, fallback)
 
     def _observe_raw(self, message: dict[str, Any]) -> None:
         """The CLI's `models` block is not in the SDK's models; pick it from the raw session/new|load result."""
@@ -409,7 +429,7 @@ class GeminiSessionClient(QObject):
                 raise AuthRequired(f"gemini is not signed in: {exc}", methods) from None
             raise EngineError(f"gemini could not start a session: {exc}") from None
         except ConnectionError:
-            raise self._crash_error(self._require_process(), "gemini stopped") from None
+            raise self._connection_lost("gemini stopped") from None
         self._session_id = response.session_id
         self._transcript = []
         self._tools.clear()
@@ -443,7 +463,7 @@ class GeminiSessionClient(QObject):
         except acp.RequestError as exc:
             replayed, problem = [], f"gemini could not load it ({exc}{': ' + str(exc.data) if exc.data else ''})"
         except ConnectionError:
-            raise self._crash_error(self._require_process(), "gemini stopped while loading") from None
+            raise self._connection_lost("gemini stopped while loading") from None
         if not problem and _user_turns(replayed) < expected:
             problem = f"gemini loaded {_user_turns(replayed)} of {expected} messages"
         if not problem and backup.damaged():
@@ -609,20 +629,23 @@ class GeminiSessionClient(QObject):
         self.turn_started.emit(turn.turn_id, turn.text)
         text = _seed_text(self._seed, turn.text) if self._seed else turn.text
         prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=[acp.text_block(text)]))
+        turn.prompt = prompt
         watchdog = self._spawn_task(self._watch_stall(turn, prompt))
         try:
             response = await prompt
         except asyncio.CancelledError:
             self._finish_turn(turn, "cancelled", None)
         except acp.RequestError as exc:
-            self._fail_turn(turn, PromptFailed(f"gemini reported an error: {exc}", exc.code, exc.data))
+            message = UNREADABLE_ANSWER if is_unreadable(exc) else f"gemini reported an error: {exc}"
+            self._fail_turn(turn, PromptFailed(message, exc.code, exc.data))
         except ConnectionError:
             if turn.cancel_requested.is_set():
                 self._finish_turn(turn, "cancelled", None)
             else:
-                process = self._process
-                self._fail_turn(turn, self._crash_error(process, "gemini stopped") if process
-                                else ProcessCrashed("gemini stopped"))
+                self._fail_turn(turn, self._connection_lost("gemini stopped"))
+        except Exception as exc:  # whatever else an answer does to the SDK, it ends this turn only
+            log.exception("turn %d: reading gemini's answer failed", turn.turn_id)
+            self._fail_turn(turn, PromptFailed(UNREADABLE_ANSWER, None, repr(exc)))
         else:
             self._seed = None
             self._restarts = 0
@@ -651,19 +674,12 @@ class GeminiSessionClient(QObject):
         self.turn_failed.emit(turn.turn_id, str(error))
 
     async def _watch_stall(self, turn: _Turn, prompt: asyncio.Future[Any]) -> None:
-        """Report a turn that produces nothing; end a cancelled turn the agent does not end by itself."""
+        """Report a turn that produces nothing."""
         limit = self._config.stall_timeout
         reported = False
-        cancel_deadline: float | None = None
         while not prompt.done():
             await asyncio.sleep(min(1.0, limit / 4))
             now = time.monotonic()
-            if turn.cancel_requested.is_set():
-                cancel_deadline = cancel_deadline or now + CANCEL_GRACE
-                if now >= cancel_deadline:
-                    log.warning("gemini did not end the cancelled turn in %.0f s; ending it here", CANCEL_GRACE)
-                    prompt.cancel()
-                    return
             transport = self._transport
             if transport is None or self._permission_waits:
                 continue
@@ -676,7 +692,11 @@ class GeminiSessionClient(QObject):
                 reported = False
 
     def cancel(self) -> None:
-        """Stop the running turn (session/cancel) and drop the queued ones."""
+        """Stop the running turn and drop the queued ones.
+
+        The turn ends here at once, whatever the agent does with session/cancel: an agent that never answers
+        it cannot hold the window busy. Its late answer to the prompt is ignored.
+        """
         for turn in list(self._queue):
             self._finish_turn(turn, "cancelled", None)
         self._queue.clear()
@@ -688,6 +708,8 @@ class GeminiSessionClient(QObject):
         turn.cancel_requested.set()
         if self._conn is not None and self._session_id is not None:
             self._spawn_task(self._conn.cancel(session_id=self._session_id))
+        if turn.prompt is not None:
+            turn.prompt.cancel()
 
     def _abort_turns(self, reason: str) -> None:
         self._fail_queue(reason)
@@ -706,12 +728,11 @@ class GeminiSessionClient(QObject):
         if session_id != self._session_id:
             log.debug("update for another session %s ignored", session_id)
             return
-        if self._replay is not None and isinstance(update, schema.UserMessageChunk | schema.AgentMessageChunk):
-            role = "user" if isinstance(update, schema.UserMessageChunk) else "assistant"
-            self._replay.append((role, translate.block_text(update.content)))
+        event = translate.session_event(update, self._tools)
+        if self._replay is not None and isinstance(event, MessageChunk):
+            self._replay.append((event.role, event.text))
             self._replay_last = time.monotonic()
             return
-        event = translate.session_event(update, self._tools)
         if event is None:
             return
         turn = self._current
@@ -834,6 +855,11 @@ class GeminiSessionClient(QObject):
         if self._session_id is None:
             raise EngineError("No gemini session is open.")
         return self._session_id
+
+    def _start_failed(self, error: EngineError) -> None:
+        self.last_error = str(error)
+        self._set_state(SessionState.FAILED)
+        self._fail_queue(str(error))
 
     def _set_state(self, state: SessionState) -> None:
         if state != self._state:

@@ -7,8 +7,10 @@ break us — a line that is not JSON, invalid UTF-8, or an enormous line is logg
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import logging
+import re
 import sys
 import time
 from collections import deque
@@ -28,6 +30,11 @@ STDERR_LOG_BURST_CHARS = 64 * 1024
 STDERR_LOG_CHARS_PER_SECOND = 2 * 1024
 STDERR_LOG_TOTAL_CHARS = 2 * 1024 * 1024
 STDERR_LOG_LINE_CHARS = 2000
+MAX_NESTING = 256  # deeper JSON is never parsed: json, pydantic and copy all recurse and can run out of stack
+
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_JSON_TOKEN = re.compile(_JSON_STRING + r"|[\[\]{}]")
+_MEMBER_VALUE = re.compile(r"\s*:\s*(-?\d+|" + _JSON_STRING + ")")
 
 
 @dataclass(frozen=True)
@@ -127,14 +134,59 @@ class StderrLogLimiter:
         return counts
 
 
-def parse_message(line: str) -> dict[str, Any] | None:
-    """A JSON-RPC message object, or None (logged) for anything else the child printed on stdout."""
+@dataclass(frozen=True)
+class UnreadableMessage:
+    """A line that cannot be read but names a JSON-RPC id, so the request it answers (or asks) still ends."""
+
+    request_id: int | str
+    method: str | None
+    reason: str
+
+
+def _shallow_scan(text: str) -> tuple[int, dict[str, Any]]:
+    """Nesting depth and the top-level `id`/`method` of a JSON text, read without recursion (valid or not)."""
+    depth = deepest = 0
+    members: dict[str, Any] = {}
+    for token in _JSON_TOKEN.finditer(text):
+        lexeme = token.group()
+        if lexeme in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif lexeme in ("]", "}"):
+            depth -= 1
+        elif depth == 1:
+            value = _MEMBER_VALUE.match(text, token.end())
+            name = lexeme[1:-1]
+            if value is not None and name in ("id", "method") and name not in members:
+                with contextlib.suppress(ValueError):
+                    members[name] = json.loads(value.group(1))
+    return deepest, members
+
+
+def _unreadable(text: str, reason: str) -> UnreadableMessage | None:
+    _, members = _shallow_scan(text)
+    request_id, method = members.get("id"), members.get("method")
+    if isinstance(request_id, int | str) and (method is None or isinstance(method, str)):
+        log.warning("gemini sent an unreadable message (%s) with id %r: %.200r", reason, request_id, text)
+        return UnreadableMessage(request_id, method, reason)
+    log.warning("ignored an unreadable line from gemini (%s): %.200r", reason, text)
+    return None
+
+
+def parse_message(line: str) -> dict[str, Any] | UnreadableMessage | None:
+    """A JSON-RPC message object; an UnreadableMessage for a broken one with an id; None (logged) otherwise."""
     stripped = line.strip()
     if not stripped:
         return None
+    if stripped.count("[") + stripped.count("{") > MAX_NESTING:
+        depth, _ = _shallow_scan(stripped)
+        if depth > MAX_NESTING:
+            return _unreadable(stripped, f"nested {depth} levels deep")
     try:
         message = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError) as failure:
+        if stripped.startswith("{"):
+            return _unreadable(stripped, f"not valid JSON: {failure}")
         log.warning("ignored a non-JSON line from gemini: %.200r", stripped)
         return None
     if not isinstance(message, dict):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from acp import schema
+from acp.meta import AGENT_METHODS, CLIENT_METHODS
+from acp.utils import validate_model, validate_model_from_dict
+from pydantic import BaseModel, ValidationError
 
 from gemini_desktop.engine.events import (
     Choice,
@@ -31,6 +34,51 @@ from gemini_desktop.engine.types import Usage
 log = logging.getLogger(__name__)
 
 MODE_UPDATE_PREFIX = "[MODE_UPDATE]"
+
+# How the SDK reads the result of each request we send: strictly, or anything but an object as an empty one.
+_RESULT_READERS: dict[str, tuple[Callable[[Any, type[BaseModel]], BaseModel], type[BaseModel]]] = {
+    AGENT_METHODS["initialize"]: (validate_model, schema.InitializeResponse),
+    AGENT_METHODS["session_new"]: (validate_model, schema.NewSessionResponse),
+    AGENT_METHODS["session_prompt"]: (validate_model, schema.PromptResponse),
+    AGENT_METHODS["session_load"]: (validate_model_from_dict, schema.LoadSessionResponse),
+    AGENT_METHODS["session_set_mode"]: (validate_model_from_dict, schema.SetSessionModeResponse),
+    AGENT_METHODS["authenticate"]: (validate_model_from_dict, schema.AuthenticateResponse),
+}
+
+
+def result_problem(method: str, result: Any) -> str | None:
+    """Why the SDK could not read `result` as the answer to `method`; None when it can."""
+    reader = _RESULT_READERS.get(method)
+    if reader is None:
+        return None
+    validate, model = reader
+    try:
+        validate(result, model)
+    except ValidationError as failure:
+        first = failure.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "result"
+        return f"{where}: {first['msg']} (got {result!r:.100})"
+    return None
+
+
+def client_methods(capabilities: schema.ClientCapabilities) -> frozenset[str]:
+    """The agent-to-client methods a client with these capabilities answers; anything else is not found."""
+    methods = {CLIENT_METHODS["session_request_permission"], CLIENT_METHODS["session_update"]}
+    if capabilities.fs is not None and capabilities.fs.read_text_file:
+        methods.add(CLIENT_METHODS["fs_read_text_file"])
+    if capabilities.fs is not None and capabilities.fs.write_text_file:
+        methods.add(CLIENT_METHODS["fs_write_text_file"])
+    if capabilities.terminal:
+        methods.update(method for key, method in CLIENT_METHODS.items() if key.startswith("terminal_"))
+    return frozenset(methods)
+
+
+def mode_from_text(text: str) -> ModeUpdate | None:
+    """gemini-cli reports an approval-mode change as the text chunk `[MODE_UPDATE] <mode>`."""
+    if not text.startswith(MODE_UPDATE_PREFIX):
+        return None
+    mode = text[len(MODE_UPDATE_PREFIX):].strip()
+    return ModeUpdate(current=mode) if mode else None
 
 
 def block_text(block: Any) -> str:
@@ -132,7 +180,7 @@ def session_event(update: Any, tools: ToolCallTracker) -> SessionEvent | None:
     if isinstance(update, schema.AgentMessageChunk):
         text = block_text(update.content)
         if text.startswith(MODE_UPDATE_PREFIX):
-            return None
+            return mode_from_text(text)
         return MessageChunk("assistant", text)
     if isinstance(update, schema.UserMessageChunk):
         return MessageChunk("user", block_text(update.content))

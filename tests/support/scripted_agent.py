@@ -11,6 +11,15 @@ Modes:
   crash-turn   streams one chunk of the first prompt, then dies with code 9
   hang-turn    never answers prompts (and never streams anything)
   leak-key     on the first prompt, prints API keys on stderr (as a careless agent might) and dies with code 5
+
+Hostile modes (only the first prompt meets the fault; later prompts are answered as in normal mode):
+  malformed-prompt:KIND  streams "partial" and answers the first prompt with MALFORMED_ANSWERS[KIND], or with
+                         a result nested DEEP levels for KIND "deep-result"
+  deep-update      writes, in one write, a session/update nested DEEP levels, then the chunk and the answer
+  wedged-cancel    streams one chunk of the first prompt, then never answers it and ignores session/cancel
+  bad-initialize   answers initialize with a result that is not an InitializeResponse
+  bad-new          answers session/new with a result that has no session id
+  terminal-calls   during the first prompt calls every terminal/* and fs/* method and reports the error codes
 """
 
 from __future__ import annotations
@@ -19,9 +28,21 @@ import json
 import sys
 import time
 
-MODE = sys.argv[1] if len(sys.argv) > 1 else "normal"
+MODE, _, KIND = (sys.argv[1] if len(sys.argv) > 1 else "normal").partition(":")
 out = sys.stdout.buffer
 LEAKED_KEY = "AIzaSyLeakedByTheScriptedAgent0123456789"
+DEEP = 1200
+MALFORMED_ANSWERS: dict[str, dict] = {
+    "null-result": {"result": None},
+    "string-result": {"result": "done"},
+    "number-result": {"result": 42},
+    "unknown-stop-reason": {"result": {"stopReason": "finished_somehow"}},
+    "error-without-code": {"error": {"message": "something went wrong"}},
+    "error-as-string": {"error": "something went wrong"},
+    "neither-result-nor-error": {},
+}
+CLIENT_CALLS = ("terminal/create", "terminal/output", "terminal/wait_for_exit", "terminal/kill", "terminal/release",
+                "fs/read_text_file", "fs/write_text_file")
 
 
 def write_raw(data: bytes) -> None:
@@ -37,6 +58,32 @@ def chunk(session_id: str, text: str) -> None:
     send({"jsonrpc": "2.0", "method": "session/update", "params": {
         "sessionId": session_id,
         "update": {"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": text}}}})
+
+
+def deeply_nested(head: str) -> bytes:
+    """A JSON object whose last member holds DEEP nested arrays (json.dumps itself cannot go that deep)."""
+    return (head + '"deep": ' + "[" * DEEP + "]" * DEEP + "}").encode()
+
+
+def malformed_answer(request_id: int) -> bytes:
+    if KIND == "deep-result":
+        return deeply_nested(f'{{"jsonrpc": "2.0", "id": {request_id}, "result": {{"stopReason": "end_turn", '
+                             '"_meta": {') + b"}}\n"
+    return json.dumps({"jsonrpc": "2.0", "id": request_id, **MALFORMED_ANSWERS[KIND]}).encode() + b"\n"
+
+
+def call_client_methods(session_id: str) -> str:
+    """Call each method in CLIENT_CALLS and wait for the answers; 'method code' for each, in order."""
+    params = {"sessionId": session_id, "command": "true", "terminalId": "t1", "path": "/tmp/x", "content": ""}
+    for number, method in enumerate(CLIENT_CALLS):
+        send({"jsonrpc": "2.0", "id": 900 + number, "method": method, "params": params})
+    answers: dict[int, str] = {}
+    while len(answers) < len(CLIENT_CALLS):
+        message = json.loads(sys.stdin.buffer.readline())
+        if message.get("id") in range(900, 900 + len(CLIENT_CALLS)) and "method" not in message:
+            error = message.get("error")
+            answers[message["id"]] = str(error.get("code")) if isinstance(error, dict) else "success"
+    return ", ".join(f"{method} {answers[900 + n]}" for n, method in enumerate(CLIENT_CALLS))
 
 
 def junk() -> None:
@@ -71,11 +118,15 @@ def main() -> None:
                 continue
             if MODE == "garbage":
                 junk()
+            if MODE == "bad-initialize":
+                send({"jsonrpc": "2.0", "id": request_id, "result": {"protocolVersion": "one", "authMethods": 7}})
+                continue
             send({"jsonrpc": "2.0", "id": request_id, "result": {
                 "protocolVersion": 1, "agentCapabilities": {"loadSession": False}, "authMethods": [],
                 "agentInfo": {"name": "scripted", "version": "0.0.1"}}})
         elif method == "session/new":
-            send({"jsonrpc": "2.0", "id": request_id, "result": {"sessionId": "scripted-session"}})
+            session = None if MODE == "bad-new" else "scripted-session"
+            send({"jsonrpc": "2.0", "id": request_id, "result": {"sessionId": session}})
         elif method == "session/prompt":
             prompts += 1
             session_id = message["params"]["sessionId"]
@@ -87,6 +138,26 @@ def main() -> None:
                                  f'fatal: {{"api-key": "{LEAKED_KEY}"}} was rejected\n')
                 sys.stderr.flush()
                 sys.exit(5)
+            first = prompts == 1
+            if first and MODE == "malformed-prompt":
+                chunk(session_id, "partial")
+                write_raw(malformed_answer(request_id))
+                continue
+            if first and MODE == "wedged-cancel":
+                chunk(session_id, "thinking hard")
+                continue
+            if first and MODE == "deep-update":
+                update = deeply_nested(f'{{"jsonrpc": "2.0", "method": "session/update", "params": {{"sessionId": '
+                                       f'"{session_id}", "update": {{"sessionUpdate": "agent_message_chunk", '
+                                       '"content": {"type": "text", "text": "never shown"}, ') + b"}}\n"
+                answer = {"jsonrpc": "2.0", "id": request_id, "result": {"stopReason": "end_turn"}}
+                write_raw(update + json.dumps({"jsonrpc": "2.0", "method": "session/update", "params": {
+                    "sessionId": session_id, "update": {"sessionUpdate": "agent_message_chunk",
+                                                        "content": {"type": "text", "text": f"ok: {text}"}}}}
+                                               ).encode() + b"\n" + json.dumps(answer).encode() + b"\n")
+                continue
+            if first and MODE == "terminal-calls":
+                text = f"{text} ({call_client_methods(session_id)})"
             if MODE == "crash-turn":
                 chunk(session_id, "half an ans")
                 time.sleep(0.2)

@@ -58,7 +58,7 @@ def test_ignored_and_hidden_entries_are_absent_unless_asked_for(tmp_path: Path) 
     assert ".env" not in all_paths(ignored)
 
 
-def test_ranking_puts_name_prefixes_first_then_word_starts_then_substrings_then_scattered_letters(
+def test_ranking_puts_name_prefixes_first_then_word_starts_then_substrings_then_letters_in_order(
         tmp_path: Path) -> None:
     for name in ["deep/down/index_of_things.py", "index.py", "my_index.txt", "reindexed.md", "i_n_d_e_x.c",
                  "zindex_longer_name.txt"]:
@@ -75,7 +75,8 @@ def test_ranking_puts_name_prefixes_first_then_word_starts_then_substrings_then_
     ]
     assert index.query("INDEX.PY")[0].path == "index.py"  # case does not matter
     assert index.query("qqq") == []
-    assert [match.path for match in index.query("dd/")] == ["deep/down/", "deep/down/index_of_things.py"]
+    assert [(match.path, match.tier) for match in index.query("dd/")] == [
+        ("deep/down/", 4), ("deep/down/index_of_things.py", 4)]  # letters in order across folders
 
 
 def test_refresh_lists_again_only_the_folders_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,8 @@ class Match:
     path: str
     """Relative to the indexed folder, with "/" separators; a folder's path ends with "/"."""
     tier: int
-    """0 the name starts with the query, 1 a word of the path does, 2 the path contains it, 3 in order only."""
+    """0 the name starts with the query, 1 a word of the path does, 2 the path contains it, 3 the name has its
+    letters in order, 4 the path has them in order (across folders)."""
 
     @property
     def is_folder(self) -> bool:
@@ -310,9 +311,13 @@ class FileIndex:
                 _classify(found, snapshot, snapshot.lines_in(candidates), needle, boundary, in_order, limit)
             else:  # many entries have all its characters: scans in C find enough of each tier early
                 contiguous = needle in snapshot.paths  # one pass; without it, tiers 1 and 2 are empty
-                for tier, pattern in ((1, boundary), (2, needle), (3, _line_start(in_order))):
-                    if tier == 3 or contiguous:
-                        _collect(found, tier, _positions(snapshot.paths, pattern), snapshot.path_starts, limit)
+                scans = ((1, boundary, True), (2, needle, True), (3, _line_start(in_order), False),
+                         (4, _line_start(in_order), True))
+                for tier, pattern, in_paths in scans:
+                    if tier >= 3 or contiguous:
+                        haystack, starts = ((snapshot.paths, snapshot.path_starts) if in_paths
+                                            else (snapshot.names, snapshot.name_starts))
+                        _collect(found, tier, _positions(haystack, pattern), starts, limit)
         return [Match(snapshot.entries[line], tier) for line, tier in found.items()]
 
 
@@ -341,8 +346,10 @@ def _classify(found: dict[int, int], snapshot: _Snapshot, lines: list[int], need
         path = snapshot.lowered[line]
         if needle in path:
             ranked.append((1 if boundary.search("\n" + path) else 2, line))
-        elif in_order.match(path):
+        elif in_order.match(path.rstrip("/").rsplit("/", 1)[-1]):
             ranked.append((3, line))
+        elif in_order.match(path):
+            ranked.append((4, line))
     for tier, line in sorted(ranked)[: max(0, limit - len(found))]:
         found[line] = tier
 

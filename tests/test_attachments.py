@@ -89,6 +89,22 @@ def test_a_mentioned_file_and_folder_reach_the_model_with_their_content(
 
 
 @pytest.mark.e2e
+def test_a_file_gemini_s_ignore_rules_hide_still_reaches_the_model_inline(
+        client: GeminiSessionClient, fake_gemini: FakeGemini, workdir: Path, run_async: Callable[..., Any]) -> None:
+    (workdir / ".geminiignore").write_text("private/\n")
+    (workdir / "private").mkdir()
+    hidden = workdir / "private" / "plan.txt"
+    hidden.write_text("The secret ingredient is CARDAMOM.\n")
+    attachment = attach(hidden, workdir)
+    assert attachment.ignored
+    with pytest.raises(AttachmentError, match="hidden from gemini"):
+        attach(workdir / "private", workdir)  # a whole hidden folder: gemini would skip it silently
+    run_async(client.chat(Message("What is the ingredient?", (attachment,))))
+    sent = "\n".join(fake_gemini.stream_requests()[-1].texts())
+    assert "The secret ingredient is CARDAMOM." in sent
+
+
+@pytest.mark.e2e
 def test_a_file_deleted_between_attach_and_send_fails_that_message_and_the_session_goes_on(
         client: GeminiSessionClient, fake_gemini: FakeGemini, workdir: Path, run_async: Callable[..., Any]) -> None:
     doomed = workdir / "draft.txt"
@@ -201,6 +217,17 @@ def test_a_1_gb_file_is_sent_as_a_reference_without_being_read(tmp_path: Path) -
     assert [block.type for block in blocks] == ["text", "resource_link"]
     assert blocks[1].uri == "file://" + log.as_posix() and blocks[1].size == 1 << 30
     assert peak < 16 * 1024 * 1024
+
+
+def test_a_big_file_the_ignore_rules_hide_is_refused_since_it_cannot_go_inline(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    log = tmp_path / "server.log"
+    with open(log, "wb") as file:
+        file.write(b"a text line\n" * 1000)
+        file.truncate(2 * 1024 * 1024)
+    with pytest.raises(AttachmentError,
+                       match=r"server\.log is hidden from gemini .* too big for that \(2\.0 MB; at most 1 MB\)"):
+        attach(log, tmp_path)
 
 
 def test_a_path_outside_the_working_folder_is_allowed_and_flagged(tmp_path: Path) -> None:

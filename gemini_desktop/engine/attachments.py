@@ -19,10 +19,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from gemini_desktop.engine.file_index import is_ignored
 from gemini_desktop.engine.types import EngineError
 
 IMAGE_LIMIT = 20 * 1024 * 1024  # the Gemini API's inline data limit for one request
 SNIFF_BYTES = 8192  # as git does: a NUL byte in the first 8 KB makes a file binary
+INLINE_LIMIT = 1024 * 1024  # a file gemini's ignore rules hide is sent inline, up to this size
 
 # Magic numbers: (offset, bytes) that must all match -> mime type.
 _IMAGE_SIGNATURES: tuple[tuple[tuple[tuple[int, bytes], ...], str], ...] = (
@@ -78,6 +80,9 @@ class Attachment:
     data: bytes | None = field(default=None, repr=False, compare=False)
     outside_folder: bool = False
     """Not under the conversation's working folder: allowed, but gemini asks before reading it; show it."""
+    ignored: bool = False
+    """Hidden by .gitignore/.geminiignore: gemini would skip a reference to it without a word, so its text is sent
+    inline instead (needs the agent's embeddedContext)."""
 
     @classmethod
     def pasted_image(cls, data: bytes, name: str = "pasted image") -> Attachment:
@@ -106,8 +111,10 @@ def attach(path: Path, working_folder: Path) -> Attachment:
     that is not an image. A big text file is fine: only its first bytes are read here.
     """
     path = Path(os.path.abspath(path))
+    folder = Path(os.path.abspath(working_folder))
     name = path.name or str(path)
-    outside = not _is_under(path, Path(os.path.abspath(working_folder)))
+    outside = not _is_under(path, folder)
+    ignored = not outside and is_ignored(path, folder)
     try:
         status = path.stat()
     except FileNotFoundError:
@@ -117,6 +124,9 @@ def attach(path: Path, working_folder: Path) -> Attachment:
     if path.is_dir():
         if not os.access(path, os.R_OK | os.X_OK):
             raise AttachmentError(f"The folder {name} cannot be read (permission denied).", name)
+        if ignored:
+            raise AttachmentError(f"The folder {name} is hidden from gemini by .gitignore or .geminiignore, so gemini "
+                                  "would not read it; attach the files you need from it instead.", name)
         return Attachment(AttachmentKind.FOLDER, name, path, outside_folder=outside)
     if not stat.S_ISREG(status.st_mode):  # a pipe would block the read, a device never end
         raise AttachmentError(f"{name} is not a regular file (a pipe, socket or device) and cannot be sent.", name)
@@ -127,7 +137,9 @@ def attach(path: Path, working_folder: Path) -> Attachment:
         return Attachment(AttachmentKind.IMAGE, name, path, mime, status.st_size, outside_folder=outside)
     if b"\0" in head:
         raise AttachmentError(f"{name} is a binary file that is not an image: gemini cannot read it.", name)
-    return Attachment(AttachmentKind.FILE, name, path, "", status.st_size, outside_folder=outside)
+    if ignored:
+        _check_inline_size(status.st_size, name)
+    return Attachment(AttachmentKind.FILE, name, path, "", status.st_size, outside_folder=outside, ignored=ignored)
 
 
 @dataclass(frozen=True)
@@ -155,14 +167,21 @@ class PromptCapabilities:
         return cls(bool(getattr(capabilities, "image", False)), bool(getattr(capabilities, "audio", False)),
                    bool(getattr(capabilities, "embedded_context", False)))
 
+    def accepts(self, capability: str) -> bool:
+        """By its ACP name: "image", "audio" or "embeddedContext"."""
+        return {"image": self.image, "audio": self.audio, "embeddedContext": self.embedded_context}[capability]
 
-_REQUIRED_CAPABILITY = {AttachmentKind.IMAGE: "image"}
+
+def _required_capability(attachment: Attachment) -> str | None:
+    if attachment.kind == AttachmentKind.IMAGE:
+        return "image"
+    return "embeddedContext" if attachment.ignored else None
 
 
 def missing_capabilities(attachments: Iterable[Attachment], capabilities: PromptCapabilities) -> list[str]:
     """Capabilities the attachments need that the agent did not advertise (e.g. ["image"])."""
-    needed = {_REQUIRED_CAPABILITY[a.kind] for a in attachments if a.kind in _REQUIRED_CAPABILITY}
-    return sorted(name for name in needed if not getattr(capabilities, name))
+    needed = {capability for a in attachments if (capability := _required_capability(a)) is not None}
+    return sorted(capability for capability in needed if not capabilities.accepts(capability))
 
 
 def prompt_blocks(message: Message, capabilities: PromptCapabilities) -> list[Any]:
@@ -192,6 +211,11 @@ def prompt_blocks(message: Message, capabilities: PromptCapabilities) -> list[An
         if current.kind != attachment.kind:
             raise AttachmentError(f"{attachment.name} changed since it was attached (it is now a {current.kind}); "
                                   "attach it again.", attachment.name)
+        if attachment.ignored:
+            blocks.append(acp.resource_block(acp.embedded_text_resource(file_uri(attachment.path),
+                                                                        _read_inline(attachment.path, current.size,
+                                                                                     attachment.name))))
+            continue
         blocks.append(acp.resource_link_block(attachment.name, file_uri(attachment.path),
                                               size=current.size if current.kind == AttachmentKind.FILE else None))
     return blocks
@@ -209,6 +233,24 @@ def _check_image_size(size: int, name: str) -> None:
     if size > IMAGE_LIMIT:
         raise AttachmentError(f"{name} is {size / (1024 * 1024):.1f} MB; images can be at most "
                               f"{IMAGE_LIMIT // (1024 * 1024)} MB.", name)
+
+
+def _check_inline_size(size: int, name: str) -> None:
+    if size > INLINE_LIMIT:
+        raise AttachmentError(f"{name} is hidden from gemini by .gitignore or .geminiignore, so it has to be sent "
+                              f"inline, and it is too big for that ({size / (1024 * 1024):.1f} MB; at most "
+                              f"{INLINE_LIMIT // (1024 * 1024)} MB).", name)
+
+
+def _read_inline(path: Path, size: int, name: str) -> str:
+    _check_inline_size(size, name)
+    try:
+        with open(path, "rb") as file:
+            data = file.read(INLINE_LIMIT + 1)
+    except OSError as exc:
+        raise AttachmentError(f"{name} cannot be read: {exc.strerror or exc}.", name) from None
+    _check_inline_size(len(data), name)
+    return data.decode("utf-8", errors="replace")
 
 
 def _read_head(path: Path, name: str) -> bytes:

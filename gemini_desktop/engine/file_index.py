@@ -376,6 +376,31 @@ def _ignored(chain: list[tuple[str, _Rules]], relative: str) -> bool:
     return False
 
 
+def is_ignored(path: Path, root: Path) -> bool:
+    """Whether the ignore files from `root` down to `path` hide it (as they hide it from gemini's file reading).
+
+    Reads only the ignore files of the folders on the way: cheap enough for one attached path."""
+    try:
+        parts = Path(path).relative_to(root).parts
+    except ValueError:
+        return False
+    chain: list[tuple[str, _Rules]] = []
+    for depth in range(len(parts)):
+        base = "/".join(parts[:depth]) + "/" if depth else ""
+        lines: list[str] = []
+        for name in IGNORE_FILES:
+            try:
+                lines += (root / base / name).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+        if lines:
+            chain.insert(0, (base, _Rules(lines)))
+        here = "/".join(parts[: depth + 1]) + ("/" if depth + 1 < len(parts) or Path(path).is_dir() else "")
+        if _ignored(chain, here):
+            return True
+    return False
+
+
 class FileIndexCache:
     """One index per (folder, options), built and refreshed on daemon threads; `get` never blocks on I/O."""
 

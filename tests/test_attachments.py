@@ -23,6 +23,7 @@ from gemini_desktop.engine import (
     GeminiCommand,
     GeminiSessionClient,
     Message,
+    PermissionRequest,
     PromptCapabilities,
     SessionState,
     attach,
@@ -102,6 +103,31 @@ def test_a_file_gemini_s_ignore_rules_hide_still_reaches_the_model_inline(
     run_async(client.chat(Message("What is the ingredient?", (attachment,))))
     sent = "\n".join(fake_gemini.stream_requests()[-1].texts())
     assert "The secret ingredient is CARDAMOM." in sent
+
+
+@pytest.mark.e2e
+def test_a_file_outside_the_working_folder_is_read_once_gemini_has_asked_and_a_folder_outside_is_refused(
+        client: GeminiSessionClient, fake_gemini: FakeGemini, workdir: Path, tmp_path: Path,
+        run_async: Callable[..., Any]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    far = elsewhere / "far.txt"
+    far.write_text("The distant answer is 42.\n")
+    with pytest.raises(AttachmentError, match="outside the working folder, and gemini only reads folders inside"):
+        attach(elsewhere, workdir)
+    asked: list[str] = []
+
+    async def allow(request: PermissionRequest) -> str | None:
+        asked.append(request.tool_call.title)
+        option = request.option_of_kind("allow_once")
+        return option.option_id if option is not None else None
+
+    client.permission_handler = allow
+    attachment = attach(far, workdir)
+    assert attachment.outside_folder
+    run_async(client.chat(Message("Read it", (attachment,))))
+    assert asked == [f"Allow access to absolute path: {far}"]
+    assert "The distant answer is 42." in "\n".join(fake_gemini.stream_requests()[-1].texts())
 
 
 @pytest.mark.e2e
@@ -238,7 +264,7 @@ def test_a_path_outside_the_working_folder_is_allowed_and_flagged(tmp_path: Path
     (elsewhere / "outside.txt").write_text("out")
     assert not attach(work / "inside.txt", work).outside_folder
     assert attach(elsewhere / "outside.txt", work).outside_folder
-    assert attach(tmp_path / "work" / ".." / "elsewhere", work).outside_folder
+    assert attach(tmp_path / "work" / ".." / "elsewhere" / "outside.txt", work).outside_folder
 
 
 def test_a_missing_capability_is_named_before_anything_is_read(tmp_path: Path) -> None:

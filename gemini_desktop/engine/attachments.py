@@ -124,6 +124,9 @@ def attach(path: Path, working_folder: Path) -> Attachment:
     if path.is_dir():
         if not os.access(path, os.R_OK | os.X_OK):
             raise AttachmentError(f"The folder {name} cannot be read (permission denied).", name)
+        if outside:  # gemini-cli 0.61 skips it with only a warning in its thoughts
+            raise AttachmentError(f"The folder {name} is outside the working folder, and gemini only reads folders "
+                                  "inside it; attach the files you need from it instead.", name)
         if ignored:
             raise AttachmentError(f"The folder {name} is hidden from gemini by .gitignore or .geminiignore, so gemini "
                                   "would not read it; attach the files you need from it instead.", name)

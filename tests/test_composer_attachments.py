@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.engine import AttachmentKind, Message
@@ -136,3 +136,20 @@ def test_without_a_working_folder_the_composer_stays_text_only(qtbot: QtBot) -> 
     assert not box.picker.popup().isVisible()
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert texts == ["mail me @home"] and box.attachments() == ()
+
+
+def test_the_attach_button_s_dialog_adds_the_chosen_files_and_hidden_entries_need_a_dot(
+        qtbot: QtBot, composer: tuple[PromptInput, list[Message], list[str]], folder: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    box, _, _ = composer
+    (folder / ".env").write_text("SECRET=1")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        lambda *args: ([str(folder / "README.md"), str(folder / "src" / "app.py")], ""))
+    box.choose_attachments()
+    assert [a.name for a in box.attachments()] == ["README.md", "app.py"]
+    qtbot.keyClicks(box, "@e")
+    qtbot.waitUntil(lambda: "README.md" in box.picker.model().stringList(), timeout=5000)
+    assert ".env" not in box.picker.model().stringList()
+    qtbot.keyClick(box, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(box, ".en")
+    qtbot.waitUntil(lambda: ".env" in box.picker.model().stringList(), timeout=5000)

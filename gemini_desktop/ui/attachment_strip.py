@@ -52,6 +52,8 @@ class AttachmentStrip(QWidget):
         if attachment.outside_folder:
             tip += "\n" + self.tr("Outside the working folder: gemini asks before reading it.")
             button.setText("⚠ " + button.text())
+        if attachment.ignored:
+            tip += "\n" + self.tr("Hidden from gemini by .gitignore or .geminiignore: its text is sent along.")
         button.setToolTip(tip)
         button.setAccessibleName(self.tr("Attachment %1").replace("%1", attachment.name))
         button.clicked.connect(lambda: self.remove(attachment))

@@ -5,11 +5,11 @@ Esc (stop the turn) is a window action, so it works wherever the focus is.
 Slash commands the agent announces complete in a popup once the text starts with "/".
 
 Attachments, once `enable_attachments` names the working folder: typing "@" opens a picker over the folder's
-index (ranked by the index, so the popup does no filtering of its own); a chosen entry becomes a chip in the text
-("@path", one unit: Backspace removes it whole, with its attachment). Ctrl+V of an image, and dropping images,
-files or folders, add them to the strip above the text (thumbnails; Backspace at the very start removes the
-last one). Whatever cannot be attached is refused at once with the reason (`attachment_refused`), and nothing
-else in the message is lost.
+index (ranked by the index, so the popup does no filtering of its own; hidden entries once a "." is typed); a
+chosen entry becomes a chip in the text ("@path", one unit: Backspace removes it whole, with its attachment).
+Ctrl+V of an image, dropping images, files or folders, and the Attach button (`choose_attachments`) add them to
+the strip above the text (thumbnails; Backspace at the very start removes the last one). Whatever cannot be
+attached is refused at once with the reason (`attachment_refused`), and nothing else in the message is lost.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QResizeEvent, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QCompleter, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QCompleter, QFileDialog, QPlainTextEdit, QWidget
 
 from gemini_desktop.engine.attachments import Attachment, AttachmentError, Message, attach
 from gemini_desktop.engine.events import SlashCommand
@@ -87,6 +87,14 @@ class PromptInput(QPlainTextEdit):
     def attachments(self) -> tuple[Attachment, ...]:
         """The strip's items, then the chips in the order they appear in the text."""
         return (*self.strip.attachments, *(self._chips[chip] for chip in self._chips_in_text()))
+
+    def choose_attachments(self) -> None:
+        """The Attach button: pick files (or images) in a dialog, starting in the working folder."""
+        if self._folder is None:
+            return
+        chosen, _ = QFileDialog.getOpenFileNames(self, self.tr("Attach files"), str(self._folder))
+        for name in chosen:
+            self.add_attachment(Path(name))
 
     def add_attachment(self, path: Path) -> bool:
         """Attach a file, folder or image (from a drop or the Attach button); False (and the reason signalled)
@@ -221,8 +229,10 @@ class PromptInput(QPlainTextEdit):
             self._picker.popup().hide()
             self._picker_retry.stop()
             return
-        self._index = self._indexes.get(self._folder)
-        paths = [match.path for match in self._index.query(mention.group(1), PICKER_ROWS)]
+        typed = mention.group(1)
+        hidden = typed.startswith(".") or "/." in typed  # hidden entries only when asked for, by typing the dot
+        self._index = self._indexes.get(self._folder, include_hidden=hidden)
+        paths = [match.path for match in self._index.query(typed, PICKER_ROWS)]
         if self._index.ready:
             self._picker_retry.stop()
         elif not self._picker_retry.isActive():

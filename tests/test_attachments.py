@@ -5,9 +5,12 @@ The end-to-end tests run the real gemini-cli against the fake Gemini server and 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import sys
+import threading
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +32,7 @@ from gemini_desktop.engine import (
     attach,
     image_mime_type,
 )
+from gemini_desktop.engine import client as client_module
 from gemini_desktop.engine.attachments import IMAGE_LIMIT, prompt_blocks
 from tests.support.fake_gemini import FakeGemini, RecordedRequest
 from tests.support.qt_async import until
@@ -178,6 +182,35 @@ def test_an_agent_that_does_not_take_images_refuses_the_message_by_name_and_keep
             run_async(client.chat(message), timeout=30)
         assert client.missing_capabilities(message) == ["image"]
         assert run_async(client.chat("plain text"), timeout=30).text == "ok: plain text"
+    finally:
+        run_async(client.stop_session(timeout=3))
+
+
+def test_stop_while_the_attachments_are_being_read_sends_nothing_and_the_session_goes_on(
+        tmp_path: Path, run_async: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    reading = threading.Event()
+
+    def slow_blocks(message: Message, capabilities: PromptCapabilities) -> list[Any]:
+        reading.set()
+        time.sleep(0.5)  # a 20 MB image on a slow disk
+        return prompt_blocks(message, capabilities)
+
+    monkeypatch.setattr(client_module, "prompt_blocks", slow_blocks)
+    config = EngineConfig(gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), "normal")),
+                          cwd=tmp_path, start_timeout=5.0, max_restarts=0, state_dir=tmp_path / "state")
+    client = GeminiSessionClient(config)
+
+    async def scenario() -> None:
+        await client.start_session()
+        stopped = asyncio.ensure_future(client.chat("never sent"))
+        await until(reading.is_set)
+        client.cancel()
+        result = await stopped
+        assert (result.stop_reason, result.text) == ("cancelled", "")
+        assert (await client.chat("next")).text == "ok: next"
+
+    try:
+        run_async(scenario(), timeout=30)
     finally:
         run_async(client.stop_session(timeout=3))
 

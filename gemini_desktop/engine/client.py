@@ -642,9 +642,10 @@ class GeminiSessionClient(QObject):
             blocks = await asyncio.to_thread(prompt_blocks, Message(text, turn.message.attachments),
                                              self.prompt_capabilities or PromptCapabilities())
         except AttachmentError as exc:
-            self._current = None
-            self._set_state(SessionState.READY)
-            self._fail_turn(turn, exc)
+            self._end_unsent(turn, exc)
+            return
+        if turn.cancel_requested.is_set():  # stopped while its attachments were being read
+            self._end_unsent(turn, None)
             return
         prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=blocks))
         watchdog = self._spawn_task(self._watch_stall(turn, prompt))
@@ -671,6 +672,15 @@ class GeminiSessionClient(QObject):
             self._current = None
             if self._state == SessionState.BUSY:
                 self._set_state(SessionState.READY)
+
+    def _end_unsent(self, turn: _Turn, failure: EngineError | None) -> None:
+        """A turn that ends before its prompt went out: refused (failure) or cancelled; the session stays ready."""
+        self._current = None
+        self._set_state(SessionState.READY)
+        if failure is not None:
+            self._fail_turn(turn, failure)
+        else:
+            self._finish_turn(turn, "cancelled", None)
 
     def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None) -> None:
         result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts))

@@ -129,3 +129,13 @@ def test_the_cache_builds_off_the_calling_thread_and_reuses_the_index_per_folder
     now[0] = 10.0
     cache.get(root)  # older than refresh_after: refreshed in the background
     wait_until(lambda: "added.txt" in all_paths(index))
+
+
+def test_a_line_break_in_a_file_name_does_not_shift_the_other_entries(tmp_path: Path) -> None:
+    (tmp_path / "evil\nname.txt").write_text("")
+    (tmp_path / "zeta.md").write_text("")
+    index = FileIndex(tmp_path)
+    index.build()
+    assert [match.path for match in index.query("zeta")] == ["zeta.md"]
+    assert [match.path for match in index.query("evil name")] == ["evil\nname.txt"]
+    assert all_paths(index) == {"evil\nname.txt", "zeta.md"}

@@ -96,7 +96,7 @@ class _Snapshot:
     @classmethod
     def of(cls, entries: list[str]) -> _Snapshot:
         entries.sort(key=lambda entry: (len(entry), entry))
-        lowered = [entry.lower() for entry in entries]
+        lowered = [entry.lower().replace("\n", " ") for entry in entries]  # a line break in a name: one line still
         names = [entry.rstrip("/").rsplit("/", 1)[-1] for entry in lowered]
         paths = "\n" + "\n".join(lowered)
         having = {char: int(bytes([char in line for line in lowered]).translate(_AS_BINARY_DIGITS), 2)

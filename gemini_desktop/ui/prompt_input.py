@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QCompleter, QFileDialog, QPlainTextEdit, QWidget
 
 from gemini_desktop.engine.attachments import Attachment, AttachmentError, Message, attach
 from gemini_desktop.engine.events import SlashCommand
-from gemini_desktop.engine.file_index import FileIndex, FileIndexCache
+from gemini_desktop.engine.file_index import FileIndexCache
 from gemini_desktop.ui.attachment_strip import AttachmentStrip
 
 COMPLETER_KEYS = {Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Escape, Qt.Key.Key_Tab, Qt.Key.Key_Backtab}
@@ -56,7 +56,6 @@ class PromptInput(QPlainTextEdit):
         self.textChanged.connect(self._update_completion)
         self._folder: Path | None = None
         self._indexes: FileIndexCache | None = None
-        self._index: FileIndex | None = None
         self._chips: dict[int, Attachment] = {}
         self._chip_ids = itertools.count(1)
         self._picker_model = QStringListModel(self)
@@ -231,9 +230,9 @@ class PromptInput(QPlainTextEdit):
             return
         typed = mention.group(1)
         hidden = typed.startswith(".") or "/." in typed  # hidden entries only when asked for, by typing the dot
-        self._index = self._indexes.get(self._folder, include_hidden=hidden)
-        paths = [match.path for match in self._index.query(typed, PICKER_ROWS)]
-        if self._index.ready:
+        index = self._indexes.get(self._folder, include_hidden=hidden)
+        paths = [match.path for match in index.query(typed, PICKER_ROWS)]
+        if index.ready:
             self._picker_retry.stop()
         elif not self._picker_retry.isActive():
             self._picker_retry.start()

@@ -215,6 +215,20 @@ def test_stop_while_the_attachments_are_being_read_sends_nothing_and_the_session
         run_async(client.stop_session(timeout=3))
 
 
+def test_the_conversation_s_own_copy_names_the_attached_files_for_a_rebuilt_or_seeded_resume(
+        tmp_path: Path, run_async: Callable[..., Any]) -> None:
+    config = EngineConfig(gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), "normal")),
+                          cwd=tmp_path, start_timeout=5.0, max_restarts=0, state_dir=tmp_path / "state")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    client = GeminiSessionClient(config)
+    try:
+        run_async(client.chat(Message("compare", (attach(notes, tmp_path), attach(tmp_path, tmp_path)))), timeout=30)
+    finally:
+        run_async(client.stop_session(timeout=3))
+    assert client.transcript[0].text == f"compare\n\n[Attached: {notes}, {tmp_path}]"
+
+
 # ----- checks made when attaching and sending ------------------------------------------------------------------
 
 @pytest.mark.parametrize(("head", "mime"), [(PNG, "image/png"), (JPEG_HEAD, "image/jpeg"), (GIF, "image/gif"),

@@ -6,8 +6,7 @@ and the picker shows what the first folders scanned hold (breadth first: the ent
 rest is scanned; the time until the whole tree is indexed is printed for information. A keystroke is one query of
 the text typed so far (the best of three runs, to keep a busy machine's noise out); the walk does what a picker
 without an index would do at each keystroke: walk the folder and keep the entries whose path holds the typed
-letters in order. The slowest keystrokes are those whose letters are scattered over few entries (every path is
-scanned); on a busy machine they can exceed a frame, hence the 90th percentile as the target.
+letters in order.
 
 Run: `.venv/bin/python bench/bench_file_index.py` (exit status 1 if a target is missed); `main()` returns rows.
 """
@@ -33,7 +32,8 @@ IGNORED_SHARE = 0.1  # a tenth of the files are build output or logs the .gitign
 FOLDERS = 6_000
 WORDS = ("app core util model view test data config main index parser render store engine client file image "
          "http api widget session history window theme layout network cache event").split()
-TYPED = ("render_store", "src/widget", "histwin")  # a name, a path across folders, scattered letters
+# a name, a path across folders, scattered letters, letters in few names, no match at all
+TYPED = ("render_store", "src/widget", "histwin", "etx", "zqv")
 FIRST_RESULTS_TARGET = 0.100
 KEYSTROKE_TARGET = 0.016
 SPEEDUP_TARGET = 20.0
@@ -116,7 +116,6 @@ def main() -> list[Row]:
         typed = keystrokes(index)
         walked = [walk_keystroke(root, TYPED[0][:end]) for end in range(1, WALKED_KEYSTROKES + 1)]
     median = statistics.median(typed)
-    p90 = statistics.quantiles(typed, n=10)[-1]
     speedup = statistics.mean(walked) / median
     return [
         Row(f"tree: {FILES} files in {FOLDERS} folders, a .gitignore hiding a tenth", f"{entries} entries listed",
@@ -126,8 +125,8 @@ def main() -> list[Row]:
         Row("whole tree indexed (background, for information)", ms(full), "", None),
         Row(f"keystroke once indexed, median of {len(typed)}", ms(median), f"< {ms(KEYSTROKE_TARGET)}",
             median < KEYSTROKE_TARGET),
-        Row("keystroke once indexed, 90th percentile", ms(p90), f"< {ms(KEYSTROKE_TARGET)}", p90 < KEYSTROKE_TARGET),
-        Row("keystroke once indexed, slowest (for information)", ms(max(typed)), "", None),
+        Row("keystroke once indexed, slowest", ms(max(typed)), f"< {ms(KEYSTROKE_TARGET)}",
+            max(typed) < KEYSTROKE_TARGET),
         Row("plain directory walk per keystroke (baseline)", ms(statistics.mean(walked)), "", None),
         Row("speed-up per keystroke (walk / index, median)", f"{speedup:.0f}x", f">= {SPEEDUP_TARGET:.0f}x",
             speedup >= SPEEDUP_TARGET),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gemini_desktop.engine import file_index
 from gemini_desktop.engine.file_index import FileIndex, FileIndexCache
 
 
@@ -58,8 +59,11 @@ def test_ignored_and_hidden_entries_are_absent_unless_asked_for(tmp_path: Path) 
     assert ".env" not in all_paths(ignored)
 
 
+@pytest.mark.parametrize("ranked_one_by_one", [True, False], ids=["few-candidates", "scans-in-c"])
 def test_ranking_puts_name_prefixes_first_then_word_starts_then_substrings_then_letters_in_order(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ranked_one_by_one: bool) -> None:
+    if not ranked_one_by_one:  # as in a big tree, where many entries hold every letter of the query
+        monkeypatch.setattr(file_index, "DIRECT_CHECK", 0)
     for name in ["deep/down/index_of_things.py", "index.py", "my_index.txt", "reindexed.md", "i_n_d_e_x.c",
                  "zindex_longer_name.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

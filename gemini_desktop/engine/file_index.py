@@ -21,7 +21,7 @@ import os
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +92,7 @@ class _Snapshot:
     names: str = "\n"
     name_starts: tuple[int, ...] = ()
     having: dict[str, int] = field(default_factory=dict)
+    in_names: dict[str, int] = field(default_factory=dict)  # how often each character occurs in the names
 
     @classmethod
     def of(cls, entries: list[str]) -> _Snapshot:
@@ -99,10 +100,11 @@ class _Snapshot:
         lowered = [entry.lower().replace("\n", " ") for entry in entries]  # a line break in a name: one line still
         names = [entry.rstrip("/").rsplit("/", 1)[-1] for entry in lowered]
         paths = "\n" + "\n".join(lowered)
+        joined_names = "\n" + "\n".join(names)
         having = {char: int(bytes([char in line for line in lowered]).translate(_AS_BINARY_DIGITS), 2)
                   for char in set(paths) - {"\n"}}
-        return cls(tuple(entries), tuple(lowered), paths, _line_starts(lowered), "\n" + "\n".join(names),
-                   _line_starts(names), having)
+        return cls(tuple(entries), tuple(lowered), paths, _line_starts(lowered), joined_names, _line_starts(names),
+                   having, dict(Counter(joined_names)))
 
     def containing(self, needle: str) -> int:
         """The entries holding every character of `needle`, as a bit set (see `lines_in`)."""
@@ -304,36 +306,50 @@ class FileIndex:
         _collect(found, 0, _positions(snapshot.names, "\n" + needle), snapshot.name_starts, limit)
         candidates = snapshot.containing(needle)
         if len(found) < limit and candidates:
-            boundary = re.compile(re.escape(needle[0]) + "(?<=[" + re.escape("\n" + WORD_SEPARATORS) + "]"
-                                  + re.escape(needle[0]) + ")" + re.escape(needle[1:]))
+            # the whole query first, so the regex engine searches for it as a literal; the boundary is checked after
+            boundary = re.compile(re.escape(needle) + "(?<=[" + re.escape("\n" + WORD_SEPARATORS) + "]"
+                                  + re.escape(needle) + ")")
             in_order = re.compile("".join(f"[^\n{re.escape(char)}]*+{re.escape(char)}" for char in needle))
             if candidates.bit_count() <= DIRECT_CHECK:
                 _classify(found, snapshot, snapshot.lines_in(candidates), needle, boundary, in_order, limit)
-            else:  # many entries have all its characters: scans in C find enough of each tier early
-                contiguous = needle in snapshot.paths  # one pass; without it, tiers 1 and 2 are empty
-                scans = ((1, boundary, True), (2, needle, True), (3, _line_start(in_order), False),
-                         (4, _line_start(in_order), True))
-                for tier, pattern, in_paths in scans:
-                    if tier >= 3 or contiguous:
-                        haystack, starts = ((snapshot.paths, snapshot.path_starts) if in_paths
-                                            else (snapshot.names, snapshot.name_starts))
-                        _collect(found, tier, _positions(haystack, pattern), starts, limit)
+            else:
+                _scan(found, snapshot, needle, boundary, limit)
         return [Match(snapshot.entries[line], tier) for line, tier in found.items()]
 
 
-def _line_start(in_order: re.Pattern[str]) -> re.Pattern[str]:
-    """A subsequence pattern that only starts at a line start; possessive steps make a miss one pass."""
-    return re.compile("\n" + in_order.pattern)
+def _scan(found: dict[int, int], snapshot: _Snapshot, needle: str, boundary: re.Pattern[str], limit: int) -> None:
+    """Many entries have all the query's characters: scans in C find enough of each tier early."""
+    # Without a "/", a contiguous match lies inside one name (folders are entries too): the names, a quarter of
+    # the paths' text, tell whether tiers 1 and 2 can have any.
+    if needle in (snapshot.paths if "/" in needle else snapshot.names):
+        _collect(found, 1, _positions(snapshot.paths, boundary), snapshot.path_starts, limit)
+        _collect(found, 2, _positions(snapshot.paths, needle), snapshot.path_starts, limit)
+    rare_in_names = snapshot.in_names.get(needle[0], 0) * 2 < len(snapshot.entries)
+    _collect(found, 3, _positions(snapshot.names, _scattered(needle, rare_in_names)), snapshot.name_starts, limit)
+    rare_in_paths = snapshot.having.get(needle[0], 0).bit_count() * 2 < len(snapshot.entries)
+    _collect(found, 4, _positions(snapshot.paths, _scattered(needle, rare_in_paths)), snapshot.path_starts, limit)
+
+
+def _scattered(needle: str, first_is_rare: bool) -> re.Pattern[str]:
+    """The letters-in-order pattern to scan a haystack with. Possessive steps never backtrack, so a miss costs
+    one pass over the rest of its line. It starts from each occurrence of the first letter (found as a literal
+    by the regex engine) when that letter is rare, else from each line start (one try per line)."""
+    steps = "".join(f"[^\n{re.escape(char)}]*+{re.escape(char)}" for char in needle[1:])
+    if first_is_rare:
+        return re.compile(re.escape(needle[0]) + steps)
+    return re.compile(f"\n[^\n{re.escape(needle[0])}]*+{re.escape(needle[0])}" + steps)
 
 
 def _collect(found: dict[int, int], tier: int, positions: Iterator[int], starts: tuple[int, ...],
              limit: int) -> None:
+    if len(found) >= limit:
+        return  # before the scan starts: finding even its first match can take a whole pass
     for position in positions:
-        if len(found) >= limit:
-            return
         line = bisect.bisect_right(starts, position) - 1
         if line >= 0 and line not in found:
             found[line] = tier
+            if len(found) >= limit:
+                return
 
 
 def _classify(found: dict[int, int], snapshot: _Snapshot, lines: list[int], needle: str,

@@ -133,6 +133,8 @@ def test_the_cache_builds_off_the_calling_thread_and_reuses_the_index_per_folder
     now[0] = 10.0
     cache.get(root)  # older than refresh_after: refreshed in the background
     wait_until(lambda: "added.txt" in all_paths(index))
+    cache.forget(root)  # the last conversation in that folder closed: its indexes are let go
+    assert cache.get(root) is not index
 
 
 def test_a_line_break_in_a_file_name_does_not_shift_the_other_entries(tmp_path: Path) -> None:

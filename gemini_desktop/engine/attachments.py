@@ -33,10 +33,9 @@ _IMAGE_SIGNATURES: tuple[tuple[tuple[tuple[int, bytes], ...], str], ...] = (
     (((0, b"GIF87a"),), "image/gif"),
     (((0, b"GIF89a"),), "image/gif"),
     (((0, b"RIFF"), (8, b"WEBP")), "image/webp"),
-    (((0, b"BM"),), "image/bmp"),
     (((4, b"ftypheic"),), "image/heic"),
     (((4, b"ftypheix"),), "image/heic"),
-    (((4, b"ftypavif"),), "image/avif"),
+    (((4, b"ftypmif1"),), "image/heif"),
 )
 
 
@@ -89,8 +88,8 @@ class Attachment:
         _check_image_size(len(data), name)
         mime = image_mime_type(data[:SNIFF_BYTES])
         if mime is None:
-            raise AttachmentError(f"{name} is not an image this app can send (PNG, JPEG, GIF, WebP, BMP, HEIC, "
-                                  "AVIF).", name)
+            raise AttachmentError(f"{name} is not an image this app can send (PNG, JPEG, GIF, WebP, HEIC, HEIF).",
+                                  name)
         return cls(AttachmentKind.IMAGE, name, None, mime, len(data), data)
 
     def image_bytes(self) -> bytes:
@@ -210,6 +209,7 @@ def prompt_blocks(message: Message, capabilities: PromptCapabilities) -> list[An
         assert attachment.path is not None
         if not attachment.path.exists():
             raise _gone(attachment.name)
+        # what it is now (its own folder as the working folder: where it sits was judged when it was attached)
         current = attach(attachment.path, attachment.path.parent)
         if current.kind != attachment.kind:
             raise AttachmentError(f"{attachment.name} changed since it was attached (it is now a {current.kind}); "

@@ -23,6 +23,7 @@ BENCHES = {
     "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
     "checkpoint": ("bench_checkpoint", "History: checkpoint cost of a streaming answer (issue 8)"),
     "manager": ("bench_manager", "Session manager: memory of many conversations, New conversation (issue 9)"),
+    "file_index": ("bench_file_index", "@ picker: a 100,000-file tree, first results and keystrokes (issue 10)"),
 }
 
 

@@ -2,6 +2,16 @@
 
 from typing import TYPE_CHECKING
 
+from gemini_desktop.engine.attachments import (
+    IMAGE_LIMIT,
+    Attachment,
+    AttachmentError,
+    AttachmentKind,
+    Message,
+    PromptCapabilities,
+    attach,
+    image_mime_type,
+)
 from gemini_desktop.engine.events import (
     AuthMethod,
     Choice,
@@ -72,10 +82,14 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "IMAGE_LIMIT",
     "INSTALL_HINT",
     "MIN_GEMINI_VERSION",
     "Activity",
     "ActivityState",
+    "Attachment",
+    "AttachmentError",
+    "AttachmentKind",
     "AuthMethod",
     "AuthRequired",
     "ChatResult",
@@ -90,6 +104,7 @@ __all__ = [
     "GeminiSessionClient",
     "GeminiTooOld",
     "ManagerPolicy",
+    "Message",
     "MessageChunk",
     "ModeUpdate",
     "ModelUpdate",
@@ -99,6 +114,7 @@ __all__ = [
     "PlanEntry",
     "PlanUpdate",
     "ProcessCrashed",
+    "PromptCapabilities",
     "PromptFailed",
     "ResumeMethod",
     "ResumeOutcome",
@@ -112,5 +128,7 @@ __all__ = [
     "ToolStatus",
     "TranscriptTurn",
     "Usage",
+    "attach",
     "find_gemini",
+    "image_mime_type",
 ]

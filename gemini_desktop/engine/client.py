@@ -25,6 +25,13 @@ from PySide6.QtCore import QObject, Signal
 from gemini_desktop import __version__, paths
 from gemini_desktop.cli_format import is_preamble
 from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine.attachments import (
+    AttachmentError,
+    Message,
+    PromptCapabilities,
+    missing_capabilities,
+    prompt_blocks,
+)
 from gemini_desktop.engine.cli_sessions import FileBackup
 from gemini_desktop.engine.events import (
     AuthMethod,
@@ -68,6 +75,7 @@ class _Turn:
     turn_id: int
     text: str
     future: asyncio.Future[ChatResult]
+    message: Message
     chunks: list[str] = field(default_factory=list)
     thoughts: list[str] = field(default_factory=list)
     cancel_requested: asyncio.Event = field(default_factory=asyncio.Event)
@@ -92,6 +100,13 @@ def _consolidate(chunks: Sequence[tuple[str, str]]) -> list[TranscriptTurn]:
         if t.text.strip()
         and not (t.role == "user" and (is_preamble(t.text) or t.text.lstrip().startswith(FUNCTION_RESPONSE_PREFIX)))
     ]
+
+
+def _remembered_text(message: Message) -> str:
+    """A message as the conversation's own copy keeps it: the text, then the attached paths, so a conversation
+    rebuilt or seeded from that copy still names its files (image bytes are not repeated)."""
+    named = [str(a.path) if a.path is not None else a.name for a in message.attachments]
+    return message.text + (f"\n\n[Attached: {', '.join(named)}]" if named else "")
 
 
 def _user_turns(turns: Sequence[TranscriptTurn]) -> int:
@@ -207,6 +222,20 @@ class GeminiSessionClient(QObject):
     def auth_methods(self) -> tuple[AuthMethod, ...]:
         methods = self._init.auth_methods if self._init is not None else None
         return tuple(AuthMethod(m.id, m.name, m.description or "") for m in methods or [])
+
+    @property
+    def prompt_capabilities(self) -> PromptCapabilities | None:
+        """What the running agent accepts besides text and file references; None before it has started."""
+        capabilities = self._init.agent_capabilities if self._init is not None else None
+        if capabilities is None:
+            return None
+        return PromptCapabilities.from_schema(capabilities.prompt_capabilities)
+
+    def missing_capabilities(self, message: Message) -> list[str]:
+        """What this message needs that the agent did not advertise (checked again when it is sent; an agent
+        not started yet is assumed to accept everything until it says otherwise)."""
+        capabilities = self.prompt_capabilities
+        return [] if capabilities is None else missing_capabilities(message.attachments, capabilities)
 
     @property
     def stderr_tail(self) -> str:
@@ -587,17 +616,18 @@ class GeminiSessionClient(QObject):
 
     # ----- turns --------------------------------------------------------------------------------------------
 
-    def submit(self, message: str) -> int:
-        """Queue a message; the result arrives through turn_finished / turn_failed (and the returned id)."""
-        return self._enqueue(message).turn_id
+    def submit(self, message: str | Message) -> int:
+        """Queue a message (text, or a Message with attachments, which it keeps while queued); the result
+        arrives through turn_finished / turn_failed (and the returned id)."""
+        return self._enqueue(Message.of(message)).turn_id
 
-    async def chat(self, message: str) -> ChatResult:
-        return await self._enqueue(message).future
+    async def chat(self, message: str | Message) -> ChatResult:
+        return await self._enqueue(Message.of(message)).future
 
-    def _enqueue(self, message: str) -> _Turn:
+    def _enqueue(self, message: Message) -> _Turn:
         future: asyncio.Future[ChatResult] = asyncio.get_event_loop().create_future()
         future.add_done_callback(lambda f: f.cancelled() or f.exception())  # failures are reported by signal
-        turn = _Turn(self._next_turn_id, message, future)
+        turn = _Turn(self._next_turn_id, _remembered_text(message), future, message)
         self._next_turn_id += 1
         self._queue.append(turn)
         self.queue_changed.emit(len(self._queue))
@@ -626,9 +656,18 @@ class GeminiSessionClient(QObject):
         assert session_id is not None
         self._current = turn
         self._set_state(SessionState.BUSY)
-        self.turn_started.emit(turn.turn_id, turn.text)
-        text = _seed_text(self._seed, turn.text) if self._seed else turn.text
-        prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=[acp.text_block(text)]))
+        self.turn_started.emit(turn.turn_id, turn.message.text)
+        text = _seed_text(self._seed, turn.message.text) if self._seed else turn.message.text
+        try:  # files are checked again and images read now, off the UI thread
+            blocks = await asyncio.to_thread(prompt_blocks, Message(text, turn.message.attachments),
+                                             self.prompt_capabilities or PromptCapabilities())
+        except AttachmentError as exc:
+            self._end_unsent(turn, exc)
+            return
+        if turn.cancel_requested.is_set():  # stopped while its attachments were being read
+            self._end_unsent(turn, None)
+            return
+        prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=blocks))
         turn.prompt = prompt
         watchdog = self._spawn_task(self._watch_stall(turn, prompt))
         try:
@@ -656,6 +695,15 @@ class GeminiSessionClient(QObject):
             self._current = None
             if self._state == SessionState.BUSY:
                 self._set_state(SessionState.READY)
+
+    def _end_unsent(self, turn: _Turn, failure: EngineError | None) -> None:
+        """A turn that ends before its prompt went out: refused (failure) or cancelled; the session stays ready."""
+        self._current = None
+        self._set_state(SessionState.READY)
+        if failure is not None:
+            self._fail_turn(turn, failure)
+        else:
+            self._finish_turn(turn, "cancelled", None)
 
     def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None) -> None:
         result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts))

@@ -97,7 +97,24 @@ CREATE TABLE message_parts (
 CREATE INDEX message_parts_by_message ON message_parts (message_id, id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# What a message was sent with: files and folders as references (path, size, sha256 at send time), images as
+# the sha256 of their blob in the BlobStore. Searched by name alongside the message text.
+_V3 = """
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'folder', 'image')),
+    name TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT NOT NULL DEFAULT '',
+    mime_type TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX attachments_by_message ON attachments (message_id, position);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

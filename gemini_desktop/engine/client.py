@@ -33,7 +33,10 @@ from gemini_desktop.engine.events import (
     ModeUpdate,
     PermissionRequest,
     ThoughtChunk,
+    ToolCall,
 )
+from gemini_desktop.engine.file_access import FileAccess, FileRefused
+from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
 from gemini_desktop.engine.transport import QProcessTransport
 from gemini_desktop.engine.types import (
@@ -61,6 +64,7 @@ RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 FUNCTION_RESPONSE_PREFIX = "[Function Response"
+FILE_ERROR_CODE = -32603  # JSON-RPC internal error: gemini shows our message as the tool's failure
 
 
 @dataclass
@@ -116,6 +120,15 @@ class _AgentCallbacks:
                                  **kwargs: Any) -> schema.RequestPermissionResponse:
         return await self._owner._on_permission(session_id, tool_call, options)
 
+    async def read_text_file(self, session_id: str, path: str, line: int | None = None, limit: int | None = None,
+                             **kwargs: Any) -> schema.ReadTextFileResponse:
+        return schema.ReadTextFileResponse(content=await self._owner._on_read_file(path, line, limit))
+
+    async def write_text_file(self, session_id: str, path: str, content: str,
+                              **kwargs: Any) -> schema.WriteTextFileResponse:
+        await self._owner._on_write_file(session_id, path, content)
+        return schema.WriteTextFileResponse()
+
 
 class GeminiSessionClient(QObject):
     state_changed = Signal(str)
@@ -142,6 +155,7 @@ class GeminiSessionClient(QObject):
         self._init: schema.InitializeResponse | None = None
         self._session_id: str | None = None
         self._tools = translate.ToolCallTracker()
+        self._files = FileAccess(lambda: self._config.cwd, config.file_journal)
         self._queue: deque[_Turn] = deque()
         self._current: _Turn | None = None
         self._next_turn_id = 1
@@ -366,7 +380,7 @@ class GeminiSessionClient(QObject):
             self._init = await asyncio.wait_for(
                 self._conn.initialize(
                     protocol_version=acp.PROTOCOL_VERSION,
-                    client_capabilities=schema.ClientCapabilities(),
+                    client_capabilities=self._client_capabilities(),
                     client_info=schema.Implementation(name="gemini-desktop", title="Gemini Desktop",
                                                       version=__version__),
                 ),
@@ -401,7 +415,8 @@ class GeminiSessionClient(QObject):
     async def _new(self) -> ResumeOutcome:
         conn = self._require_conn()
         try:
-            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd), mcp_servers=[]))
+            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd),
+                                                                       mcp_servers=self._mcp_servers()))
         except acp.RequestError as exc:
             if _is_auth_error(exc):
                 methods = self.auth_methods
@@ -424,7 +439,8 @@ class GeminiSessionClient(QObject):
         self._session_id = session_id
         try:
             response = await self._signed_in(
-                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id, mcp_servers=[]))
+                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id,
+                                          mcp_servers=self._mcp_servers()))
             deadline = time.monotonic() + REPLAY_MAX_WAIT
             while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
                 await asyncio.sleep(REPLAY_QUIET / 3)
@@ -719,6 +735,8 @@ class GeminiSessionClient(QObject):
             turn.chunks.append(event.text)
         elif turn is not None and isinstance(event, ThoughtChunk):
             turn.thoughts.append(event.text)
+        elif isinstance(event, ToolCall):
+            self._files.observe(event)
         elif isinstance(event, ModeUpdate):
             available = self._modes.available if self._modes else ()
             event = ModeUpdate(event.current, event.available or available)
@@ -737,6 +755,7 @@ class GeminiSessionClient(QObject):
             return schema.RequestPermissionResponse(outcome=schema.DeniedOutcome(outcome="cancelled"))
         valid = {o.option_id for o in request.options}
         if chosen in valid:
+            self._files_allowed(request, chosen)
             return schema.RequestPermissionResponse(outcome=schema.AllowedOutcome(option_id=chosen,
                                                                                   outcome="selected"))
         reject = request.option_of_kind("reject_once", "reject_always")
@@ -766,6 +785,35 @@ class GeminiSessionClient(QObject):
             self._permission_waits.discard(waiting)
             self.permissions_pending.emit(len(self._permission_waits))
         return None
+
+    def _files_allowed(self, request: PermissionRequest, chosen: str) -> None:
+        """An approved tool call may use the paths it named, even outside the working folder."""
+        if any(o.option_id == chosen and o.kind.startswith("allow") for o in request.options):
+            self._files.allow(request.tool_call)
+
+    async def _on_read_file(self, path: str, line: int | None, limit: int | None) -> str:
+        try:
+            return await asyncio.to_thread(self._files.read, self._files.check(path), line, limit)
+        except FileRefused as exc:
+            log.warning("file read refused: %s", exc)
+            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
+
+    async def _on_write_file(self, session_id: str, path: str, content: str) -> None:
+        """The edit's before-image reaches the journal, then the file is replaced atomically (off the loop)."""
+        try:
+            planned = self._files.plan_write(path)
+            await asyncio.to_thread(self._files.write, session_id, planned, content)
+        except FileRefused as exc:
+            log.warning("file write refused: %s", exc)
+            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
+
+    def _client_capabilities(self) -> schema.ClientCapabilities:
+        serve = self._config.serve_files
+        return schema.ClientCapabilities(fs=schema.FileSystemCapabilities(read_text_file=serve,
+                                                                          write_text_file=serve))
+
+    def _mcp_servers(self) -> list[Any]:
+        return acp_mcp_servers(self._config.mcp_servers)
 
     def _reject_permissions(self) -> None:
         for waiting in list(self._permission_waits):

@@ -6,9 +6,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemini_desktop.engine.events import AuthMethod, PermissionRequest
+from gemini_desktop.mcp_config import McpServerConfig
+
+if TYPE_CHECKING:
+    from gemini_desktop.engine.file_access import FileEditJournal
 
 
 class SessionState(StrEnum):
@@ -97,6 +101,11 @@ class EngineConfig:
     stderr_lines: int = 200
     extra_args: tuple[str, ...] = ()
     state_dir: Path | None = None  # backups of the CLI's session files and our settings overlay live here
+    # Offer fs/read_text_file and fs/write_text_file: gemini's edits inside the working folder then come through
+    # us, and each one's before-image goes to `file_journal` (the history) first, so a turn can be undone.
+    serve_files: bool = True
+    file_journal: FileEditJournal | None = None
+    mcp_servers: tuple[McpServerConfig, ...] = ()  # passed to every session/new and session/load
 
 
 class EngineError(Exception):

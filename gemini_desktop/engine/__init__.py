@@ -2,6 +2,13 @@
 
 from typing import TYPE_CHECKING
 
+from gemini_desktop.engine.context_window import (
+    CONTEXT_WARNING_SHARE,
+    MODEL_CONTEXT_WINDOWS,
+    context_share,
+    context_window,
+    needs_warning,
+)
 from gemini_desktop.engine.events import (
     AuthMethod,
     Choice,
@@ -20,6 +27,7 @@ from gemini_desktop.engine.events import (
     ToolCall,
     ToolStatus,
 )
+from gemini_desktop.engine.file_access import FileEditJournal, FileRefused
 from gemini_desktop.engine.locate import (
     INSTALL_HINT,
     MIN_GEMINI_VERSION,
@@ -30,9 +38,11 @@ from gemini_desktop.engine.locate import (
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
+    ContextUsage,
     EngineConfig,
     EngineError,
     GeminiCommand,
+    ModelUsage,
     PermissionHandler,
     ProcessCrashed,
     PromptFailed,
@@ -72,8 +82,10 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "CONTEXT_WARNING_SHARE",
     "INSTALL_HINT",
     "MIN_GEMINI_VERSION",
+    "MODEL_CONTEXT_WINDOWS",
     "Activity",
     "ActivityState",
     "AuthMethod",
@@ -81,10 +93,13 @@ __all__ = [
     "ChatResult",
     "Choice",
     "CommandsUpdate",
+    "ContextUsage",
     "Conversation",
     "EngineConfig",
     "EngineError",
     "FileDiff",
+    "FileEditJournal",
+    "FileRefused",
     "GeminiCommand",
     "GeminiNotFound",
     "GeminiSessionClient",
@@ -93,6 +108,7 @@ __all__ = [
     "MessageChunk",
     "ModeUpdate",
     "ModelUpdate",
+    "ModelUsage",
     "PermissionHandler",
     "PermissionOption",
     "PermissionRequest",
@@ -112,5 +128,8 @@ __all__ = [
     "ToolStatus",
     "TranscriptTurn",
     "Usage",
+    "context_share",
+    "context_window",
     "find_gemini",
+    "needs_warning",
 ]

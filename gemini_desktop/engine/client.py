@@ -42,6 +42,7 @@ from gemini_desktop.engine.transport import QProcessTransport
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
+    ContextUsage,
     EngineConfig,
     EngineError,
     PermissionHandler,
@@ -643,15 +644,17 @@ class GeminiSessionClient(QObject):
             self._seed = None
             self._restarts = 0
             usage = translate.usage_from_meta(response.field_meta)
-            self._finish_turn(turn, str(response.stop_reason), usage)
+            self._finish_turn(turn, str(response.stop_reason), usage,
+                              translate.context_usage_from_meta(response.field_meta))
         finally:
             watchdog.cancel()
             self._current = None
             if self._state == SessionState.BUSY:
                 self._set_state(SessionState.READY)
 
-    def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None) -> None:
-        result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts))
+    def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None,
+                     context: ContextUsage | None = None) -> None:
+        result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts), context)
         if usage is not None:
             self._total_usage = self._total_usage + usage
         if result.text or stop_reason != "cancelled":

@@ -49,11 +49,29 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ModelUsage:
+    model: str
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class ContextUsage:
+    """One turn's usage as gemini reports it in the prompt result's `_meta.quota`: `token_count` and the
+    per-model `model_usage`; see engine/context_window.py for how full that makes the context."""
+
+    input_tokens: int
+    output_tokens: int
+    per_model: tuple[ModelUsage, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChatResult:
     text: str
     stop_reason: str
     usage: Usage | None = None
     thoughts: str = ""
+    context: ContextUsage | None = None
 
 
 class ResumeMethod(StrEnum):

@@ -11,7 +11,7 @@ import pytest
 
 from gemini_desktop.engine import EngineConfig, GeminiSessionClient, PermissionRequest, ToolCall, ToolStatus
 from gemini_desktop.engine.file_access import FileAccess, FileRefused
-from gemini_desktop.store import BlobStore, FileEditLog, HistoryStore
+from gemini_desktop.store import BlobStore, FileEditLog, HistoryStore, StoreError
 from tests.support.fake_gemini import FakeGemini, FunctionCall
 
 
@@ -173,3 +173,25 @@ def test_an_edit_whose_before_image_cannot_be_saved_is_not_made(tmp_path: Path) 
     with pytest.raises(FileRefused, match="could not be saved for undo"):
         access.write("s", access.plan_write(str(target)), "overwritten")
     assert target.read_text() == "precious"
+
+
+def test_an_undo_that_cannot_write_one_file_puts_back_the_files_it_already_restored(
+        store: HistoryStore, tmp_path: Path) -> None:
+    log = FileEditLog(store, BlobStore(tmp_path / "blobs"))
+    session = store.create_session(str(tmp_path), gemini_session_id="g-1")
+    answer = store.add_message(session.id, "assistant", "", state="streaming")
+    first, blocked = tmp_path / "a.txt", tmp_path / "b.txt"
+    for path in (first, blocked):
+        log.record("g-1", "call-1", path, b"before", b"after")
+    first.write_bytes(b"after")
+    blocked.mkdir()  # something else took b.txt's place: it can be neither read nor replaced
+
+    assert log.undo_turn(answer).changed == (blocked,)
+    with pytest.raises(StoreError, match="could not be restored"):
+        log.undo_turn(answer, overwrite=True)
+
+    assert first.read_bytes() == b"after" and blocked.is_dir()  # all or none
+    assert [edit.undone for edit in log.edits_of_turn(answer)] == [None, None]
+    blocked.rmdir()
+    assert log.undo_turn(answer, overwrite=True).restored == (first, blocked)  # and it can be tried again
+    assert first.read_bytes() == b"before" and blocked.read_bytes() == b"before"

@@ -43,11 +43,17 @@ class _FileUndo:
     edit_ids: tuple[int, ...]
 
 
+UNREADABLE = "unreadable"  # never an after-image's hash: a file that cannot be read counts as changed
+
+
 def _current_sha256(path: Path) -> str | None:
     try:
         return sha256_of_file(path)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        log.info("cannot read %s to compare it with the edit: %s", path, exc)
+        return UNREADABLE
 
 
 def _per_file(edits: Sequence[FileEditRecord]) -> list[_FileUndo]:

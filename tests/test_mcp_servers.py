@@ -48,7 +48,7 @@ def test_the_probe_lists_the_tools_of_an_mcp_stdio_server(run_async: Callable[..
     assert "desktop-test-tools starting" in result.stderr
 
 
-def test_a_missing_command_a_hung_server_and_a_refusing_url_each_get_a_clear_message(
+def test_a_missing_command_a_hung_or_crashing_server_and_a_refusing_url_each_get_a_clear_message(
         run_async: Callable[..., Any]) -> None:
     missing = run_async(probe_mcp_server(McpServerConfig("gone", command="/no/such/mcp-server"), timeout=5))
     assert missing.error == "The command '/no/such/mcp-server' was not found."
@@ -58,6 +58,12 @@ def test_a_missing_command_a_hung_server_and_a_refusing_url_each_get_a_clear_mes
     assert hung.error == "The server 'stuck' did not answer within 2 s."
     assert "desktop-test-tools starting" in hung.stderr  # what it said before it hung is shown
     assert running_with(marker) == []  # and it was killed
+
+    crashing = McpServerConfig("crashy", command=sys.executable,
+                               args=("-c", "import sys; print('boom: bad config', file=sys.stderr); sys.exit(3)"))
+    crashed = run_async(probe_mcp_server(crashing, timeout=10))
+    assert crashed.error == "The server 'crashy' stopped before it answered."
+    assert crashed.stderr == "boom: bad config"
 
     for transport in (McpTransport.HTTP, McpTransport.SSE):
         refused = run_async(probe_mcp_server(McpServerConfig("web", transport, url="http://127.0.0.1:9/mcp"),

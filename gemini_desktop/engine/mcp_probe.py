@@ -73,7 +73,8 @@ async def _list_tools(config: McpServerConfig, timeout: float, errlog: IO[str]) 
     from gemini_desktop import __version__
 
     with anyio.fail_after(timeout):
-        async with Client(_transport(config, errlog),
+        # The initialize handshake, as gemini-cli's own MCP client does it: the probe sees what gemini will see.
+        async with Client(_transport(config, errlog), mode="legacy",
                           client_info=_implementation("gemini-desktop", __version__)) as client:
             listed = await client.list_tools()
     return tuple(McpTool(tool.name, tool.description or "") for tool in listed.tools)
@@ -120,8 +121,8 @@ def _describe(config: McpServerConfig, timeout: float, error: BaseException) -> 
         return f"The command {where!r} cannot be run (permission denied)."
     if isinstance(error, ConnectionError) or type(error).__name__ in ("ConnectError", "ConnectTimeout"):
         return f"Could not connect to {where}: {error or 'the connection was refused'}."
+    if isinstance(error, EOFError) or "connection closed" in str(error).lower():
+        return f"The server {config.name!r} stopped before it answered."
     if type(error).__name__ == "MCPError":
         return f"The server {config.name!r} answered with an error: {error}"
-    if isinstance(error, EOFError) or "closed" in str(error).lower():
-        return f"The server {config.name!r} stopped before it answered."
     return f"The server {config.name!r} could not be used: {type(error).__name__}: {error}"

@@ -65,7 +65,7 @@ RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 FUNCTION_RESPONSE_PREFIX = "[Function Response"
-FILE_ERROR_CODE = -32603  # JSON-RPC internal error: gemini shows our message as the tool's failure
+FILE_ERROR_CODE = -32603  # JSON-RPC internal error; gemini-cli 0.61 tells the model only that the write failed
 
 
 @dataclass

@@ -12,6 +12,13 @@ from gemini_desktop.engine.attachments import (
     attach,
     image_mime_type,
 )
+from gemini_desktop.engine.context_window import (
+    CONTEXT_WARNING_SHARE,
+    MODEL_CONTEXT_WINDOWS,
+    context_share,
+    context_window,
+    needs_warning,
+)
 from gemini_desktop.engine.events import (
     AuthMethod,
     Choice,
@@ -30,6 +37,7 @@ from gemini_desktop.engine.events import (
     ToolCall,
     ToolStatus,
 )
+from gemini_desktop.engine.file_access import FileEditJournal, FileRefused
 from gemini_desktop.engine.locate import (
     INSTALL_HINT,
     MIN_GEMINI_VERSION,
@@ -40,9 +48,11 @@ from gemini_desktop.engine.locate import (
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
+    ContextUsage,
     EngineConfig,
     EngineError,
     GeminiCommand,
+    ModelUsage,
     PermissionHandler,
     ProcessCrashed,
     PromptFailed,
@@ -82,9 +92,11 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "CONTEXT_WARNING_SHARE",
     "IMAGE_LIMIT",
     "INSTALL_HINT",
     "MIN_GEMINI_VERSION",
+    "MODEL_CONTEXT_WINDOWS",
     "Activity",
     "ActivityState",
     "Attachment",
@@ -95,10 +107,13 @@ __all__ = [
     "ChatResult",
     "Choice",
     "CommandsUpdate",
+    "ContextUsage",
     "Conversation",
     "EngineConfig",
     "EngineError",
     "FileDiff",
+    "FileEditJournal",
+    "FileRefused",
     "GeminiCommand",
     "GeminiNotFound",
     "GeminiSessionClient",
@@ -108,6 +123,7 @@ __all__ = [
     "MessageChunk",
     "ModeUpdate",
     "ModelUpdate",
+    "ModelUsage",
     "PermissionHandler",
     "PermissionOption",
     "PermissionRequest",
@@ -129,6 +145,9 @@ __all__ = [
     "TranscriptTurn",
     "Usage",
     "attach",
+    "context_share",
+    "context_window",
     "find_gemini",
     "image_mime_type",
+    "needs_warning",
 ]

@@ -40,12 +40,16 @@ from gemini_desktop.engine.events import (
     ModeUpdate,
     PermissionRequest,
     ThoughtChunk,
+    ToolCall,
 )
+from gemini_desktop.engine.file_access import FileAccess, FileRefused
+from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
+    ContextUsage,
     EngineConfig,
     EngineError,
     PermissionHandler,
@@ -61,13 +65,13 @@ from gemini_desktop.engine.types import (
 
 log = logging.getLogger(__name__)
 
-CLIENT_CAPABILITIES = schema.ClientCapabilities()  # no fs, no terminal: the agent does those itself
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
 RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 FUNCTION_RESPONSE_PREFIX = "[Function Response"
+FILE_ERROR_CODE = -32603  # JSON-RPC internal error; gemini-cli 0.61 tells the model only that the write failed
 
 
 @dataclass
@@ -132,6 +136,15 @@ class _AgentCallbacks:
                                  **kwargs: Any) -> schema.RequestPermissionResponse:
         return await self._owner._on_permission(session_id, tool_call, options)
 
+    async def read_text_file(self, session_id: str, path: str, line: int | None = None, limit: int | None = None,
+                             **kwargs: Any) -> schema.ReadTextFileResponse:
+        return schema.ReadTextFileResponse(content=await self._owner._on_read_file(path, line, limit))
+
+    async def write_text_file(self, session_id: str, path: str, content: str,
+                              **kwargs: Any) -> schema.WriteTextFileResponse:
+        await self._owner._on_write_file(session_id, path, content)
+        return schema.WriteTextFileResponse()
+
 
 class GeminiSessionClient(QObject):
     state_changed = Signal(str)
@@ -158,6 +171,7 @@ class GeminiSessionClient(QObject):
         self._init: schema.InitializeResponse | None = None
         self._session_id: str | None = None
         self._tools = translate.ToolCallTracker()
+        self._files = FileAccess(lambda: self._config.cwd, config.file_journal)
         self._queue: deque[_Turn] = deque()
         self._current: _Turn | None = None
         self._next_turn_id = 1
@@ -390,7 +404,7 @@ class GeminiSessionClient(QObject):
         process = AgentProcess(self._config.stderr_lines, self)
         process.finished.connect(lambda outcome: self._on_process_finished(process, outcome))
         self._process = process
-        self._transport = QProcessTransport(process, translate.client_methods(CLIENT_CAPABILITIES))
+        self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))
         self._transport.observers.append(self._observe_raw)
         self._conn = acp.connect_to_agent(_AgentCallbacks(self), self._transport)
         process.start(self._config.gemini.program, self._child_args(acp_flag), self._child_env(),
@@ -399,7 +413,7 @@ class GeminiSessionClient(QObject):
             self._init = await asyncio.wait_for(
                 self._conn.initialize(
                     protocol_version=acp.PROTOCOL_VERSION,
-                    client_capabilities=CLIENT_CAPABILITIES,
+                    client_capabilities=self._client_capabilities(),
                     client_info=schema.Implementation(name="gemini-desktop", title="Gemini Desktop",
                                                       version=__version__),
                 ),
@@ -450,7 +464,8 @@ class GeminiSessionClient(QObject):
     async def _new(self) -> ResumeOutcome:
         conn = self._require_conn()
         try:
-            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd), mcp_servers=[]))
+            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd),
+                                                                       mcp_servers=self._mcp_servers()))
         except acp.RequestError as exc:
             if _is_auth_error(exc):
                 methods = self.auth_methods
@@ -473,7 +488,8 @@ class GeminiSessionClient(QObject):
         self._session_id = session_id
         try:
             response = await self._signed_in(
-                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id, mcp_servers=[]))
+                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id,
+                                          mcp_servers=self._mcp_servers()))
             deadline = time.monotonic() + REPLAY_MAX_WAIT
             while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
                 await asyncio.sleep(REPLAY_QUIET / 3)
@@ -689,7 +705,8 @@ class GeminiSessionClient(QObject):
             self._seed = None
             self._restarts = 0
             usage = translate.usage_from_meta(response.field_meta)
-            self._finish_turn(turn, str(response.stop_reason), usage)
+            self._finish_turn(turn, str(response.stop_reason), usage,
+                              translate.context_usage_from_meta(response.field_meta))
         finally:
             watchdog.cancel()
             self._current = None
@@ -705,8 +722,9 @@ class GeminiSessionClient(QObject):
         else:
             self._finish_turn(turn, "cancelled", None)
 
-    def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None) -> None:
-        result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts))
+    def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None,
+                     context: ContextUsage | None = None) -> None:
+        result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts), context)
         if usage is not None:
             self._total_usage = self._total_usage + usage
         if result.text or stop_reason != "cancelled":
@@ -788,6 +806,8 @@ class GeminiSessionClient(QObject):
             turn.chunks.append(event.text)
         elif turn is not None and isinstance(event, ThoughtChunk):
             turn.thoughts.append(event.text)
+        elif isinstance(event, ToolCall):
+            self._files.observe(event)
         elif isinstance(event, ModeUpdate):
             available = self._modes.available if self._modes else ()
             event = ModeUpdate(event.current, event.available or available)
@@ -806,6 +826,7 @@ class GeminiSessionClient(QObject):
             return schema.RequestPermissionResponse(outcome=schema.DeniedOutcome(outcome="cancelled"))
         valid = {o.option_id for o in request.options}
         if chosen in valid:
+            self._files_allowed(request, chosen)
             return schema.RequestPermissionResponse(outcome=schema.AllowedOutcome(option_id=chosen,
                                                                                   outcome="selected"))
         reject = request.option_of_kind("reject_once", "reject_always")
@@ -835,6 +856,35 @@ class GeminiSessionClient(QObject):
             self._permission_waits.discard(waiting)
             self.permissions_pending.emit(len(self._permission_waits))
         return None
+
+    def _files_allowed(self, request: PermissionRequest, chosen: str) -> None:
+        """An approved tool call may use the paths it named, even outside the working folder."""
+        if any(o.option_id == chosen and o.kind.startswith("allow") for o in request.options):
+            self._files.allow(request.tool_call)
+
+    async def _on_read_file(self, path: str, line: int | None, limit: int | None) -> str:
+        try:
+            return await asyncio.to_thread(self._files.read, self._files.check(path), line, limit)
+        except FileRefused as exc:
+            log.warning("file read refused: %s", exc)
+            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
+
+    async def _on_write_file(self, session_id: str, path: str, content: str) -> None:
+        """The edit's before-image reaches the journal, then the file is replaced atomically (off the loop)."""
+        try:
+            planned = self._files.plan_write(path)
+            await asyncio.to_thread(self._files.write, session_id, planned, content)
+        except FileRefused as exc:
+            log.warning("file write refused: %s", exc)
+            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
+
+    def _client_capabilities(self) -> schema.ClientCapabilities:
+        serve = self._config.serve_files
+        return schema.ClientCapabilities(fs=schema.FileSystemCapabilities(read_text_file=serve,
+                                                                          write_text_file=serve))
+
+    def _mcp_servers(self) -> list[Any]:
+        return acp_mcp_servers(self._config.mcp_servers)
 
     def _reject_permissions(self) -> None:
         for waiting in list(self._permission_waits):

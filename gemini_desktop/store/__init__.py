@@ -80,6 +80,16 @@ Public API::
         # BlobMissing (a StoreError) when a blob is gone or its bytes no longer match its name
     sha256_of_file(path) -> str               # streamed
 
+    edits = FileEditLog(store, blobs)         # the engine's FileEditJournal (EngineConfig.file_journal):
+    edits.record(gemini_session_id, tool_call_id, path, before, after)   # images as blobs, a file_edits row
+        # linked to the session, the answer being streamed (or the tool call's) and the tool call
+    edits.edits_of_turn(message_id) -> list[FileEditRecord]
+    edits.undo_turn(message_id, overwrite=False) -> UndoOutcome(restored, changed)
+    edits.undo_tool_call(gemini_session_id, tool_call_id, overwrite=False) -> UndoOutcome
+        # every file back to before the turn (deleted if it did not exist), all or none; a file changed since
+        # the edit (hash differs from the after-image) is listed in `changed` and nothing is restored unless
+        # overwrite=True. StoreError (files already restored put back) when a file cannot be written.
+
 `SessionRecord.title` is the display title: the user-given one (`user_title`), else the first user message
 shortened, else "" (the UI shows its own placeholder). Times are timezone-aware UTC datetimes.
 Search: words of 3+ characters use the trigram index (any substring, so Chinese works without word
@@ -92,9 +102,11 @@ user text verbatim, so a UI must escape them.
 from gemini_desktop.store.attachments import file_reference, image_record
 from gemini_desktop.store.blobs import BlobMissing, BlobStore, sha256_of_file
 from gemini_desktop.store.cli_import import import_cli_sessions
+from gemini_desktop.store.file_edits import FileEditLog, UndoOutcome
 from gemini_desktop.store.history import HistoryStore, default_store_path
 from gemini_desktop.store.records import (
     AttachmentRecord,
+    FileEditRecord,
     ImportReport,
     MessageRecord,
     SearchHit,
@@ -110,6 +122,8 @@ __all__ = [
     "AttachmentRecord",
     "BlobMissing",
     "BlobStore",
+    "FileEditLog",
+    "FileEditRecord",
     "HistoryStore",
     "HistoryWriter",
     "ImportReport",
@@ -121,6 +135,7 @@ __all__ = [
     "StoreError",
     "StoreFull",
     "ToolCallRecord",
+    "UndoOutcome",
     "WriterState",
     "default_store_path",
     "file_reference",

@@ -23,6 +23,7 @@ from gemini_desktop.store.records import (
     ROLES,
     SOURCES,
     AttachmentRecord,
+    FileEditRecord,
     ImportedMessage,
     ImportedSession,
     MergeOutcome,
@@ -77,6 +78,21 @@ ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
     decision = coalesce(excluded.decision, decision),
     updated = excluded.updated
 """
+# The session and the answer (turn) are found at record time: the tool call's answer when it is saved already,
+# else the session's newest answer (the one streaming while gemini edits).
+_INSERT_FILE_EDIT = """
+INSERT INTO file_edits (session_id, gemini_session_id, message_id, tool_call_id, path, before_sha256,
+                        after_sha256, created)
+SELECT s.id, ?1, COALESCE(
+           (SELECT t.message_id FROM tool_calls t WHERE t.session_id = s.id AND t.tool_call_id = ?2
+            AND t.message_id IS NOT NULL),
+           (SELECT max(m.id) FROM messages m WHERE m.session_id = s.id AND m.role = 'assistant')),
+       ?2, ?3, ?4, ?5, ?6
+FROM (SELECT (SELECT max(id) FROM sessions WHERE gemini_session_id = ?1) AS id) AS s
+"""
+_FILE_EDIT_COLUMNS = ("id, session_id, gemini_session_id, message_id, tool_call_id, path, before_sha256, "
+                      "after_sha256, created, undone")
+
 _REMEMBER_IMPORTED_FILE = (
     "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
     " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime"
@@ -473,6 +489,34 @@ class HistoryStore:
         with self._transaction() as db:
             db.execute(_UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
                                            _json_text(list(paths)), diff, decision, now, now))
+
+    def record_file_edit(self, gemini_session_id: str, tool_call_id: str, path: str, before_sha256: str | None,
+                         after_sha256: str) -> int:
+        """Committed before it returns: the edit is known before the file is written."""
+        with self._transaction() as db:
+            cursor = db.execute(_INSERT_FILE_EDIT, (gemini_session_id, tool_call_id, path, before_sha256,
+                                                    after_sha256, time.time()))
+        return int(cursor.lastrowid or 0)
+
+    def file_edits(self, *, message_id: int | None = None, gemini_session_id: str | None = None,
+                   tool_call_id: str | None = None) -> list[FileEditRecord]:
+        """The edits of one answer (turn), or of one tool call of a gemini session; oldest first."""
+        if message_id is not None:
+            where, parameters = "message_id = ?", (message_id,)
+        else:
+            where, parameters = "gemini_session_id = ? AND tool_call_id = ?", (gemini_session_id, tool_call_id)
+        rows = self._query(f"SELECT {_FILE_EDIT_COLUMNS} FROM file_edits WHERE {where} ORDER BY id", parameters)
+        return [
+            FileEditRecord(id=row[0], session_id=row[1], gemini_session_id=row[2], message_id=row[3],
+                           tool_call_id=row[4], path=row[5], before_sha256=row[6], after_sha256=row[7],
+                           created=_when(row[8]), undone=_when(row[9]) if row[9] is not None else None)
+            for row in rows
+        ]
+
+    def mark_file_edits_undone(self, edit_ids: Sequence[int]) -> None:
+        now = time.time()
+        with self._transaction() as db:
+            db.executemany("UPDATE file_edits SET undone = ? WHERE id = ?", [(now, edit) for edit in edit_ids])
 
     def messages(self, session_id: int) -> list[MessageRecord]:
         """Oldest first; an answer still streaming (or cut off) includes every part saved so far."""

@@ -84,6 +84,22 @@ class ToolCallRecord:
 
 
 @dataclass(frozen=True)
+class FileEditRecord:
+    """One file write gemini made through the app; the images are blob names (before None: no file before)."""
+
+    id: int
+    session_id: int | None
+    gemini_session_id: str
+    message_id: int | None
+    tool_call_id: str
+    path: str
+    before_sha256: str | None
+    after_sha256: str
+    created: datetime
+    undone: datetime | None
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """One matching message; `snippet` is plain text, `matches` are (start, length) spans inside it."""
 

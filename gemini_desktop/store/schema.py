@@ -114,7 +114,27 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_by_message ON attachments (message_id, position);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# Every file edit gemini made through the app (fs/write_text_file): the before-image (NULL: the file did not
+# exist) and the after-image as blob names, linked to the session, the answer (turn) and the tool call, so the
+# edits of a turn or of one tool call can be undone.
+_V4 = """
+CREATE TABLE file_edits (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions (id) ON DELETE CASCADE,
+    gemini_session_id TEXT NOT NULL,
+    message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+    tool_call_id TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL,
+    before_sha256 TEXT,
+    after_sha256 TEXT NOT NULL,
+    created REAL NOT NULL,
+    undone REAL
+);
+CREATE INDEX file_edits_by_message ON file_edits (message_id, id);
+CREATE INDEX file_edits_by_tool_call ON file_edits (gemini_session_id, tool_call_id, id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

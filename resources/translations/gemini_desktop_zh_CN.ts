@@ -25,6 +25,25 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>AttachmentStrip</name>
+    <message>
+        <source>%1 — click to remove</source>
+        <translation>%1 — 点击移除</translation>
+    </message>
+    <message>
+        <source>Outside the working folder: gemini asks before reading it.</source>
+        <translation>位于工作文件夹之外：gemini 读取前会先征得同意。</translation>
+    </message>
+    <message>
+        <source>Hidden from gemini by .gitignore or .geminiignore: its text is sent along.</source>
+        <translation>已被 .gitignore 或 .geminiignore 对 gemini 隐藏：将随消息一并发送其文本。</translation>
+    </message>
+    <message>
+        <source>Attachment %1</source>
+        <translation>附件 %1</translation>
+    </message>
+</context>
+<context>
     <name>AuthPanel</name>
     <message>
         <source>&lt;b&gt;Sign in to Gemini&lt;/b&gt;</source>
@@ -532,6 +551,18 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
         <translation>给 Gemini 发消息 — Enter 发送，Shift+Enter 换行</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>附加文件</translation>
+    </message>
+    <message>
+        <source>The clipboard image could not be read.</source>
+        <translation>无法读取剪贴板中的图片。</translation>
+    </message>
+    <message>
+        <source>pasted image</source>
+        <translation>粘贴的图片</translation>
     </message>
 </context>
 <context>

@@ -45,6 +45,7 @@ from gemini_desktop.engine.events import (
 from gemini_desktop.engine.file_access import FileAccess, FileRefused
 from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
+from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.types import (
     AuthRequired,
@@ -188,7 +189,7 @@ class GeminiSessionClient(QObject):
         self._api_key_in_env = False
         self._key_offered_to: AgentProcess | None = None
         self._worker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet("engine")
         self._permission_waits: set[asyncio.Future[Any]] = set()
         self.last_error = ""
 
@@ -301,8 +302,7 @@ class GeminiSessionClient(QObject):
         async with self._lifecycle:
             await self._stop_process(timeout)
             self._set_state(SessionState.STOPPED)
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
 
     async def _open(self, resume_id: str | None, transcript: list[TranscriptTurn],
                     starting: SessionState) -> ResumeOutcome:
@@ -611,7 +611,7 @@ class GeminiSessionClient(QObject):
         self._set_state(SessionState.CRASHED)
         self.crashed.emit(self.last_error, tail)
         if self._session_id is not None:
-            self._spawn_task(self._recover())
+            self._tasks.spawn(self._recover())
 
     async def _recover(self) -> None:
         """Restart with back-off and reload the same conversation; give up after max_restarts tries."""
@@ -648,7 +648,7 @@ class GeminiSessionClient(QObject):
         self._queue.append(turn)
         self.queue_changed.emit(len(self._queue))
         if self._state in (SessionState.STOPPED, SessionState.FAILED) and not self._lifecycle.locked():
-            self._spawn_task(self._start_for_queue())
+            self._tasks.spawn(self._start_for_queue())
         else:
             self._kick_worker()
         return turn
@@ -659,7 +659,7 @@ class GeminiSessionClient(QObject):
 
     def _kick_worker(self) -> None:
         if self._worker is None or self._worker.done():
-            self._worker = self._spawn_task(self._run_queue())
+            self._worker = self._tasks.spawn(self._run_queue())
 
     async def _run_queue(self) -> None:
         while self._queue and self._state == SessionState.READY and self._conn is not None:
@@ -685,7 +685,7 @@ class GeminiSessionClient(QObject):
             return
         prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=blocks))
         turn.prompt = prompt
-        watchdog = self._spawn_task(self._watch_stall(turn, prompt))
+        watchdog = self._tasks.spawn(self._watch_stall(turn, prompt))
         try:
             response = await prompt
         except asyncio.CancelledError:
@@ -773,7 +773,7 @@ class GeminiSessionClient(QObject):
             return
         turn.cancel_requested.set()
         if self._conn is not None and self._session_id is not None:
-            self._spawn_task(self._conn.cancel(session_id=self._session_id))
+            self._tasks.spawn(self._conn.cancel(session_id=self._session_id))
         if turn.prompt is not None:
             turn.prompt.cancel()
 
@@ -965,14 +965,4 @@ class GeminiSessionClient(QObject):
             self._state = state
             self.state_changed.emit(str(state))
 
-    def _spawn_task(self, awaitable: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(awaitable)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("engine task failed", exc_info=task.exception())
 

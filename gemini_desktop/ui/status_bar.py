@@ -52,6 +52,11 @@ class ChoiceBox(QComboBox):
         self.setEnabled(False)
         self.activated.connect(lambda index: self.chosen.emit(str(self.itemData(index))))
 
+    def reset(self) -> None:
+        """No choices known (a conversation whose gemini has not started yet)."""
+        self.clear()
+        self.setEnabled(False)
+
     def set_choices(self, current: str, available: Sequence[Choice]) -> None:
         self.blockSignals(True)
         try:

@@ -13,7 +13,7 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +82,7 @@ class Workspace(QObject):
         self.manager: SessionManager | None = None
         self._attaching: asyncio.Future[SessionManager | None] | None = None
         self._closing = False
+        self._registering = asyncio.Lock()
         self.problem: GeminiUnavailable | None = None  # why no conversation can start (until gemini is set up)
 
     @property
@@ -152,14 +153,34 @@ class Workspace(QObject):
 
     # ---- conversations
 
-    async def open_new(self, folder: Path | None = None) -> Conversation | None:
-        """A new conversation, ready to send (the warm spare's child when it is for this folder)."""
+    async def open_new(self, folder: Path | None = None,
+                       on_open: Callable[[Conversation], None] | None = None) -> Conversation | None:
+        """A new conversation, ready to send (the warm spare's child when it is for this folder).
+
+        `on_open` gets the conversation the moment it exists, before its child starts, so whoever shows it hears
+        everything the start says (a sign-in request, a crash)."""
         manager = await self.ready()
         if manager is None or self._closing:
             return None
         folder = folder or self.default_folder
         self.settings.working_dir = folder
-        return await manager.open_new(folder, self.options.model or self.settings.model)
+        async with self._registering:  # one new conversation registers at a time: `opened` names ours
+            registered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+            def opened(key: str) -> None:
+                conversation = manager.get(key)
+                if conversation is not None and not registered.done():
+                    registered.set_result(None)
+                    if on_open is not None:
+                        on_open(conversation)
+
+            manager.opened.connect(opened)
+            opening = asyncio.ensure_future(manager.open_new(folder, self.options.model or self.settings.model))
+            try:
+                await asyncio.wait([opening, registered], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                manager.opened.disconnect(opened)
+        return await opening
 
     async def open_suspended(self, history_id: int, gemini_session_id: str | None,
                              transcript: Sequence[TranscriptTurn], folder: Path) -> Conversation | None:

@@ -166,11 +166,7 @@ class ConversationView(QWidget):
         return self._open(self._open_new())
 
     async def _open_new(self) -> bool:
-        conversation = await self._workspace.open_new(self._folder)
-        if conversation is None:
-            return False
-        self._attach(conversation)
-        return True
+        return await self._workspace.open_new(self._folder, on_open=self._attach) is not None
 
     def show_history(self, *, shown_from_message: int | None = None, find: str = "") -> bool:
         """Render the stored conversation read-only, at once and without a process."""

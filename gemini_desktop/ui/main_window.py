@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> asyncio.Future[object]:
         resume = self.options.resume
+        placeholders = [view for view in self.views if view.history_id is None and view.controller is None]
         restored = [self._view_for_history(history_id) for history_id in self.settings.open_conversations]
         views = [view for view in restored if view is not None]
         current = next((v for v in views if v.history_id == self.settings.current_conversation), None)
@@ -301,6 +302,10 @@ class MainWindow(QMainWindow):
                 return current.resume()
         if current is not None or views:
             self.show_view(current or views[0])
+            for view in placeholders:  # the empty composer made when the window was first shown
+                if not view.prompt.toPlainText():
+                    self._remove_view(view)
+                    view.deleteLater()
             return self.workspace.attach()
         return self.view.open_new()
 
@@ -461,15 +466,19 @@ class MainWindow(QMainWindow):
         """Stop the shown conversation's gemini and close it; it stays in the history."""
         view = self.view
         index = self.views.index(view)
-        self.views.remove(view)
-        self._unread.discard(view)
-        self.stack.removeWidget(view)
-        view.hide()
+        self._remove_view(view)
         run_soon(self._close_view(view))
         if self.views:
             self.show_view(self.views[min(index, len(self.views) - 1)])
         else:
             self.new_session(folder=view.folder)
+
+    def _remove_view(self, view: ConversationView) -> None:
+        self.views.remove(view)
+        self._unread.discard(view)
+        self.stack.removeWidget(view)
+        view.hide()
+        self._refresh_sidebar()
 
     async def _close_view(self, view: ConversationView) -> None:
         try:

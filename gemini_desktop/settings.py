@@ -157,7 +157,7 @@ class AppSettings:
 
     @property
     def warm_spare(self) -> bool:
-        return str(self._qsettings.value("manager/warm_spare", "true")).lower() == "true"
+        return str(self._qsettings.value("manager/warm_spare", "true")).lower() != "false"
 
     @warm_spare.setter
     def warm_spare(self, value: bool) -> None:
@@ -166,8 +166,9 @@ class AppSettings:
     @property
     def open_conversations(self) -> list[int]:
         """The history ids of the conversations open when the app last quit, in sidebar order."""
-        text = self._text("session/open") or ""
-        return [int(part) for part in text.split(",") if part.strip().isdigit()]
+        value = self._qsettings.value("session/open")
+        parts = value if isinstance(value, list) else str(value or "").split(",")  # INI reads "a,b" as a list
+        return [int(part) for part in map(str, parts) if part.strip().isdigit()]
 
     @open_conversations.setter
     def open_conversations(self, value: list[int]) -> None:

@@ -21,6 +21,7 @@ from gemini_desktop.single_instance import SingleInstance
 from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.main_window import MainWindow
+from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.transcript import HISTORY_PAGE
 from tests.support.fake_gemini import FakeGemini
 from tests.support.processes import pid_alive
@@ -261,3 +262,19 @@ def test_the_workspace_folder_is_the_launch_folder_else_the_last_used_one(tmp_pa
     named = tmp_path / "named"
     named.mkdir()
     assert Workspace(settings, LaunchOptions(cwd=named)).default_folder == named
+
+
+def test_the_settings_dialog_saves_the_process_policies(tmp_path: Path, qtbot: QtBot) -> None:
+    settings = AppSettings(tmp_path / "s.ini")
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    assert (dialog.cap_box.value(), dialog.idle_box.value(), dialog.memory_box.value()) == (4, 15, 1024)
+    assert dialog.idle_box.specialValueText() == "never"
+    dialog.cap_box.setValue(2)
+    dialog.idle_box.setValue(0)
+    dialog.memory_box.setValue(2048)
+    dialog.spare_box.setChecked(False)
+    dialog.accept()
+    reread = AppSettings(tmp_path / "s.ini")
+    assert (reread.max_live_processes, reread.idle_suspend_minutes, reread.recycle_memory_mb) == (2, 0, 2048)
+    assert reread.warm_spare is False

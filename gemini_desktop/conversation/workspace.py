@@ -202,6 +202,12 @@ class Workspace(QObject):
         self.settings.current_conversation = current
         self.settings.sync()
 
+    def apply_policy(self) -> None:
+        """The process policies from the settings, for the running manager too (it reads them at each decision)."""
+        manager = self.manager
+        if manager is not None:
+            manager.policy = policy_from(self.settings, type(manager.policy))
+
     def process_ids(self) -> list[int]:
         """Every gemini child running now, the spare's included (to kill them when a clean stop hangs)."""
         manager = self.manager

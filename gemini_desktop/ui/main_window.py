@@ -528,7 +528,10 @@ class MainWindow(QMainWindow):
     def show_settings(self) -> None:
         language = self.settings.language
         dialog = SettingsDialog(self.settings, self)
-        if dialog.exec() and self.settings.language != language:
+        if not dialog.exec():
+            return
+        self.workspace.apply_policy()
+        if self.settings.language != language:
             self._offer_restart()
 
     def _offer_restart(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QTextBrowser
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.conversation.workspace import Workspace
@@ -22,8 +23,10 @@ from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.settings_dialog import SettingsDialog
+from gemini_desktop.ui.sidebar import UNREAD_MARK
+from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript import HISTORY_PAGE
-from tests.support.fake_gemini import FakeGemini
+from tests.support.fake_gemini import FakeGemini, FunctionCall
 from tests.support.processes import pid_alive
 from tests.support.qt_async import until
 
@@ -278,3 +281,45 @@ def test_the_settings_dialog_saves_the_process_policies(tmp_path: Path, qtbot: Q
     reread = AppSettings(tmp_path / "s.ini")
     assert (reread.max_live_processes, reread.idle_suspend_minutes, reread.recycle_memory_mb) == (2, 0, 2048)
     assert reread.warm_spare is False
+
+
+@pytest.mark.e2e
+def test_background_work_is_marked_and_notified_and_a_permission_is_never_approved_for_the_user(
+        make_window: WindowFactory, engine_config: EngineConfig, fake_gemini: FakeGemini, workdir: Path,
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, run_async: Callable[..., Any]) -> None:
+    target = workdir / "x.txt"
+    alerts: list[object] = []
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
+    monkeypatch.setattr(QApplication, "alert", staticmethod(lambda widget, msec=0: alerts.append(widget)))
+
+    async def scenario() -> None:
+        window = make_window(engine_config)
+        monkeypatch.setattr(window, "isActiveWindow", lambda: False)
+        await ready(window)
+        asking = window.view
+        fake_gemini.reply(FunctionCall("write_file", {"file_path": str(target), "content": "hi"}))
+        fake_gemini.reply("written")
+        send(qtbot, window, "write the file")
+        other = window.new_session()  # the permission request arrives while another conversation is shown
+        await until(lambda: asking.activity[0] == "waiting_approval", 45, "background permission request")
+        row = window.sidebar.row_text(0)
+        assert row.startswith(UNREAD_MARK) and "waiting for approval" in row
+        assert alerts and window.view is other
+        await asyncio.sleep(1)
+        assert not target.exists() and asking.activity[0] == "waiting_approval"  # it waits for the user
+
+        window.switch_to(0)
+        assert not window.sidebar.row_text(0).startswith(UNREAD_MARK)
+        prompt = next(p for p in asking.transcript.findChildren(PermissionPrompt) if p.isVisible())
+        qtbot.mouseClick(prompt.buttons["proceed_once"], Qt.MouseButton.LeftButton)
+        await until(lambda: "written" in shown(asking), 45, "answer after the approval")
+        assert target.read_text() == "hi"
+
+        await ready(window)
+        window.switch_to(1)
+        send(qtbot, window, "answer me later")
+        window.switch_to(0)
+        await until(lambda: "Echo: answer me later" in shown(other), 45, "background answer")
+        await until(lambda: window.sidebar.row_text(1).startswith(UNREAD_MARK), 5, "unread mark")
+
+    run_async(scenario(), timeout=150)

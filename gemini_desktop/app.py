@@ -74,6 +74,14 @@ def started_from_terminal() -> bool:
     return any(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
 
 
+def in_terminal_folder(options: LaunchOptions, from_terminal: bool) -> LaunchOptions:
+    """Without a named folder, a launch from a shell works in the shell's current folder (the desktop's in the
+    last used one). Only after the hand-over: a second launch without a folder just brings the window up."""
+    if options.cwd is None and from_terminal:
+        return dataclasses.replace(options, cwd=Path.cwd())
+    return options
+
+
 def hand_over_arguments(options: LaunchOptions) -> list[str]:
     """What this launch asks of a running window: a new conversation in the named folder, as an absolute
     path resolved here (a relative one means nothing in the other process)."""
@@ -286,8 +294,7 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
         if not instance.acquire(hand_over_arguments(options)):
             log.info("handed over to the running instance")
             return 0
-    if options.cwd is None and started_from_terminal():
-        options = dataclasses.replace(options, cwd=Path.cwd())
+    options = in_terminal_folder(options, started_from_terminal())
     loop = QEventLoop(app)
     loop.set_default_executor(AbandonableExecutor(QUIT_PATIENCE))
     asyncio.set_event_loop(loop)

@@ -16,19 +16,18 @@ UNREAD_MARK = "●"
 
 def activity_text(activity: str, queued: int) -> str:
     """The words for an engine `Activity` value."""
-    tr = QCoreApplication.translate
     texts = {
-        "starting": tr("Sidebar", "starting"),
-        "resuming": tr("Sidebar", "resuming"),
-        "streaming": tr("Sidebar", "streaming"),
-        "waiting_approval": tr("Sidebar", "waiting for approval"),
-        "idle": tr("Sidebar", "idle"),
-        "suspended": tr("Sidebar", "suspended"),
-        "crashed": tr("Sidebar", "crashed"),
-        "failed": tr("Sidebar", "not started"),
+        "starting": QCoreApplication.translate("Sidebar", "starting"),
+        "resuming": QCoreApplication.translate("Sidebar", "resuming"),
+        "streaming": QCoreApplication.translate("Sidebar", "streaming"),
+        "waiting_approval": QCoreApplication.translate("Sidebar", "waiting for approval"),
+        "idle": QCoreApplication.translate("Sidebar", "idle"),
+        "suspended": QCoreApplication.translate("Sidebar", "suspended"),
+        "crashed": QCoreApplication.translate("Sidebar", "crashed"),
+        "failed": QCoreApplication.translate("Sidebar", "not started"),
     }
     if activity == "queued" or (queued and activity == "streaming"):
-        return tr("Sidebar", "queued {count}").format(count=queued)
+        return QCoreApplication.translate("Sidebar", "queued {count}").format(count=queued)
     return texts.get(activity, activity)
 
 

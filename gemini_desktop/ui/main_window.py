@@ -20,14 +20,11 @@ import PySide6
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QMainWindow,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QStackedWidget,
-    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
@@ -41,11 +38,12 @@ from gemini_desktop.paths import log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore, StoreError, import_cli_sessions
 from gemini_desktop.ui.banners import GeminiMissingPanel
+from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.npm_installer import app_install_dir
 from gemini_desktop.ui.session_controller import run_soon
 from gemini_desktop.ui.settings_dialog import SettingsDialog
-from gemini_desktop.ui.sidebar import OpenRow, Sidebar
+from gemini_desktop.ui.sidebar import Sidebar
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
 from gemini_desktop.ui.tool_card import anywhere_shortcut
 from gemini_desktop.ui.transcript import link_target_text
@@ -60,7 +58,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOTIFICATION_MS = 8000
 SHUTDOWN_GRACE_MS = 8000  # a clean stop takes at most ~5 s (stdin close, terminate, kill)
 SWITCH_KEYS = 9  # Ctrl+1 .. Ctrl+9
 
@@ -92,10 +89,6 @@ class MainWindow(QMainWindow):
                                    parent=self)
         self.workspace.unavailable.connect(self._on_unavailable)
         self.workspace.attached.connect(self._on_workspace_attached)
-        self.views: list[ConversationView] = []
-        self._unread: set[ConversationView] = set()
-        self._notified: ConversationView | None = None
-        self._tray: QSystemTrayIcon | None = None
         self._closing = False
         self._closed = False
         self._stop_import = threading.Event()  # set on close: the import stops between files and batches
@@ -110,12 +103,17 @@ class MainWindow(QMainWindow):
     # ---- construction
 
     def _build_widgets(self) -> None:
+        self.stack = ConversationStack(self.workspace, self.store, self)
+        self.stack.added.connect(self._wire)
+        self.stack.shown.connect(self._show_status)
+        self.stack.rows_changed.connect(self._refresh_sidebar)
+        self.notifier = Notifier(self.stack, self)
+        self.notifier.clicked.connect(self.bring_to_front)
         self.sidebar = Sidebar(self.store, self)
-        self.sidebar.conversation_chosen.connect(lambda row: self.show_view(self.views[row]))
+        self.sidebar.conversation_chosen.connect(self.switch_to)
         self.history_panel = self.sidebar.history_panel
         self.history_panel.open_requested.connect(self.open_history)
         self.history_panel.resume_requested.connect(self.resume_session)
-        self.stack = QStackedWidget(self)
         self.missing_panel = GeminiMissingPanel(self)
         self.missing_panel.retry_requested.connect(self.connect_engine)
         self.missing_panel.located.connect(self._use_located_gemini)
@@ -231,10 +229,11 @@ class MainWindow(QMainWindow):
 
     @property
     def view(self) -> ConversationView:
-        view = self.stack.currentWidget()
-        if not isinstance(view, ConversationView):  # only before start(): an empty conversation to type into
-            view = self._add_view(ConversationView(self.workspace, self.store, parent=self.stack))
-        return view
+        return self.stack.current
+
+    @property
+    def views(self) -> list[ConversationView]:
+        return list(self.stack.views)
 
     @property
     def transcript(self) -> TranscriptView:
@@ -291,47 +290,31 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> asyncio.Future[object]:
         resume = self.options.resume
-        placeholders = [view for view in self.views if view.history_id is None and view.controller is None]
-        restored = [self._view_for_history(history_id) for history_id in self.settings.open_conversations]
+        placeholders = [view for view in self.stack.views if view.history_id is None and view.controller is None]
+        restored = [self.stack.for_history(history_id) for history_id in self.settings.open_conversations]
         views = [view for view in restored if view is not None]
         current = next((v for v in views if v.history_id == self.settings.current_conversation), None)
         if resume is not None:
-            current = self._view_for_history(resume)
+            current = self.stack.for_history(resume)
             if current is not None:
-                self.show_view(current)
+                self.stack.show_view(current)
                 return current.resume()
-        if current is not None or views:
-            self.show_view(current or views[0])
-            for view in placeholders:  # the empty composer made when the window was first shown
-                if not view.prompt.toPlainText():
-                    self._remove_view(view)
-                    view.deleteLater()
-            return self.workspace.attach()
-        return self.view.open_new()
+        if current is None and not views:
+            return self.view.open_new()
+        self.stack.show_view(current or views[0])
+        for view in placeholders:  # the empty composer made when the window was first shown
+            if not view.prompt.toPlainText():
+                self.stack.remove(view)
+                view.deleteLater()
+        return self.workspace.attach()
 
-    def _view_for_history(self, history_id: int, *, shown_from_message: int | None = None,
-                          find: str = "") -> ConversationView | None:
-        """The open view of that conversation, or a new read-only one (None when it is not in the history)."""
-        existing = next((v for v in self.views if v.history_id == history_id), None)
-        if existing is not None:
-            return existing
-        view = ConversationView(self.workspace, self.store, history_id=history_id, parent=self.stack)
-        if not view.show_history(shown_from_message=shown_from_message, find=find):
-            view.deleteLater()
-            return None
-        return self._add_view(view)
-
-    def _add_view(self, view: ConversationView) -> ConversationView:
-        self.views.append(view)
-        self.stack.addWidget(view)
-        view.changed.connect(lambda v=view: self._on_view_changed(v))
-        view.answer_finished.connect(lambda text, v=view: self._on_answer_finished(v, text))
+    def _wire(self, view: ConversationView) -> None:
+        view.changed.connect(lambda: self._on_view_changed(view))
+        view.answer_finished.connect(lambda text: self._on_answer_finished(view, text))
         view.status_message.connect(self.status.showMessage)
         view.link_hovered.connect(self._show_link_target)
         view.link_opened.connect(self._on_link_opened)
         view.history_changed.connect(self._on_history_changed)
-        self._refresh_sidebar()
-        return view
 
     def import_cli_history(self) -> asyncio.Future[None]:
         """The CLI's own sessions, terminal ones included, join the history (incrementally, off the UI thread)."""
@@ -355,7 +338,7 @@ class MainWindow(QMainWindow):
         self.missing_panel.hide()
         self.status.set_state("starting")
         attaching = self.workspace.attach()
-        for view in self.views:
+        for view in self.stack.views:
             if view.controller is None and not view.read_only:
                 view.open_new()
         return attaching
@@ -363,7 +346,7 @@ class MainWindow(QMainWindow):
     def _on_unavailable(self, problem: GeminiUnavailable) -> None:
         self.missing_panel.show_problem(describe_missing(problem.cause))
         self.status.set_state(NOT_SET_UP)
-        for view in self.views:
+        for view in self.stack.views:
             view.changed.emit()
 
     def _on_workspace_attached(self) -> None:
@@ -379,66 +362,41 @@ class MainWindow(QMainWindow):
     # ---- switching
 
     def show_view(self, view: ConversationView) -> None:
-        """Bring a conversation on screen; its composer gets the keyboard."""
-        self.stack.setCurrentWidget(view)
-        self._unread.discard(view)
-        if view.key is not None and self.workspace.manager is not None:
-            self.workspace.manager.touch(view.key)
-        self._on_view_changed(view)
-        view.prompt.setFocus()
+        self.stack.show_view(view)
 
     def switch_by(self, step: int) -> None:
-        if self.views:
-            self.show_view(self.views[(self.views.index(self.view) + step) % len(self.views)])
+        self.stack.switch_by(step)
 
     def switch_to(self, index: int) -> None:
-        if 0 <= index < len(self.views):
-            self.show_view(self.views[index])
+        self.stack.switch_to(index)
 
     def _on_view_changed(self, view: ConversationView) -> None:
         if view is self.stack.currentWidget():
             self._show_status(view)
-            if view.client is not None:
-                self.engine_attached.emit()
-        self._refresh_sidebar()
 
     def _show_status(self, view: ConversationView) -> None:
-        client = view.client
-        self.status.set_state(NOT_SET_UP if self.workspace.problem is not None and client is None else view.state)
-        self.status.set_queued(client.queued_count if client is not None else 0)
-        self.status.set_folder(view.folder)
-        self.status.set_usage(*view.usage)
-        for update, box in ((client.models if client else None, self.status.model_box),
-                            (client.modes if client else None, self.status.mode_box)):
-            if update is not None:
-                box.set_choices(update.current, update.available)
-            else:
-                box.reset()
+        self.status.show_conversation(view, gemini_missing=self.workspace.problem is not None)
         self.stop_action.setEnabled(view.busy)
-        for action in (self.restart_action, self.copy_markdown_action):
-            action.setEnabled(client is not None or action is self.copy_markdown_action)
+        self.restart_action.setEnabled(view.client is not None)
         folder = view.folder
         self.setWindowTitle(f"{APP_NAME} — {folder.name or folder}")
+        if view.client is not None:
+            self.engine_attached.emit()
 
     def _refresh_sidebar(self) -> None:
-        rows = [OpenRow(view.title, str(view.folder), *view.activity, unread=view in self._unread)
-                for view in self.views]
-        current = self.stack.currentWidget()
-        self.sidebar.set_rows(rows, self.views.index(current) if current in self.views else -1)
+        self.sidebar.set_rows(self.stack.rows(), self.stack.current_row())
 
     def _on_activity(self, key: str, state: ActivityState) -> None:
-        view = next((v for v in self.views if v.key == key), None)
+        view = self.stack.find_key(key)
         if view is None:
             return
-        if state.activity == "waiting_approval" and view is not self.stack.currentWidget():
-            self._unread.add(view)
+        if state.activity == "waiting_approval" and self.stack.mark_unread(view):
             self.notify(view, self.tr("Gemini asks for permission"), view.title)
         self._on_view_changed(view)
+        self._refresh_sidebar()
 
     def _on_answer_finished(self, view: ConversationView, text: str) -> None:
-        if view is not self.stack.currentWidget():
-            self._unread.add(view)
-            self._refresh_sidebar()
+        self.stack.mark_unread(view)
         self.notify(view, self.tr("Gemini answered"), " ".join(text.split())[:140])
 
     def _on_history_changed(self, history_id: int) -> None:
@@ -456,29 +414,18 @@ class MainWindow(QMainWindow):
 
     def new_session(self, _checked: bool = False, *, folder: Path | None = None) -> ConversationView:
         """A new conversation in the shown one's folder (or `folder`), through the warm spare."""
-        view = ConversationView(self.workspace, self.store, folder=folder or self.view.folder, parent=self.stack)
-        self._add_view(view)
+        view = self.stack.create(folder=folder or self.view.folder)
         view.open_new()
-        self.show_view(view)
+        self.stack.show_view(view)
         return view
 
     def close_current(self) -> None:
         """Stop the shown conversation's gemini and close it; it stays in the history."""
         view = self.view
-        index = self.views.index(view)
-        self._remove_view(view)
+        self.stack.remove(view)
         run_soon(self._close_view(view))
-        if self.views:
-            self.show_view(self.views[min(index, len(self.views) - 1)])
-        else:
+        if not self.stack.views:
             self.new_session(folder=view.folder)
-
-    def _remove_view(self, view: ConversationView) -> None:
-        self.views.remove(view)
-        self._unread.discard(view)
-        self.stack.removeWidget(view)
-        view.hide()
-        self._refresh_sidebar()
 
     async def _close_view(self, view: ConversationView) -> None:
         try:
@@ -487,22 +434,21 @@ class MainWindow(QMainWindow):
                 await self.workspace.close(view.key)
         finally:
             view.deleteLater()
-            self._refresh_sidebar()
 
     def restart_session(self) -> None:
         self.view.restart()
 
     def open_history(self, history_id: int, message_id: object = None, find: str = "") -> None:
         """A history entry on screen at once, read-only until it is sent to or resumed."""
-        view = self._view_for_history(history_id, shown_from_message=message_id if isinstance(message_id, int)
+        view = self.stack.for_history(history_id, shown_from_message=message_id if isinstance(message_id, int)
                                       else None, find=find)
         if view is not None:
-            self.show_view(view)
+            self.stack.show_view(view)
 
     def resume_session(self, history_id: int) -> None:
-        view = self._view_for_history(history_id)
+        view = self.stack.for_history(history_id)
         if view is not None:
-            self.show_view(view)
+            self.stack.show_view(view)
             if view.read_only:
                 view.resume()
 
@@ -595,27 +541,12 @@ class MainWindow(QMainWindow):
     # ---- background work
 
     def notify(self, view: ConversationView, title: str, text: str) -> None:
-        """A desktop notification (when the window is not active) that brings `view` on screen."""
-        if self.isActiveWindow():
-            return
-        self._notified = view
-        if QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
-            if self._tray is None:
-                self._tray = QSystemTrayIcon(self.windowIcon(), self)
-                self._tray.messageClicked.connect(self._open_notified)
-            self._tray.show()
-            self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, NOTIFICATION_MS)
-            QTimer.singleShot(NOTIFICATION_MS * 2, self._tray.hide)  # no lasting tray icon for one message
-        else:
-            QApplication.alert(self)
+        """A desktop notification that brings `view` on screen, only when the window is not the active one."""
+        if not self.isActiveWindow():
+            self.notifier.notify(view, title, text)
 
     def notify_answer(self, text: str) -> None:
         self.notify(self.view, self.tr("Gemini answered"), " ".join(text.split())[:140])
-
-    def _open_notified(self) -> None:
-        if self._notified in self.views:
-            self.show_view(self._notified)
-        self.bring_to_front()
 
     def showEvent(self, event: QShowEvent) -> None:
         """The first show gives the composer the keyboard, so typing right after launch is never lost.
@@ -647,7 +578,7 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             # Each conversation first ends its turns and saves them, then nothing (the spare neither) survives.
-            await asyncio.gather(*(view.shutdown() for view in self.views), return_exceptions=True)
+            await asyncio.gather(*(view.shutdown() for view in self.stack.views), return_exceptions=True)
             await self.workspace.shutdown()
             self.missing_panel.installer.cancel()
         finally:
@@ -678,7 +609,7 @@ class MainWindow(QMainWindow):
     def _save_state(self) -> None:
         self.settings.window_geometry = self.saveGeometry()
         self.settings.splitter_state = self.splitter.saveState()
-        opened = [view.history_id for view in self.views if view.history_id is not None]
+        opened = [view.history_id for view in self.stack.views if view.history_id is not None]
         self.workspace.remember_open(opened, self.history_id)
 
 

@@ -44,7 +44,6 @@ class ConversationView(QWidget):
     link_hovered = Signal(str)
     link_opened = Signal(QUrl)
     history_changed = Signal(int)  # this conversation's history record was written
-    closed_by_user = Signal()
 
     def __init__(self, workspace: Workspace, store: HistoryStore, *, folder: Path | None = None,
                  history_id: int | None = None, parent: QWidget | None = None) -> None:
@@ -222,10 +221,12 @@ class ConversationView(QWidget):
             self.transcript.add_notice(str(error), kind="error")
             opened = False
         self._update_actions()
+        early, self._early_messages = self._early_messages, []
         if self.controller is not None:
-            for text in self._early_messages:
+            for text in early:
                 self.controller.submit(text)  # queued by the engine until the session is ready
-        self._early_messages.clear()
+        else:
+            self._give_back(early)
         return opened
 
     def _attach(self, conversation: Conversation) -> SessionController:
@@ -313,7 +314,7 @@ class ConversationView(QWidget):
         if self.controller is not None:
             self.controller.submit(text)
         elif self._workspace.problem is not None:
-            self.status_message.emit(self.tr("gemini is not available yet."), 5000)
+            self._give_back([text])
         else:
             self._early_messages.append(text)  # sent as soon as the conversation has its gemini
             if self.read_only:
@@ -323,6 +324,13 @@ class ConversationView(QWidget):
             self.status_message.emit(
                 self.tr("Starting gemini… your message will be sent as soon as it is ready."), 5000)
         self._update_actions()
+
+    def _give_back(self, texts: list[str]) -> None:
+        """Messages that could not be sent go back into an empty composer: nothing typed is lost."""
+        if texts:
+            if not self.prompt.toPlainText():
+                self.prompt.setPlainText("\n\n".join(texts))
+            self.status_message.emit(self.tr("gemini is not available yet."), 5000)
 
     def cancel_turn(self) -> None:
         if self.controller is not None:

@@ -102,11 +102,18 @@ class Workspace(QObject):
         return self._closing
 
     def attach(self) -> asyncio.Future[SessionManager | None]:
-        """Start (once, or again after a failure) finding gemini and loading the engine."""
-        if self._attaching is None or (self._attaching.done() and self._attaching.result() is None):
+        """Start (once, or again after a failure) finding gemini and loading the engine; nothing once quitting."""
+        attaching = self._attaching
+        failed = attaching is not None and attaching.done() and (
+            attaching.cancelled() or attaching.exception() is not None or attaching.result() is None)
+        if self._closing and (attaching is None or failed):
+            nothing: asyncio.Future[SessionManager | None] = asyncio.get_running_loop().create_future()
+            nothing.set_result(None)
+            return nothing
+        if attaching is None or failed:
             self.problem = None  # looking again: what is typed meanwhile waits for the outcome
-            self._attaching = asyncio.ensure_future(self._attach())
-        return self._attaching
+            self._attaching = attaching = asyncio.ensure_future(self._attach())
+        return attaching
 
     async def ready(self) -> SessionManager | None:
         """The manager, once the engine is loaded; None when gemini is unusable or the app is quitting."""
@@ -119,11 +126,12 @@ class Workspace(QObject):
     async def _attach(self) -> SessionManager | None:
         try:
             config = self._given_config or await self._resolve_config()
+            module = await load_manager_module()
+        except ImportError as error:  # a broken install: said once in the window, never a silent hang
+            log.exception("the engine could not be loaded")
+            return self._unavailable(GeminiUnavailable(EngineError(str(error))))
         except GeminiUnavailable as problem:
-            self.problem = problem
-            self.unavailable.emit(problem)
-            return None
-        module = await load_manager_module()
+            return self._unavailable(problem)
         if self._closing:  # quit while the engine was loading: start nothing that could outlive us
             return None
         manager: SessionManager = module.SessionManager(  # type: ignore[attr-defined]
@@ -132,6 +140,10 @@ class Workspace(QObject):
         manager.warm_up(self.default_folder, config.model)
         self.attached.emit()
         return manager
+
+    def _unavailable(self, problem: GeminiUnavailable) -> None:
+        self.problem = problem
+        self.unavailable.emit(problem)
 
     async def _resolve_config(self) -> EngineConfig:
         command = self._find(self.options.gemini or self.settings.gemini_path, self._install_dir)

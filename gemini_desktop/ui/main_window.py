@@ -610,8 +610,10 @@ class MainWindow(QMainWindow):
     def _save_state(self) -> None:
         self.settings.window_geometry = self.saveGeometry()
         self.settings.splitter_state = self.splitter.saveState()
-        opened = [view.history_id for view in self.stack.views if view.history_id is not None]
-        self.workspace.remember_open(opened, self.history_id)
+        if not self.options.smoke_test:  # a check of the app leaves the user's conversations as they were
+            opened = [view.history_id for view in self.stack.views if view.history_id is not None]
+            self.workspace.remember_open(opened, self.history_id)
+        self.settings.sync()
 
 
 def handed_over_folder(arguments: object) -> Path | None:

@@ -532,6 +532,8 @@ class MainWindow(QMainWindow):
     def bring_to_front(self, arguments: object = None) -> None:
         """Another launch of the app asked for this window (single instance); with `--cwd FOLDER` (checked
         again here: it came from another process) a new conversation opens in that folder."""
+        if self._closing:  # quitting: nothing new starts
+            return
         folder = handed_over_folder(arguments)
         if folder is not None:
             self.open_folder(folder)

@@ -150,6 +150,69 @@ class AppSettings:
         self._set_text("mcp/servers", json.dumps([_mcp_entry(server) for server in servers]))
         return stored
 
+    def _number(self, key: str, default: float, low: float, high: float) -> float:
+        """A number from the file, or `default` when it is missing, malformed or out of range."""
+        try:
+            value = float(self._qsettings.value(key, default))
+        except (TypeError, ValueError):
+            return default
+        return value if low <= value <= high else default
+
+    @property
+    def max_live_processes(self) -> int:
+        return int(self._number("manager/max_live_processes", 4, 1, 32))
+
+    @max_live_processes.setter
+    def max_live_processes(self, value: int) -> None:
+        self._qsettings.setValue("manager/max_live_processes", int(value))
+
+    @property
+    def idle_suspend_minutes(self) -> int:
+        """0 = never."""
+        return int(self._number("manager/idle_suspend_minutes", 15, 0, 24 * 60))
+
+    @idle_suspend_minutes.setter
+    def idle_suspend_minutes(self, value: int) -> None:
+        self._qsettings.setValue("manager/idle_suspend_minutes", int(value))
+
+    @property
+    def recycle_memory_mb(self) -> int:
+        """0 = never."""
+        return int(self._number("manager/recycle_memory_mb", 1024, 0, 64 * 1024))
+
+    @recycle_memory_mb.setter
+    def recycle_memory_mb(self, value: int) -> None:
+        self._qsettings.setValue("manager/recycle_memory_mb", int(value))
+
+    @property
+    def warm_spare(self) -> bool:
+        return str(self._qsettings.value("manager/warm_spare", "true")).lower() != "false"
+
+    @warm_spare.setter
+    def warm_spare(self, value: bool) -> None:
+        self._qsettings.setValue("manager/warm_spare", "true" if value else "false")
+
+    @property
+    def open_conversations(self) -> list[int]:
+        """The history ids of the conversations open when the app last quit, in sidebar order."""
+        value = self._qsettings.value("session/open")
+        parts = value if isinstance(value, list) else str(value or "").split(",")  # INI reads "a,b" as a list
+        return [int(part) for part in map(str, parts) if part.strip().isdigit()]
+
+    @open_conversations.setter
+    def open_conversations(self, value: list[int]) -> None:
+        self._set_text("session/open", ",".join(str(number) for number in value))
+
+    @property
+    def current_conversation(self) -> int | None:
+        """The history id of the conversation that was shown."""
+        value = self._text("session/current")
+        return int(value) if value and value.isdigit() else None
+
+    @current_conversation.setter
+    def current_conversation(self, value: int | None) -> None:
+        self._set_text("session/current", str(value) if value else None)
+
     def sync(self) -> None:
         self._qsettings.sync()
 

@@ -1,10 +1,12 @@
-"""Preferences: which gemini to run, the default model and folder, the language, and the stored API key."""
+"""Preferences: which gemini to run, the default model and folder, the language, the stored API key, and how many
+gemini processes the open conversations may keep (each costs about 250 MB)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +55,15 @@ class SettingsDialog(QDialog):
         forget_key = QPushButton(self.tr("Forget the stored API key"), self)
         forget_key.clicked.connect(self._forget_key)
         self.key_status = QLabel("", self)
+        self.cap_box = self._spin_box("processCapBox", 1, 32, settings.max_live_processes, "")
+        self.idle_box = self._spin_box("idleMinutesBox", 0, 24 * 60, settings.idle_suspend_minutes,
+                                       self.tr(" min"))
+        self.memory_box = self._spin_box("recycleMemoryBox", 0, 64 * 1024, settings.recycle_memory_mb,
+                                         self.tr(" MB"))
+        self.memory_box.setSingleStep(256)
+        self.spare_box = QCheckBox(self.tr("Keep one gemini started, so a new conversation is ready at once"), self)
+        self.spare_box.setObjectName("warmSpareBox")
+        self.spare_box.setChecked(settings.warm_spare)
 
         form = QFormLayout()
         form.addRow(self.tr("gemini program:"), self._row(self.gemini_field, browse_gemini))
@@ -59,6 +71,10 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Default working folder:"), self._row(self.folder_field, browse_folder))
         form.addRow(self.tr("Language:"), self.language_box)
         form.addRow(self.tr("API key:"), self._row(forget_key, self.key_status))
+        form.addRow(self.tr("gemini processes at most:"), self.cap_box)
+        form.addRow(self.tr("Suspend a conversation idle for:"), self.idle_box)
+        form.addRow(self.tr("Restart an idle gemini above:"), self.memory_box)
+        form.addRow("", self.spare_box)
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    parent=self)
@@ -68,6 +84,16 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(buttons)
+
+    def _spin_box(self, name: str, low: int, high: int, value: int, suffix: str) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setObjectName(name)
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setSuffix(suffix)
+        if low == 0:
+            box.setSpecialValueText(self.tr("never"))
+        return box
 
     def _row(self, *widgets: QWidget) -> QWidget:
         row = QWidget(self)
@@ -96,5 +122,9 @@ class SettingsDialog(QDialog):
         folder = self.folder_field.text().strip()
         self.settings.working_dir = Path(folder) if folder and Path(folder).is_dir() else None
         self.settings.language = str(self.language_box.currentData())
+        self.settings.max_live_processes = self.cap_box.value()
+        self.settings.idle_suspend_minutes = self.idle_box.value()
+        self.settings.recycle_memory_mb = self.memory_box.value()
+        self.settings.warm_spare = self.spare_box.isChecked()
         self.settings.sync()
         super().accept()

@@ -134,7 +134,7 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     shots.save(window, "long-conversation")
     window.find_bar.close_bar()
 
-    window.client.config.max_restarts = 0
+    window.client.reconfigure(max_restarts=0)
     pid = window.client.process_id
     assert pid is not None
     os.kill(pid, signal.SIGKILL)

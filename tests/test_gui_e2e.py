@@ -362,7 +362,8 @@ def test_api_key_entered_in_the_auth_panel_signs_gemini_in(
         tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
         run_async: Callable[..., Any]) -> None:
     caplog.set_level(logging.DEBUG)
-    engine_config.env = cli_environment(cli_home, fake_gemini.base_url, api_key=None)
+    without_key = cli_environment(cli_home, fake_gemini.base_url, api_key=None)
+    engine_config = dataclasses.replace(engine_config, env=without_key)
     kept: list[str] = []
     monkeypatch.setattr(main_window_module, "save_api_key", lambda key: kept.append(key) or False)
     secret = "AIzaFakeKeyForTheTests0123456789"

@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
         if with_stored_key and "GEMINI_API_KEY" not in config.env and "GEMINI_API_KEY" not in os.environ:
             # The keyring can be slow (D-Bus, an unlock prompt): never on the UI thread. The engine hands the
             # key to gemini over ACP, so the tools the model runs never see it in their environment.
-            config.api_key = await asyncio.to_thread(load_api_key) or config.api_key
+            self.controller.client.reconfigure(api_key=await asyncio.to_thread(load_api_key) or config.api_key)
         if self._closing:
             return
         resume = self.options.resume

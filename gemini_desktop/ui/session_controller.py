@@ -250,7 +250,7 @@ class SessionController(QObject):
     async def use_api_key(self, key: str) -> bool:
         """A new process signed in with this key (over ACP, not its environment); the conversation continues."""
         await self._quiesce(stop_process=True)
-        self._client.config.api_key = key
+        self._client.reconfigure(api_key=key)
         return await self._resume_with_client(None)
 
     async def authenticate(self, method_id: str) -> bool:

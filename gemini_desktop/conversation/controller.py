@@ -1,0 +1,514 @@
+"""The one owner of a conversation's engine client: it feeds the conversation model and writes the history.
+
+It owns no widgets and is the only subscriber to its client: views show the model and report the user's
+permission decisions back through `decide`, which resolves the futures this controller holds.
+Every history write goes, in order, through one background writer: the window never waits on the disk or on
+another program's lock, and a busy database or a full disk delays a write (kept in memory) but never drops it.
+The user's message is queued for the store before it is sent, and streamed answers are checkpointed once a
+second (only the text that is new since the last checkpoint), so a crash loses at most a second of text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from gemini_desktop.conversation.model import ConversationModel, paths_and_diffs
+from gemini_desktop.engine.events import (
+    CommandsUpdate,
+    MessageChunk,
+    PermissionOption,
+    PermissionRequest,
+    PlanUpdate,
+    ThoughtChunk,
+    ToolCall,
+)
+from gemini_desktop.engine.types import (
+    ChatResult,
+    EngineError,
+    ResumeMethod,
+    ResumeOutcome,
+    SessionState,
+    TranscriptTurn,
+    Usage,
+)
+from gemini_desktop.store import HistoryStore, HistoryWriter, RowRef, StoreError, WriterState
+
+if TYPE_CHECKING:
+    from gemini_desktop.engine.client import GeminiSessionClient
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_INTERVAL_MS = 1000
+SAVE_BEFORE_RESUME_S = 2.0  # the stored transcript handed to gemini should include the last turn
+SAVE_ON_QUIT_S = 2.0  # quitting must stay quick even when the disk is full
+T = TypeVar("T")
+
+
+def resume_notice(method: str) -> str:
+    notices = {
+        ResumeMethod.LOADED: QCoreApplication.translate("ConversationController", "Resumed: loaded by gemini"),
+        ResumeMethod.REBUILT: QCoreApplication.translate("ConversationController", "Resumed: rebuilt from our copy"),
+        ResumeMethod.SEEDED: QCoreApplication.translate(
+            "ConversationController", "Resumed: seeded (gemini got the earlier conversation as context)"),
+    }
+    return notices.get(method, "")  # type: ignore[call-overload]
+
+
+def diff_text(call: ToolCall) -> str:
+    """A compact, unified-looking record of a tool's file edits for the store."""
+    return "\n".join(paths_and_diffs(call))
+
+
+def engine_answer(option: PermissionOption | None) -> str | None:
+    """What the engine's permission handler returns: a one-off rejection is None, per the engine's contract."""
+    if option is None or option.kind == "reject_once":
+        return None
+    return option.option_id
+
+
+@dataclass
+class Turn:
+    """One message the user sent and the answer to it, as far as it got."""
+
+    user_key: int
+    turn_id: int | None = None
+    assistant_key: int | None = None
+    assistant_row: RowRef | None = None
+    chunks: list[str] = field(default_factory=list)
+    thoughts: list[str] = field(default_factory=list)
+    saved_chunks: int = 0
+    saved_thoughts: int = 0
+
+    @property
+    def answer(self) -> str:
+        return "".join(self.chunks)
+
+    @property
+    def thought_text(self) -> str:
+        return "".join(self.thoughts)
+
+    def take_unsaved(self) -> tuple[str, str]:
+        """The text and thoughts streamed since the last call: a checkpoint costs what is new, not the answer."""
+        text = "".join(self.chunks[self.saved_chunks:])
+        thoughts = "".join(self.thoughts[self.saved_thoughts:])
+        self.saved_chunks, self.saved_thoughts = len(self.chunks), len(self.thoughts)
+        return text, thoughts
+
+
+class ConversationController(QObject):
+    commands_changed = Signal(object)  # tuple[SlashCommand, ...]
+    answer_finished = Signal(str)  # the finished answer (for a desktop notification)
+    usage_changed = Signal(object, object)  # Usage of the last turn, Usage of the session
+    session_changed = Signal(int)  # the store session id shown (0 before the first message)
+    history_changed = Signal(int)  # a turn of this store session was written (titles and counts changed)
+    error = Signal(str)  # a failure of a user action, for the status bar
+    _from_writer = Signal(object)  # a callback of the history writer, run on this object's (the UI) thread
+
+    def __init__(self, client: GeminiSessionClient, store: HistoryStore, model: ConversationModel | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._client = client
+        self._store = store
+        self.model = model if model is not None else ConversationModel()
+        self._store_session: RowRef | None = None
+        self._gemini_session_id: str | None = None
+        self._waiting: list[Turn] = []  # sent or queued, not started yet (the engine runs them FIFO)
+        self._current: Turn | None = None
+        self._tool_calls: dict[str, ToolCall] = {}
+        self._decisions: dict[str, str] = {}
+        self._permissions: dict[str, asyncio.Future[str | None]] = {}
+        self._withdrawn: list[str] = []  # requests the engine stopped waiting for, rejected together
+        self._withdrawal_timer = QTimer(self)
+        self._withdrawal_timer.setSingleShot(True)
+        self._withdrawal_timer.timeout.connect(self._reject_withdrawn)
+        self._store_failed = False
+        self._told_disk_full = False
+        self._from_writer.connect(self._run_writer_callback)
+        self._writes = HistoryWriter(store, self._from_writer.emit, on_state=self._on_writer_state,
+                                     on_failure=self._on_store_failure)
+        self._checkpoint_timer = QTimer(self)
+        self._checkpoint_timer.setInterval(CHECKPOINT_INTERVAL_MS)
+        self._checkpoint_timer.timeout.connect(self._checkpoint)
+        client.permission_handler = self._ask_permission
+        client.event.connect(self._on_event)
+        client.turn_started.connect(self._on_turn_started)
+        client.turn_finished.connect(self._on_turn_finished)
+        client.turn_failed.connect(self._on_turn_failed)
+        client.session_started.connect(self._on_session_started)
+        # A controller is made once per app start: whatever was streaming when the app last died is not anymore.
+        self._writes.submit(HistoryStore.mark_interrupted)
+
+    @property
+    def client(self) -> GeminiSessionClient:
+        return self._client
+
+    @property
+    def store_session_id(self) -> int | None:
+        """None also while the new session's row is still waiting to be written."""
+        return self._store_session.value if self._store_session is not None else None
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None or bool(self._waiting)
+
+    def _store_call(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Read the history; when the database fails the chat goes on, and the user is told once."""
+        try:
+            return operation(*args, **kwargs)
+        except StoreError as failure:
+            log.error("history %s failed: %s", getattr(operation, "__name__", operation), failure)
+            self._on_store_failure(failure)
+            return None
+
+    def _on_store_failure(self, failure: StoreError) -> None:
+        if not self._store_failed:
+            self._store_failed = True
+            self.model.add_notice(
+                self.tr("This conversation cannot be saved to the history: {error}").format(error=failure),
+                kind="error")
+
+    def _run_writer_callback(self, callback: Callable[[], None]) -> None:
+        callback()
+
+    def _on_writer_state(self, state: WriterState) -> None:
+        """A full disk is told once (not at every retry); so is the moment the history is saved again."""
+        if state == WriterState.FULL and not self._told_disk_full:
+            self._told_disk_full = True
+            self.model.add_notice(
+                self.tr("History cannot be saved: disk full. The conversation is kept in memory and will be "
+                        "saved once there is space again."), kind="error")
+        elif state == WriterState.SAVING and self._told_disk_full:
+            self._told_disk_full = False
+            self.model.add_notice(self.tr("The history is saved again."))
+
+    def wait_until_saved(self, timeout: float) -> bool:
+        """Block until every history write queued so far is committed (False after `timeout` seconds);
+        for tools and tests that read the store directly. The controller itself waits off the UI thread."""
+        return self._writes.wait_idle(timeout)
+
+    # ---- session lifecycle
+
+    async def _guard(self, action: Awaitable[Any]) -> bool:
+        """Run an engine action; its failure becomes a notice in the conversation, not an exception in Qt."""
+        try:
+            await action
+        except EngineError as failure:
+            log.warning("session action failed: %s", failure)
+            self.model.add_notice(str(failure), kind="error")
+            self.error.emit(str(failure))
+            return False
+        return True
+
+    async def start(self) -> bool:
+        """Start a fresh gemini session (in the background, so the first message finds a warm process)."""
+        return await self._guard(self._client.start_session())
+
+    async def _quiesce(self, *, stop_process: bool) -> None:
+        """End running and queued turns before the conversation changes under them."""
+        if self.busy or stop_process:
+            self.cancel()
+            await self._client.stop_session()
+        self._interrupt_open_turns()
+
+    async def restart(self) -> bool:
+        """Same conversation, new process; the engine gets our stored copy in case gemini lost its own."""
+        await self._quiesce(stop_process=True)
+        return await self._resume_with_client(None)
+
+    async def new_session(self, cwd: Path | None = None) -> bool:
+        await self._quiesce(stop_process=False)
+        self._forget_session()
+        self.model.clear()
+        return await self._guard(self._client.start_session(cwd=cwd))
+
+    async def resume(self, store_session_id: int) -> bool:
+        """Show the stored conversation (not gemini's replay) and continue it in gemini."""
+        record = self._store_call(self._store.get_session, store_session_id)
+        if record is None:
+            self.error.emit(self.tr("That conversation is no longer in the history."))
+            return False
+        await self._quiesce(stop_process=False)
+        self._forget_session()
+        self._store_session = RowRef(record.id)
+        self._gemini_session_id = record.gemini_session_id
+        messages = self._store_call(self._store.messages, record.id) or []
+        self.model.load_history([(m.role, m.text, m.state) for m in messages])
+        self.model.state.folder = record.cwd
+        self.session_changed.emit(record.id)
+        cwd = Path(record.cwd)
+        if not cwd.is_dir():
+            self.model.add_notice(
+                self.tr("The folder of that conversation ({path}) is gone; continuing in {current}.").format(
+                    path=record.cwd, current=self._client.config.cwd))
+            cwd = self._client.config.cwd
+        return await self._resume_with_client(cwd)
+
+    async def _resume_with_client(self, cwd: Path | None) -> bool:
+        await asyncio.to_thread(self._writes.wait_idle, SAVE_BEFORE_RESUME_S)
+        turns = self._stored_turns()
+        resume_id = self._gemini_session_id if turns else None
+        return await self._guard(self._client.start_session(resume_id=resume_id, transcript=turns, cwd=cwd))
+
+    async def use_api_key(self, key: str) -> bool:
+        """A new process signed in with this key (over ACP, not its environment); the conversation continues."""
+        await self._quiesce(stop_process=True)
+        self._client.reconfigure(api_key=key)
+        return await self._resume_with_client(None)
+
+    async def authenticate(self, method_id: str) -> bool:
+        if not await self._guard(self._client.authenticate(method_id)):
+            return False
+        return await self._resume_with_client(None)
+
+    async def shutdown(self) -> None:
+        """Cancel, reject pending approvals, stop gemini and keep whatever was streamed."""
+        try:
+            await self._quiesce(stop_process=True)
+        except Exception:  # shutting down must finish even when the engine misbehaves
+            log.exception("stopping the gemini session failed")
+            self._interrupt_open_turns()
+        await asyncio.to_thread(self._writes.close, SAVE_ON_QUIT_S)
+
+    def _forget_session(self) -> None:
+        self._store_session = None
+        self._gemini_session_id = None
+        self._tool_calls.clear()
+        self._decisions.clear()
+        self.session_changed.emit(0)
+
+    def _stored_turns(self) -> list[TranscriptTurn]:
+        if self.store_session_id is None:
+            return []
+        messages = self._store_call(self._store.messages, self.store_session_id) or []
+        return [TranscriptTurn(m.role, m.text) for m in messages if m.text and m.role in ("user", "assistant")]
+
+    # ---- sending
+
+    def submit(self, text: str) -> None:
+        queued = self.busy or self._client.state != SessionState.READY
+        if self._store_session is None:
+            config = self._client.config
+            cwd, model, gemini_id = str(config.cwd), config.model, self._gemini_session_id
+            created = self._store_session = RowRef()
+            self._writes.submit(
+                lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id).id,
+                into=created, then=lambda session_id: self._on_session_saved(created, session_id))
+        session = self._store_session
+        self._writes.submit(lambda store: store.add_message(session.require(), "user", text))
+        key = self.model.add_user_message(text, queued=queued)
+        turn = Turn(user_key=key)
+        self._waiting.append(turn)
+        turn.turn_id = self._client.submit(text)
+
+    def _on_session_saved(self, session: RowRef, session_id: int) -> None:
+        if session is self._store_session:
+            self.session_changed.emit(session_id)
+
+    def remember_model(self, model_id: str) -> None:
+        """The model the user chose, in this conversation's history record."""
+        if self._store_session is not None:
+            session = self._store_session
+            self._writes.submit(lambda store: store.set_model(session.require(), model_id))
+
+    def cancel(self) -> None:
+        if self.busy:
+            self._client.cancel()
+        self.reject_pending_permissions()
+
+    def _take_waiting(self, turn_id: int) -> Turn | None:
+        for turn in self._waiting:
+            if turn.turn_id == turn_id:
+                self._waiting.remove(turn)
+                return turn
+        for turn in self._waiting:
+            if turn.turn_id is None:
+                self._waiting.remove(turn)
+                return turn
+        return None
+
+    def _on_turn_started(self, turn_id: int, _text: str) -> None:
+        turn = self._take_waiting(turn_id)
+        if turn is None:
+            log.warning("turn %s started that this window did not send", turn_id)
+            return
+        turn.turn_id = turn_id
+        self._current = turn
+        self.model.state.activity = "streaming"
+        self.model.mark_sent(turn.user_key)
+        turn.assistant_key = self.model.begin_assistant_message()
+        if self._store_session is not None:
+            session, answer = self._store_session, RowRef()
+            turn.assistant_row = answer
+            self._writes.submit(
+                lambda store: store.add_message(session.require(), "assistant", "", state="streaming"), into=answer)
+        self._checkpoint_timer.start()
+
+    def _on_event(self, event: object) -> None:
+        turn = self._current
+        if isinstance(event, MessageChunk):
+            if event.role == "assistant" and turn is not None and turn.assistant_key is not None:
+                turn.chunks.append(event.text)
+                self.model.append_text(turn.assistant_key, event.text)
+        elif isinstance(event, ThoughtChunk):
+            if turn is not None and turn.assistant_key is not None:
+                turn.thoughts.append(event.text)
+                self.model.append_thought(turn.assistant_key, event.text)
+        elif isinstance(event, ToolCall):
+            self._tool_calls[event.tool_call_id] = event
+            self.model.upsert_tool_call(event)
+            self._record_tool_call(event)
+        elif isinstance(event, PlanUpdate):
+            self.model.show_plan(event)
+        elif isinstance(event, CommandsUpdate):
+            self.commands_changed.emit(event.commands)
+
+    def _checkpoint(self) -> None:
+        turn = self._current
+        if turn is None or turn.assistant_row is None:
+            return
+        text, thoughts = turn.take_unsaved()
+        if text or thoughts:
+            answer = turn.assistant_row
+            self._writes.submit(lambda store: store.append_to_message(answer.require(), text, thoughts))
+
+    def _find_turn(self, turn_id: int) -> Turn | None:
+        if self._current is not None and self._current.turn_id == turn_id:
+            turn, self._current = self._current, None
+            self._checkpoint_timer.stop()
+            return turn
+        return self._take_waiting(turn_id)
+
+    def _on_turn_finished(self, turn_id: int, result: ChatResult) -> None:
+        turn = self._find_turn(turn_id)
+        if turn is None:
+            return
+        cancelled = result.stop_reason == "cancelled"
+        self._end_answer(turn, view_state="cancelled" if cancelled else "complete",
+                         store_state="interrupted" if cancelled else "complete",
+                         text=result.text or turn.answer, thoughts=result.thoughts or turn.thought_text,
+                         usage=result.usage)
+        self.model.state.usage = self._client.total_usage
+        self.usage_changed.emit(result.usage, self._client.total_usage)
+        if not cancelled:
+            self.answer_finished.emit(result.text or turn.answer)
+
+    def _on_turn_failed(self, turn_id: int, reason: str) -> None:
+        turn = self._find_turn(turn_id)
+        if turn is None:
+            return
+        self._end_answer(turn, view_state="failed", store_state="failed", text=turn.answer,
+                         thoughts=turn.thought_text)
+        self.model.add_notice(reason, kind="error")
+
+    def _interrupt_open_turns(self) -> None:
+        """The process is going away: keep what streamed, and mark it so the history tells the truth."""
+        self._checkpoint_timer.stop()
+        turn, self._current = self._current, None
+        if turn is not None:
+            self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=turn.answer,
+                             thoughts=turn.thought_text)
+        for waiting in self._waiting:
+            self.model.mark_sent(waiting.user_key)
+        self._waiting.clear()
+
+    def _end_answer(self, turn: Turn, *, view_state: str, store_state: str, text: str, thoughts: str,
+                    usage: Usage | None = None) -> None:
+        """The one place an answer ends: the transcript, the database and the history list all learn it."""
+        if turn.assistant_key is not None:
+            self.model.finish_message(turn.assistant_key, state=view_state)
+        else:
+            self.model.mark_sent(turn.user_key)
+        if turn.assistant_row is not None:
+            answer = turn.assistant_row
+            tokens = (usage.input_tokens, usage.output_tokens) if usage else (0, 0)
+            self._writes.submit(lambda store: store.finish_message(
+                answer.require(), text, thoughts=thoughts, state=store_state, input_tokens=tokens[0],
+                output_tokens=tokens[1]))
+        self.model.state.activity = "idle" if self._current is None and not self._waiting else "streaming"
+        if self._store_session is not None:
+            session = self._store_session
+            self._writes.when_saved(lambda: self._on_turn_saved(session))
+
+    def _on_turn_saved(self, session: RowRef) -> None:
+        if session.value is not None:
+            self.history_changed.emit(session.value)
+
+    # ---- sessions and permissions
+
+    def _on_session_started(self, outcome: ResumeOutcome) -> None:
+        self._gemini_session_id = gemini_id = outcome.session_id
+        if self._store_session is not None:
+            session = self._store_session
+            self._writes.submit(lambda store: store.set_gemini_session_id(session.require(), gemini_id))
+        notice = resume_notice(outcome.method)
+        if notice:
+            self.model.add_notice(notice)
+
+    async def _ask_permission(self, request: PermissionRequest) -> str | None:
+        """Put the request on the model and wait for `decide`. The engine rejects when it stops waiting (a
+        timeout, the session ending): then the request is closed as rejected here too."""
+        tool_call_id = request.tool_call.tool_call_id
+        self._tool_calls.setdefault(tool_call_id, request.tool_call)
+        if tool_call_id in self._permissions:
+            self._settle([(tool_call_id, None)])
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._permissions[tool_call_id] = future
+        self.model.request_permission(request)
+        try:
+            return await future
+        finally:
+            if self._permissions.get(tool_call_id) is future:
+                self._withdrawn.append(tool_call_id)
+                if not self._withdrawal_timer.isActive():
+                    self._withdrawal_timer.start(0)
+
+    def decide(self, tool_call_id: str, option_id: str | None) -> None:
+        """The user's answer to an open request (None: reject); anything but an offered option rejects."""
+        entry = self.model.tool_call(tool_call_id)
+        if entry is None or entry.request is None:
+            return
+        option = next((o for o in entry.request.options if o.option_id == option_id), None)
+        self._settle([(tool_call_id, option)])
+
+    def reject_pending_permissions(self) -> None:
+        self._settle([(entry.call.tool_call_id, None) for entry in self.model.pending_requests()])
+
+    def _reject_withdrawn(self) -> None:
+        withdrawn, self._withdrawn = self._withdrawn, []
+        self._settle([(tool_call_id, None) for tool_call_id in withdrawn])
+
+    def _settle(self, decisions: list[tuple[str, PermissionOption | None]]) -> None:
+        """Answer the engine, tell the model (one event for all, so a view redraws them in one pass), and
+        record each decision in the history."""
+        decisions = [(tool_call_id, option) for tool_call_id, option in decisions if tool_call_id in self._permissions]
+        if not decisions:
+            return
+        self.model.record_decisions(decisions)
+        for tool_call_id, option in decisions:
+            future = self._permissions.pop(tool_call_id)
+            answer = engine_answer(option)
+            if not future.done():
+                future.set_result(answer)
+            self._decisions[tool_call_id] = answer or "rejected"
+            entry = self.model.tool_call(tool_call_id)
+            if entry is not None:
+                self._tool_calls[tool_call_id] = entry.call
+                self._record_tool_call(entry.call)
+
+    def _record_tool_call(self, call: ToolCall) -> None:
+        if self._store_session is None:
+            return
+        session = self._store_session
+        answer = self._current.assistant_row if self._current is not None else None
+        decision, diff = self._decisions.get(call.tool_call_id), diff_text(call)
+        self._writes.submit(lambda store: store.record_tool_call(
+            session.require(), answer.value if answer is not None else None, call.tool_call_id, call.title,
+            call.kind, str(call.status), list(call.paths), diff, decision=decision))
+

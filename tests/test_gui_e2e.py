@@ -63,7 +63,7 @@ def make_window(tmp_path: Path, qtbot: QtBot, run_async: Callable[..., Any]) -> 
 
 
 def transcript_text(window: MainWindow) -> str:
-    return window.transcript.to_markdown()
+    return window.transcript.model.to_markdown()
 
 
 async def ready(window: MainWindow) -> None:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from gemini_desktop.conversation.model import ConversationModel, paths_and_diffs
+from gemini_desktop.conversation.permissions import PermissionDesk
 from gemini_desktop.engine.events import (
     CommandsUpdate,
     MessageChunk,
-    PermissionOption,
     PermissionRequest,
     PlanUpdate,
     ThoughtChunk,
@@ -64,13 +64,6 @@ def resume_notice(method: str) -> str:
 def diff_text(call: ToolCall) -> str:
     """A compact, unified-looking record of a tool's file edits for the store."""
     return "\n".join(paths_and_diffs(call))
-
-
-def engine_answer(option: PermissionOption | None) -> str | None:
-    """What the engine's permission handler returns: a one-off rejection is None, per the engine's contract."""
-    if option is None or option.kind == "reject_once":
-        return None
-    return option.option_id
 
 
 @dataclass
@@ -123,11 +116,7 @@ class ConversationController(QObject):
         self._current: Turn | None = None
         self._tool_calls: dict[str, ToolCall] = {}
         self._decisions: dict[str, str] = {}
-        self._permissions: dict[str, asyncio.Future[str | None]] = {}
-        self._withdrawn: list[str] = []  # requests the engine stopped waiting for, rejected together
-        self._withdrawal_timer = QTimer(self)
-        self._withdrawal_timer.setSingleShot(True)
-        self._withdrawal_timer.timeout.connect(self._reject_withdrawn)
+        self.permissions = PermissionDesk(self.model, self._record_decision)
         self._store_failed = False
         self._told_disk_full = False
         self._from_writer.connect(self._run_writer_callback)
@@ -452,55 +441,24 @@ class ConversationController(QObject):
             self.model.add_notice(notice)
 
     async def _ask_permission(self, request: PermissionRequest) -> str | None:
-        """Put the request on the model and wait for `decide`. The engine rejects when it stops waiting (a
-        timeout, the session ending): then the request is closed as rejected here too."""
-        tool_call_id = request.tool_call.tool_call_id
-        self._tool_calls.setdefault(tool_call_id, request.tool_call)
-        if tool_call_id in self._permissions:
-            self._settle([(tool_call_id, None)])
-        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self._permissions[tool_call_id] = future
-        self.model.request_permission(request)
-        try:
-            return await future
-        finally:
-            if self._permissions.get(tool_call_id) is future:
-                self._withdrawn.append(tool_call_id)
-                if not self._withdrawal_timer.isActive():
-                    self._withdrawal_timer.start(0)
+        """The engine awaits the user's answer; when it stops waiting (a timeout, the session ending) the
+        request is withdrawn, which rejects it."""
+        self._tool_calls.setdefault(request.tool_call.tool_call_id, request.tool_call)
+        return await self.permissions.ask(request)
 
     def decide(self, tool_call_id: str, option_id: str | None) -> None:
-        """The user's answer to an open request (None: reject); anything but an offered option rejects."""
-        entry = self.model.tool_call(tool_call_id)
-        if entry is None or entry.request is None:
-            return
-        option = next((o for o in entry.request.options if o.option_id == option_id), None)
-        self._settle([(tool_call_id, option)])
+        """A view reports the user's answer to an open request (None: reject)."""
+        self.permissions.decide(tool_call_id, option_id)
 
     def reject_pending_permissions(self) -> None:
-        self._settle([(entry.call.tool_call_id, None) for entry in self.model.pending_requests()])
+        self.permissions.reject_all()
 
-    def _reject_withdrawn(self) -> None:
-        withdrawn, self._withdrawn = self._withdrawn, []
-        self._settle([(tool_call_id, None) for tool_call_id in withdrawn])
-
-    def _settle(self, decisions: list[tuple[str, PermissionOption | None]]) -> None:
-        """Answer the engine, tell the model (one event for all, so a view redraws them in one pass), and
-        record each decision in the history."""
-        decisions = [(tool_call_id, option) for tool_call_id, option in decisions if tool_call_id in self._permissions]
-        if not decisions:
-            return
-        self.model.record_decisions(decisions)
-        for tool_call_id, option in decisions:
-            future = self._permissions.pop(tool_call_id)
-            answer = engine_answer(option)
-            if not future.done():
-                future.set_result(answer)
-            self._decisions[tool_call_id] = answer or "rejected"
-            entry = self.model.tool_call(tool_call_id)
-            if entry is not None:
-                self._tool_calls[tool_call_id] = entry.call
-                self._record_tool_call(entry.call)
+    def _record_decision(self, tool_call_id: str, answer: str | None) -> None:
+        self._decisions[tool_call_id] = answer or "rejected"
+        entry = self.model.tool_call(tool_call_id)
+        if entry is not None:
+            self._tool_calls[tool_call_id] = entry.call
+            self._record_tool_call(entry.call)
 
     def _record_tool_call(self, call: ToolCall) -> None:
         if self._store_session is None:

@@ -479,7 +479,7 @@ class HistoryPanel(QWidget):
                 return
         if session is None:
             self.preview_title.clear()
-            self.preview.clear()
+            self.preview.model.clear()
             return
         title = session.title or self.tr("Untitled conversation")
         self.preview_title.setText(f"<b>{html.escape(isolated(title))}</b><br><small>"
@@ -487,8 +487,8 @@ class HistoryPanel(QWidget):
                                    f"{html.escape(isolated(session.model or ''))}</small>")
         searching = self.lists.currentWidget() is self.results
         hit = self.results.currentIndex().data(MESSAGE_ID_ROLE) if searching else None
-        self.preview.load_history([(m.role, m.text, m.state) for m in messages],
-                                  shown_from=next((i for i, m in enumerate(messages) if m.id == hit), None))
+        self.preview.model.load_history([(m.role, m.text, m.state) for m in messages])
+        self.preview.show_from(next((i for i, m in enumerate(messages) if m.id == hit), len(messages)))
         query = self.search_field.text().strip().split()
         if searching and query:
             self.preview.find(query[0], again=False)

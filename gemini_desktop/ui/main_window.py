@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from gemini_desktop import APP_NAME, __version__
+from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.events import ModelUpdate, ModeUpdate
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld, find_gemini
@@ -48,7 +49,6 @@ from gemini_desktop.ui.find_bar import FindBar
 from gemini_desktop.ui.history_panel import HistoryPanel
 from gemini_desktop.ui.npm_installer import app_install_dir
 from gemini_desktop.ui.prompt_input import PromptInput
-from gemini_desktop.ui.session_controller import SessionController, run_soon
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
 from gemini_desktop.ui.tool_card import anywhere_shortcut
@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.options = options or LaunchOptions()
         self._engine_config = engine_config
-        self.controller: SessionController | None = None
+        self.controller: ConversationController | None = None
         self._tray: QSystemTrayIcon | None = None
         self._connecting = False
         self._early_messages: list[str] = []
@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
     def start(self) -> asyncio.Future[None] | None:
         """Called right after show(): find gemini and start its session behind the visible window."""
         if self.store.recovery_message:
-            self.transcript.add_notice(self.store.recovery_message, kind="error")
+            self.transcript.model.add_notice(self.store.recovery_message, kind="error")
         self.import_cli_history()
         return self.connect_engine()
 
@@ -335,7 +335,8 @@ class MainWindow(QMainWindow):
                             state_dir=data_dir() / "engine")
 
     def _attach_client(self, client: GeminiSessionClient) -> None:
-        controller = SessionController(client, self.store, self.transcript, self)
+        controller = ConversationController(client, self.store, self.transcript.model, self)
+        self.transcript.set_model(controller.model, controller.decide)
         self.controller = controller
         client.state_changed.connect(self._on_state_changed)
         client.queue_changed.connect(self.status.set_queued)
@@ -463,7 +464,7 @@ class MainWindow(QMainWindow):
             run_soon(self.controller.new_session(cwd=folder))
 
     def copy_conversation(self) -> None:
-        QGuiApplication.clipboard().setText(self.transcript.to_markdown())
+        QGuiApplication.clipboard().setText(self.transcript.model.to_markdown())
         self.status.showMessage(self.tr("Conversation copied as Markdown."), 4000)
 
     def show_settings(self) -> None:

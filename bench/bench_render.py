@@ -220,10 +220,7 @@ class ProbedTranscript(TranscriptView):
         self.probe = probe
         super().__init__()
         self._browser.painted.connect(probe.on_paint)
-
-    def _flush(self) -> None:
-        super()._flush()
-        self.probe.on_render()
+        self._layout.flushed.connect(probe.on_render)
 
 
 class NaiveTranscript(QTextBrowser):
@@ -316,14 +313,14 @@ def run_long_line(app: QApplication) -> tuple[float, float]:
     def flush_ms() -> float:
         started = time.perf_counter()
         view.model.append_text(key, LINE_CHUNK)
-        view._flush()
+        view._layout.flush()
         app.processEvents()
         return (time.perf_counter() - started) * 1000
 
     def median_at(length: int) -> float:
         while view.renderer.work_chars < length:  # grow the line (cheaply) to the wanted length
             view.model.append_text(key, LINE_CHUNK * 50)
-            view._flush()
+            view._layout.flush()
         return statistics.median(flush_ms() for _ in range(LINE_SAMPLES))
 
     early = median_at(LINE_EARLY_BYTES)

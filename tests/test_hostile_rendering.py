@@ -66,7 +66,7 @@ def test_a_long_single_line_streams_with_work_per_chunk_independent_of_what_came
     for _ in range(80):
         before = view.renderer.work_chars
         view.model.append_text(key, chunk)
-        view._flush()  # one flush per chunk: the worst case for re-rendering a growing block
+        view._layout.flush()  # one flush per chunk: the worst case for re-rendering a growing block
         work_per_chunk.append(view.renderer.work_chars - before)
     view.model.finish_message(key)
     over_live_cap = [work for work in work_per_chunk if work > 2 * (MAX_LIVE_BLOCK_CHARS + len(chunk))]
@@ -80,7 +80,7 @@ def test_expanded_thoughts_stream_with_work_per_chunk_independent_of_their_lengt
         view: TranscriptView, qtbot: QtBot) -> None:
     key = view.model.begin_assistant_message()
     view.model.append_thought(key, "Thinking.\n\n")
-    view._flush()
+    view._layout.flush()
     thought = thought_item(view, key)
     assert thought is not None
     _click(view, qtbot, f"gd-thoughts:{thought.id}")
@@ -88,7 +88,7 @@ def test_expanded_thoughts_stream_with_work_per_chunk_independent_of_their_lengt
     for number in range(60):
         before = view.renderer.work_chars
         view.model.append_thought(key, f"Step {number}: " + "consider " * 220 + "\n\n")
-        view._flush()
+        view._layout.flush()
         work_per_chunk.append(view.renderer.work_chars - before)
     assert max(work_per_chunk) <= MAX_LIVE_BLOCK_CHARS
     view.model.append_text(key, "Answer.")
@@ -105,7 +105,7 @@ def _stream_long_code(view: TranscriptView, lines: int) -> tuple[int, list[int]]
         view.model.append_text(key, f"x_{number} = {number}  # [[[ **not bold**\n")
         if number % 50 == 49:
             before = view.renderer.work_chars
-            view._flush()
+            view._layout.flush()
             work_per_flush.append(view.renderer.work_chars - before)
     return key, work_per_flush
 
@@ -178,9 +178,9 @@ def test_code_highlighting_stops_at_the_message_budget_and_says_so(renderer: Mar
     key = view.model.begin_assistant_message()
     for block in message.split("\n\n"):
         view.model.append_text(key, block + "\n\n")
-        view._flush()
+        view._layout.flush()
     view.model.finish_message(key)
-    queued = len(view._highlights._jobs)
+    queued = len(view._layout.highlights._jobs)
     assert 0 < queued <= HIGHLIGHT_BUDGET_BLOCKS
     assert shown(view).count("not highlighted") == 50
 
@@ -212,7 +212,7 @@ def test_a_renderer_failure_shows_the_message_as_plain_text_and_logs_it(
         view.model.add_user_message("**question** text")
         key = view.model.begin_assistant_message()
         view.model.append_text(key, "first part, ")
-        view._flush()
+        view._layout.flush()
         view.model.append_text(key, "second part")
         view.model.finish_message(key)
     assert "**question** text" in shown(view)

@@ -33,12 +33,12 @@ def _last(view: TranscriptView, kind: type[Entry], key: int | None) -> Entry:
 
 def answer_item(view: TranscriptView, key: int | None = None) -> TextItem:
     """The layout of the last text run of answer `key` (of the last answer when None)."""
-    item = view._items[_last(view, AnswerText, key).id]
+    item = view._layout.items[_last(view, AnswerText, key).id]
     assert isinstance(item, TextItem)
     return item
 
 
 def thought_item(view: TranscriptView, key: int | None = None) -> ThoughtItem:
-    item = view._items[_last(view, Thoughts, key).id]
+    item = view._layout.items[_last(view, Thoughts, key).id]
     assert isinstance(item, ThoughtItem)
     return item

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import logging
-import time
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
@@ -37,19 +36,15 @@ from gemini_desktop.ui.markdown_render import MarkdownRenderer, grid_font
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript.find import FindInConversation
-from gemini_desktop.ui.transcript.highlight import HighlightQueue
 from gemini_desktop.ui.transcript.items import Item, Prompt, TextItem, ThoughtItem, ToolItem, item_for
+from gemini_desktop.ui.transcript.layout import DocumentLayout
 from gemini_desktop.ui.transcript.links import first_anchor_position, link_may_deceive, link_target_text
 from gemini_desktop.ui.transcript.prompts import PromptPlacer
-from gemini_desktop.ui.transcript.regions import Region, editing, insert_html, marker
+from gemini_desktop.ui.transcript.regions import Region, editing, insert_html
 from gemini_desktop.ui.transcript.renderers import EntryRenderer
 
 log = logging.getLogger(__name__)
 
-FLUSH_MIN_MS = 8
-FLUSH_MAX_MS = 30
-"""The live message re-renders at most every FLUSH_MIN_MS; when one render costs more, the interval grows
-(up to FLUSH_MAX_MS) so that rendering never takes more than about two thirds of the event loop's time."""
 HISTORY_PAGE = 100
 """A stored conversation opens with its last HISTORY_PAGE messages laid out; older ones follow a page at a time
 when asked for, so opening a conversation of thousands of messages costs what opening a short one does."""
@@ -113,17 +108,11 @@ class TranscriptView(QWidget):
         self._entries = EntryRenderer(self._theme, self.renderer, self._slot_html)
         self._model = ConversationModel()
         self._decide: Decide = decide or (lambda _tool_call_id, _option_id: None)
-        self._items: dict[int, Item] = {}  # by model entry id: the laid-out entries
-        self._laid_out: list[Item] = []
-        self._last_region: Region | None = None
         self._earlier: list[list[Entry]] = []  # the stored messages not laid out yet
         self._earlier_region: Region | None = None
         self._expanded: set[int] = set()  # thoughts the user opened (kept across a relayout)
-        self._dirty: dict[int, TextItem | ThoughtItem] = {}
         self._following = True
         self._scrolling = False
-        self._flush_interval_ms = FLUSH_MIN_MS
-        self._last_flush = 0.0
 
         self._browser = _Browser(self)
         self._browser.setObjectName("transcriptDocument")
@@ -162,12 +151,9 @@ class TranscriptView(QWidget):
             + "</p>")
         self._welcome.setEnabled(False)
 
-        self._highlights = HighlightQueue(self._document, self._streaming, FLUSH_MIN_MS, self)
+        self._layout = DocumentLayout(self._document, self._entries, self._welcome.hide, self._after_output, self)
         self._prompts = PromptPlacer(self._browser, self)
         self._finder = FindInConversation(self, self._browser)
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.timeout.connect(self._flush)
         bar = self._browser.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
@@ -197,9 +183,9 @@ class TranscriptView(QWidget):
             self._replay()
             return
         if event.change is Change.APPENDED:
-            item = self._items.get(event.entries[0].id)
+            item = self._layout.items.get(event.entries[0].id)
             if isinstance(item, (TextItem, ThoughtItem)):
-                self._stream_into(item, event.delta)
+                self._layout.stream_into(item, event.delta)
             return
         edits = QTextCursor(self._document)
         edits.beginEditBlock()  # many withdrawn requests: Qt lays the document out once, not once per request
@@ -215,27 +201,27 @@ class TranscriptView(QWidget):
 
     def _follow_added(self, entry: Entry) -> None:
         item = item_for(entry)
-        self._items[entry.id] = item
-        self._add_item(item)
+        self._layout.items[entry.id] = item
+        self._layout.add_item(item)
         if isinstance(item, ToolItem) and item.source.request is not None:
             self._open_prompt(item)
 
     def _follow_changed(self, entry: Entry) -> None:
-        item = self._items.get(entry.id)
+        item = self._layout.items.get(entry.id)
         if item is None:
             return
         if isinstance(item, (TextItem, ThoughtItem)):
             if item.live and not entry.settled:
                 return
-            self._settle(item)
+            self._layout.settle(item)
         elif isinstance(item, ToolItem):
-            self._render_item(item)
+            self._layout.render_item(item)
             if item.source.request is not None and item.prompt is None:
                 self._open_prompt(item)
             elif item.source.request is None and item.prompt is not None:
                 self._close_prompt(item)
         else:
-            self._render_item(item)
+            self._layout.render_item(item)
 
     def _replay(self, hidden: int | None = None) -> None:
         """Everything again from the model: stored messages from the page that `hidden` leaves (the last page
@@ -250,22 +236,17 @@ class TranscriptView(QWidget):
             self._earlier_region = Region(self._document, 0)
             self._earlier_region.fill(self._earlier_html())
         self._lay_out([entry for group in stored[hidden:] for entry in group] + list(entries[self._model.stored:]))
-        self._welcome.setVisible(self._greets and not self._laid_out and not self._earlier)
+        self._welcome.setVisible(self._greets and not self._layout.laid_out and not self._earlier)
         self._after_output()
 
     def _reset_layout(self) -> None:
-        self._flush_timer.stop()
-        self._dirty.clear()
-        self._highlights.clear()
+        self._layout.reset()
         for item in self._prompts.open:
             if item.prompt is not None:
                 item.prompt.widget.hide()
                 item.prompt.widget.deleteLater()
                 item.prompt = None
         self._prompts.forget_all()
-        self._items.clear()
-        self._laid_out.clear()
-        self._last_region = None
         self._earlier = []
         self._earlier_region = None
         self._document.clear()
@@ -276,18 +257,18 @@ class TranscriptView(QWidget):
         batch: list[Item] = []
         for entry in entries:
             item = item_for(entry)
-            self._items[entry.id] = item
+            self._layout.items[entry.id] = item
             if isinstance(item, ThoughtItem):
                 item.expanded = entry.id in self._expanded
             elif item.settled:  # thoughts keep a region to toggle
                 batch.append(item)
                 continue
-            self._lay_out_batch(batch)
+            self._layout.lay_out_batch(batch)
             batch = []
-            self._add_item(item)
+            self._layout.add_item(item)
             if isinstance(item, ToolItem) and item.source.request is not None:
                 self._open_prompt(item)
-        self._lay_out_batch(batch)
+        self._layout.lay_out_batch(batch)
 
     # --- paging ---
 
@@ -307,13 +288,13 @@ class TranscriptView(QWidget):
         page = self._earlier[-count:]
         del self._earlier[-count:]
         items = [item_for(entry) for group in page for entry in group]
-        self._items.update((item.source.id, item) for item in items)
+        self._layout.items.update((item.source.id, item) for item in items)
         bar = self._browser.verticalScrollBar()
         offset = bar.maximum() - bar.value()
         cursor = editing(region.end)
         cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
-        insert_html(cursor, self._batch_html(items))
-        self._laid_out[:0] = items
+        insert_html(cursor, self._layout.batch_html(items))
+        self._layout.laid_out[:0] = items
         region.fill(self._earlier_html())
         self._scrolling = True
         try:
@@ -334,7 +315,7 @@ class TranscriptView(QWidget):
         return [entry for group in self._earlier for entry in group]
 
     def is_laid_out(self, entry: Entry) -> bool:
-        return entry.id in self._items
+        return entry.id in self._layout.items
 
     def _earlier_html(self) -> str:
         """The line above the shown messages: a link to the hidden ones, or once all are shown, a mark that
@@ -395,7 +376,7 @@ class TranscriptView(QWidget):
 
     def pending_prompt(self, tool_call_id: str) -> PermissionPrompt | None:
         entry = self._model.tool_call(tool_call_id)
-        item = self._items.get(entry.id) if entry is not None else None
+        item = self._layout.items.get(entry.id) if entry is not None else None
         return item.prompt.widget if isinstance(item, ToolItem) and item.prompt is not None else None
 
     def _open_prompt(self, item: ToolItem) -> None:
@@ -429,7 +410,7 @@ class TranscriptView(QWidget):
         if item.permission_region is None:
             if item.region is None:
                 return
-            item.permission_region = self._region_after(item.region)
+            item.permission_region = self._layout.region_after(item.region)
         item.permission_region.fill(self._entries.permission(item))
 
     def _slot_html(self, item: ToolItem) -> str:
@@ -458,133 +439,6 @@ class TranscriptView(QWidget):
         finally:
             self._scrolling = False
         self._following = self.is_at_bottom()
-
-    # --- streaming ---
-
-    def _streaming(self) -> bool:
-        return bool(self._dirty) or self._flush_timer.isActive()
-
-    def _stream_into(self, item: TextItem | ThoughtItem, text: str) -> None:
-        if isinstance(item, TextItem):
-            item.stream.append(text)
-        self._dirty[item.source.id] = item
-        if not self._flush_timer.isActive():
-            since_ms = (time.perf_counter() - self._last_flush) * 1000
-            self._flush_timer.start(max(0, int(self._flush_interval_ms - since_ms)))
-
-    def _flush(self) -> None:
-        if not self._dirty:
-            return
-        started = time.perf_counter()
-        dirty = list(self._dirty.values())
-        self._dirty.clear()
-        for item in dirty:
-            self._render_item(item)
-        self._last_flush = time.perf_counter()
-        cost_ms = (self._last_flush - started) * 1000
-        self._flush_interval_ms = min(FLUSH_MAX_MS, max(FLUSH_MIN_MS, 1.5 * cost_ms))
-        self._after_output()
-
-    def _settle(self, item: TextItem | ThoughtItem) -> None:
-        if not item.live:
-            return
-        item.live = False
-        self._dirty.pop(item.source.id, None)
-        self._render_item(item)
-
-    # --- laying out ---
-
-    def _add_item(self, item: Item) -> None:
-        self._welcome.hide()
-        position = self._document.characterCount() - 1
-        if self._last_region is not None or self._document.characterCount() > 1:
-            cursor = QTextCursor(self._document)
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
-            position = cursor.position()
-        item.region = Region(self._document, position)
-        self._last_region = item.region
-        self._laid_out.append(item)
-        self._render_item(item)
-
-    def _region_after(self, region: Region) -> Region:
-        cursor = editing(region.end)  # region.end keeps its place: the new block is outside the region
-        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
-        new = Region(self._document, cursor.position())
-        if self._last_region is region:
-            self._last_region = new
-        return new
-
-    def _render_item(self, item: Item) -> None:
-        region = item.region
-        if region is None:
-            return
-        if isinstance(item, TextItem):
-            self._render_text(item, region)
-        else:
-            region.fill(self._entries.html(item))
-
-    def _render_text(self, item: TextItem, region: Region) -> None:
-        """Append the blocks that settled since the last flush, then redraw only the growing last block."""
-        first = item.source.first
-        if item.tail is None:
-            region.fill(self._entries.assistant_header() if first else "")
-            item.tail = region.break_block_at_end() if first else marker(self._document, region.start.position())
-        item.render_count += 1
-        del item.codes[item.settled_codes:]
-        settled, tail = self.renderer.render_stream(
-            item.stream, final=not item.live, code_href=lambda i, s=item.source.id: f"gd-copy:{s}/{i}",
-            first_code_index=item.settled_codes, highlight_settled=False, budget=item.highlight_budget)
-        first_new_code = item.settled_codes
-        item.codes.extend(settled.code_blocks)
-        item.settled_codes = len(item.codes)
-        item.codes.extend(tail.code_blocks)
-        if settled.html:
-            settled_from = item.tail.position()
-            region.replace_from(item.tail, settled.html)
-            self._highlights.queue(settled_from, {
-                f"gd-copy:{item.source.id}/{first_new_code + n}": (item.codes[first_new_code + n], language)
-                for n, (language, wanted) in enumerate(zip(settled.code_languages, settled.to_highlight, strict=True))
-                if wanted}, self._theme)
-            if tail.html or item.live:  # what settled stays: the next flush renders below it
-                item.tail = region.break_block_at_end()
-        if tail.append:  # the next piece of a long block shown plain: what is shown of it stays
-            if tail.html:
-                region.append(tail.html)
-        elif tail.html or not settled.html:
-            region.replace_from(item.tail, tail.html)
-
-    def _lay_out_batch(self, batch: Sequence[Item]) -> None:
-        """Settled entries as one HTML import: much cheaper than one import (and relayout) per entry.
-
-        Code is highlighted right here, not later: an edit far above the end relays out all that follows.
-        """
-        if not batch:
-            return
-        self._welcome.hide()
-        markup = self._batch_html(batch)
-        if self._document.isEmpty():
-            self._document.setHtml(markup)
-        else:
-            cursor = QTextCursor(self._document)
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
-            insert_html(cursor, markup)
-        self._laid_out.extend(batch)
-        self._last_region = None  # the next entry starts below the batch
-
-    def _batch_html(self, batch: Sequence[Item]) -> str:
-        parts = []
-        for item in batch:
-            if isinstance(item, TextItem):
-                rendered = self.renderer.render(item.stream.text, lambda i, s=item.source.id: f"gd-copy:{s}/{i}")
-                item.codes = rendered.code_blocks
-                item.settled_codes = len(item.codes)
-                item.render_count += 1
-                parts.append((self._entries.assistant_header() if item.source.first else "") + rendered.html)
-            else:
-                parts.append(self._entries.html(item))
-        return "".join(parts)
 
     # --- scrolling ---
 
@@ -688,17 +542,17 @@ class TranscriptView(QWidget):
 
     def _copy_code(self, path: str) -> None:
         entry_id, _, index = path.partition("/")
-        item = self._items.get(int(entry_id)) if entry_id.isdigit() else None
+        item = self._layout.items.get(int(entry_id)) if entry_id.isdigit() else None
         if isinstance(item, TextItem) and index.isdigit() and int(index) < len(item.codes):
             QGuiApplication.clipboard().setText(item.codes[int(index)])  # control characters written out
             QToolTip.showText(QCursor.pos(), self.tr("Code copied"), self)
 
     def _toggle_thoughts(self, path: str) -> None:
-        item = self._items.get(int(path)) if path.isdigit() else None
+        item = self._layout.items.get(int(path)) if path.isdigit() else None
         if isinstance(item, ThoughtItem):
             item.expanded = not item.expanded
             self._expanded.symmetric_difference_update({item.source.id})
-            self._render_item(item)
+            self._layout.render_item(item)
             self._prompts.place_soon()
 
     def _copy_conversation(self) -> None:

@@ -24,6 +24,8 @@ from gemini_desktop.conversation.permissions import PermissionDesk
 from gemini_desktop.engine.events import (
     CommandsUpdate,
     MessageChunk,
+    ModelUpdate,
+    ModeUpdate,
     PermissionRequest,
     PlanUpdate,
     ThoughtChunk,
@@ -102,6 +104,14 @@ class ConversationController(QObject):
     session_changed = Signal(int)  # the store session id shown (0 before the first message)
     history_changed = Signal(int)  # a turn of this store session was written (titles and counts changed)
     error = Signal(str)  # a failure of a user action, for the status bar
+    # The client's own news, passed on so that views never subscribe to the client (this is its one subscriber):
+    state_changed = Signal(str)  # SessionState
+    queue_changed = Signal(int)  # messages waiting for their turn
+    stalled = Signal(float)  # seconds without a word from gemini during a turn
+    crashed = Signal(str, str)  # reason, the tail of gemini's stderr
+    auth_required = Signal(object)  # AuthRequired
+    session_started = Signal(object)  # ResumeOutcome, once this controller has recorded it
+    choices_changed = Signal(object)  # ModelUpdate or ModeUpdate: the models or approval modes to choose from
     _from_writer = Signal(object)  # a callback of the history writer, run on this object's (the UI) thread
 
     def __init__(self, client: GeminiSessionClient, store: HistoryStore, model: ConversationModel | None = None,
@@ -131,6 +141,11 @@ class ConversationController(QObject):
         client.turn_finished.connect(self._on_turn_finished)
         client.turn_failed.connect(self._on_turn_failed)
         client.session_started.connect(self._on_session_started)
+        client.state_changed.connect(self.state_changed)
+        client.queue_changed.connect(self.queue_changed)
+        client.stalled.connect(self.stalled)
+        client.crashed.connect(self.crashed)
+        client.auth_required.connect(self.auth_required)
         # A controller is made once per app start: whatever was streaming when the app last died is not anymore.
         self._writes.submit(HistoryStore.mark_interrupted)
 
@@ -357,6 +372,12 @@ class ConversationController(QObject):
             self.model.show_plan(event)
         elif isinstance(event, CommandsUpdate):
             self.commands_changed.emit(event.commands)
+        elif isinstance(event, (ModelUpdate, ModeUpdate)):
+            if isinstance(event, ModelUpdate):
+                self.model.state.model = event.current
+            else:
+                self.model.state.mode = event.current
+            self.choices_changed.emit(event)
 
     def _checkpoint(self) -> None:
         turn = self._current
@@ -439,6 +460,8 @@ class ConversationController(QObject):
         notice = resume_notice(outcome.method)
         if notice:
             self.model.add_notice(notice)
+        self.model.state.folder = str(self._client.config.cwd)
+        self.session_started.emit(outcome)
 
     async def _ask_permission(self, request: PermissionRequest) -> str | None:
         """The engine awaits the user's answer; when it stops waiting (a timeout, the session ending) the

@@ -3,8 +3,9 @@ goes opens only after the user saw its real target."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from gemini_desktop.ui.markdown_render import link_host
 from gemini_desktop.untrusted_text import visible_controls
@@ -71,3 +72,19 @@ def first_anchor_position(document: QTextDocument, href: str) -> int | None:
             iterator += 1
         block = block.next()
     return None
+
+
+def confirm_link(parent: QWidget, url: QUrl) -> bool:
+    """Ask before opening a link that may deceive, showing where it really goes."""
+    box = QMessageBox(QMessageBox.Icon.Warning, QCoreApplication.translate("TranscriptView", "Open this link?"),
+                      QCoreApplication.translate("TranscriptView",
+                                                 "This link may not go where its text says. It really opens:")
+                      + "\n\n" + link_target_text(url), parent=parent)
+    box.setObjectName("confirmLink")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    opening = box.addButton(QCoreApplication.translate("TranscriptView", "Open link"),
+                            QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is opening

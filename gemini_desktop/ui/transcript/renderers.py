@@ -127,3 +127,16 @@ class EntryRenderer:
         decision = decision_text(entry.decision)
         colour = self.theme.error if decision.startswith("✗") else self.theme.success
         return f'<p style="margin:0px; color:{colour}">{html.escape(decision)}</p>'
+
+    def earlier_line(self, hidden: int, page: int) -> str:
+        """The line above the shown messages: a link to the `hidden` ones, or once all are shown, a mark that
+        this is where the conversation begins (the region stays: an empty one would merge with what follows)."""
+        muted = f'<p align="center" style="color:{self.theme.muted}">'
+        if not hidden:
+            start = QCoreApplication.translate("TranscriptView", "This is the beginning of the conversation.")
+            return f"{muted}<small>{html.escape(start)}</small></p>"
+        label = QCoreApplication.translate("TranscriptView", "{hidden} earlier messages are not shown.").format(
+            hidden=hidden)
+        more = QCoreApplication.translate("TranscriptView", "Show {count} more").format(count=min(hidden, page))
+        return (f'{muted}{html.escape(label)} &nbsp;'
+                f'<a href="gd-earlier:" style="color:{self.theme.link}">{html.escape(more)}</a></p>')

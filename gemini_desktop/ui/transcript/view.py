@@ -12,34 +12,36 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QCursor,
     QDesktopServices,
     QGuiApplication,
-    QImage,
     QPaintEvent,
     QResizeEvent,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
-    QTextDocument,
 )
-from PySide6.QtWidgets import QLabel, QMessageBox, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent
 from gemini_desktop.ui.markdown_render import MarkdownRenderer, grid_font
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript.find import FindInConversation
-from gemini_desktop.ui.transcript.items import Item, Prompt, TextItem, ThoughtItem, ToolItem, item_for
+from gemini_desktop.ui.transcript.items import Item, TextItem, ThoughtItem, ToolItem, item_for
 from gemini_desktop.ui.transcript.layout import DocumentLayout
-from gemini_desktop.ui.transcript.links import first_anchor_position, link_may_deceive, link_target_text
-from gemini_desktop.ui.transcript.prompts import PromptPlacer
+from gemini_desktop.ui.transcript.links import (
+    confirm_link,
+    first_anchor_position,
+    link_may_deceive,
+    link_target_text,
+)
+from gemini_desktop.ui.transcript.prompts import Decide, PermissionPrompts
 from gemini_desktop.ui.transcript.regions import Region, editing, insert_html
 from gemini_desktop.ui.transcript.renderers import EntryRenderer
 
@@ -51,11 +53,6 @@ when asked for, so opening a conversation of thousands of messages costs what op
 BOTTOM_SLACK_PX = 4
 TABLE_SLACK_PX = 24  # room for the scroll bar appearing later
 MIN_TABLE_CHARS = 40
-_SLOT_URL = "gd-slot:{}"
-
-Decide = Callable[[str, "str | None"], None]
-"""Reports the user's answer to a permission request: (tool call id, option id or None to reject)."""
-
 
 class _Browser(QTextBrowser):
     """The document's view: nothing is loaded from anywhere, and paints are observable for the benchmark."""
@@ -105,9 +102,8 @@ class TranscriptView(QWidget):
         self._greets = welcome
         self._theme = Theme.from_palette(self.palette())
         self.renderer = MarkdownRenderer(self._theme)
-        self._entries = EntryRenderer(self._theme, self.renderer, self._slot_html)
+        self._entries = EntryRenderer(self._theme, self.renderer, lambda item: self._prompts.slot_html(item))
         self._model = ConversationModel()
-        self._decide: Decide = decide or (lambda _tool_call_id, _option_id: None)
         self._earlier: list[list[Entry]] = []  # the stored messages not laid out yet
         self._earlier_region: Region | None = None
         self._expanded: set[int] = set()  # thoughts the user opened (kept across a relayout)
@@ -152,7 +148,8 @@ class TranscriptView(QWidget):
         self._welcome.setEnabled(False)
 
         self._layout = DocumentLayout(self._document, self._entries, self._welcome.hide, self._after_output, self)
-        self._prompts = PromptPlacer(self._browser, self)
+        self._prompts = PermissionPrompts(self._browser, self._layout, self._after_output, self.scroll_by, self)
+        self._prompts.focus_released.connect(self.permission_focus_released)
         self._finder = FindInConversation(self, self._browser)
         bar = self._browser.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
@@ -172,7 +169,7 @@ class TranscriptView(QWidget):
         self._model.unsubscribe(self._on_model)
         self._model = model
         if decide is not None:
-            self._decide = decide
+            self._prompts.decide = decide
         self._expanded.clear()
         model.subscribe(self._on_model)
         self._replay()
@@ -204,7 +201,7 @@ class TranscriptView(QWidget):
         self._layout.items[entry.id] = item
         self._layout.add_item(item)
         if isinstance(item, ToolItem) and item.source.request is not None:
-            self._open_prompt(item)
+            self._prompts.open_prompt(item)
 
     def _follow_changed(self, entry: Entry) -> None:
         item = self._layout.items.get(entry.id)
@@ -217,9 +214,9 @@ class TranscriptView(QWidget):
         elif isinstance(item, ToolItem):
             self._layout.render_item(item)
             if item.source.request is not None and item.prompt is None:
-                self._open_prompt(item)
+                self._prompts.open_prompt(item)
             elif item.source.request is None and item.prompt is not None:
-                self._close_prompt(item)
+                self._prompts.close_prompt(item)
         else:
             self._layout.render_item(item)
 
@@ -234,19 +231,14 @@ class TranscriptView(QWidget):
         self._earlier = stored[:hidden]
         if self._earlier:
             self._earlier_region = Region(self._document, 0)
-            self._earlier_region.fill(self._earlier_html())
+            self._earlier_region.fill(self._entries.earlier_line(len(self._earlier), HISTORY_PAGE))
         self._lay_out([entry for group in stored[hidden:] for entry in group] + list(entries[self._model.stored:]))
         self._welcome.setVisible(self._greets and not self._layout.laid_out and not self._earlier)
         self._after_output()
 
     def _reset_layout(self) -> None:
         self._layout.reset()
-        for item in self._prompts.open:
-            if item.prompt is not None:
-                item.prompt.widget.hide()
-                item.prompt.widget.deleteLater()
-                item.prompt = None
-        self._prompts.forget_all()
+        self._prompts.discard_all()
         self._earlier = []
         self._earlier_region = None
         self._document.clear()
@@ -267,7 +259,7 @@ class TranscriptView(QWidget):
             batch = []
             self._layout.add_item(item)
             if isinstance(item, ToolItem) and item.source.request is not None:
-                self._open_prompt(item)
+                self._prompts.open_prompt(item)
         self._layout.lay_out_batch(batch)
 
     # --- paging ---
@@ -295,7 +287,7 @@ class TranscriptView(QWidget):
         cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         insert_html(cursor, self._layout.batch_html(items))
         self._layout.laid_out[:0] = items
-        region.fill(self._earlier_html())
+        region.fill(self._entries.earlier_line(len(self._earlier), HISTORY_PAGE))
         self._scrolling = True
         try:
             bar.setValue(bar.maximum() - offset)
@@ -316,19 +308,6 @@ class TranscriptView(QWidget):
 
     def is_laid_out(self, entry: Entry) -> bool:
         return entry.id in self._layout.items
-
-    def _earlier_html(self) -> str:
-        """The line above the shown messages: a link to the hidden ones, or once all are shown, a mark that
-        this is where the conversation begins (the region stays: an empty one would merge with what follows)."""
-        muted = f'<p align="center" style="color:{self._theme.muted}">'
-        if not self._earlier:
-            start = self.tr("This is the beginning of the conversation.")
-            return f"{muted}<small>{html.escape(start)}</small></p>"
-        hidden = len(self._earlier)
-        label = self.tr("{hidden} earlier messages are not shown.").format(hidden=hidden)
-        more = self.tr("Show {count} more").format(count=min(hidden, HISTORY_PAGE))
-        return (f'{muted}{html.escape(label)} &nbsp;'
-                f'<a href="gd-earlier:" style="color:{self._theme.link}">{html.escape(more)}</a></p>')
 
     # --- find ---
 
@@ -361,16 +340,14 @@ class TranscriptView(QWidget):
 
     def answer_permission(self, key: Qt.Key) -> bool:
         """Answer the first open request in the conversation as the shortcut `key` (Y, A or N) says."""
-        first = self._prompts.open[0] if self._prompts.open else None
-        return first is not None and first.prompt is not None and first.prompt.widget.answer(key)
+        return self._prompts.answer_first(key)
 
     def reject_pending_permissions(self) -> None:
         """Reject every open request (Stop, closing); redrawn in one edit block: Qt lays the document out once."""
         edits = QTextCursor(self._document)
         edits.beginEditBlock()
         try:
-            for item in list(self._prompts.open):
-                self._decide(item.source.call.tool_call_id, None)
+            self._prompts.reject_all()
         finally:
             edits.endEditBlock()
 
@@ -378,57 +355,6 @@ class TranscriptView(QWidget):
         entry = self._model.tool_call(tool_call_id)
         item = self._layout.items.get(entry.id) if entry is not None else None
         return item.prompt.widget if isinstance(item, ToolItem) and item.prompt is not None else None
-
-    def _open_prompt(self, item: ToolItem) -> None:
-        """Show the request's prompt on its card. It never takes the focus: typing goes on where it was."""
-        request = item.source.request
-        assert request is not None
-        widget = PermissionPrompt(request)  # joins the view while its slot is in view (see PromptPlacer)
-        widget.setPalette(self.palette())
-        item.prompt = Prompt(widget, widget.sizeHint().height())
-        tool_call_id = request.tool_call.tool_call_id
-        widget.decided.connect(
-            lambda option: self._decide(tool_call_id, option.option_id if option is not None else None))
-        self._render_permission(item)
-        if item.permission_region is not None:
-            self._prompts.add(item)
-        self._after_output()
-        self._reveal(item)
-
-    def _close_prompt(self, item: ToolItem) -> None:
-        prompt, item.prompt = item.prompt, None
-        assert prompt is not None
-        self._prompts.remove(item)
-        had_focus = prompt.widget.holds_focus()
-        prompt.widget.hide()
-        prompt.widget.deleteLater()
-        self._render_permission(item)
-        if had_focus:
-            self.permission_focus_released.emit()
-
-    def _render_permission(self, item: ToolItem) -> None:
-        if item.permission_region is None:
-            if item.region is None:
-                return
-            item.permission_region = self._layout.region_after(item.region)
-        item.permission_region.fill(self._entries.permission(item))
-
-    def _slot_html(self, item: ToolItem) -> str:
-        assert item.prompt is not None
-        name = _SLOT_URL.format(item.source.id)
-        self._document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), _blank_image())
-        return (f'<p style="margin:0px"><img src="{html.escape(name)}" width="1" '
-                f'height="{item.prompt.height}"></p>')
-
-    def _reveal(self, item: ToolItem) -> None:
-        """Scroll a new request's slot into view unless it is already there."""
-        if item.prompt is None:
-            return
-        viewport = self._browser.viewport()
-        top = self._prompts.slot_top(item)
-        if top < 0 or top + item.prompt.height > viewport.height():
-            self.scroll_by(top - viewport.height() // 2)
-        self._prompts.place_visible()  # at once, so the new request is visible as soon as it is asked
 
     def scroll_by(self, pixels: int) -> None:
         """Move the view without counting it as the user's scroll; it follows the end only if it is there."""
@@ -504,7 +430,7 @@ class TranscriptView(QWidget):
     def _on_anchor(self, url: QUrl) -> None:
         scheme = url.scheme().lower()
         if scheme in ("http", "https"):
-            if link_may_deceive(self._document, url) and not self._confirm_link(url):
+            if link_may_deceive(self._document, url) and not confirm_link(self, url):
                 return
             QDesktopServices.openUrl(url)
             self.link_clicked.emit(url)
@@ -527,18 +453,6 @@ class TranscriptView(QWidget):
         target = link_target_text(url)
         self.link_hovered.emit(target)
         QToolTip.showText(QCursor.pos(), f"<p style='white-space:pre'>{html.escape(target)}</p>", self._browser)
-
-    def _confirm_link(self, url: QUrl) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Open this link?"),
-                          self.tr("This link may not go where its text says. It really opens:") + "\n\n"
-                          + link_target_text(url), parent=self)
-        box.setObjectName("confirmLink")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        opening = box.addButton(self.tr("Open link"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is opening
 
     def _copy_code(self, path: str) -> None:
         entry_id, _, index = path.partition("/")
@@ -579,10 +493,3 @@ class TranscriptView(QWidget):
         cursor = QTextCursor(self._document)
         cursor.setPosition(position)
         return self._browser.cursorRect(cursor).center()
-
-
-def _blank_image() -> QImage:
-    image = QImage(1, 1, QImage.Format.Format_ARGB32)
-    image.fill(QColor(0, 0, 0, 0))
-    return image
-

@@ -472,3 +472,22 @@ def test_welcome_shows_only_while_the_transcript_is_empty(qtbot: QtBot) -> None:
     assert welcome.isVisible()
     view.model.load_history([("user", "earlier", "complete")])
     assert not welcome.isVisible()
+
+
+def test_a_second_view_of_the_model_shows_the_conversation_and_its_open_request_and_either_answers_it(
+        view: TranscriptView, qtbot: QtBot, event_loop_qt: asyncio.AbstractEventLoop) -> None:
+    view.model.add_user_message("question")
+    stream(view, qtbot, "first part")
+    future = ask(view, request())  # the view's desk decides for every view of this model
+    other = TranscriptView(model=view.model, decide=view._prompts.decide)
+    qtbot.addWidget(other)
+    other.resize(700, 500)
+    other.show()
+    qtbot.waitExposed(other)
+    assert text_of(other) == text_of(view) and "first part" in text_of(other)
+    prompt = other.pending_prompt("call-1")
+    assert prompt is not None and view.pending_prompt("call-1") is not None
+    qtbot.mouseClick(prompt.buttons["allow-1"], Qt.MouseButton.LeftButton)
+    assert result_of(future) == "allow-1"
+    assert view.pending_prompt("call-1") is None and other.pending_prompt("call-1") is None
+    assert "✓ Allow once" in text_of(view) and "✓ Allow once" in text_of(other)

@@ -380,15 +380,6 @@ class ConversationModel:
     def message_count(self) -> int:
         return self._messages
 
-    def find(self, text: str) -> Iterator[Entry]:
-        """The entries whose text holds `text` (case-insensitive), in order."""
-        wanted = text.casefold()
-        if not wanted:
-            return
-        for entry in self._entries:
-            if wanted in entry.searchable().casefold():
-                yield entry
-
     def to_markdown(self) -> str:
         """The whole conversation in the history export's format: only the format writes structure, so a
         pasted copy cannot carry a forged turn."""

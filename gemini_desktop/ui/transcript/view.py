@@ -306,9 +306,6 @@ class TranscriptView(QWidget):
     def earlier_entries(self) -> list[Entry]:
         return [entry for group in self._earlier for entry in group]
 
-    def is_laid_out(self, entry: Entry) -> bool:
-        return entry.id in self._layout.items
-
     # --- find ---
 
     def find(self, text: str, *, backward: bool = False, again: bool = True) -> tuple[int, int]:

@@ -70,7 +70,8 @@ def diff_text(call: ToolCall) -> str:
 
 @dataclass
 class Turn:
-    """One message the user sent and the answer to it, as far as it got."""
+    """One message the user sent and the answer to it, as far as it got. The answer itself is in the model;
+    `chunks` and `thoughts` hold only what streamed since the last checkpoint."""
 
     user_key: int
     turn_id: int | None = None
@@ -78,22 +79,12 @@ class Turn:
     assistant_row: RowRef | None = None
     chunks: list[str] = field(default_factory=list)
     thoughts: list[str] = field(default_factory=list)
-    saved_chunks: int = 0
-    saved_thoughts: int = 0
-
-    @property
-    def answer(self) -> str:
-        return "".join(self.chunks)
-
-    @property
-    def thought_text(self) -> str:
-        return "".join(self.thoughts)
 
     def take_unsaved(self) -> tuple[str, str]:
         """The text and thoughts streamed since the last call: a checkpoint costs what is new, not the answer."""
-        text = "".join(self.chunks[self.saved_chunks:])
-        thoughts = "".join(self.thoughts[self.saved_thoughts:])
-        self.saved_chunks, self.saved_thoughts = len(self.chunks), len(self.thoughts)
+        text, thoughts = "".join(self.chunks), "".join(self.thoughts)
+        self.chunks.clear()
+        self.thoughts.clear()
         return text, thoughts
 
 
@@ -388,6 +379,10 @@ class ConversationController(QObject):
             answer = turn.assistant_row
             self._writes.submit(lambda store: store.append_to_message(answer.require(), text, thoughts))
 
+    def _answer(self, turn: Turn) -> tuple[str, str]:
+        """The turn's answer so far (text, thoughts), as the model holds it."""
+        return self.model.answer_text(turn.assistant_key) if turn.assistant_key is not None else ("", "")
+
     def _find_turn(self, turn_id: int) -> Turn | None:
         if self._current is not None and self._current.turn_id == turn_id:
             turn, self._current = self._current, None
@@ -400,21 +395,22 @@ class ConversationController(QObject):
         if turn is None:
             return
         cancelled = result.stop_reason == "cancelled"
+        streamed, streamed_thoughts = self._answer(turn)
+        text = result.text or streamed
         self._end_answer(turn, view_state="cancelled" if cancelled else "complete",
                          store_state="interrupted" if cancelled else "complete",
-                         text=result.text or turn.answer, thoughts=result.thoughts or turn.thought_text,
-                         usage=result.usage)
+                         text=text, thoughts=result.thoughts or streamed_thoughts, usage=result.usage)
         self.model.state.usage = self._client.total_usage
         self.usage_changed.emit(result.usage, self._client.total_usage)
         if not cancelled:
-            self.answer_finished.emit(result.text or turn.answer)
+            self.answer_finished.emit(text)
 
     def _on_turn_failed(self, turn_id: int, reason: str) -> None:
         turn = self._find_turn(turn_id)
         if turn is None:
             return
-        self._end_answer(turn, view_state="failed", store_state="failed", text=turn.answer,
-                         thoughts=turn.thought_text)
+        text, thoughts = self._answer(turn)
+        self._end_answer(turn, view_state="failed", store_state="failed", text=text, thoughts=thoughts)
         self.model.add_notice(reason, kind="error")
 
     def _interrupt_open_turns(self) -> None:
@@ -422,8 +418,8 @@ class ConversationController(QObject):
         self._checkpoint_timer.stop()
         turn, self._current = self._current, None
         if turn is not None:
-            self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=turn.answer,
-                             thoughts=turn.thought_text)
+            text, thoughts = self._answer(turn)
+            self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=text, thoughts=thoughts)
         for waiting in self._waiting:
             self.model.mark_sent(waiting.user_key)
         self._waiting.clear()

@@ -377,6 +377,12 @@ class ConversationModel:
         self._messages = 0
         self.stored = 0
 
+    def answer_text(self, key: int) -> tuple[str, str]:
+        """An answer's whole text and thoughts (all its runs)."""
+        entries = [entry for entry in self._entries if entry.message == key]
+        return ("".join(entry.text for entry in entries if isinstance(entry, AnswerText)),
+                "".join(entry.text for entry in entries if isinstance(entry, Thoughts)))
+
     def message_count(self) -> int:
         return self._messages
 

@@ -488,7 +488,9 @@ class HistoryPanel(QWidget):
         searching = self.lists.currentWidget() is self.results
         hit = self.results.currentIndex().data(MESSAGE_ID_ROLE) if searching else None
         self.preview.model.load_history([(m.role, m.text, m.state) for m in messages])
-        self.preview.show_from(next((i for i, m in enumerate(messages) if m.id == hit), len(messages)))
+        hit_index = next((i for i, m in enumerate(messages) if m.id == hit), None)
+        if hit_index is not None:
+            self.preview.show_from(hit_index)
         query = self.search_field.text().strip().split()
         if searching and query:
             self.preview.find(query[0], again=False)

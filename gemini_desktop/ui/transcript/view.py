@@ -54,6 +54,7 @@ BOTTOM_SLACK_PX = 4
 TABLE_SLACK_PX = 24  # room for the scroll bar appearing later
 MIN_TABLE_CHARS = 40
 
+
 class _Browser(QTextBrowser):
     """The document's view: nothing is loaded from anywhere, and paints are observable for the benchmark."""
 

@@ -31,13 +31,14 @@ from PySide6.QtWidgets import (
 
 from gemini_desktop import APP_NAME, __version__
 from gemini_desktop.conversation import run_soon
+from gemini_desktop.conversation.file_edits import EditJournal
 from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, usable_folder
 from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.engine.types import EngineConfig
-from gemini_desktop.paths import log_dir
+from gemini_desktop.paths import data_dir, log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
-from gemini_desktop.store import HistoryStore, StoreError, import_cli_sessions
+from gemini_desktop.store import BlobStore, FileEditLog, HistoryStore, StoreError, import_cli_sessions
 from gemini_desktop.ui.banners import GeminiMissingPanel
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
@@ -75,6 +76,11 @@ def describe_missing(error: Exception) -> str:
     return str(error)
 
 
+def edit_journal(store: HistoryStore, parent: QWidget) -> EditJournal:
+    """Every conversation's file edits, kept in the history with their before-images in the data folder."""
+    return EditJournal(FileEditLog(store, BlobStore(data_dir() / "blobs")), parent)
+
+
 class MainWindow(QMainWindow):
     shut_down = Signal()  # every gemini is stopped and the window is closed: the app may exit
     engine_attached = Signal()  # the shown conversation has its gemini client
@@ -86,7 +92,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.options = options or LaunchOptions()
         self.workspace = Workspace(settings, self.options, engine_config, install_dir=app_install_dir(),
-                                   parent=self)
+                                   journal=edit_journal(store, self), parent=self)
         self.workspace.unavailable.connect(self._on_unavailable)
         self.workspace.attached.connect(self._on_workspace_attached)
         self._closing = False

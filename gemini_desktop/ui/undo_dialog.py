@@ -1,0 +1,41 @@
+"""The question an undo asks when files changed since gemini edited them: overwrite them, or keep them.
+
+Asked with `open()` and awaited, never with a nested `exec()` loop: the conversation (and every other one)
+keeps streaming while the question is on screen."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+MAX_LISTED = 20
+
+
+async def ask_overwrite(parent: QWidget, changed: Sequence[Path]) -> bool:
+    """True when the user chose to overwrite the listed files with their content from before the turn."""
+    tr = QCoreApplication.translate
+    box = QMessageBox(QMessageBox.Icon.Warning, tr("UndoDialog", "Undo changes"),
+                      tr("UndoDialog", "These files changed since gemini edited them. Undoing now would overwrite "
+                                       "those later changes:"), parent=parent)
+    box.setObjectName("undoConflict")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    listed = [str(path) for path in changed[:MAX_LISTED]]
+    if len(changed) > MAX_LISTED:
+        listed.append(tr("UndoDialog", "… and {count} more").format(count=len(changed) - MAX_LISTED))
+    box.setInformativeText("\n".join(listed))
+    overwrite = box.addButton(tr("UndoDialog", "Overwrite them"), QMessageBox.ButtonRole.DestructiveRole)
+    overwrite.setObjectName("undoOverwrite")
+    keep = box.addButton(tr("UndoDialog", "Keep my changes"), QMessageBox.ButtonRole.RejectRole)
+    keep.setObjectName("undoKeep")
+    box.setDefaultButton(keep)
+    answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    box.finished.connect(lambda _result: answer.done() or answer.set_result(box.clickedButton() is overwrite))
+    box.open()
+    try:
+        return await answer
+    finally:
+        box.deleteLater()

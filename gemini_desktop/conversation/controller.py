@@ -410,9 +410,14 @@ class ConversationController(QObject):
                          store_state="interrupted" if cancelled else "complete",
                          text=text, thoughts=result.thoughts or streamed_thoughts, usage=result.usage)
         self.model.state.usage = self._client.total_usage
+        self._remember_context(result)
         self.usage_changed.emit(result.usage, self._client.total_usage)
         if not cancelled:
             self.answer_finished.emit(text)
+
+    def _remember_context(self, result: ChatResult) -> None:
+        if result.context is not None:
+            self.model.state.context = result.context
 
     def _on_turn_failed(self, turn_id: int, reason: str) -> None:
         turn = self._find_turn(turn_id)

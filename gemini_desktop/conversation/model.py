@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
-from gemini_desktop.engine.types import Usage
+from gemini_desktop.engine.types import ContextUsage, Usage
 from gemini_desktop.untrusted_text import markdown_message
 
 log = logging.getLogger(__name__)
@@ -186,6 +186,7 @@ class ConversationState:
     model: str | None = None
     mode: str | None = None
     folder: str = ""
+    context: ContextUsage | None = None  # the last turn's usage as gemini reported it (the context meter)
 
 
 @dataclass(eq=False)

@@ -19,7 +19,14 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.workspace import Workspace
-from gemini_desktop.engine.types import EngineError, ResumeOutcome, SessionState, TranscriptTurn, Usage
+from gemini_desktop.engine.types import (
+    ContextUsage,
+    EngineError,
+    ResumeOutcome,
+    SessionState,
+    TranscriptTurn,
+    Usage,
+)
 from gemini_desktop.settings import save_api_key
 from gemini_desktop.store import HistoryStore, StoreError
 from gemini_desktop.ui.banners import AuthPanel, CrashBanner
@@ -152,6 +159,13 @@ class ConversationView(QWidget):
         if self.read_only:
             return "suspended", 0
         return ("failed" if self._workspace.problem is not None else "starting"), 0
+
+    @property
+    def context(self) -> tuple[str | None, ContextUsage | None]:
+        """The model in use and its last turn's usage, for the context meter."""
+        client = self.client
+        state = self.transcript.model.state
+        return state.model or (client.config.model if client is not None else None), state.context
 
     @property
     def state(self) -> str:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidg
 
 from gemini_desktop.engine.events import Choice
 from gemini_desktop.engine.types import SessionState, Usage
+from gemini_desktop.ui.context_meter import ContextMeter
 
 if TYPE_CHECKING:
     from gemini_desktop.ui.conversation_view import ConversationView
@@ -100,9 +101,10 @@ class StatusBar(QStatusBar):
         self.folder_label.setObjectName("statusFolder")
         self.usage_label = QLabel(self)
         self.usage_label.setObjectName("statusUsage")
+        self.context_meter = ContextMeter(self)
         for widget in (self.engine_label, self.busy, self.queue_label):
             self.addWidget(widget)
-        for widget in (self.folder_label, self.model_box, self.mode_box, self.usage_label):
+        for widget in (self.folder_label, self.model_box, self.mode_box, self.usage_label, self.context_meter):
             self.addPermanentWidget(widget)
         self.set_state(SessionState.STOPPED)
         self.set_queued(0)
@@ -115,6 +117,7 @@ class StatusBar(QStatusBar):
         self.set_queued(client.queued_count if client is not None else 0)
         self.set_folder(view.folder)
         self.set_usage(*view.usage)
+        self.context_meter.show_usage(*view.context)
         for update, box in ((client.models if client else None, self.model_box),
                             (client.modes if client else None, self.mode_box)):
             if update is not None:

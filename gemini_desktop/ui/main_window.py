@@ -42,6 +42,7 @@ from gemini_desktop.store import BlobStore, FileEditLog, HistoryStore, StoreErro
 from gemini_desktop.ui.banners import GeminiMissingPanel
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
+from gemini_desktop.ui.mcp_dialog import manage_mcp_servers, mcp_server_count
 from gemini_desktop.ui.npm_installer import app_install_dir
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.sidebar import Sidebar
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.status.model_box.chosen.connect(self._choose_model)
         self.status.mode_box.chosen.connect(lambda mode: self.view.set_mode(mode))
+        self.status.mcp_button.clicked.connect(self.show_mcp_servers)
 
     def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
                 name: str | None = None) -> QAction:
@@ -167,12 +169,13 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(self.tr("&Settings…"), self.show_settings,
                                             QKeySequence.StandardKey.Preferences, "settingsAction")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.mcp_action = self._action(self.tr("&MCP servers…"), self.show_mcp_servers, None, "mcpServersAction")
         self.quit_action = self._action(self.tr("&Quit"), self.close, "Ctrl+Q", "quitAction")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addActions([self.new_session_action, self.open_folder_action, self.close_conversation_action,
                               self.restart_action])
         file_menu.addSeparator()
-        file_menu.addActions([self.copy_markdown_action, self.settings_action])
+        file_menu.addActions([self.copy_markdown_action, self.settings_action, self.mcp_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -360,6 +363,7 @@ class MainWindow(QMainWindow):
         manager = self.workspace.manager
         assert manager is not None
         manager.activity_changed.connect(self._on_activity)
+        run_soon(self._show_mcp_count())
 
     def _use_located_gemini(self, path: str) -> None:
         self.settings.gemini_path = path
@@ -486,6 +490,21 @@ class MainWindow(QMainWindow):
         self.workspace.apply_policy()
         if self.settings.language != language:
             self._offer_restart()
+
+    def show_mcp_servers(self) -> asyncio.Future[None]:
+        """Settings > MCP servers (also the status bar's MCP entry)."""
+        return run_soon(self._manage_mcp_servers())
+
+    async def _manage_mcp_servers(self) -> None:
+        outcome = await manage_mcp_servers(self, self.workspace, self.view.folder)
+        if outcome is not None:
+            count, warning = outcome
+            self.status.set_mcp_count(count)
+            if warning:
+                self.status.showMessage(warning, 10000)
+
+    async def _show_mcp_count(self) -> None:
+        self.status.set_mcp_count(await mcp_server_count(self.workspace, self.view.folder))
 
     def _offer_restart(self) -> None:
         """Qt builds each widget's text once, so another language needs a restart; the conversation goes on."""

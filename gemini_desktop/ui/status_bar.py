@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from gemini_desktop.engine.events import Choice
 from gemini_desktop.engine.types import SessionState, Usage
@@ -102,9 +102,15 @@ class StatusBar(QStatusBar):
         self.usage_label = QLabel(self)
         self.usage_label.setObjectName("statusUsage")
         self.context_meter = ContextMeter(self)
+        self.mcp_button = QToolButton(self)
+        self.mcp_button.setObjectName("mcpStatus")
+        self.mcp_button.setAutoRaise(True)
+        self.mcp_button.setToolTip(self.tr("MCP servers a new conversation gets: click to see, add or test them"))
+        self.set_mcp_count(None)
         for widget in (self.engine_label, self.busy, self.queue_label):
             self.addWidget(widget)
-        for widget in (self.folder_label, self.model_box, self.mode_box, self.usage_label, self.context_meter):
+        for widget in (self.folder_label, self.model_box, self.mode_box, self.usage_label, self.context_meter,
+                       self.mcp_button):
             self.addPermanentWidget(widget)
         self.set_state(SessionState.STOPPED)
         self.set_queued(0)
@@ -137,6 +143,10 @@ class StatusBar(QStatusBar):
     def set_folder(self, folder: Path) -> None:
         self.folder_label.setText(folder.name or str(folder))
         self.folder_label.setToolTip(self.tr("Working folder: {path}").format(path=folder))
+
+    def set_mcp_count(self, count: int | None) -> None:
+        """None while not known yet."""
+        self.mcp_button.setText(self.tr("MCP: {count}").format(count="…" if count is None else count))
 
     def set_usage(self, last_turn: Usage | None, session: Usage | None) -> None:
         self.usage_label.setText(

@@ -5,12 +5,13 @@ keeps streaming while the question is on screen."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+from gemini_desktop.ui.dialogs import discard, finished
 
 MAX_LISTED = 20
 
@@ -32,10 +33,8 @@ async def ask_overwrite(parent: QWidget, changed: Sequence[Path]) -> bool:
     keep = box.addButton(tr("UndoDialog", "Keep my changes"), QMessageBox.ButtonRole.RejectRole)
     keep.setObjectName("undoKeep")
     box.setDefaultButton(keep)
-    answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-    box.finished.connect(lambda _result: answer.done() or answer.set_result(box.clickedButton() is overwrite))
-    box.open()
     try:
-        return await answer
+        await finished(box)
+        return box.clickedButton() is overwrite
     finally:
-        box.deleteLater()
+        discard(box)

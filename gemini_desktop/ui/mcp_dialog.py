@@ -102,7 +102,7 @@ class McpServerEditor(QDialog):
         self.command_field = QLineEdit(shlex.join([server.command, *server.args]) if server and server.command
                                        else "", self)
         self.command_field.setObjectName("mcpCommand")
-        self.command_field.setPlaceholderText(self.tr("npx -y @modelcontextprotocol/server-everything"))
+        self.command_field.setPlaceholderText("npx -y @modelcontextprotocol/server-everything")  # a command: as is
         self.env_field = QPlainTextEdit("\n".join(f"{n}={v}" for n, v in server.env) if server else "", self)
         self.env_field.setObjectName("mcpEnv")
         self.env_field.setPlaceholderText(self.tr("NAME=value, one per line (kept in the system keyring)"))

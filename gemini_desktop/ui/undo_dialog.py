@@ -18,19 +18,22 @@ MAX_LISTED = 20
 
 async def ask_overwrite(parent: QWidget, changed: Sequence[Path]) -> bool:
     """True when the user chose to overwrite the listed files with their content from before the turn."""
-    tr = QCoreApplication.translate
-    box = QMessageBox(QMessageBox.Icon.Warning, tr("UndoDialog", "Undo changes"),
-                      tr("UndoDialog", "These files changed since gemini edited them. Undoing now would overwrite "
-                                       "those later changes:"), parent=parent)
+    title = QCoreApplication.translate("UndoDialog", "Undo changes")
+    text = QCoreApplication.translate("UndoDialog", "These files changed since gemini edited them. Undoing now "
+                                                    "would overwrite those later changes:")
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
     box.setObjectName("undoConflict")
     box.setTextFormat(Qt.TextFormat.PlainText)
     listed = [str(path) for path in changed[:MAX_LISTED]]
     if len(changed) > MAX_LISTED:
-        listed.append(tr("UndoDialog", "… and {count} more").format(count=len(changed) - MAX_LISTED))
+        more = len(changed) - MAX_LISTED
+        listed.append(QCoreApplication.translate("UndoDialog", "… and {count} more").format(count=more))
     box.setInformativeText("\n".join(listed))
-    overwrite = box.addButton(tr("UndoDialog", "Overwrite them"), QMessageBox.ButtonRole.DestructiveRole)
+    overwrite = box.addButton(QCoreApplication.translate("UndoDialog", "Overwrite them"),
+                              QMessageBox.ButtonRole.DestructiveRole)
     overwrite.setObjectName("undoOverwrite")
-    keep = box.addButton(tr("UndoDialog", "Keep my changes"), QMessageBox.ButtonRole.RejectRole)
+    keep = box.addButton(QCoreApplication.translate("UndoDialog", "Keep my changes"),
+                         QMessageBox.ButtonRole.RejectRole)
     keep.setObjectName("undoKeep")
     box.setDefaultButton(keep)
     try:

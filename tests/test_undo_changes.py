@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from gemini_desktop.conversation.model import ToolCallEntry, TurnEdits
-from gemini_desktop.engine import EngineConfig
+from gemini_desktop.conversation.model import ConversationModel, ToolCallEntry, TurnEdits
+from gemini_desktop.engine import EngineConfig, ToolCall, ToolStatus
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.tool_card import PermissionPrompt
@@ -101,3 +101,23 @@ def test_undo_of_a_file_edited_since_lists_it_keeps_it_unless_the_user_chooses_t
         await until(lambda: turn.undone, 5, "the undo shown as done")
 
     run_async(scenario(), timeout=150)
+
+
+def test_undoing_one_tool_call_leaves_the_turns_undo_for_the_other_calls_only() -> None:
+    model = ConversationModel()
+    answer = model.begin_assistant_message()
+    for tool in ("a", "b", "read"):
+        model.upsert_tool_call(ToolCall(tool, f"Tool {tool}", "edit", ToolStatus.COMPLETED))
+    model.mark_edited("a", answer)
+    model.mark_edited("b", answer)
+    model.finish_message(answer)
+    [turn] = [e for e in model.entries if isinstance(e, TurnEdits)]
+    first, second, read = (model.tool_call(tool) for tool in ("a", "b", "read"))
+    assert turn.tool_call_ids == ("a", "b") and not read.edited and model.undo_targets(read) == []
+    assert not first.settled  # its card keeps a place in the document, to redraw its undo link
+
+    model.mark_undone(model.undo_targets(first))
+
+    assert first.undone and first.settled and not turn.undone and model.undo_targets(turn) == ["b"]
+    model.mark_undone(model.undo_targets(turn))
+    assert second.undone and turn.undone and model.undo_targets(turn) == []

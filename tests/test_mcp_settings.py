@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from gemini_desktop.engine import EngineConfig
 from gemini_desktop.mcp_config import McpServerConfig, McpTransport
+from gemini_desktop.ui import mcp_dialog
 from gemini_desktop.ui.mcp_dialog import McpServerEditor, McpServersDialog
 from tests.support.cli_env import CLI_SETTINGS
 from tests.support.qt_async import until
@@ -58,8 +59,8 @@ def test_the_mcp_page_shows_geminis_servers_read_only_tests_the_apps_server_and_
     run_async(scenario(), timeout=150)
 
 
-def test_bad_mcp_server_input_gets_a_clear_message_and_is_not_accepted(qtbot: QtBot,
-                                                                       run_async: Callable[..., Any]) -> None:
+def test_bad_mcp_server_input_gets_a_clear_message_and_is_not_accepted(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, run_async: Callable[..., Any]) -> None:
     editor = McpServerEditor(None, ["taken"])
     qtbot.addWidget(editor)
     cases = [
@@ -77,11 +78,14 @@ def test_bad_mcp_server_input_gets_a_clear_message_and_is_not_accepted(qtbot: Qt
         editor.accept()
         assert editor.problem_label.text() == message and editor.result() == 0, name
 
+    monkeypatch.setattr(mcp_dialog, "PROBE_TIMEOUT", 3.0)
     page = McpServersDialog([McpServerConfig("gone", command="/no/such/mcp-server"),
-                             McpServerConfig("web", McpTransport.HTTP, url="http://127.0.0.1:9/mcp")], [], [])
+                             McpServerConfig("web", McpTransport.HTTP, url="http://127.0.0.1:9/mcp"),
+                             shout_server("stuck", "--hang")], [], [])
     qtbot.addWidget(page)
     for row, message in ((0, "gone failed: The command '/no/such/mcp-server' was not found."),
-                         (1, "web failed: Could not connect to http://127.0.0.1:9/mcp")):
+                         (1, "web failed: Could not connect to http://127.0.0.1:9/mcp"),
+                         (2, "stuck failed: The server 'stuck' did not answer within 3 s.")):
         page.server_list.setCurrentRow(row)
         run_async(page.test_server(), timeout=30)
         assert page.result_view.toPlainText().startswith(message)

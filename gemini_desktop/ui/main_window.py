@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self._stop_import = threading.Event()  # set on close: the import stops between files and batches
         self._shown_before = False
         self.restart_requested = False  # the app starts itself again once this window has shut down
+        self._mcp_page: asyncio.Future[None] | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1100, 720)
         self._build_widgets()
@@ -293,6 +294,7 @@ class MainWindow(QMainWindow):
         if self.store.recovery_message:
             self.view.transcript.model.add_notice(self.store.recovery_message, kind="error")
         self.import_cli_history()
+        run_soon(self._show_mcp_count())
         opening = self._restore()
         self.workspace.attach()
         return opening
@@ -363,7 +365,6 @@ class MainWindow(QMainWindow):
         manager = self.workspace.manager
         assert manager is not None
         manager.activity_changed.connect(self._on_activity)
-        run_soon(self._show_mcp_count())
 
     def _use_located_gemini(self, path: str) -> None:
         self.settings.gemini_path = path
@@ -492,8 +493,10 @@ class MainWindow(QMainWindow):
             self._offer_restart()
 
     def show_mcp_servers(self) -> asyncio.Future[None]:
-        """Settings > MCP servers (also the status bar's MCP entry)."""
-        return run_soon(self._manage_mcp_servers())
+        """Settings > MCP servers (also the status bar's MCP entry); a second click finds the page already open."""
+        if self._mcp_page is None or self._mcp_page.done():
+            self._mcp_page = run_soon(self._manage_mcp_servers())
+        return self._mcp_page
 
     async def _manage_mcp_servers(self) -> None:
         outcome = await manage_mcp_servers(self, self.workspace, self.view.folder)

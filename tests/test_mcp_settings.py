@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,8 @@ def test_the_mcp_page_shows_geminis_servers_read_only_tests_the_apps_server_and_
 
     async def scenario() -> None:
         window = make_window(engine_config)
-        window.settings.save_mcp_servers([shout_server()])
         await ready(window)
-        await until(lambda: window.status.mcp_button.text() == "MCP: 1", 20, "the count (the excluded one is off)")
+        await until(lambda: window.status.mcp_button.text() == "MCP: 0", 20, "the count (the excluded one is off)")
         window.status.mcp_button.click()
         await until(lambda: window.findChild(McpServersDialog) is not None, 20, "the MCP page")
         page = window.findChild(McpServersDialog)
@@ -42,19 +42,34 @@ def test_the_mcp_page_shows_geminis_servers_read_only_tests_the_apps_server_and_
         assert line.startswith("notes — stdio: /no/such/notes-server (from the user settings: ")
         assert line.endswith(" — excluded")
 
-        page.server_list.setCurrentRow(0)
+        qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+        await until(lambda: page.findChild(McpServerEditor) is not None, 10, "the editor")
+        editor = page.findChild(McpServerEditor)
+        editor.name_field.setText("tt")
+        editor.command_field.setText(shlex.join([shout_server().command, *shout_server().args]))
+        editor.accept()
+        await until(lambda: page.server_list.count() == 1, 10, "the server listed")
+        assert page.server_list.item(0).text().startswith("tt — stdio: ")
         qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
         assert not page.test_button.isEnabled() and "Testing tt" in page.result_view.toPlainText()
         await until(lambda: "shout" in page.result_view.toPlainText(), 40, "the tools")
         assert page.result_view.toPlainText().startswith("tt: 1 tool(s)\n• shout — Return the text in capitals")
         assert "desktop-test-tools starting" in page.result_view.toPlainText()  # its stderr
 
+        page.accept()
+        await until(lambda: window.status.mcp_button.text() == "MCP: 1", 20, "the count after saving")
+        [saved] = window.settings.load_mcp_servers()
+        assert saved.name == "tt" and saved.enabled and saved.args == shout_server().args
+        assert window.workspace.manager.config.mcp_servers == (saved,)  # what a new conversation starts with
+
+        window.show_mcp_servers()
+        await until(lambda: any(d.isVisible() for d in window.findChildren(McpServersDialog)), 20, "the page again")
+        page = next(d for d in window.findChildren(McpServersDialog) if d.isVisible())
         page.server_list.item(0).setCheckState(Qt.CheckState.Unchecked)
         page.accept()
-        await until(lambda: window.status.mcp_button.text() == "MCP: 0", 20, "the count after saving")
+        await until(lambda: window.status.mcp_button.text() == "MCP: 0", 20, "the count after disabling")
         [saved] = window.settings.load_mcp_servers()
-        assert saved.name == "tt" and not saved.enabled
-        assert window.workspace.manager.config.mcp_servers == (saved,)  # what a new conversation starts with
+        assert not saved.enabled and window.workspace.manager.config.mcp_servers == (saved,)
 
     run_async(scenario(), timeout=150)
 

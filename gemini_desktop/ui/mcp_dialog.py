@@ -277,23 +277,31 @@ class McpServersDialog(QDialog):
         if 0 <= row < len(self.servers) and self.servers[row].enabled != enabled:
             self.servers[row] = dataclasses.replace(self.servers[row], enabled=enabled)
 
-    def _edit(self, server: McpServerConfig | None) -> McpServerConfig | None:
+    async def _edit(self, server: McpServerConfig | None) -> McpServerConfig | None:
         taken = [s.name for s in self.servers if s is not server]
         editor = McpServerEditor(server, taken, self)
-        return editor.server if editor.exec() else None
+        try:
+            return editor.server if await finished(editor) else None
+        finally:
+            discard(editor)
 
-    def add_server(self) -> None:
-        server = self._edit(None)
+    def add_server(self) -> asyncio.Future[None]:
+        return run_soon(self._add())
+
+    async def _add(self) -> None:
+        server = await self._edit(None)
         if server is not None:
             self.servers.append(server)
             self._fill(len(self.servers) - 1)
 
-    def edit_server(self) -> None:
+    def edit_server(self) -> asyncio.Future[None] | None:
         row = self.server_list.currentRow()
-        if row < 0:
-            return
-        server = self._edit(self.servers[row])
-        if server is not None:
+        return run_soon(self._replace(row)) if row >= 0 else None
+
+    async def _replace(self, row: int) -> None:
+        old = self.servers[row]
+        server = await self._edit(old)
+        if server is not None and row < len(self.servers) and self.servers[row] is old:
             self.servers[row] = server
             self._fill(row)
 

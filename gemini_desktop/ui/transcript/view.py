@@ -93,6 +93,7 @@ class TranscriptView(QWidget):
     link_hovered = Signal(str)
     """The real target of the link under the mouse (see link_target_text), or "" when it leaves the link."""
     permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
+    undo_requested = Signal(int)  # "Undo changes" clicked on this model entry (a turn's or a tool card's)
 
     def __init__(self, parent: QWidget | None = None, *, model: ConversationModel | None = None,
                  decide: Decide | None = None, welcome: bool = True) -> None:
@@ -441,6 +442,8 @@ class TranscriptView(QWidget):
             self._toggle_thoughts(url.path())
         elif scheme == "gd-earlier":
             self.show_earlier()
+        elif scheme == "gd-undo" and url.path().isdigit():
+            self.undo_requested.emit(int(url.path()))
         else:
             log.warning("ignored a click on a link with scheme %r", scheme)
 

@@ -396,8 +396,15 @@ def test_api_key_entered_in_the_auth_panel_signs_gemini_in(
         type_and_send(qtbot, window, "hi")
         await until(lambda: "Echo: hi" in transcript_text(window), 45, "answer once signed in")
         assert fake_gemini.stream_requests()[-1].headers.get("x-goog-api-key") == secret
+        # The key signs in the conversations opened afterwards too, not only the one whose panel took it.
+        window.new_session()
+        await until(lambda: len(window.views) == 2 and window.client is not None
+                    and window.client.state == SessionState.READY, 45, "a second conversation, signed in")
+        assert window.client.config.api_key == secret
+        type_and_send(qtbot, window, "again")
+        await until(lambda: "Echo: again" in transcript_text(window), 45, "answer in the second conversation")
 
-    run_async(scenario(), timeout=120)
+    run_async(scenario(), timeout=150)
     assert kept == [secret]
     settings_file = tmp_path / "settings.ini"
     assert not settings_file.exists() or secret not in settings_file.read_text()

@@ -168,6 +168,11 @@ class Workspace(QObject):
         path = self.settings.path
         return await asyncio.to_thread(lambda: AppSettings(path).load_mcp_servers())
 
+    def use_api_key(self, key: str) -> None:
+        """A key entered in a sign-in panel signs in the conversations opened from now on too (and the spare)."""
+        if self.manager is not None:
+            self.manager.reconfigure(api_key=key)
+
     def use_mcp_servers(self, servers: Sequence[McpServerConfig]) -> None:
         """The list saved in Settings goes to every conversation opened from now on."""
         if self.manager is not None:

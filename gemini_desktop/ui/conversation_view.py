@@ -383,6 +383,7 @@ class ConversationView(QWidget):
         self.auth_panel.set_status(
             self.tr("Key saved in the system keyring. Starting gemini…") if stored else
             self.tr("No usable system keyring: the key is used for this run only. Starting gemini…"))
+        self._workspace.use_api_key(key)
         run_soon(self.controller.use_api_key(key))
 
     def _log_in_with_google(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -172,6 +172,12 @@ class PromptCapabilities:
     def accepts(self, capability: str) -> bool:
         """By its ACP name: "image", "audio" or "embeddedContext"."""
         return {"image": self.image, "audio": self.audio, "embeddedContext": self.embedded_context}[capability]
+
+
+def attached_note(named: Sequence[str]) -> str:
+    """What the conversation's own copy appends to a message sent with these paths (or names): a conversation
+    rebuilt or seeded from that copy still names its files (image bytes are not repeated)."""
+    return f"\n\n[Attached: {', '.join(named)}]" if named else ""
 
 
 def _required_capability(attachment: Attachment) -> str | None:

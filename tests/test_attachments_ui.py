@@ -202,6 +202,8 @@ def test_a_file_chip_opens_the_file_an_image_opens_full_size_and_names_stay_text
     document = document_of(view)
     links, images = links_and_images(document)
     assert [text for _, text in links] == ["📄 report.md", "📄 <b>evil</b><U+202E>gnp.exe"]
+    copied = model.to_markdown()  # the copied conversation lists them too, one quoted line each
+    assert f'file "{inside}"' in copied and 'file "/elsewhere/evil" (outside the working folder)' in copied
     assert "outside the working folder" in document.toPlainText()
     assert "<b>evil" not in document.toHtml()
     document.resource(QTextDocument.ResourceType.ImageResource, QUrl(images[0]))  # as a paint asks for it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -435,7 +436,7 @@ def _joins(run: list[Entry], entry: Entry) -> bool:
 def _message_markdown(run: list[Entry]) -> list[str]:
     head = run[0]
     if isinstance(head, UserMessage):
-        return markdown_message("You", "", head.text)
+        return markdown_message("You", "", head.text, attachments=_attachment_lines(head.attachments))
     if isinstance(head, Notice):
         return markdown_message("Notice", head.kind if head.kind != "info" else "", head.text)
     if isinstance(head, PlanEntry):
@@ -448,6 +449,13 @@ def _message_markdown(run: list[Entry]) -> list[str]:
               "\n".join(paths_and_diffs(entry.call))) for entry in run if isinstance(entry, ToolCallEntry)]
     heading = "Gemini" if isinstance(head, (AnswerText, Thoughts)) else "Tool"
     return markdown_message(heading, state, text, thoughts, tools)
+
+
+def _attachment_lines(attachments: Sequence[ShownAttachment]) -> str:
+    """One line per attachment, as the history export writes them: the name or path quoted as a JSON string, so
+    a line break in a file name cannot start a line of its own."""
+    return "\n".join(f"{a.kind} {json.dumps(a.path or a.name, ensure_ascii=False)}"
+                     + (" (outside the working folder)" if a.outside_folder else "") for a in attachments)
 
 
 def _decision_suffix(entry: ToolCallEntry) -> str:

@@ -92,7 +92,7 @@ def document_of(view: ConversationView | TranscriptView) -> QTextDocument:
 
 
 def links_and_images(document: QTextDocument) -> tuple[list[tuple[str, str]], list[str]]:
-    """(href, text) of every attachment link and the name of every image in the document, in order."""
+    """(href, name) of every file chip and the name of every thumbnail in the document, in order."""
     links: list[tuple[str, str]] = []
     images: list[str] = []
     block = document.begin()
@@ -101,10 +101,10 @@ def links_and_images(document: QTextDocument) -> tuple[list[tuple[str, str]], li
         while not iterator.atEnd():
             fragment = iterator.fragment()
             fmt = fragment.charFormat()
-            if fmt.isImageFormat():
+            if fmt.isImageFormat() and QTextImageFormat(fmt).name().startswith("gd-thumb:"):
                 images.append(QTextImageFormat(fmt).name())
-            elif fmt.anchorHref().startswith("gd-attachment:"):
-                links.append((fmt.anchorHref(), fragment.text()))
+            elif fmt.anchorHref().startswith("gd-attachment:") and not fmt.isImageFormat():
+                links.append((fmt.anchorHref(), fragment.text().strip("\xa0")))  # after the file icon
             iterator += 1
         block = block.next()
     return links, images
@@ -150,7 +150,7 @@ def test_a_pasted_image_and_mentioned_files_reach_gemini_show_on_the_message_and
         assert [(part["mimeType"], base64.b64decode(part["data"])) for part in sent] == [("image/png", pasted)]
         request_text = "\n".join(request.texts())
         assert "PAPAYA" in request_text and "water the ficus" in request_text
-        assert shown_names(view) == ["📄 notes.md", "📄 plan.txt"]
+        assert shown_names(view) == ["notes.md", "plan.txt"]
         assert links_and_images(document_of(view))[1]  # the thumbnail
         await until(lambda: view.transcript.thumbnails.pending() == 0, 10, "thumbnail decoded")
 
@@ -167,9 +167,9 @@ def test_a_pasted_image_and_mentioned_files_reach_gemini_show_on_the_message_and
         again = make_window(engine_config)
         restored = again.view
         assert restored.history_id == history_id and restored.read_only
-        assert shown_names(restored) == ["📄 notes.md", "📄 plan.txt"]  # from the store, without a process
+        assert shown_names(restored) == ["notes.md", "plan.txt"]  # from the store, without a process
         assert await restored.resume()
-        assert shown_names(restored) == ["📄 notes.md", "📄 plan.txt"]  # the resumed conversation keeps them
+        assert shown_names(restored) == ["notes.md", "plan.txt"]  # the resumed conversation keeps them
         assert links_and_images(document_of(restored))[1]
 
         paste_image(qtbot, restored, image)  # the same picture again
@@ -201,7 +201,7 @@ def test_a_file_chip_opens_the_file_an_image_opens_full_size_and_names_stay_text
     ))
     document = document_of(view)
     links, images = links_and_images(document)
-    assert [text for _, text in links] == ["📄 report.md", "📄 <b>evil</b><U+202E>gnp.exe"]
+    assert [text for _, text in links] == ["report.md", "<b>evil</b><U+202E>gnp.exe"]
     copied = model.to_markdown()  # the copied conversation lists them too, one quoted line each
     assert f'file "{inside}"' in copied and 'file "/elsewhere/evil" (outside the working folder)' in copied
     assert "outside the working folder" in document.toPlainText()

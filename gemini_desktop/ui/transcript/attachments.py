@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap, QTextDocument
-from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Entry, ShownAttachment, UserMessage
 from gemini_desktop.ui.markdown_render import shortened
@@ -33,6 +33,7 @@ MAX_NAME_CHARS = 120
 CACHED_THUMBNAILS = 256
 OPEN_SCHEME = "gd-attachment"
 THUMB_SCHEME = "gd-thumb"
+ICON_SCHEME = "gd-icon"  # the style's file and folder icons, as the composer shows them
 
 _decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbnails")  # one: decoding is memory-hungry
 
@@ -67,13 +68,19 @@ def attachments_html(entry: UserMessage, theme: Theme, block_style: str) -> str:
             thumb = attachment_href(THUMB_SCHEME, entry.id, index)
             parts.append(f'<a href="{href}"><img src="{thumb}" width="{THUMBNAIL_PX}" height="{THUMBNAIL_PX}"></a>')
             continue
-        icon = "📁" if attachment.kind == "folder" else "📄"
-        chip = f'<a href="{href}" style="color:{theme.link}; text-decoration:none">{icon} {name}</a>'
+        icon = f'<img src="{ICON_SCHEME}:{"folder" if attachment.kind == "folder" else "file"}" width="16" height="16">'
+        chip = f'<a href="{href}" style="color:{theme.link}; text-decoration:none">{icon}&nbsp;{name}</a>'
         if attachment.outside_folder:
             outside = QCoreApplication.translate("TranscriptView", "outside the working folder")
             chip += f' <span style="color:{theme.warning}">⚠ {html.escape(outside)}</span>'
         parts.append(chip)
     return f'<p style="{block_style}">{" &nbsp; ".join(parts)}</p>'
+
+
+def chip_icon(name: str, widget: QWidget) -> QImage:
+    """The style's icon for a `gd-icon:file` or `gd-icon:folder` image."""
+    pixmap = (QStyle.StandardPixmap.SP_DirIcon if QUrl(name).path() == "folder" else QStyle.StandardPixmap.SP_FileIcon)
+    return widget.style().standardIcon(pixmap).pixmap(16, 16).toImage()
 
 
 def _decode(source: str | bytes, size: int) -> QImage:

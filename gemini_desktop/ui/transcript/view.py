@@ -33,11 +33,13 @@ from gemini_desktop.ui.markdown_render import MarkdownRenderer, grid_font
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript.attachments import (
+    ICON_SCHEME,
     OPEN_SCHEME,
     THUMB_SCHEME,
     Thumbnails,
     attachment_entry_id,
     attachment_named,
+    chip_icon,
     open_attachment,
 )
 from gemini_desktop.ui.transcript.find import FindInConversation
@@ -75,6 +77,8 @@ class _Browser(QTextBrowser):
         nothing may reach the network or disk."""
         if name.scheme() == THUMB_SCHEME and self.thumbnails is not None:
             return self.thumbnails.image(name.toString())
+        if name.scheme() == ICON_SCHEME:
+            return chip_icon(name.toString(), self)
         return None
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -99,11 +99,12 @@ async def attachments(window: MainWindow, work: Path, shots: Shots, fake: FakeGe
     mockup_image(work / "mockup.png")
     prompt = window.prompt
     prompt.add_attachment(work / "mockup.png")  # as the Attach button or a drop does
-    for typed in (("让 @login" if zh else "Make @login"), ("和 @style" if zh else "and @style")):
-        QTest.keyClicks(prompt, typed)
+    for words, mention in ((("让 " if zh else "Make "), "@login"), (("和 " if zh else "and "), "@style")):
+        prompt.insertPlainText(words)  # QTest cannot type Chinese; the mention is typed, as a user does
+        QTest.keyClicks(prompt, mention)
         await until(prompt.picker.popup().isVisible)
         QTest.keyClick(prompt.picker.popup(), Qt.Key.Key_Return)
-    QTest.keyClicks(prompt, "符合这个设计" if zh else "match this design")
+    prompt.insertPlainText("符合这个设计" if zh else "match this design")
     await settle(1.0)
     shots.save(window, "attachments-before")
     fake.reply("login.py 和 style.css 已按设计调整：表单居中，按钮为蓝色。" if zh else

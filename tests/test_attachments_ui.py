@@ -11,11 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QImage, QTextDocument, QTextImageFormat
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QTextDocument,
+    QTextImageFormat,
+)
 from PySide6.QtWidgets import QApplication, QTextBrowser
 from pytestqt.qtbot import QtBot
 
+from gemini_desktop.conversation.attachments import stored_turns
 from gemini_desktop.conversation.model import ConversationModel, ShownAttachment, UserMessage
 from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState
 from gemini_desktop.settings import AppSettings, LaunchOptions
@@ -285,3 +294,51 @@ def test_the_history_search_shows_a_message_found_by_its_attached_file_name(
     qtbot.waitUntil(lambda: panel.results_model.rowCount() == 1, timeout=2000)
     shown = panel.results_model.item(0).text()
     assert "quarterly_budget.xlsx.md" in shown and "summarise this" in shown
+
+
+def test_a_thumbnail_never_shows_another_conversation_s_image_under_the_same_name(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.show()
+    shown: list[QColor] = []
+    for colour in ("red", "blue"):
+        model = ConversationModel()  # a fresh model numbers its entries from 1 again
+        model.add_user_message("look", attachments=(ShownAttachment("image", "x.png", data=png_of(colour, 200)[1]),))
+        view.set_model(model)
+        document = document_of(view)
+        name = QUrl(links_and_images(document)[1][0])
+        document.resource(QTextDocument.ResourceType.ImageResource, name)
+        qtbot.waitUntil(lambda: view.thumbnails.pending() == 0, timeout=5000)
+        shown.append(document.resource(QTextDocument.ResourceType.ImageResource, name).pixelColor(48, 48))
+    assert shown == [QColor("red"), QColor("blue")]
+
+
+def test_files_dropped_anywhere_on_the_conversation_go_to_the_composer(
+        make_window: WindowFactory, tmp_path: Path) -> None:
+    window = make_window()
+    view = window.view
+    dropped = tmp_path / "dropped.txt"
+    dropped.write_text("hello")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    target = view.transcript.findChild(QTextBrowser).viewport()
+    where = QPoint(40, 40)
+    enter = QDragEnterEvent(where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)  # the read-only transcript passes it on to the conversation
+    assert enter.isAccepted()
+    QApplication.sendEvent(target, QDropEvent(QPointF(where), Qt.DropAction.CopyAction, mime,
+                                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert [a.path for a in view.prompt.attachments()] == [dropped]
+
+
+def test_a_resume_rebuilt_or_seeded_from_the_history_names_the_attached_files(
+        store: HistoryStore, tmp_path: Path) -> None:
+    attached = tmp_path / "spec.md"
+    attached.write_text("the spec")
+    session = store.create_session(str(tmp_path), "m")
+    store.add_message(session.id, "user", "implement this", attachments=[file_reference(attached)])
+    store.add_message(session.id, "assistant", "done")
+    turns = stored_turns(store.messages(session.id))
+    assert turns[0].text == f"implement this\n\n[Attached: {attached}]" and turns[1].text == "done"

@@ -119,7 +119,7 @@ def _square(image: QImage, size: int, fill: QColor) -> QImage:
 class Thumbnails(QObject):
     """Thumbnails by their `gd-thumb:` name: a placeholder at once, the picture once the worker has it."""
 
-    _decoded = Signal(str, QImage)  # from the worker thread: delivered on this object's thread
+    _decoded = Signal(int, str, QImage)  # from the worker thread: delivered on this object's thread
 
     def __init__(self, document: QTextDocument, find: Callable[[str], ShownAttachment | None],
                  repaint: Callable[[], None], parent: QObject | None = None) -> None:
@@ -129,7 +129,15 @@ class Thumbnails(QObject):
         self._repaint = repaint
         self._ready: OrderedDict[str, QImage] = OrderedDict()
         self._loading: set[str] = set()
+        self._generation = 0
         self._decoded.connect(self._on_decoded)
+
+    def forget(self) -> None:
+        """The document was cleared for another model or a replay: names may mean other images now, so what was
+        decoded, or is being decoded, for the old ones is dropped."""
+        self._generation += 1
+        self._ready.clear()
+        self._loading.clear()
 
     def image(self, name: str) -> QImage:
         """What the document shows for `name` now; starts decoding it the first time."""
@@ -142,19 +150,21 @@ class Thumbnails(QObject):
         source = (attachment.data if attachment.data is not None else attachment.image_file) if attachment else None
         if source and name not in self._loading:
             self._loading.add(name)
-            _decoder.submit(self._decode_and_deliver, name, source)
+            _decoder.submit(self._decode_and_deliver, self._generation, name, source)
         return placeholder
 
-    def _decode_and_deliver(self, name: str, source: str | bytes) -> None:
+    def _decode_and_deliver(self, generation: int, name: str, source: str | bytes) -> None:
         try:
             image = _decode(source, THUMBNAIL_PX)
         except Exception:  # a worker must never die silently: the placeholder stays, the log says why
             log.exception("decoding the thumbnail %s failed", name)
             image = QImage()
         with contextlib.suppress(RuntimeError):  # the transcript was closed meanwhile
-            self._decoded.emit(name, image)
+            self._decoded.emit(generation, name, image)
 
-    def _on_decoded(self, name: str, image: QImage) -> None:
+    def _on_decoded(self, generation: int, name: str, image: QImage) -> None:
+        if generation != self._generation:
+            return
         self._loading.discard(name)
         shown = _square(image, THUMBNAIL_PX, QColor(128, 128, 128, 60 if image.isNull() else 0))
         self._ready[name] = shown

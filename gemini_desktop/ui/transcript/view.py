@@ -263,6 +263,7 @@ class TranscriptView(QWidget):
         self._earlier = []
         self._earlier_region = None
         self._document.clear()
+        self.thumbnails.forget()
         self._following = True
         self._jump.hide()
 

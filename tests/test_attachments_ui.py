@@ -342,3 +342,34 @@ def test_a_resume_rebuilt_or_seeded_from_the_history_names_the_attached_files(
     store.add_message(session.id, "assistant", "done")
     turns = stored_turns(store.messages(session.id))
     assert turns[0].text == f"implement this\n\n[Attached: {attached}]" and turns[1].text == "done"
+
+
+@pytest.mark.e2e
+def test_a_message_queued_behind_a_running_answer_keeps_its_attachments(
+        make_window: WindowFactory, engine_config: EngineConfig, fake_gemini: FakeGemini, qtbot: QtBot,
+        run_async: Callable[..., Any]) -> None:
+    (engine_config.cwd / "later.md").write_text("The queued file says MANGO.\n")
+    image, _ = png_of("green")
+    held = fake_gemini.reply("working on it ", "done.", hold_after=1)
+
+    async def scenario() -> None:
+        window = make_window(engine_config)
+        await until(lambda: window.client is not None and window.client.state == SessionState.READY, 45, "ready")
+        view = window.view
+        qtbot.keyClicks(view.prompt, "first")
+        qtbot.keyClick(view.prompt, Qt.Key.Key_Return)
+        await until(lambda: "working on it" in view.to_markdown(), 45, "first answer streaming")
+        paste_image(qtbot, view, image)
+        mention(qtbot, view, "then @later")
+        pasted = view.prompt.attachments()[0].data
+        qtbot.keyClick(view.prompt, Qt.Key.Key_Return)
+        queued = [e for e in view.transcript.model.entries if isinstance(e, UserMessage)][-1]
+        assert queued.queued and [a.name for a in queued.attachments] == ["pasted image", "later.md"]
+        assert shown_names(view) == ["later.md"] and len(links_and_images(document_of(view))[1]) == 1
+        held.release()
+        await until(lambda: "Echo: then" in view.to_markdown(), 45, "queued message answered")
+        request = the_request(fake_gemini, "then")
+        assert [base64.b64decode(part["data"]) for part in inline_images(request)] == [pasted]
+        assert "MANGO" in "\n".join(request.texts())
+
+    run_async(scenario(), timeout=150)

@@ -196,9 +196,9 @@ def _images_go_embedded(attachments: Sequence[Attachment]) -> bool:
 
 def missing_capabilities(attachments: Iterable[Attachment], capabilities: PromptCapabilities) -> list[str]:
     """Capabilities the attachments need that the agent did not advertise (e.g. ["image"])."""
-    attachments = tuple(attachments)
-    needed = {capability for a in attachments if (capability := _required_capability(a)) is not None}
-    if _images_go_embedded(attachments):
+    listed = tuple(attachments)
+    needed = {capability for a in listed if (capability := _required_capability(a)) is not None}
+    if _images_go_embedded(listed):
         needed.add("embeddedContext")
     return sorted(capability for capability in needed if not capabilities.accepts(capability))
 

@@ -24,13 +24,17 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QTextBrowser  # noqa: E402
+from PySide6.QtWidgets import QApplication, QTextBrowser, QWidget  # noqa: E402
 
+from gemini_desktop.conversation.model import TurnEdits  # noqa: E402
 from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState  # noqa: E402
 from gemini_desktop.i18n import install_translators  # noqa: E402
+from gemini_desktop.mcp_config import McpServerConfig  # noqa: E402
 from gemini_desktop.settings import AppSettings, LaunchOptions  # noqa: E402
 from gemini_desktop.store import HistoryStore  # noqa: E402
 from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
+from gemini_desktop.ui.mcp_dialog import McpServersDialog  # noqa: E402
+from gemini_desktop.ui.tool_card import PermissionPrompt  # noqa: E402
 from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini, FunctionCall  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop, until  # noqa: E402
@@ -128,7 +132,7 @@ class Shots:
     suffix: str
     long_session: int
 
-    def save(self, window: MainWindow, name: str) -> None:
+    def save(self, window: QWidget, name: str) -> None:
         path = self.out / f"{name}{self.suffix}.png"
         window.grab().save(str(path))
         print("wrote", path, flush=True)
@@ -195,6 +199,8 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     asking.cancel_turn()
     window.toggle_history()
 
+    await undo_context_and_mcp(window, fake, work, shots, zh)
+
     window.client.reconfigure(max_restarts=0)
     pid = window.client.process_id
     assert pid is not None
@@ -202,6 +208,34 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     await until(lambda: window.client.state in (SessionState.CRASHED, SessionState.FAILED))
     await settle(1.0)
     shots.save(window, "crash-banner")
+
+
+async def undo_context_and_mcp(window: MainWindow, fake: FakeGemini, work: Path, shots: Shots, zh: bool) -> None:
+    """A turn with "Undo changes", the context meter warning near 80%, and the MCP page with a server tested."""
+    (work / "todo.md").write_text("- ship 1.9\n", encoding="utf-8")
+    fake.reply(FunctionCall("write_file", {"file_path": str(work / "todo.md"), "content": "- ship 2.0\n"}))
+    fake.reply("已更新 todo.md。" if zh else "I updated todo.md.", usage=(842_000, 1_200))  # 80% of the window
+    window.send_message("把 todo.md 改成 2.0" if zh else "Change todo.md to 2.0")
+    await until(lambda: any(p.isVisible() for p in window.transcript.findChildren(PermissionPrompt)))
+    next(p for p in window.transcript.findChildren(PermissionPrompt) if p.isVisible()).buttons["proceed_once"].click()
+    await until(lambda: any(isinstance(e, TurnEdits) for e in window.transcript.model.entries)
+                and window.status.context_meter.warning)
+    await settle(1.0)
+    shots.save(window, "undo-changes")
+    shots.save(window.status, "context-meter")
+
+    window.settings.save_mcp_servers([McpServerConfig(
+        "desktop-test-tools", command=sys.executable, args=(str(ROOT / "tests" / "support" / "mcp_test_server.py"),))])
+    window.show_mcp_servers()
+    await until(lambda: window.findChild(McpServersDialog) is not None)
+    page = window.findChild(McpServersDialog)
+    page.server_list.setCurrentRow(0)
+    page.test_button.click()
+    await until(lambda: "shout" in page.result_view.toPlainText(), 40)
+    await settle(0.5)
+    shots.save(page, "mcp-servers")
+    page.accept()
+    await settle(0.5)
 
 
 def dark_palette() -> QPalette:
@@ -264,7 +298,7 @@ def main() -> int:
     window.show()
     window.start()
     try:
-        drive(scenario(window, fake, work, shots, zh), timeout=240)
+        drive(scenario(window, fake, work, shots, zh), timeout=300)
         window.close()
         drive(until(lambda: window.is_shut_down), timeout=30)
         first_run = MainWindow(HistoryStore.open(scratch / "first.sqlite3"), AppSettings(scratch / "first.ini"),

@@ -25,6 +25,7 @@ from gemini_desktop.conversation.attachments import (
     stored_messages,
     stored_turns,
 )
+from gemini_desktop.conversation.file_edits import ConversationEdits, EditJournal
 from gemini_desktop.conversation.model import ConversationModel, paths_and_diffs
 from gemini_desktop.conversation.permissions import PermissionDesk
 from gemini_desktop.engine.attachments import Message
@@ -125,6 +126,10 @@ class ConversationController(QObject):
         self._tool_calls: dict[str, ToolCall] = {}
         self._decisions: dict[str, str] = {}
         self.permissions = PermissionDesk(self.model, self._record_decision)
+        journal = client.config.file_journal
+        self.edits = ConversationEdits(  # None when gemini's edits are not journaled: nothing to undo
+            journal, self.model, lambda: self._client.session_id, self._streaming_answer, self,
+        ) if isinstance(journal, EditJournal) else None
         self._store_failed = False
         self._told_disk_full = False
         self._from_writer.connect(self._run_writer_callback)
@@ -388,6 +393,9 @@ class ConversationController(QObject):
                 self.model.state.mode = event.current
             self.choices_changed.emit(event)
 
+    def _streaming_answer(self) -> int | None:
+        return self._current.assistant_key if self._current is not None else None
+
     def _checkpoint(self) -> None:
         turn = self._current
         if turn is None or turn.assistant_row is None:
@@ -419,9 +427,14 @@ class ConversationController(QObject):
                          store_state="interrupted" if cancelled else "complete",
                          text=text, thoughts=result.thoughts or streamed_thoughts, usage=result.usage)
         self.model.state.usage = self._client.total_usage
+        self._remember_context(result)
         self.usage_changed.emit(result.usage, self._client.total_usage)
         if not cancelled:
             self.answer_finished.emit(text)
+
+    def _remember_context(self, result: ChatResult) -> None:
+        if result.context is not None:
+            self.model.state.context = result.context
 
     def _on_turn_failed(self, turn_id: int, reason: str) -> None:
         turn = self._find_turn(turn_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
-from gemini_desktop.engine.types import Usage
+from gemini_desktop.engine.types import ContextUsage, Usage
 from gemini_desktop.untrusted_text import markdown_message
 
 log = logging.getLogger(__name__)
@@ -114,14 +114,21 @@ class ToolCallEntry(Entry):
     request: PermissionRequest | None = None  # set while gemini waits for the user's answer
     decided: bool = False
     decision: PermissionOption | None = None  # None with `decided`: rejected (or no answer)
+    edited: bool = False  # it changed files through the app: they can be put back
+    undone: bool = False
 
     @property
     def pending(self) -> bool:
         return self.request is not None
 
     @property
+    def undoable(self) -> bool:
+        return self.edited and not self.undone
+
+    @property
     def settled(self) -> bool:
-        return self.request is None and self.call.status in (ToolStatus.COMPLETED, ToolStatus.FAILED)
+        return (self.request is None and self.call.status in (ToolStatus.COMPLETED, ToolStatus.FAILED)
+                and not self.undoable)
 
     def searchable(self) -> str:
         return "\n".join((self.call.title, *self.call.paths))
@@ -147,6 +154,18 @@ class Notice(Entry):
 
     def searchable(self) -> str:
         return self.text
+
+
+@dataclass(eq=False)
+class TurnEdits(Entry):
+    """Closes an answer whose tool calls changed files: the turn's "Undo changes" (`tool_call_ids` in order)."""
+
+    tool_call_ids: tuple[str, ...]
+    undone: bool = False
+
+    @property
+    def settled(self) -> bool:
+        return self.undone
 
 
 @dataclass(eq=False)
@@ -185,6 +204,7 @@ class ConversationState:
     model: str | None = None
     mode: str | None = None
     folder: str = ""
+    context: ContextUsage | None = None  # the last turn's usage as gemini reported it (the context meter)
 
 
 @dataclass(eq=False)
@@ -192,6 +212,7 @@ class _Answer:
     text: AnswerText | None = None
     thoughts: Thoughts | None = None
     live: bool = True
+    edits: dict[str, None] = field(default_factory=dict)  # the tool calls that changed files, in order
 
 
 class ConversationModel:
@@ -204,6 +225,7 @@ class ConversationModel:
         self._answers: dict[int, _Answer] = {}
         self._messages = 0
         self._tools: dict[str, ToolCallEntry] = {}
+        self._undone: set[str] = set()  # tool calls whose edits were put back
         self._plan: PlanEntry | None = None
         self._observers: list[Observer] = []
         self.stored = 0
@@ -310,6 +332,8 @@ class ConversationModel:
         self._settle(answer.thoughts)
         if state != "complete":
             self._add(EndMark(state), key)
+        if answer.edits:
+            self._add(TurnEdits(tuple(answer.edits)), key)
 
     def add_notice(self, text: str, *, kind: str = "info") -> None:
         self._add(Notice(text, kind))
@@ -365,6 +389,46 @@ class ConversationModel:
         if changed:
             self._emit(Change.CHANGED, *changed)
 
+    # --- file edits ---
+
+    def mark_edited(self, tool_call_id: str, answer_key: int | None) -> None:
+        """The tool call changed a file (journaled): its card, and the answer once it ends, offer to undo."""
+        self._undone.discard(tool_call_id)
+        entry = self._tools.get(tool_call_id)
+        if entry is not None and not entry.undoable:
+            entry.edited, entry.undone = True, False
+            self._emit(Change.CHANGED, entry)
+        answer = self._answers.get(answer_key) if answer_key is not None else None
+        if answer is not None:
+            answer.edits[tool_call_id] = None
+
+    def entry(self, entry_id: int) -> Entry | None:
+        return next((entry for entry in reversed(self._entries) if entry.id == entry_id), None)
+
+    def undo_targets(self, entry: Entry) -> list[str]:
+        """The tool calls whose edits an "Undo changes" on `entry` puts back (a turn's, or one call's)."""
+        if isinstance(entry, TurnEdits) and not entry.undone:
+            return [tool for tool in entry.tool_call_ids if tool not in self._undone]
+        if isinstance(entry, ToolCallEntry) and entry.undoable:
+            return [entry.call.tool_call_id]
+        return []
+
+    def mark_undone(self, tool_call_ids: Sequence[str]) -> None:
+        """Those calls' edits were put back: their cards, and every turn left with nothing to undo, say so."""
+        self._undone.update(tool_call_ids)
+        changed: list[Entry] = []
+        for tool_call_id in tool_call_ids:
+            entry = self._tools.get(tool_call_id)
+            if entry is not None and entry.undoable:
+                entry.undone = True
+                changed.append(entry)
+        for entry in self._entries:
+            if isinstance(entry, TurnEdits) and not entry.undone and not self.undo_targets(entry):
+                entry.undone = True
+                changed.append(entry)
+        if changed:
+            self._emit(Change.CHANGED, *changed)
+
     # --- whole conversation ---
 
     def load_history(self, messages: Sequence[StoredMessage]) -> None:
@@ -394,6 +458,7 @@ class ConversationModel:
         self._entries = []
         self._answers.clear()
         self._tools.clear()
+        self._undone.clear()
         self._plan = None
         self._messages = 0
         self.stored = 0

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from gemini_desktop.conversation.file_edits import EditJournal
 from gemini_desktop.engine.file_index import FileIndexCache
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld, find_gemini
 from gemini_desktop.engine.types import EngineConfig, EngineError, GeminiCommand, TranscriptTurn
+from gemini_desktop.mcp_config import McpServerConfig
 from gemini_desktop.paths import data_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions, load_api_key
 
@@ -74,8 +76,10 @@ class Workspace(QObject):
 
     def __init__(self, settings: AppSettings, options: LaunchOptions | None = None,
                  engine_config: EngineConfig | None = None, *, install_dir: Path | None = None,
-                 parent: QObject | None = None) -> None:
+                 journal: EditJournal | None = None, parent: QObject | None = None) -> None:
+        """`journal`: where every conversation's file edits are kept (so a turn can be undone)."""
         super().__init__(parent)
+        self.journal = journal
         self._install_dir = install_dir  # where the first-run panel installs gemini-cli for this app
         self.settings = settings
         self.options = options or LaunchOptions()
@@ -128,6 +132,8 @@ class Workspace(QObject):
     async def _attach(self) -> SessionManager | None:
         try:
             config = self._given_config or await self._resolve_config()
+            config = dataclasses.replace(config, file_journal=config.file_journal or self.journal,
+                                         mcp_servers=config.mcp_servers + tuple(await self.load_mcp_servers()))
             module = await load_manager_module()
         except ImportError as error:  # a broken install: said once in the window, never a silent hang
             log.exception("the engine could not be loaded")
@@ -156,6 +162,18 @@ class Workspace(QObject):
             api_key = await asyncio.to_thread(load_api_key)
         return EngineConfig(gemini=command, cwd=self.default_folder, model=self.options.model or self.settings.model,
                             api_key=api_key, state_dir=data_dir() / "engine")
+
+    async def load_mcp_servers(self) -> list[McpServerConfig]:
+        """The app's own MCP servers; their secrets come from the keyring, so off the UI thread (the worker
+        reads the INI file through a QSettings of its own: one QSettings is not shared across threads)."""
+        self.settings.sync()
+        path = self.settings.path
+        return await asyncio.to_thread(lambda: AppSettings(path).load_mcp_servers())
+
+    def use_mcp_servers(self, servers: Sequence[McpServerConfig]) -> None:
+        """The list saved in Settings goes to every conversation opened from now on."""
+        if self.manager is not None:
+            self.manager.reconfigure(mcp_servers=tuple(servers))
 
     @staticmethod
     def _find(explicit: str | None, install_dir: Path | None) -> GeminiCommand:

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -167,6 +168,19 @@ class SessionManager(QObject):
 
     def find_session(self, session_id: str) -> Conversation | None:
         return next((c for c in self._conversations.values() if c.client.session_id == session_id), None)
+
+    @property
+    def config(self) -> EngineConfig:
+        """What conversations opened from now on start with (before their folder and model)."""
+        return self._config
+
+    def reconfigure(self, **changes: Any) -> None:
+        """Change the inputs of conversations opened from now on (the MCP servers saved in Settings). The spare,
+        started with the old ones, is replaced; open conversations keep theirs."""
+        self._config = dataclasses.replace(self._config, **changes)
+        if self._spare is not None:
+            self._drop_spare()
+            self._refresh_spare()
 
     @property
     def live_processes(self) -> int:

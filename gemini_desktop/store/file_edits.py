@@ -95,8 +95,15 @@ class FileEditLog:
         return self._undo(self._store.file_edits(message_id=message_id), overwrite)
 
     def undo_tool_call(self, gemini_session_id: str, tool_call_id: str, *, overwrite: bool = False) -> UndoOutcome:
-        return self._undo(self._store.file_edits(gemini_session_id=gemini_session_id, tool_call_id=tool_call_id),
-                          overwrite)
+        return self.undo_tool_calls(gemini_session_id, (tool_call_id,), overwrite=overwrite)
+
+    def undo_tool_calls(self, gemini_session_id: str, tool_call_ids: Sequence[str], *,
+                        overwrite: bool = False) -> UndoOutcome:
+        """The edits of these tool calls together, all files or none: a turn's undo as the window knows the turn
+        (its tool calls), which holds even before the history has linked the edits to the answer's row."""
+        edits = [edit for tool_call_id in dict.fromkeys(tool_call_ids) for edit in self._store.file_edits(
+            gemini_session_id=gemini_session_id, tool_call_id=tool_call_id)]
+        return self._undo(sorted(edits, key=lambda edit: edit.id), overwrite)
 
     def _undo(self, edits: Sequence[FileEditRecord], overwrite: bool) -> UndoOutcome:
         """All files or none: every image is read before a file is touched, and a file that cannot be written

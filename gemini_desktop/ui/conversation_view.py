@@ -22,15 +22,23 @@ from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.attachments import stored_messages, stored_turns
 from gemini_desktop.conversation.workspace import Workspace
 from gemini_desktop.engine.attachments import Message
-from gemini_desktop.engine.types import EngineError, ResumeOutcome, SessionState, Usage
+from gemini_desktop.engine.types import (
+    ContextUsage,
+    EngineError,
+    ResumeOutcome,
+    SessionState,
+    Usage,
+)
 from gemini_desktop.settings import save_api_key
 from gemini_desktop.store import HistoryStore, StoreError
 from gemini_desktop.ui.banners import AuthPanel, CrashBanner
 from gemini_desktop.ui.find_bar import FindBar
 from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.transcript import TranscriptView
+from gemini_desktop.ui.undo_dialog import ask_overwrite
 
 if TYPE_CHECKING:
+    from gemini_desktop.conversation.file_edits import ConversationEdits
     from gemini_desktop.engine.client import GeminiSessionClient
     from gemini_desktop.engine.session_manager import Conversation
 
@@ -68,6 +76,7 @@ class ConversationView(QWidget):
         self.transcript.setObjectName("transcriptView")
         self.transcript.link_clicked.connect(self.link_opened)
         self.transcript.link_hovered.connect(self.link_hovered)
+        self.transcript.undo_requested.connect(self.undo_changes)
         self.prompt = PromptInput(self)
         self.prompt.message_submitted.connect(self.send_message)
         self.prompt.attachment_refused.connect(lambda reason: self.status_message.emit(reason, 10000))
@@ -160,6 +169,13 @@ class ConversationView(QWidget):
         if self.read_only:
             return "suspended", 0
         return ("failed" if self._workspace.problem is not None else "starting"), 0
+
+    @property
+    def context(self) -> tuple[str | None, ContextUsage | None]:
+        """The model in use and its last turn's usage, for the context meter."""
+        client = self.client
+        state = self.transcript.model.state
+        return state.model or (client.config.model if client is not None else None), state.context
 
     @property
     def state(self) -> str:
@@ -418,6 +434,21 @@ class ConversationView(QWidget):
         assert self.controller is not None
         if not await self.controller.authenticate("oauth-personal"):
             self.auth_panel.set_status(self.tr("Signing in with Google did not finish. Try again, or use a key."))
+
+    def undo_changes(self, entry_id: int) -> asyncio.Future[None] | None:
+        """"Undo changes" on a turn or a tool card: the files go back off the UI thread; when some changed since,
+        the user chooses to overwrite them or keep them."""
+        edits = self.controller.edits if self.controller is not None else None
+        return run_soon(self._undo(edits, entry_id)) if edits is not None else None
+
+    async def _undo(self, edits: ConversationEdits, entry_id: int) -> None:
+        outcome = await edits.undo(entry_id)
+        if outcome is None or not outcome.refused:
+            return
+        if await ask_overwrite(self, outcome.changed):
+            await edits.undo(entry_id, overwrite=True)
+        else:
+            edits.keep(outcome.changed)
 
     def answer_permission(self, key: Qt.Key) -> bool:
         return self.transcript.answer_permission(key)

@@ -31,16 +31,18 @@ from PySide6.QtWidgets import (
 
 from gemini_desktop import APP_NAME, __version__
 from gemini_desktop.conversation import run_soon
+from gemini_desktop.conversation.file_edits import EditJournal
 from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, usable_folder
 from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.engine.types import EngineConfig
-from gemini_desktop.paths import log_dir
+from gemini_desktop.paths import data_dir, log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
-from gemini_desktop.store import HistoryStore, StoreError, import_cli_sessions
+from gemini_desktop.store import BlobStore, FileEditLog, HistoryStore, StoreError, import_cli_sessions
 from gemini_desktop.ui.banners import GeminiMissingPanel
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
+from gemini_desktop.ui.mcp_dialog import manage_mcp_servers, mcp_server_count
 from gemini_desktop.ui.npm_installer import app_install_dir
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.sidebar import Sidebar
@@ -75,6 +77,11 @@ def describe_missing(error: Exception) -> str:
     return str(error)
 
 
+def edit_journal(store: HistoryStore, parent: QWidget) -> EditJournal:
+    """Every conversation's file edits, kept in the history with their before-images in the data folder."""
+    return EditJournal(FileEditLog(store, BlobStore(data_dir() / "blobs")), parent)
+
+
 class MainWindow(QMainWindow):
     shut_down = Signal()  # every gemini is stopped and the window is closed: the app may exit
     engine_attached = Signal()  # the shown conversation has its gemini client
@@ -86,7 +93,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.options = options or LaunchOptions()
         self.workspace = Workspace(settings, self.options, engine_config, install_dir=app_install_dir(),
-                                   parent=self)
+                                   journal=edit_journal(store, self), parent=self)
         self.workspace.unavailable.connect(self._on_unavailable)
         self.workspace.attached.connect(self._on_workspace_attached)
         self._closing = False
@@ -94,6 +101,7 @@ class MainWindow(QMainWindow):
         self._stop_import = threading.Event()  # set on close: the import stops between files and batches
         self._shown_before = False
         self.restart_requested = False  # the app starts itself again once this window has shut down
+        self._mcp_page: asyncio.Future[None] | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1100, 720)
         self._build_widgets()
@@ -133,6 +141,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.status.model_box.chosen.connect(self._choose_model)
         self.status.mode_box.chosen.connect(lambda mode: self.view.set_mode(mode))
+        self.status.mcp_button.clicked.connect(self.show_mcp_servers)
 
     def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
                 name: str | None = None) -> QAction:
@@ -161,12 +170,13 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(self.tr("&Settings…"), self.show_settings,
                                             QKeySequence.StandardKey.Preferences, "settingsAction")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.mcp_action = self._action(self.tr("&MCP servers…"), self.show_mcp_servers, None, "mcpServersAction")
         self.quit_action = self._action(self.tr("&Quit"), self.close, "Ctrl+Q", "quitAction")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addActions([self.new_session_action, self.open_folder_action, self.close_conversation_action,
                               self.restart_action])
         file_menu.addSeparator()
-        file_menu.addActions([self.copy_markdown_action, self.settings_action])
+        file_menu.addActions([self.copy_markdown_action, self.settings_action, self.mcp_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -284,6 +294,7 @@ class MainWindow(QMainWindow):
         if self.store.recovery_message:
             self.view.transcript.model.add_notice(self.store.recovery_message, kind="error")
         self.import_cli_history()
+        run_soon(self._show_mcp_count())
         opening = self._restore()
         self.workspace.attach()
         return opening
@@ -480,6 +491,23 @@ class MainWindow(QMainWindow):
         self.workspace.apply_policy()
         if self.settings.language != language:
             self._offer_restart()
+
+    def show_mcp_servers(self) -> asyncio.Future[None]:
+        """Settings > MCP servers (also the status bar's MCP entry); a second click finds the page already open."""
+        if self._mcp_page is None or self._mcp_page.done():
+            self._mcp_page = run_soon(self._manage_mcp_servers())
+        return self._mcp_page
+
+    async def _manage_mcp_servers(self) -> None:
+        outcome = await manage_mcp_servers(self, self.workspace, self.view.folder)
+        if outcome is not None:
+            count, warning = outcome
+            self.status.set_mcp_count(count)
+            if warning:
+                self.status.showMessage(warning, 10000)
+
+    async def _show_mcp_count(self) -> None:
+        self.status.set_mcp_count(await mcp_server_count(self.workspace, self.view.folder))
 
     def _offer_restart(self) -> None:
         """Qt builds each widget's text once, so another language needs a restart; the conversation goes on."""

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from gemini_desktop.engine.events import Choice
 from gemini_desktop.engine.types import SessionState, Usage
+from gemini_desktop.ui.context_meter import ContextMeter
 
 if TYPE_CHECKING:
     from gemini_desktop.ui.conversation_view import ConversationView
@@ -100,9 +101,16 @@ class StatusBar(QStatusBar):
         self.folder_label.setObjectName("statusFolder")
         self.usage_label = QLabel(self)
         self.usage_label.setObjectName("statusUsage")
+        self.context_meter = ContextMeter(self)
+        self.mcp_button = QToolButton(self)
+        self.mcp_button.setObjectName("mcpStatus")
+        self.mcp_button.setAutoRaise(True)
+        self.mcp_button.setToolTip(self.tr("MCP servers a new conversation gets: click to see, add or test them"))
+        self.set_mcp_count(None)
         for widget in (self.engine_label, self.busy, self.queue_label):
             self.addWidget(widget)
-        for widget in (self.folder_label, self.model_box, self.mode_box, self.usage_label):
+        for widget in (self.folder_label, self.model_box, self.mode_box, self.usage_label, self.context_meter,
+                       self.mcp_button):
             self.addPermanentWidget(widget)
         self.set_state(SessionState.STOPPED)
         self.set_queued(0)
@@ -115,6 +123,7 @@ class StatusBar(QStatusBar):
         self.set_queued(client.queued_count if client is not None else 0)
         self.set_folder(view.folder)
         self.set_usage(*view.usage)
+        self.context_meter.show_usage(*view.context)
         for update, box in ((client.models if client else None, self.model_box),
                             (client.modes if client else None, self.mode_box)):
             if update is not None:
@@ -134,6 +143,10 @@ class StatusBar(QStatusBar):
     def set_folder(self, folder: Path) -> None:
         self.folder_label.setText(folder.name or str(folder))
         self.folder_label.setToolTip(self.tr("Working folder: {path}").format(path=folder))
+
+    def set_mcp_count(self, count: int | None) -> None:
+        """None while not known yet."""
+        self.mcp_button.setText(self.tr("MCP: {count}").format(count="…" if count is None else count))
 
     def set_usage(self, last_turn: Usage | None, session: Usage | None) -> None:
         self.usage_label.setText(

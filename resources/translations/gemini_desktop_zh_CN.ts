@@ -71,6 +71,57 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>ContextMeter</name>
+    <message>
+        <source>Context: –</source>
+        <translation>上下文：–</translation>
+    </message>
+    <message>
+        <source>Context: unknown</source>
+        <translation>上下文：未知</translation>
+    </message>
+    <message>
+        <source>⚠ Context: {percent:.0f}% full</source>
+        <translation>⚠ 上下文：已用 {percent:.0f}%</translation>
+    </message>
+    <message>
+        <source>Context: {percent:.0f}%</source>
+        <translation>上下文：{percent:.0f}%</translation>
+    </message>
+    <message>
+        <source>How full the context window is: known after the first answer.</source>
+        <translation>上下文窗口的占用情况：第一次回答后可知。</translation>
+    </message>
+    <message>
+        <source>Model: {model}</source>
+        <translation>模型：{model}</translation>
+    </message>
+    <message>
+        <source>not known</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Context window: {tokens} tokens</source>
+        <translation>上下文窗口：{tokens} 个令牌</translation>
+    </message>
+    <message>
+        <source>Context window: unknown for this model</source>
+        <translation>上下文窗口：此模型未知</translation>
+    </message>
+    <message>
+        <source>Last turn: {inp:,} in / {out:,} out</source>
+        <translation>上一轮：输入 {inp:,} / 输出 {out:,}</translation>
+    </message>
+    <message>
+        <source>{model}: {inp:,} in / {out:,} out</source>
+        <translation>{model}：输入 {inp:,} / 输出 {out:,}</translation>
+    </message>
+    <message>
+        <source>The context is nearly full: gemini will compress older messages. Starting a new conversation keeps answers sharp.</source>
+        <translation>上下文即将用满：gemini 会压缩较早的消息。开始新的对话可让回答保持准确。</translation>
+    </message>
+</context>
+<context>
     <name>ConversationController</name>
     <message>
         <source>Resumed: loaded by gemini</source>
@@ -103,6 +154,25 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>The folder of that conversation ({path}) is gone; continuing in {current}.</source>
         <translation>该对话所在的文件夹（{path}）已不存在；将在 {current} 中继续。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationEdits</name>
+    <message>
+        <source> and {count} more</source>
+        <translation> 等另外 {count} 个</translation>
+    </message>
+    <message>
+        <source>Changes undone: {files} restored.</source>
+        <translation>已撤销更改：已恢复 {files}。</translation>
+    </message>
+    <message>
+        <source>Nothing to undo: those changes were already undone.</source>
+        <translation>没有可撤销的内容：这些更改已经撤销过了。</translation>
+    </message>
+    <message>
+        <source>Nothing was undone: {files} changed since gemini edited them, and the changes were kept.</source>
+        <translation>未撤销任何内容：{files} 在 gemini 编辑之后又被修改过，已保留这些修改。</translation>
     </message>
 </context>
 <context>
@@ -411,6 +481,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
+        <source>&amp;MCP servers…</source>
+        <translation>MCP 服务器(&amp;M)…</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -568,6 +642,140 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>[image]</source>
         <translation>[图片]</translation>
+    </message>
+</context>
+<context>
+    <name>McpServerEditor</name>
+    <message>
+        <source>MCP server</source>
+        <translation>MCP 服务器</translation>
+    </message>
+    <message>
+        <source>Command (stdio)</source>
+        <translation>命令（stdio）</translation>
+    </message>
+    <message>
+        <source>Streamable HTTP</source>
+        <translation>可流式 HTTP</translation>
+    </message>
+    <message>
+        <source>SSE</source>
+        <translation>SSE</translation>
+    </message>
+    <message>
+        <source>NAME=value, one per line (kept in the system keyring)</source>
+        <translation>名称=值，每行一个（保存在系统密钥环中）</translation>
+    </message>
+    <message>
+        <source>Name: value, one per line (kept in the system keyring)</source>
+        <translation>名称: 值，每行一个（保存在系统密钥环中）</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>类型：</translation>
+    </message>
+    <message>
+        <source>Command:</source>
+        <translation>命令：</translation>
+    </message>
+    <message>
+        <source>Environment:</source>
+        <translation>环境变量：</translation>
+    </message>
+    <message>
+        <source>URL:</source>
+        <translation>URL：</translation>
+    </message>
+    <message>
+        <source>Headers:</source>
+        <translation>请求头：</translation>
+    </message>
+    <message>
+        <source>Another server is already named {name}.</source>
+        <translation>已有另一个服务器名为 {name}。</translation>
+    </message>
+    <message>
+        <source>The command cannot be read: {error}.</source>
+        <translation>无法解析该命令：{error}。</translation>
+    </message>
+    <message>
+        <source>Environment line {line} is not NAME=value.</source>
+        <translation>环境变量第 {line} 行不是“名称=值”格式。</translation>
+    </message>
+    <message>
+        <source>Header line {line} is not Name: value.</source>
+        <translation>请求头第 {line} 行不是“名称: 值”格式。</translation>
+    </message>
+</context>
+<context>
+    <name>McpServersDialog</name>
+    <message>
+        <source>{server} (from the {source} settings: {path})</source>
+        <translation>{server}（来自 {source} 设置：{path}）</translation>
+    </message>
+    <message>
+        <source> — excluded</source>
+        <translation> — 已排除</translation>
+    </message>
+    <message>
+        <source>MCP servers</source>
+        <translation>MCP 服务器</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>Choose a server and press Test to list its tools.</source>
+        <translation>选择一个服务器并点击“测试”以列出其工具。</translation>
+    </message>
+    <message>
+        <source>Loaded by gemini from its own settings (change them there):</source>
+        <translation>gemini 从其自身设置中加载（请在那里修改）：</translation>
+    </message>
+    <message>
+        <source>The app&apos;s servers, given to every new conversation (tick to enable):</source>
+        <translation>本应用的服务器，提供给每个新对话（勾选以启用）：</translation>
+    </message>
+    <message>
+        <source>Testing {name}… (at most {seconds:.0f} s)</source>
+        <translation>正在测试 {name}…（最多 {seconds:.0f} 秒）</translation>
+    </message>
+    <message>
+        <source>{name}: {count} tool(s)</source>
+        <translation>{name}：{count} 个工具</translation>
+    </message>
+    <message>
+        <source>{name} failed: {error}</source>
+        <translation>{name} 失败：{error}</translation>
+    </message>
+    <message>
+        <source>Its error output:</source>
+        <translation>其错误输出：</translation>
+    </message>
+    <message>
+        <source>No usable system keyring: the MCP servers&apos; environment and header values last for this run only.</source>
+        <translation>没有可用的系统密钥环：MCP 服务器的环境变量和请求头的值仅在本次运行中有效。</translation>
     </message>
 </context>
 <context>
@@ -877,6 +1085,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>审批模式</translation>
     </message>
     <message>
+        <source>MCP servers a new conversation gets: click to see, add or test them</source>
+        <translation>新对话将获得的 MCP 服务器：点击以查看、添加或测试</translation>
+    </message>
+    <message>
         <source>Gemini: {state}</source>
         <translation>Gemini：{state}</translation>
     </message>
@@ -887,6 +1099,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Working folder: {path}</source>
         <translation>工作文件夹：{path}</translation>
+    </message>
+    <message>
+        <source>MCP: {count}</source>
+        <translation>MCP：{count}</translation>
     </message>
     <message>
         <source>Tokens: last {last} · session {session}</source>
@@ -1055,6 +1271,18 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>排队中</translation>
     </message>
     <message>
+        <source>Undo this call&apos;s changes</source>
+        <translation>撤销此调用的更改</translation>
+    </message>
+    <message>
+        <source>Undo changes</source>
+        <translation>撤销更改</translation>
+    </message>
+    <message>
+        <source>Changes undone</source>
+        <translation>更改已撤销</translation>
+    </message>
+    <message>
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
@@ -1093,6 +1321,29 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Code copied</source>
         <translation>代码已复制</translation>
+    </message>
+</context>
+<context>
+    <name>UndoDialog</name>
+    <message>
+        <source>Undo changes</source>
+        <translation>撤销更改</translation>
+    </message>
+    <message>
+        <source>These files changed since gemini edited them. Undoing now would overwrite those later changes:</source>
+        <translation>这些文件在 gemini 编辑之后又被修改过。现在撤销将覆盖这些后来的修改：</translation>
+    </message>
+    <message>
+        <source>… and {count} more</source>
+        <translation>… 等另外 {count} 个</translation>
+    </message>
+    <message>
+        <source>Overwrite them</source>
+        <translation>覆盖它们</translation>
+    </message>
+    <message>
+        <source>Keep my changes</source>
+        <translation>保留我的修改</translation>
     </message>
 </context>
 <context>

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication
 
-from gemini_desktop.conversation.model import EndMark, Notice, PlanEntry, UserMessage
+from gemini_desktop.conversation.model import EndMark, Entry, Notice, PlanEntry, ToolCallEntry, TurnEdits, UserMessage
 from gemini_desktop.engine.events import PlanUpdate
 from gemini_desktop.ui.markdown_limits import MAX_LIVE_BLOCK_CHARS
 from gemini_desktop.ui.markdown_render import MarkdownRenderer, breakable, clean_text, shortened
@@ -46,7 +46,10 @@ class EntryRenderer:
             return self.thoughts(item)
         if isinstance(item, ToolItem):
             own_region = item.permission_region is not None  # laid out in a batch: the decision goes here
-            return tool_card_html(entry.call, self.theme) + ("" if own_region else self.permission(item))
+            return (tool_card_html(entry.call, self.theme) + ("" if own_region else self.permission(item))
+                    + self.undo(entry))
+        if isinstance(entry, TurnEdits):
+            return self.undo(entry)
         if isinstance(entry, UserMessage):
             return self.user(entry)
         if isinstance(entry, PlanEntry):
@@ -60,6 +63,23 @@ class EntryRenderer:
             return (f'<p style="margin-top:0px; color:{colour}"><small>⚠ {html.escape(state_label(entry.state))}'
                     "</small></p>")
         return ""
+
+    def undo(self, entry: Entry) -> str:
+        """"Undo changes" under a turn or a tool card that changed files; once done, that it was."""
+        if isinstance(entry, ToolCallEntry):
+            if not entry.edited:
+                return ""
+            undone, label = entry.undone, QCoreApplication.translate("TranscriptView", "Undo this call's changes")
+        elif isinstance(entry, TurnEdits):
+            undone, label = entry.undone, QCoreApplication.translate("TranscriptView", "Undo changes")
+        else:
+            return ""
+        style = f'style="margin-top:2px; margin-bottom:0px; color:{self.theme.muted}"'
+        if undone:
+            done = QCoreApplication.translate("TranscriptView", "Changes undone")
+            return f"<p {style}><small>↶ {html.escape(done)}</small></p>"
+        return (f'<p {style}><a href="gd-undo:{entry.id}" style="color:{self.theme.link}">↶ '
+                f"{html.escape(label)}</a></p>")
 
     def assistant_header(self) -> str:
         gemini = QCoreApplication.translate("TranscriptView", "Gemini")

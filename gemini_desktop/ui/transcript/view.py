@@ -111,6 +111,7 @@ class TranscriptView(QWidget):
     """The real target of the link under the mouse (see link_target_text), or "" when it leaves the link."""
     permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
     attachment_opened = Signal(object)  # the ShownAttachment the user clicked
+    undo_requested = Signal(int)  # "Undo changes" clicked on this model entry (a turn's or a tool card's)
 
     def __init__(self, parent: QWidget | None = None, *, model: ConversationModel | None = None,
                  decide: Decide | None = None, welcome: bool = True) -> None:
@@ -464,6 +465,8 @@ class TranscriptView(QWidget):
             self.show_earlier()
         elif scheme == OPEN_SCHEME:
             self._open_attachment(url)
+        elif scheme == "gd-undo" and url.path().isdigit():
+            self.undo_requested.emit(int(url.path()))
         else:
             log.warning("ignored a click on a link with scheme %r", scheme)
 

@@ -21,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTextBrowser, QWidget  # noqa: E402
 
 from gemini_desktop.conversation.model import TurnEdits  # noqa: E402
@@ -77,6 +79,48 @@ WIDE_TABLE_ZH = (
 
 
 
+def mockup_image(path: Path) -> None:
+    """A picture worth attaching: a sketch of a login form."""
+    image = QImage(640, 400, QImage.Format.Format_RGB32)
+    image.fill(QColor("#e8f0fe"))
+    painter = QPainter(image)
+    painter.fillRect(170, 60, 300, 280, QColor("white"))
+    painter.setPen(QPen(QColor("#5f6368"), 2))
+    painter.drawRect(170, 60, 300, 280)
+    for top in (140, 200):
+        painter.drawRect(200, top, 240, 36)
+    painter.fillRect(200, 270, 240, 40, QColor("#1a73e8"))
+    painter.setFont(QFont("Sans", 20))
+    painter.drawText(200, 110, "Sign in")
+    painter.end()
+    image.save(str(path))
+
+
+async def attachments(window: MainWindow, work: Path, shots: Shots, fake: FakeGemini, zh: bool) -> None:
+    """A message with an image and two @files, in the composer and then in the transcript."""
+    (work / "login.py").write_text("def login(user: str, password: str) -> bool:\n    ...\n")
+    (work / "style.css").write_text(".login { margin: auto; }\n")
+    mockup_image(work / "mockup.png")
+    prompt = window.prompt
+    prompt.add_attachment(work / "mockup.png")  # as the Attach button or a drop does
+    for words, mention in ((("让 " if zh else "Make "), "@login"), (("和 " if zh else "and "), "@style")):
+        prompt.insertPlainText(words)  # QTest cannot type Chinese; the mention is typed, as a user does
+        QTest.keyClicks(prompt, mention)
+        await until(prompt.picker.popup().isVisible)
+        QTest.keyClick(prompt.picker.popup(), Qt.Key.Key_Return)
+    prompt.insertPlainText("符合这个设计" if zh else "match this design")
+    await settle(1.0)
+    shots.save(window, "attachments-before")
+    fake.reply("login.py 和 style.css 已按设计调整：表单居中，按钮为蓝色。" if zh else
+               "The mockup centres the form and uses a blue **Sign in** button; `login.py` already has the fields, "
+               "so only `style.css` needs the layout and colour.")
+    QTest.keyClick(prompt, Qt.Key.Key_Return)
+    await until(lambda: window.client.state == SessionState.READY and "style.css" in window.transcript.model
+                .to_markdown() and not window.transcript.thumbnails.pending())
+    await settle(1.5)
+    shots.save(window, "attachments-after")
+
+
 async def settle(seconds: float = 0.6) -> None:
     await asyncio.sleep(seconds)
     QApplication.processEvents()
@@ -118,6 +162,7 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     shots.save(window, "tool-approval")
     window.transcript.reject_pending_permissions()
     await until(lambda: window.client.state == SessionState.READY)
+    await attachments(window, work, shots, fake, zh)
 
     if window.history_panel.isHidden():
         window.toggle_history()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from gemini_desktop.conversation.attachments import attachment_records
 from gemini_desktop.engine import Attachment, attach
 from gemini_desktop.store import BlobStore, sha256_of_file
-from gemini_desktop.ui.attachment_records import attachment_records
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")

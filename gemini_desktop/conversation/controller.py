@@ -19,9 +19,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from gemini_desktop.conversation.attachments import (
+    attachment_records,
+    shown_attachments,
+    stored_messages,
+    stored_turns,
+)
 from gemini_desktop.conversation.file_edits import ConversationEdits, EditJournal
 from gemini_desktop.conversation.model import ConversationModel, paths_and_diffs
 from gemini_desktop.conversation.permissions import PermissionDesk
+from gemini_desktop.engine.attachments import Message
 from gemini_desktop.engine.events import (
     CommandsUpdate,
     MessageChunk,
@@ -240,7 +247,7 @@ class ConversationController(QObject):
         self._store_session = RowRef(record.id)
         self._gemini_session_id = record.gemini_session_id
         messages = self._store_call(self._store.messages, record.id) or []
-        self.model.load_history([(m.role, m.text, m.state) for m in messages])
+        self.model.load_history(stored_messages(messages, self._store.blobs, record.cwd))
         self.model.state.folder = record.cwd
         self.session_changed.emit(record.id)
         cwd = Path(record.cwd)
@@ -287,12 +294,14 @@ class ConversationController(QObject):
     def _stored_turns(self) -> list[TranscriptTurn]:
         if self.store_session_id is None:
             return []
-        messages = self._store_call(self._store.messages, self.store_session_id) or []
-        return [TranscriptTurn(m.role, m.text) for m in messages if m.text and m.role in ("user", "assistant")]
+        return stored_turns(self._store_call(self._store.messages, self.store_session_id) or [])
 
     # ---- sending
 
-    def submit(self, text: str) -> None:
+    def submit(self, message: str | Message) -> None:
+        """Write the message (with its attachment records, in one writer job) before gemini sees it, show it,
+        and queue it: a queued message keeps its attachments."""
+        message = Message.of(message)
         queued = self.busy or self._client.state != SessionState.READY
         if self._store_session is None:
             config = self._client.config
@@ -301,12 +310,20 @@ class ConversationController(QObject):
             self._writes.submit(
                 lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id).id,
                 into=created, then=lambda session_id: self._on_session_saved(created, session_id))
-        session = self._store_session
-        self._writes.submit(lambda store: store.add_message(session.require(), "user", text))
-        key = self.model.add_user_message(text, queued=queued)
+        self._write_user_message(self._store_session, message)
+        key = self.model.add_user_message(message.text, queued=queued,
+                                          attachments=shown_attachments(message.attachments))
         turn = Turn(user_key=key)
         self._waiting.append(turn)
-        turn.turn_id = self._client.submit(text)
+        turn.turn_id = self._client.submit(message)
+
+    def _write_user_message(self, session: RowRef, message: Message) -> None:
+        """The attachments are recorded inside the writer job: hashing a file or storing an image never runs
+        on the UI thread, and the message and its attachments are committed together."""
+        text, attachments, blobs = message.text, message.attachments, self._store.blobs
+        self._writes.submit(lambda store: store.add_message(
+            session.require(), "user", text,
+            attachments=attachment_records(attachments, blobs) if attachments else ()))
 
     def _on_session_saved(self, session: RowRef, session_id: int) -> None:
         if session is self._store_session:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,17 +45,34 @@ class Entry:
         return ""
 
 
+@dataclass(frozen=True)
+class ShownAttachment:
+    """An attachment as a view shows it: a chip (file or folder) or a thumbnail (image) that opens it."""
+
+    kind: str  # "file" | "folder" | "image"
+    name: str
+    path: str = ""  # where it is on disk; "" for a pasted image
+    image_file: str = ""  # an image's pixels: the file it was attached from, or its copy in the history
+    data: bytes | None = field(default=None, repr=False, compare=False)  # a pasted image not stored yet
+    outside_folder: bool = False  # not under the conversation's working folder
+
+
+StoredMessage = tuple[str, str, str] | tuple[str, str, str, tuple[ShownAttachment, ...]]
+"""(role, text, state) of a message from the history, optionally with its attachments."""
+
+
 @dataclass(eq=False)
 class UserMessage(Entry):
     text: str
     queued: bool = False
+    attachments: tuple[ShownAttachment, ...] = ()
 
     @property
     def settled(self) -> bool:
         return not self.queued
 
     def searchable(self) -> str:
-        return self.text
+        return "\n".join((self.text, *(attachment.name for attachment in self.attachments)))
 
 
 @dataclass(eq=False)
@@ -240,11 +258,12 @@ class ConversationModel:
 
     # --- messages ---
 
-    def add_user_message(self, text: str, *, queued: bool = False) -> int:
+    def add_user_message(self, text: str, *, queued: bool = False,
+                         attachments: tuple[ShownAttachment, ...] = ()) -> int:
         """Returns the message's key."""
         key = next(self._keys)
         self._messages += 1
-        self._add(UserMessage(text, queued), key)
+        self._add(UserMessage(text, queued, attachments), key)
         if self._plan is not None:
             self._plan.current = False
             self._plan = None
@@ -412,13 +431,15 @@ class ConversationModel:
 
     # --- whole conversation ---
 
-    def load_history(self, messages: Sequence[tuple[str, str, str]]) -> None:
-        """Replace the conversation with stored messages (role, text, state)."""
+    def load_history(self, messages: Sequence[StoredMessage]) -> None:
+        """Replace the conversation with stored messages (role, text, state[, attachments])."""
         self._reset()
-        for role, text, state in messages:
+        for role, text, state, *attached in messages:
             key = next(self._keys)
             self._messages += 1
-            entry: Entry = UserMessage(text) if role == "user" else AnswerText([text], live=False)
+            attachments = attached[0] if attached else ()
+            entry: Entry = UserMessage(text, attachments=attachments) if role == "user" else AnswerText(
+                [text], live=False)
             self._place(entry, key)
             if state and state != "complete":
                 self._place(EndMark(state), key)
@@ -480,7 +501,7 @@ def _joins(run: list[Entry], entry: Entry) -> bool:
 def _message_markdown(run: list[Entry]) -> list[str]:
     head = run[0]
     if isinstance(head, UserMessage):
-        return markdown_message("You", "", head.text)
+        return markdown_message("You", "", head.text, attachments=_attachment_lines(head.attachments))
     if isinstance(head, Notice):
         return markdown_message("Notice", head.kind if head.kind != "info" else "", head.text)
     if isinstance(head, PlanEntry):
@@ -493,6 +514,13 @@ def _message_markdown(run: list[Entry]) -> list[str]:
               "\n".join(paths_and_diffs(entry.call))) for entry in run if isinstance(entry, ToolCallEntry)]
     heading = "Gemini" if isinstance(head, (AnswerText, Thoughts)) else "Tool"
     return markdown_message(heading, state, text, thoughts, tools)
+
+
+def _attachment_lines(attachments: Sequence[ShownAttachment]) -> str:
+    """One line per attachment, as the history export writes them: the name or path quoted as a JSON string, so
+    a line break in a file name cannot start a line of its own."""
+    return "\n".join(f"{a.kind} {json.dumps(a.path or a.name, ensure_ascii=False)}"
+                     + (" (outside the working folder)" if a.outside_folder else "") for a in attachments)
 
 
 def _decision_suffix(entry: ToolCallEntry) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop.conversation.file_edits import EditJournal
+from gemini_desktop.engine.file_index import FileIndexCache
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld, find_gemini
 from gemini_desktop.engine.types import EngineConfig, EngineError, GeminiCommand, TranscriptTurn
 from gemini_desktop.mcp_config import McpServerConfig
@@ -88,6 +89,7 @@ class Workspace(QObject):
         self._closing = False
         self._registering = asyncio.Lock()
         self.problem: GeminiUnavailable | None = None  # why no conversation can start (until gemini is set up)
+        self.file_indexes = FileIndexCache()  # one for the app: conversations in one folder share its index
 
     @property
     def default_folder(self) -> Path:

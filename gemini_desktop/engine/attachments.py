@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -174,15 +174,32 @@ class PromptCapabilities:
         return {"image": self.image, "audio": self.audio, "embeddedContext": self.embedded_context}[capability]
 
 
+def attached_note(named: Sequence[str]) -> str:
+    """What the conversation's own copy appends to a message sent with these paths (or names): a conversation
+    rebuilt or seeded from that copy still names its files (image bytes are not repeated)."""
+    return f"\n\n[Attached: {', '.join(named)}]" if named else ""
+
+
 def _required_capability(attachment: Attachment) -> str | None:
     if attachment.kind == AttachmentKind.IMAGE:
         return "image"
     return "embeddedContext" if attachment.ignored else None
 
 
+def _images_go_embedded(attachments: Sequence[Attachment]) -> bool:
+    """gemini-cli 0.61 rebuilds a prompt that holds file references from its text and the files it read, and
+    drops `image` blocks on the way; an image sent as an embedded resource (a blob) survives as inline data.
+    So in a message with both, the images go embedded (which needs embeddedContext)."""
+    kinds = {attachment.kind for attachment in attachments}
+    return AttachmentKind.IMAGE in kinds and len(kinds) > 1
+
+
 def missing_capabilities(attachments: Iterable[Attachment], capabilities: PromptCapabilities) -> list[str]:
     """Capabilities the attachments need that the agent did not advertise (e.g. ["image"])."""
-    needed = {capability for a in attachments if (capability := _required_capability(a)) is not None}
+    listed = tuple(attachments)
+    needed = {capability for a in listed if (capability := _required_capability(a)) is not None}
+    if _images_go_embedded(listed):
+        needed.add("embeddedContext")
     return sorted(capability for capability in needed if not capabilities.accepts(capability))
 
 
@@ -200,11 +217,17 @@ def prompt_blocks(message: Message, capabilities: PromptCapabilities) -> list[An
             f"This version of gemini does not accept {', '.join(missing)} attachments; remove them to send the "
             "message.")
     blocks: list[Any] = [acp.text_block(message.text)] if message.text or not message.attachments else []
+    embed_images = _images_go_embedded(message.attachments)
     for attachment in message.attachments:
         if attachment.kind == AttachmentKind.IMAGE:
             data = attachment.image_bytes()
-            blocks.append(acp.image_block(base64.b64encode(data).decode("ascii"),
-                                          image_mime_type(data[:SNIFF_BYTES]) or attachment.mime_type))
+            encoded = base64.b64encode(data).decode("ascii")
+            mime = image_mime_type(data[:SNIFF_BYTES]) or attachment.mime_type
+            if embed_images:
+                uri = file_uri(attachment.path) if attachment.path is not None else attachment.name.replace(" ", "-")
+                blocks.append(acp.resource_block(acp.embedded_blob_resource(uri, encoded, mime_type=mime)))
+            else:
+                blocks.append(acp.image_block(encoded, mime))
             continue
         assert attachment.path is not None
         if not attachment.path.exists():

@@ -30,6 +30,7 @@ from gemini_desktop.engine.attachments import (
     AttachmentError,
     Message,
     PromptCapabilities,
+    attached_note,
     missing_capabilities,
     prompt_blocks,
 )
@@ -111,8 +112,7 @@ def _consolidate(chunks: Sequence[tuple[str, str]]) -> list[TranscriptTurn]:
 def _remembered_text(message: Message) -> str:
     """A message as the conversation's own copy keeps it: the text, then the attached paths, so a conversation
     rebuilt or seeded from that copy still names its files (image bytes are not repeated)."""
-    named = [str(a.path) if a.path is not None else a.name for a in message.attachments]
-    return message.text + (f"\n\n[Attached: {', '.join(named)}]" if named else "")
+    return message.text + attached_note([str(a.path) if a.path is not None else a.name for a in message.attachments])
 
 
 def _user_turns(turns: Sequence[TranscriptTurn]) -> int:

@@ -74,6 +74,7 @@ Public API::
         # before the next write runs, so later writes can refer to rows not written yet (RowRef.require())
     writer.when_saved(callback) ; writer.wait_idle(timeout) -> bool ; writer.close(timeout) -> writes lost
 
+    store.blobs -> BlobStore                  # the history's own: blobs/ next to the database (attached images)
     blobs = BlobStore(root)                   # content-addressed files (sha256 names, owner-only, written
     blobs.put(data) / blobs.put_file(path) -> sha256   # atomically; the same content is stored once; a file
     blobs.read(sha256) -> bytes ; blobs.path(sha256) ; blobs.exists(sha256)   # is copied streamed)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import re
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gemini_desktop.paths import data_dir, make_private, private_file
+from gemini_desktop.store.blobs import BlobStore
 from gemini_desktop.store.records import (
     ATTACHMENT_KINDS,
     MESSAGE_STATES,
@@ -210,6 +213,14 @@ class HistoryStore:
         self.path = path
         self.recovery_message: str | None = None
         """Set when a damaged database was moved aside at open: tell the user (it names the backup)."""
+
+    @functools.cached_property
+    def blobs(self) -> BlobStore:
+        """The content-addressed files that belong with this history (attached images), in `blobs/` next to
+        the database (the user data dir by default); a history kept in memory keeps them for this run only."""
+        if self.path == IN_MEMORY:
+            return BlobStore(Path(tempfile.mkdtemp(prefix="gemini-desktop-blobs-")))
+        return BlobStore(self.path.parent / "blobs")
 
     @classmethod
     def open(cls, path: Path | None = None) -> HistoryStore:

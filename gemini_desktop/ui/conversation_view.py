@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation import ConversationController, run_soon
+from gemini_desktop.conversation.attachments import stored_messages, stored_turns
 from gemini_desktop.conversation.workspace import Workspace
+from gemini_desktop.engine.attachments import Message
 from gemini_desktop.engine.types import (
     ContextUsage,
     EngineError,
     ResumeOutcome,
     SessionState,
-    TranscriptTurn,
     Usage,
 )
 from gemini_desktop.settings import save_api_key
@@ -65,7 +67,7 @@ class ConversationView(QWidget):
         self.conversation: Conversation | None = None
         self.controller: ConversationController | None = None
         self._opening: asyncio.Future[bool] | None = None
-        self._early_messages: list[str] = []
+        self._early_messages: list[Message] = []
         self.usage: tuple[Usage | None, Usage | None] = (None, None)
         self._build()
 
@@ -76,7 +78,9 @@ class ConversationView(QWidget):
         self.transcript.link_hovered.connect(self.link_hovered)
         self.transcript.undo_requested.connect(self.undo_changes)
         self.prompt = PromptInput(self)
-        self.prompt.submitted.connect(self.send_message)
+        self.prompt.message_submitted.connect(self.send_message)
+        self.prompt.attachment_refused.connect(lambda reason: self.status_message.emit(reason, 10000))
+        self.prompt.send_check = self._refusal
         self.prompt.setMaximumHeight(self.prompt.fontMetrics().lineSpacing() * PROMPT_LINES + 12)
         self.transcript.permission_focus_released.connect(self.prompt.setFocus)
         self.send_button = QPushButton(self.tr("Send"), self)
@@ -90,8 +94,12 @@ class ConversationView(QWidget):
         self.resume_button.setObjectName("resumeButton")
         self.resume_button.setToolTip(self.tr("Start gemini for this conversation now"))
         self.resume_button.clicked.connect(self.resume)
+        self.attach_button = QPushButton(self.tr("Attach…"), self)
+        self.attach_button.setObjectName("attachButton")
+        self.attach_button.setToolTip(self.tr("Attach files or images (or paste, drop, or type @ to mention a file)"))
+        self.attach_button.clicked.connect(self.prompt.choose_attachments)
         buttons = QVBoxLayout()
-        for button in (self.send_button, self.stop_button, self.resume_button):
+        for button in (self.send_button, self.stop_button, self.attach_button, self.resume_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         input_row = QHBoxLayout()
@@ -114,6 +122,8 @@ class ConversationView(QWidget):
         layout.addWidget(self.find_bar)
         layout.addLayout(input_row)
         self.setFocusProxy(self.prompt)
+        self.setAcceptDrops(True)
+        self._enable_attachments()
         self._update_actions()
 
     # ---- what the shell shows about it
@@ -197,7 +207,8 @@ class ConversationView(QWidget):
             return False
         self._title = record.title or ""
         self._folder = Path(record.cwd)
-        self.transcript.model.load_history([(m.role, m.text, m.state) for m in messages])
+        self._enable_attachments()
+        self.transcript.model.load_history(stored_messages(messages, self._store.blobs, record.cwd))
         shown_from = next((i for i, m in enumerate(messages) if m.id == shown_from_message), None)
         if shown_from is not None:
             self.transcript.show_from(shown_from)
@@ -216,8 +227,7 @@ class ConversationView(QWidget):
         record = self._store.get_session(history_id)
         if record is None:
             return False
-        turns = [TranscriptTurn(m.role, m.text) for m in self._store.messages(history_id)
-                 if m.text and m.role in ("user", "assistant")]
+        turns = stored_turns(self._store.messages(history_id))
         folder = Path(record.cwd) if Path(record.cwd).is_dir() else self._workspace.default_folder
         conversation = await self._workspace.open_suspended(history_id, record.gemini_session_id, turns, folder)
         if conversation is None:
@@ -241,8 +251,8 @@ class ConversationView(QWidget):
         self._update_actions()
         early, self._early_messages = self._early_messages, []
         if self.controller is not None:
-            for text in early:
-                self.controller.submit(text)  # queued by the engine until the session is ready
+            for message in early:
+                self.controller.submit(message)  # queued by the engine until the session is ready
         else:
             self._give_back(early)
         return opened
@@ -282,7 +292,32 @@ class ConversationView(QWidget):
     def _on_session_started(self, _outcome: ResumeOutcome) -> None:
         self.crash_banner.hide()
         self.auth_panel.hide()
+        self._enable_attachments()
         self._changed()
+
+    def _enable_attachments(self) -> None:
+        """@ mentions and attachments are judged against the conversation's folder (it may change on resume)."""
+        self.prompt.enable_attachments(self.folder, self._workspace.file_indexes)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Files and images dropped anywhere on the conversation go to the composer, as if dropped there."""
+        data = event.mimeData()
+        if (data.hasUrls() or data.hasImage()) and self.prompt.canInsertFromMimeData(data):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.prompt.insertFromMimeData(event.mimeData())
+        event.acceptProposedAction()
+
+    def _refusal(self, message: Message) -> str | None:
+        """Why the message cannot be sent as it is, told before sending (nothing is dropped): attachments of a
+        kind this gemini did not say it accepts. Unknown before gemini has started: the engine checks again."""
+        client = self.client
+        missing = client.missing_capabilities(message) if client is not None else []
+        if not missing:
+            return None
+        return self.tr("This version of gemini does not accept {kinds} attachments; remove them to send the "
+                       "message.").format(kinds=", ".join(missing))
 
     def _on_auth_required(self, _methods: object) -> None:
         self.auth_panel.set_status("")
@@ -321,13 +356,14 @@ class ConversationView(QWidget):
 
     # ---- user actions
 
-    def send_message(self, text: str) -> None:
+    def send_message(self, message: str | Message) -> None:
+        message = Message.of(message)
         if self.controller is not None:
-            self.controller.submit(text)
+            self.controller.submit(message)
         elif self._workspace.problem is not None:
-            self._give_back([text])
+            self._give_back([message])
         else:
-            self._early_messages.append(text)  # sent as soon as the conversation has its gemini
+            self._early_messages.append(message)  # sent as soon as the conversation has its gemini
             if self.read_only:
                 self.resume()
             elif self._opening is None:
@@ -336,11 +372,11 @@ class ConversationView(QWidget):
                 self.tr("Starting gemini… your message will be sent as soon as it is ready."), 5000)
         self._update_actions()
 
-    def _give_back(self, texts: list[str]) -> None:
-        """Messages that could not be sent go back into an empty composer: nothing typed is lost."""
-        if texts:
-            if not self.prompt.toPlainText():
-                self.prompt.setPlainText("\n\n".join(texts))
+    def _give_back(self, messages: list[Message]) -> None:
+        """Messages that could not be sent go back into the composer: nothing typed or attached is lost."""
+        if messages:
+            self.prompt.put_back(Message("\n\n".join(m.text for m in messages if m.text),
+                                         tuple(a for m in messages for a in m.attachments)))
             self.status_message.emit(self.tr("gemini is not available yet."), 5000)
 
     def cancel_turn(self) -> None:

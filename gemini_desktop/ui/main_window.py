@@ -36,9 +36,9 @@ from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, 
 from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.engine.types import EngineConfig
-from gemini_desktop.paths import data_dir, log_dir
+from gemini_desktop.paths import log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
-from gemini_desktop.store import BlobStore, FileEditLog, HistoryStore, StoreError, import_cli_sessions
+from gemini_desktop.store import FileEditLog, HistoryStore, StoreError, import_cli_sessions
 from gemini_desktop.ui.banners import GeminiMissingPanel
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
@@ -78,8 +78,9 @@ def describe_missing(error: Exception) -> str:
 
 
 def edit_journal(store: HistoryStore, parent: QWidget) -> EditJournal:
-    """Every conversation's file edits, kept in the history with their before-images in the data folder."""
-    return EditJournal(FileEditLog(store, BlobStore(data_dir() / "blobs")), parent)
+    """Every conversation's file edits, kept in the history with their before-images in its blob store (the one
+    attached images use: the same content is kept once)."""
+    return EditJournal(FileEditLog(store, store.blobs), parent)
 
 
 class MainWindow(QMainWindow):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QStringListModel, Qt, QTimer, Signal
@@ -54,6 +54,8 @@ class PromptInput(QPlainTextEdit):
         self._completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self._completer.activated.connect(self._insert_command)
         self.textChanged.connect(self._update_completion)
+        self.send_check: Callable[[Message], str | None] | None = None
+        """Asked before a message is sent; a reason (for the user) keeps the message in the composer."""
         self._folder: Path | None = None
         self._indexes: FileIndexCache | None = None
         self._chips: dict[int, Attachment] = {}
@@ -114,10 +116,23 @@ class PromptInput(QPlainTextEdit):
     def sent_history(self) -> list[str]:
         return list(self._sent)
 
+    def put_back(self, message: Message) -> None:
+        """A message that could not be sent returns to the composer: its text (when the box is empty, so nothing
+        typed since is overwritten) and its attachments, in the strip."""
+        if not self.toPlainText():
+            self.setPlainText(message.text)
+        for attachment in message.attachments:
+            self.strip.add(attachment)
+        self._place_strip()
+
     def submit(self) -> None:
         text = self.toPlainText()
         attachments = self.attachments()
         if not text.strip() and not attachments:
+            return
+        refusal = self.send_check(Message(text, attachments)) if self.send_check is not None else None
+        if refusal:  # told before anything is sent, and nothing is cleared
+            self.attachment_refused.emit(refusal)
             return
         self._sent.append(text)
         self._recall_index = None

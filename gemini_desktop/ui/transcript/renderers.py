@@ -15,6 +15,7 @@ from gemini_desktop.ui.markdown_limits import MAX_LIVE_BLOCK_CHARS
 from gemini_desktop.ui.markdown_render import MarkdownRenderer, breakable, clean_text, shortened
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import decision_text, tool_card_html
+from gemini_desktop.ui.transcript.attachments import attachments_html
 from gemini_desktop.ui.transcript.items import Item, ThoughtItem, ToolItem
 
 MAX_NOTICE_CHARS = 2000
@@ -96,8 +97,9 @@ class EntryRenderer:
                      f"⏳ {html.escape(queued)}</span>")
         body = self.markdown.render(clean_text(entry.text), block_style=bubble).html
         you = QCoreApplication.translate("TranscriptView", "You")
+        attached = attachments_html(entry, theme, f"{bubble}; margin-top:4px")
         return (f'<p style="{bubble}; margin-top:12px; color:{theme.muted}"><b>{html.escape(you)}</b>'
-                f"{badge}</p>{body}<p style=\"{bubble}; font-size:4px\"></p>")
+                f"{badge}</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
 
     def thoughts(self, item: ThoughtItem) -> str:
         theme = self.theme

@@ -28,10 +28,20 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
 
-from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent
+from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent, ShownAttachment
 from gemini_desktop.ui.markdown_render import MarkdownRenderer, grid_font
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import PermissionPrompt
+from gemini_desktop.ui.transcript.attachments import (
+    ICON_SCHEME,
+    OPEN_SCHEME,
+    THUMB_SCHEME,
+    Thumbnails,
+    attachment_entry_id,
+    attachment_named,
+    chip_icon,
+    open_attachment,
+)
 from gemini_desktop.ui.transcript.find import FindInConversation
 from gemini_desktop.ui.transcript.items import Item, TextItem, ThoughtItem, ToolItem, item_for
 from gemini_desktop.ui.transcript.layout import DocumentLayout
@@ -60,9 +70,16 @@ class _Browser(QTextBrowser):
 
     painted = Signal()
     copy_conversation_requested = Signal()
+    thumbnails: Thumbnails | None = None
 
     def loadResource(self, kind: int, name: QUrl) -> object:
-        return None  # images in model output are shown as alt text; nothing may reach the network or disk
+        """Only our own thumbnails of attached images; images in model output are shown as alt text, and
+        nothing may reach the network or disk."""
+        if name.scheme() == THUMB_SCHEME and self.thumbnails is not None:
+            return self.thumbnails.image(name.toString())
+        if name.scheme() == ICON_SCHEME:
+            return chip_icon(name.toString(), self)
+        return None
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -93,6 +110,7 @@ class TranscriptView(QWidget):
     link_hovered = Signal(str)
     """The real target of the link under the mouse (see link_target_text), or "" when it leaves the link."""
     permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
+    attachment_opened = Signal(object)  # the ShownAttachment the user clicked
     undo_requested = Signal(int)  # "Undo changes" clicked on this model entry (a turn's or a tool card's)
 
     def __init__(self, parent: QWidget | None = None, *, model: ConversationModel | None = None,
@@ -124,6 +142,8 @@ class TranscriptView(QWidget):
         self._browser.anchorClicked.connect(self._on_anchor)
         self._browser.highlighted.connect(self._on_link_hovered)
         self._browser.copy_conversation_requested.connect(self._copy_conversation)
+        self.thumbnails = Thumbnails(self._document, self._attachment_named, self._browser.viewport().update, self)
+        self._browser.thumbnails = self.thumbnails
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._browser)
@@ -244,6 +264,7 @@ class TranscriptView(QWidget):
         self._earlier = []
         self._earlier_region = None
         self._document.clear()
+        self.thumbnails.forget()
         self._following = True
         self._jump.hide()
 
@@ -442,6 +463,8 @@ class TranscriptView(QWidget):
             self._toggle_thoughts(url.path())
         elif scheme == "gd-earlier":
             self.show_earlier()
+        elif scheme == OPEN_SCHEME:
+            self._open_attachment(url)
         elif scheme == "gd-undo" and url.path().isdigit():
             self.undo_requested.emit(int(url.path()))
         else:
@@ -469,6 +492,19 @@ class TranscriptView(QWidget):
             self._expanded.symmetric_difference_update({item.source.id})
             self._layout.render_item(item)
             self._prompts.place_soon()
+
+    def _attachment_named(self, name: str) -> ShownAttachment | None:
+        item = self._layout.items.get(attachment_entry_id(name))
+        return attachment_named(item.source, name) if item is not None else None
+
+    def _open_attachment(self, url: QUrl) -> None:
+        attachment = self._attachment_named(url.toString())
+        if attachment is None:
+            return
+        problem = open_attachment(attachment, self, QDesktopServices.openUrl)
+        if problem:
+            QToolTip.showText(QCursor.pos(), problem, self)
+        self.attachment_opened.emit(attachment)
 
     def _copy_conversation(self) -> None:
         QGuiApplication.clipboard().setText(self._model.to_markdown())

@@ -92,6 +92,10 @@ def version_text(explicit_gemini: str | None) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     started_at = time.monotonic()
     arguments = list(argv) if argv is not None else sys.argv[1:]
+    if arguments[:1] == ["serve"]:  # the local API without a window: a subcommand with its own options
+        from gemini_desktop.api.headless import serve
+
+        return serve(arguments[1:], SignalBridge, AbandonableExecutor(QUIT_PATIENCE))
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)

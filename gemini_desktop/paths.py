@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import platformdirs
 APP_DIR_NAME = "gemini-desktop"
 PRIVATE_FOLDER_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+API_TOKEN_FILE = "api-token"
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,32 @@ def private_file(path: Path) -> Path:
 
 def write_private_text(path: Path, text: str) -> None:
     private_file(path).write_text(text, encoding="utf-8")
+
+
+def api_token_path() -> Path:
+    return config_dir() / API_TOKEN_FILE
+
+
+def api_token() -> str:
+    """The local API's bearer token: made on first use, kept owner-only so only this user's programs can
+    read it; OSError when the config folder cannot hold it."""
+    path = api_token_path()
+    try:
+        token = path.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        token = ""
+    return token or regenerate_api_token()
+
+
+def regenerate_api_token() -> str:
+    """A new token replaces the old one at once (written aside, then renamed: a reader never sees half)."""
+    token = secrets.token_urlsafe(32)
+    path = api_token_path()
+    spare = path.with_name(path.name + ".new")
+    write_private_text(spare, token)
+    os.replace(spare, path)
+    make_private(path)
+    return token
 
 
 def _ensure(path: str) -> Path:

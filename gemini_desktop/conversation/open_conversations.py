@@ -1,0 +1,121 @@
+"""The open conversations' controllers, by the session manager's key: the one place any view finds them.
+
+A conversation has exactly one controller (the only subscriber to its client, the owner of its permission
+futures, the writer of its history). The window and the local API are two views of the same ones: whichever
+opens a conversation, the other finds it here (and hears `opened`), so it is never driven twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from gemini_desktop.conversation.controller import ConversationController
+from gemini_desktop.engine.types import TranscriptTurn
+from gemini_desktop.store import HistoryStore, StoreError
+
+if TYPE_CHECKING:
+    from gemini_desktop.conversation.workspace import Workspace
+    from gemini_desktop.engine.session_manager import Conversation
+
+log = logging.getLogger(__name__)
+
+
+class OpenConversations(QObject):
+    opened = Signal(str)  # key
+    closed = Signal(str)  # key
+
+    def __init__(self, workspace: Workspace, store: HistoryStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.store = store
+        self._controllers: dict[str, ConversationController] = {}
+        self._conversations: dict[str, Conversation] = {}
+
+    def get(self, key: str) -> ConversationController | None:
+        return self._controllers.get(key)
+
+    def conversation(self, key: str) -> Conversation | None:
+        return self._conversations.get(key)
+
+    def open_keys(self) -> list[str]:
+        return list(self._controllers)
+
+    def key_of_history(self, history_id: int) -> str | None:
+        return next((key for key, controller in self._controllers.items()
+                     if controller.store_session_id == history_id), None)
+
+    async def open_new(self, folder: Path | None = None, model: str | None = None,
+                       mode: str | None = None) -> str | None:
+        """A new conversation ready to send; None when gemini is unusable or the app is quitting."""
+        manager = await self.workspace.ready()
+        if manager is None or self.workspace.closing:
+            return None
+        workspace = self.workspace
+        conversation = await manager.open_new(folder or workspace.default_folder,
+                                              model or workspace.options.model or workspace.settings.model, mode)
+        return self._adopt(conversation)
+
+    async def open_seeded(self, transcript: Sequence[TranscriptTurn], folder: Path | None = None,
+                          model: str | None = None) -> str | None:
+        """A new conversation that starts from an earlier exchange held elsewhere (another tool's history):
+        gemini gets it as context on the first message, through the engine's safe resume."""
+        manager = await self.workspace.ready()
+        if manager is None or self.workspace.closing:
+            return None
+        workspace = self.workspace
+        conversation = await manager.open_existing(
+            f"seeded-{id(transcript):x}-{len(self._controllers)}", list(transcript),
+            folder or workspace.default_folder, model or workspace.options.model or workspace.settings.model)
+        return self._adopt(conversation)
+
+    async def open_history(self, history_id: int) -> str | None:
+        """A conversation of the history, continued (an open one is returned as it is); None when it is not
+        in the history or gemini is unusable."""
+        key = self.key_of_history(history_id)
+        if key is not None:
+            return key
+        try:
+            record = self.store.get_session(history_id)
+        except StoreError as failure:
+            log.error("reading history %s failed: %s", history_id, failure)
+            return None
+        manager = await self.workspace.ready()
+        if record is None or manager is None or self.workspace.closing:
+            return None
+        folder = Path(record.cwd) if Path(record.cwd).is_dir() else self.workspace.default_folder
+        conversation = await manager.open_existing(record.gemini_session_id or f"unstarted-{history_id}", [],
+                                                   folder, record.model)
+        key = self._adopt(conversation)
+        if not await self._controllers[key].resume(history_id):
+            await self.close(key)
+            return None
+        return key
+
+    def _adopt(self, conversation: Conversation) -> str:
+        key = conversation.key
+        if key not in self._controllers:
+            self._conversations[key] = conversation
+            self._controllers[key] = ConversationController(conversation.client, self.store, parent=self)
+            self.opened.emit(key)
+        return key
+
+    async def close(self, key: str) -> bool:
+        """Stop its child and forget it (what streamed is kept in the history)."""
+        controller = self._controllers.pop(key, None)
+        self._conversations.pop(key, None)
+        if controller is None:
+            return False
+        await controller.shutdown()
+        await self.workspace.close(key)
+        controller.deleteLater()
+        self.closed.emit(key)
+        return True
+
+    async def close_all(self) -> None:
+        for key in list(self._controllers):
+            await self.close(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import json
@@ -11,7 +12,7 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -298,6 +299,12 @@ def test_the_official_openai_client_keeps_one_gemini_process_and_the_context_ove
     assert len(pids) == 1
 
 
+def on_own_loop(exchange: Coroutine[Any, Any, Answer]) -> Answer:
+    """A request from outside the tests' Qt loop (which is installed for the whole session)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, exchange).result(90)
+
+
 def test_serve_runs_headless_answers_and_leaves_no_child_after_sigterm(tmp_path: Path, fake_gemini: FakeGemini,
                                                                       workdir: Path) -> None:
     home = make_cli_home(tmp_path / "home")
@@ -316,10 +323,10 @@ def test_serve_runs_headless_answers_and_leaves_no_child_after_sigterm(tmp_path:
         assert "127.0.0.1:" in line, serving.stderr.read() if serving.poll() is not None else line  # type: ignore[union-attr]
         port = int(line.split("127.0.0.1:")[1].split()[0])
         token = (tmp_path / "config" / "gemini-desktop" / "api-token").read_text().strip()
-        opened = asyncio.run(request(port, "POST", "/conversations", {}, token=token))
+        opened = on_own_loop(request(port, "POST", "/conversations", {}, token=token))
         assert opened.status == 201, opened.body
         key = opened.json()["id"]
-        said = asyncio.run(request(port, "POST", f"/conversations/{key}/messages", {"text": "hi", "stream": False},
+        said = on_own_loop(request(port, "POST", f"/conversations/{key}/messages", {"text": "hi", "stream": False},
                                    token=token))
         assert said.json()["text"] == "Headless hello."
         children = processes_with_home(home)

@@ -185,4 +185,6 @@ def add_openai_routes(app: FastAPI, api: Api) -> None:
                                x_conversation_id: str | None = Header(default=None, max_length=200)) -> Response:
         return await bridge.complete(request, x_conversation_id)
 
-    app.get("/v1/models")(bridge.models)
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return bridge.models()

@@ -200,15 +200,21 @@ def build_app(conversations: OpenConversations, token: Callable[[], str]) -> Gua
         log.exception("local API request failed")
         return error_response(500, f"Internal error ({type(failure).__name__}); see the app's log.")
 
-    app.get("/health")(api.health)
+    # Every route is `async def`: FastAPI runs plain functions on worker threads, and the conversations, their
+    # models and the store's connection belong to the loop's thread.
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return api.health()
 
     @app.get("/conversations")
-    def list_conversations(recent: int = 20) -> dict[str, Any]:
+    async def list_conversations(recent: int = 20) -> dict[str, Any]:
         return {"open": [api.describe(key) for key in conversations.open_keys()],
                 "recent": api.recent(max(0, min(recent, 500)))}
 
     app.post("/conversations", status_code=201)(api.create)
-    app.get("/conversations/{key}")(api.describe)
+    @app.get("/conversations/{key}")
+    async def describe(key: str) -> dict[str, Any]:
+        return api.describe(key)
 
     @app.delete("/conversations/{key}")
     async def close_conversation(key: str) -> dict[str, Any]:
@@ -219,22 +225,26 @@ def build_app(conversations: OpenConversations, token: Callable[[], str]) -> Gua
     app.post("/conversations/{key}/messages")(api.post_message)
 
     @app.post("/conversations/{key}/cancel")
-    def cancel(key: str) -> dict[str, Any]:
+    async def cancel(key: str) -> dict[str, Any]:
         api.controller(key).cancel()
         return {"id": key, "cancelled": True}
 
-    app.post("/conversations/{key}/permissions/{tool_call_id}")(api.answer_permission)
+    @app.post("/conversations/{key}/permissions/{tool_call_id}")
+    async def answer_permission(key: str, tool_call_id: str, body: PermissionAnswer) -> dict[str, Any]:
+        return api.answer_permission(key, tool_call_id, body)
 
     @app.get("/history/search")
-    def search(q: str, limit: int = 50) -> dict[str, Any]:
+    async def search(q: str, limit: int = 50) -> dict[str, Any]:
         hits = api.store.search(q, limit=max(1, min(limit, 500)))
         return {"hits": [{"history_id": hit.session.id, "title": hit.session.title, "message_id": hit.message_id,
                           "role": hit.role, "snippet": hit.snippet} for hit in hits]}
 
-    app.get("/history/{history_id}")(api.history)
+    @app.get("/history/{history_id}")
+    async def history(history_id: int) -> dict[str, Any]:
+        return api.history(history_id)
 
     @app.get("/history/{history_id}/export")
-    def export(history_id: int, format: Literal["markdown", "json"] = "markdown") -> Response:
+    async def export(history_id: int, format: Literal["markdown", "json"] = "markdown") -> Response:
         return api.export(history_id, format)
 
     add_openai_routes(app, api)

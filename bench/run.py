@@ -23,6 +23,7 @@ BENCHES = {
     "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
     "checkpoint": ("bench_checkpoint", "History: checkpoint cost of a streaming answer (issue 8)"),
     "manager": ("bench_manager", "Session manager: memory of many conversations, New conversation (issue 9)"),
+    "api": ("bench_api", "Local API: overhead per turn, concurrency, a long run's memory (issue 11)"),
 }
 
 

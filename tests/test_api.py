@@ -18,10 +18,10 @@ from typing import Any
 
 import openai
 import pytest
+from gemini_desktop.conversation.workspace import Workspace
 
 from gemini_desktop.api.server import ApiServer
 from gemini_desktop.conversation.open_conversations import OpenConversations
-from gemini_desktop.conversation.workspace import Workspace
 from gemini_desktop.engine.types import EngineConfig
 from gemini_desktop.paths import api_token, api_token_path
 from gemini_desktop.settings import AppSettings, LaunchOptions
@@ -29,63 +29,11 @@ from gemini_desktop.store import HistoryStore
 from tests.conftest import pinned_gemini_entry
 from tests.support.cli_env import cli_environment, make_cli_home
 from tests.support.fake_gemini import FakeGemini, FunctionCall
+from tests.support.http_exchange import Answer, request
 from tests.support.processes import pid_alive, processes_with_home
 from tests.support.qt_async import until
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclasses.dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    def events(self) -> list[tuple[str, dict[str, Any]]]:
-        found = []
-        for block in self.body.decode().split("\n\n"):
-            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-            if "event" in fields:
-                found.append((fields["event"], json.loads(fields["data"])))
-        return found
-
-
-async def request(port: int, method: str, path: str, body: object = None, *, token: str | None = "",
-                  host: str = "127.0.0.1", raw: bytes | None = None, headers: dict[str, str] | None = None,
-                  declared_length: int | None = None) -> Answer:
-    """A plain HTTP/1.1 exchange on the running loop (Connection: close), so every header is ours to choose."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: close",
-             f"Content-Length: {len(payload) if declared_length is None else declared_length}",
-             "Content-Type: application/json"]
-    if token is not None:
-        lines.append(f"Authorization: Bearer {token or api_token()}")
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    head, _, content = data.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    found = {name.lower(): value for name, _, value in (h.partition(": ") for h in header_lines)}
-    if found.get("transfer-encoding") == "chunked":
-        content = dechunk(content)
-    return Answer(int(status_line.split()[1]), found, content)
-
-
-def dechunk(data: bytes) -> bytes:
-    out = b""
-    while data:
-        size_line, _, data = data.partition(b"\r\n")
-        size = int(size_line, 16)
-        if size == 0:
-            break
-        out, data = out + data[:size], data[size + 2:]
-    return out
 
 
 @dataclasses.dataclass
@@ -338,3 +286,30 @@ def test_serve_runs_headless_answers_and_leaves_no_child_after_sigterm(tmp_path:
         if serving.poll() is None:
             serving.kill()
             serving.wait()
+
+
+def test_history_is_searchable_fetchable_exportable_and_a_closed_conversation_continues_from_its_history_id(
+        api: LocalApi) -> None:
+    api.fake.reply("Pelicans fly in lines.")
+    api.fake.reply("They glide on updrafts.")
+    key = api.open()
+    api.call("POST", f"/conversations/{key}/messages", {"text": "Tell me about pelicans", "stream": False})
+    history_id = api.call("GET", f"/conversations/{key}").json()["history_id"]
+    controller = api.conversations.get(key)
+    assert controller is not None and controller.wait_until_saved(10)
+    hits = api.call("GET", "/history/search?q=pelicans").json()["hits"]
+    assert {hit["history_id"] for hit in hits} == {history_id}
+    fetched = api.call("GET", f"/history/{history_id}").json()
+    assert [m["text"] for m in fetched["messages"]] == ["Tell me about pelicans", "Pelicans fly in lines."]
+    assert "Pelicans fly in lines." in api.call("GET", f"/history/{history_id}/export?format=markdown").body.decode()
+    assert json.loads(api.call("GET", f"/history/{history_id}/export?format=json").body)
+    assert api.call("GET", f"/history/{history_id}/export?format=pdf").status == 422
+    assert api.call("DELETE", f"/conversations/{key}").status == 200
+    assert key not in api.conversations.open_keys()
+    resumed = api.call("POST", "/conversations", {"history_id": history_id})
+    assert resumed.status == 201, resumed.body
+    again = resumed.json()["id"]
+    answer = api.call("POST", f"/conversations/{again}/messages", {"text": "How do they fly?", "stream": False})
+    assert answer.json()["text"] == "They glide on updrafts."
+    assert "Tell me about pelicans" in " ".join(api.fake.stream_requests()[-1].texts())
+    assert api.call("POST", "/conversations", {"history_id": 999_999}).status == 404

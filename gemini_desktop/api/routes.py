@@ -22,6 +22,7 @@ from gemini_desktop.api.security import BodyTooLarge, Guard
 from gemini_desktop.api.turns import ApiEvent, TurnFeed, usage_json
 from gemini_desktop.conversation.controller import ConversationController
 from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.engine.types import EngineError
 from gemini_desktop.store import SessionRecord, StoreError
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,7 @@ def build_app(conversations: OpenConversations, token: Callable[[], str]) -> Gua
     app.add_exception_handler(RequestValidationError, validation_response)
     app.add_exception_handler(HTTPException, lambda _r, e: error_response(e.status_code, str(e.detail)))
     app.add_exception_handler(BodyTooLarge, lambda _r, _e: error_response(413, "The body is over the limit."))
+    app.add_exception_handler(EngineError, lambda _r, e: error_response(502, f"gemini: {e}"))
     app.add_exception_handler(StoreError, lambda _r, e: error_response(503, f"The history cannot be read: {e}"))
 
     @app.exception_handler(Exception)

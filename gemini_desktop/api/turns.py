@@ -63,7 +63,7 @@ class TurnFeed:
     text: list[str] = field(default_factory=list)
     _queue: asyncio.Queue[ApiEvent] = field(default_factory=asyncio.Queue)
     _shown: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    _early: dict[int, Any] = field(default_factory=dict)
+    _early: dict[int, list[int | TurnEnd]] = field(default_factory=dict)
     _ended: bool = False
 
     def send(self, text: str) -> int:
@@ -73,21 +73,23 @@ class TurnFeed:
         controller.turn_began.connect(self._on_began)
         controller.turn_ended.connect(self._on_ended)
         self.user_key = controller.submit(text)
-        for key, value in list(self._early.items()):  # signals that came while submit ran
-            if key == self.user_key:
-                self._on_began(key, value) if isinstance(value, int) else self._on_ended(key, value)
-        self._early.clear()
+        early, self._early = self._early.get(self.user_key, []), {}
+        for signal in early:  # what the controller said while submit() ran, before the key was known
+            if isinstance(signal, TurnEnd):
+                self._on_ended(self.user_key, signal)
+            else:
+                self._on_began(self.user_key, signal)
         return self.user_key
 
     def _on_began(self, user_key: int, answer_key: int) -> None:
         if self.user_key is None:
-            self._early[user_key] = answer_key
+            self._early.setdefault(user_key, []).append(answer_key)
         elif user_key == self.user_key:
             self.answer_key = answer_key
 
     def _on_ended(self, user_key: int, end: TurnEnd) -> None:
         if self.user_key is None:
-            self._early[user_key] = end
+            self._early.setdefault(user_key, []).append(end)
         elif user_key == self.user_key and not self._ended:
             self._put(end_event(end))
             self._detach()

@@ -8,6 +8,7 @@ opens a conversation, the other finds it here (and hears `opened`), so it is nev
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,7 +70,7 @@ class OpenConversations(QObject):
             return None
         workspace = self.workspace
         conversation = await manager.open_existing(
-            f"seeded-{id(transcript):x}-{len(self._controllers)}", list(transcript),
+            f"seeded-{uuid.uuid4().hex}", list(transcript),
             folder or workspace.default_folder, model or workspace.options.model or workspace.settings.model)
         return self._adopt(conversation)
 

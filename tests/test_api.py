@@ -23,7 +23,8 @@ from gemini_desktop.conversation.workspace import Workspace
 from gemini_desktop.api.server import ApiServer
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.engine.types import EngineConfig
-from gemini_desktop.paths import api_token, api_token_path
+from gemini_desktop.logs import redact
+from gemini_desktop.paths import api_token, api_token_path, regenerate_api_token
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore
 from tests.conftest import pinned_gemini_entry
@@ -99,6 +100,12 @@ def test_the_api_refuses_a_missing_token_a_foreign_host_and_bad_bodies_and_keeps
     preflight = api.call("OPTIONS", "/conversations", token=None, headers={"Origin": "http://evil.example"})
     assert not any(name.startswith("access-control-") for name in preflight.headers)
     assert stat.S_IMODE(api_token_path().stat().st_mode) == 0o600
+    old = api_token()
+    new = regenerate_api_token()
+    assert new != old and api_token() == new and stat.S_IMODE(api_token_path().stat().st_mode) == 0o600
+    assert api.call("GET", "/conversations", token=old).status == 401
+    assert api.call("GET", "/conversations", token=new).status == 200
+    assert new not in redact(f"GET /conversations Authorization: Bearer {new}")
 
 
 def test_two_messages_run_in_one_gemini_process_and_the_second_carries_the_first_turn(api: LocalApi) -> None:

@@ -18,10 +18,10 @@ from typing import Any
 
 import openai
 import pytest
-from gemini_desktop.conversation.workspace import Workspace
 
 from gemini_desktop.api.server import ApiServer
 from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.conversation.workspace import Workspace
 from gemini_desktop.engine.types import EngineConfig
 from gemini_desktop.logs import redact
 from gemini_desktop.paths import api_token, api_token_path, regenerate_api_token

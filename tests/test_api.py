@@ -320,3 +320,17 @@ def test_history_is_searchable_fetchable_exportable_and_a_closed_conversation_co
     assert answer.json()["text"] == "They glide on updrafts."
     assert "Tell me about pelicans" in " ".join(api.fake.stream_requests()[-1].texts())
     assert api.call("POST", "/conversations", {"history_id": 999_999}).status == 404
+
+
+def test_an_auto_approving_mode_runs_tools_without_asking_and_an_unknown_mode_is_refused(
+        api: LocalApi, workdir: Path) -> None:
+    assert api.call("POST", "/conversations", {"approval_mode": "anything-goes"}).status == 422
+    assert api.conversations.open_keys() == []
+    key = api.open(approval_mode="yolo")
+    assert api.call("GET", f"/conversations/{key}").json()["approval_mode"] == "yolo"
+    target = workdir / "yolo.txt"
+    api.fake.reply(FunctionCall("write_file", {"file_path": str(target), "content": "auto"}))
+    api.fake.reply("Done.")
+    events = api.call("POST", f"/conversations/{key}/messages", {"text": "write yolo.txt"}).events()
+    assert "permission_request" not in [kind for kind, _ in events]
+    assert events[-1][0] == "done" and target.read_text() == "auto"

@@ -126,6 +126,11 @@ class Api:
         key = await self.conversations.open_new(folder, body.model, body.approval_mode)
         if key is None:
             raise HTTPException(503, "gemini is not usable (not found, or the app is quitting).")
+        modes = self.controller(key).client.modes
+        offered = [choice.id for choice in modes.available] if modes is not None else []
+        if body.approval_mode is not None and offered and body.approval_mode not in offered:
+            await self.conversations.close(key)  # never leave a conversation in a mode the caller did not ask for
+            raise HTTPException(422, f"approval_mode must be one of {offered}.")
         return self.describe(key)
 
     async def post_message(self, key: str, body: NewMessage) -> Response:

@@ -334,3 +334,25 @@ def test_an_auto_approving_mode_runs_tools_without_asking_and_an_unknown_mode_is
     events = api.call("POST", f"/conversations/{key}/messages", {"text": "write yolo.txt"}).events()
     assert "permission_request" not in [kind for kind, _ in events]
     assert events[-1][0] == "done" and target.read_text() == "auto"
+
+
+def test_cancel_ends_the_running_turn_with_a_cancelled_final_event_and_the_conversation_goes_on(
+        api: LocalApi) -> None:
+    key = api.open()
+    held = api.fake.reply("Counting: one", ", two", hold_after=1)
+    api.fake.reply("Ready again.")
+
+    async def cancel_mid_turn() -> Answer:
+        streaming = asyncio.ensure_future(request(api.port, "POST", f"/conversations/{key}/messages",
+                                                  {"text": "count slowly"}))
+        await until(lambda: len(api.fake.stream_requests()) == 1)
+        assert (await request(api.port, "POST", f"/conversations/{key}/cancel")).status == 200
+        return await streaming
+
+    try:
+        events = api.run(cancel_mid_turn(), 60).events()
+    finally:
+        held.release()
+    assert events[-1] == ("done", {**events[-1][1], "state": "cancelled", "stop_reason": "cancelled"})
+    after = api.call("POST", f"/conversations/{key}/messages", {"text": "still there?", "stream": False})
+    assert after.json()["text"] == "Ready again."

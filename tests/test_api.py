@@ -9,6 +9,7 @@ import dataclasses
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import openai
 import pytest
 
 from gemini_desktop.api.server import ApiServer
+from gemini_desktop.api.switch import LocalApiSwitch
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.conversation.workspace import Workspace
 from gemini_desktop.engine.types import EngineConfig
@@ -356,3 +358,30 @@ def test_cancel_ends_the_running_turn_with_a_cancelled_final_event_and_the_conve
     assert events[-1] == ("done", {**events[-1][1], "state": "cancelled", "stop_reason": "cancelled"})
     after = api.call("POST", f"/conversations/{key}/messages", {"text": "still there?", "stream": False})
     assert after.json()["text"] == "Ready again."
+
+
+def test_the_in_app_switch_is_off_until_enabled_follows_the_port_setting_and_reports_a_taken_port(
+        engine_config: EngineConfig, tmp_path: Path, run_async: Callable[..., Any]) -> None:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    conversations = OpenConversations(Workspace(AppSettings(tmp_path / "settings.ini"), LaunchOptions(),
+                                                engine_config), store)
+    wanted = {"enabled": False, "port": 0}
+    switch = LocalApiSwitch(conversations, lambda: bool(wanted["enabled"]), lambda: int(wanted["port"]), api_token)
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    try:
+        assert run_async(switch.apply()) == ""
+        wanted.update(enabled=True, port=blocker.getsockname()[1])
+        assert run_async(switch.apply()) == "" and switch.problem
+        wanted["port"] = 0
+        address = run_async(switch.apply())
+        port = int(address.rsplit(":", 1)[1])
+        assert run_async(request(port, "GET", "/health", token=None)).status == 200
+        wanted["enabled"] = False
+        assert run_async(switch.apply()) == ""
+        with pytest.raises(OSError):
+            run_async(request(port, "GET", "/health", token=None))
+    finally:
+        run_async(switch.stop())
+        blocker.close()
+        store.close()

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from gemini_desktop.api.server import DEFAULT_PORT, ApiServer
+from gemini_desktop.api.server import ApiServer
+from gemini_desktop.settings import DEFAULT_API_PORT
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ SignalHook = Callable[[Callable[[], None]], Closeable]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gemini-desktop serve",
                                      description="Serve the local API on 127.0.0.1 and ::1, without a window.")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    parser.add_argument("--port", type=int, default=DEFAULT_API_PORT,
+                        help=f"port to listen on (default {DEFAULT_API_PORT}; 0 picks a free one)")
     parser.add_argument("--cwd", type=Path, metavar="DIR", help="folder of conversations that name none")
     parser.add_argument("--gemini", metavar="PATH", help="the gemini program (or its entry .js) to run")
     parser.add_argument("--model", metavar="ID", help="Gemini model to use, e.g. gemini-2.5-flash")

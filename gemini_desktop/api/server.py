@@ -16,10 +16,9 @@ import uvicorn
 
 from gemini_desktop.api.routes import build_app
 from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.settings import DEFAULT_API_PORT
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORT = 8765
 
 
 def loopback_sockets(port: int) -> list[socket.socket]:
@@ -53,7 +52,8 @@ def loopback_sockets(port: int) -> list[socket.socket]:
 class ApiServer:
     """Start and stop the local API; `port` is the one it really listens on (useful with port 0)."""
 
-    def __init__(self, conversations: OpenConversations, token: Callable[[], str], port: int = DEFAULT_PORT) -> None:
+    def __init__(self, conversations: OpenConversations, token: Callable[[], str],
+                 port: int = DEFAULT_API_PORT) -> None:
         self._conversations = conversations
         self._token = token
         self._requested_port = port

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -41,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: a desktop chat window for Google's gemini CLI.",
     )
     parser.add_argument("--gemini", metavar="PATH", help="the gemini program (or its entry .js) to run")
-    parser.add_argument("--cwd", metavar="DIR", type=Path, help="working folder for the new session")
+    parser.add_argument("folder", nargs="?", type=Path, metavar="FOLDER",
+                        help="open a new conversation in this folder (in the running window, if there is one)")
+    parser.add_argument("--cwd", metavar="DIR", type=Path, help="the same as FOLDER")
     parser.add_argument("--model", metavar="ID", help="Gemini model to use, e.g. gemini-2.5-flash")
     parser.add_argument("--version", action="store_true", help="print the app and gemini versions, then exit")
     parser.add_argument("--new-instance", action="store_true",
@@ -55,10 +58,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def named_folder(args: argparse.Namespace) -> Path | None:
+    folder = args.cwd or args.folder
+    return folder.expanduser().resolve() if folder else None
+
+
 def launch_options(args: argparse.Namespace) -> LaunchOptions:
-    return LaunchOptions(gemini=args.gemini, cwd=args.cwd.expanduser().resolve() if args.cwd else None,
-                         model=args.model, new_instance=args.new_instance, smoke_test=args.smoke_test,
-                         smoke_report=args.smoke_report, resume=args.resume)
+    return LaunchOptions(gemini=args.gemini, cwd=named_folder(args), model=args.model,
+                         new_instance=args.new_instance, smoke_test=args.smoke_test, smoke_report=args.smoke_report,
+                         resume=args.resume)
+
+
+def started_from_terminal() -> bool:
+    """A launch from a shell works in the shell's folder; one from the desktop in the last used folder."""
+    return any(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
+def in_terminal_folder(options: LaunchOptions, from_terminal: bool) -> LaunchOptions:
+    """Without a named folder, a launch from a shell works in the shell's current folder (the desktop's in the
+    last used one). Only after the hand-over: a second launch without a folder just brings the window up."""
+    if options.cwd is None and from_terminal:
+        return dataclasses.replace(options, cwd=Path.cwd())
+    return options
+
+
+def hand_over_arguments(options: LaunchOptions) -> list[str]:
+    """What this launch asks of a running window: a new conversation in the named folder, as an absolute
+    path resolved here (a relative one means nothing in the other process)."""
+    return ["--cwd", str(options.cwd)] if options.cwd is not None else []
 
 
 def relaunch_command(arguments: Sequence[str], resume: int | None) -> list[str]:
@@ -101,8 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as stop:  # --help, or a usage error argparse already printed
         return stop.code if isinstance(stop.code, int) else 0
-    if args.cwd is not None and not args.cwd.expanduser().is_dir():
-        print(f"gemini-desktop: --cwd {args.cwd} is not a folder", file=sys.stderr)
+    folder = args.cwd or args.folder
+    if folder is not None and not folder.expanduser().is_dir():
+        print(f"gemini-desktop: {folder} is not a folder", file=sys.stderr)
         return 2
     if args.version:
         print(version_text(args.gemini))
@@ -267,9 +295,10 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
     instance: SingleInstance | None = None
     if not (options.new_instance or options.smoke_test):
         instance = SingleInstance()
-        if not instance.acquire(arguments):
+        if not instance.acquire(hand_over_arguments(options)):
             log.info("handed over to the running instance")
             return 0
+    options = in_terminal_folder(options, started_from_terminal())
     loop = QEventLoop(app)
     loop.set_default_executor(AbandonableExecutor(QUIT_PATIENCE))
     asyncio.set_event_loop(loop)

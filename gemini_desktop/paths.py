@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -46,6 +47,24 @@ def private_file(path: Path) -> Path:
 
 def write_private_text(path: Path, text: str) -> None:
     private_file(path).write_text(text, encoding="utf-8")
+
+
+def replace_file_contents(path: Path, data: bytes) -> None:
+    """Write a user's file so no reader ever sees it half-written: a temporary file in the same folder, then
+    an atomic rename over it. An existing file keeps its mode; a new one gets the mode the umask allows."""
+    existing = path.stat().st_mode & 0o7777 if path.exists() else None
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            if existing is not None:
+                os.chmod(file.fileno() if os.chmod in os.supports_fd else temporary, existing)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def api_token_path() -> Path:

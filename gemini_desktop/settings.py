@@ -1,18 +1,22 @@
 """User preferences in an INI file under the platform's config dir, and the options of one launch.
 
 An INI file (rather than the registry or a plist) keeps the settings readable and easy to reset by hand on
-every platform. Secrets never go here: the API key lives in the system keyring.
+every platform. Secrets never go here: the API key and the env/header values of MCP servers live in the system
+keyring.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from gemini_desktop import ORG_NAME
+from gemini_desktop.mcp_config import McpServerConfig, McpTransport
 from gemini_desktop.paths import config_dir, private_file, private_folder
 
 log = logging.getLogger(__name__)
@@ -110,8 +114,7 @@ class AppSettings:
 
     @property
     def api_port(self) -> int:
-        value = str(self._qsettings.value("api/port", DEFAULT_API_PORT))
-        return int(value) if value.isdigit() and MIN_API_PORT <= int(value) <= 65535 else DEFAULT_API_PORT
+        return int(self._number("api/port", DEFAULT_API_PORT, MIN_API_PORT, 65535))
 
     @api_port.setter
     def api_port(self, value: int) -> None:
@@ -141,6 +144,94 @@ class AppSettings:
     def history_visible(self, value: bool) -> None:
         self._qsettings.setValue("window/history_visible", "true" if value else "false")
 
+    def load_mcp_servers(self) -> list[McpServerConfig]:
+        """The app's own MCP servers; their secrets come from the keyring (empty when it is not available).
+        A damaged entry is skipped (logged), never fatal."""
+        raw = self._text("mcp/servers")
+        try:
+            entries = json.loads(raw) if raw else []
+        except ValueError:
+            log.warning("the saved MCP servers are not valid JSON; starting with none")
+            return []
+        servers = [_mcp_server(entry) for entry in entries] if isinstance(entries, list) else []
+        if None in servers:
+            log.warning("%d damaged MCP server entr(ies) skipped", servers.count(None))
+        return [server for server in servers if server is not None]
+
+    def save_mcp_servers(self, servers: list[McpServerConfig]) -> bool:
+        """Save the list; env and header values go to the keyring only. False when some secret could not be
+        stored there: it is then not saved at all (never written to the INI file), so it lasts this run only."""
+        old = _mcp_secret_users(self.load_mcp_servers())
+        new = _mcp_secret_users(servers)
+        for user in old.keys() - new.keys():
+            _forget_secret(user)
+        stored = all([_save_secret(user, value) for user, value in new.items() if old.get(user) != value])
+        self._set_text("mcp/servers", json.dumps([_mcp_entry(server) for server in servers]))
+        return stored
+
+    def _number(self, key: str, default: float, low: float, high: float) -> float:
+        """A number from the file, or `default` when it is missing, malformed or out of range."""
+        try:
+            value = float(self._qsettings.value(key, default))
+        except (TypeError, ValueError):
+            return default
+        return value if low <= value <= high else default
+
+    @property
+    def max_live_processes(self) -> int:
+        return int(self._number("manager/max_live_processes", 4, 1, 32))
+
+    @max_live_processes.setter
+    def max_live_processes(self, value: int) -> None:
+        self._qsettings.setValue("manager/max_live_processes", int(value))
+
+    @property
+    def idle_suspend_minutes(self) -> int:
+        """0 = never."""
+        return int(self._number("manager/idle_suspend_minutes", 15, 0, 24 * 60))
+
+    @idle_suspend_minutes.setter
+    def idle_suspend_minutes(self, value: int) -> None:
+        self._qsettings.setValue("manager/idle_suspend_minutes", int(value))
+
+    @property
+    def recycle_memory_mb(self) -> int:
+        """0 = never."""
+        return int(self._number("manager/recycle_memory_mb", 1024, 0, 64 * 1024))
+
+    @recycle_memory_mb.setter
+    def recycle_memory_mb(self, value: int) -> None:
+        self._qsettings.setValue("manager/recycle_memory_mb", int(value))
+
+    @property
+    def warm_spare(self) -> bool:
+        return str(self._qsettings.value("manager/warm_spare", "true")).lower() != "false"
+
+    @warm_spare.setter
+    def warm_spare(self, value: bool) -> None:
+        self._qsettings.setValue("manager/warm_spare", "true" if value else "false")
+
+    @property
+    def open_conversations(self) -> list[int]:
+        """The history ids of the conversations open when the app last quit, in sidebar order."""
+        value = self._qsettings.value("session/open")
+        parts = value if isinstance(value, list) else str(value or "").split(",")  # INI reads "a,b" as a list
+        return [int(part) for part in map(str, parts) if part.strip().isdigit()]
+
+    @open_conversations.setter
+    def open_conversations(self, value: list[int]) -> None:
+        self._set_text("session/open", ",".join(str(number) for number in value))
+
+    @property
+    def current_conversation(self) -> int | None:
+        """The history id of the conversation that was shown."""
+        value = self._text("session/current")
+        return int(value) if value and value.isdigit() else None
+
+    @current_conversation.setter
+    def current_conversation(self, value: int | None) -> None:
+        self._set_text("session/current", str(value) if value else None)
+
     def sync(self) -> None:
         self._qsettings.sync()
 
@@ -160,37 +251,89 @@ def _usable_keyring() -> object | None:
         return None
 
 
-def load_api_key() -> str | None:
+def _secret(user: str) -> str | None:
     backend = _usable_keyring()
     if backend is None:
         return None
     try:
-        return backend.get_password(KEYRING_SERVICE, KEYRING_USER) or None  # type: ignore[attr-defined]
-    except Exception as error:  # never log the key, only that reading failed
-        log.warning("could not read the API key from the keyring: %s", type(error).__name__)
+        return backend.get_password(KEYRING_SERVICE, user) or None  # type: ignore[attr-defined]
+    except Exception as error:  # never log the secret, only that reading failed
+        log.warning("could not read %s from the keyring: %s", user, type(error).__name__)
         return None
+
+
+def _save_secret(user: str, secret: str) -> bool:
+    """True when the secret is now in the system keyring; False means it lives only in this run's memory."""
+    backend = _usable_keyring()
+    if backend is None:
+        return False
+    try:
+        backend.set_password(KEYRING_SERVICE, user, secret)  # type: ignore[attr-defined]
+    except Exception as error:
+        log.warning("could not store %s in the keyring: %s", user, type(error).__name__)
+        return False
+    return True
+
+
+def _forget_secret(user: str) -> bool:
+    backend = _usable_keyring()
+    if backend is None:
+        return False
+    try:
+        backend.delete_password(KEYRING_SERVICE, user)  # type: ignore[attr-defined]
+    except Exception as error:
+        log.info("nothing removed from the keyring for %s: %s", user, type(error).__name__)
+        return False
+    return True
+
+
+def load_api_key() -> str | None:
+    return _secret(KEYRING_USER)
 
 
 def save_api_key(key: str) -> bool:
     """True when the key is now in the system keyring; False means it lives only in this run's memory."""
-    backend = _usable_keyring()
-    if backend is None:
-        return False
-    try:
-        backend.set_password(KEYRING_SERVICE, KEYRING_USER, key)  # type: ignore[attr-defined]
-    except Exception as error:
-        log.warning("could not store the API key in the keyring: %s", type(error).__name__)
-        return False
-    return True
+    return _save_secret(KEYRING_USER, key)
 
 
 def forget_api_key() -> bool:
-    backend = _usable_keyring()
-    if backend is None:
-        return False
+    return _forget_secret(KEYRING_USER)
+
+
+def _mcp_secret_user(server: str, kind: str, name: str) -> str:
+    return f"mcp-server/{server}/{kind}/{name}"
+
+
+def _mcp_entry(server: McpServerConfig) -> dict[str, Any]:
+    """What goes into the INI file: everything but the values of env variables and headers (secrets)."""
+    return {"name": server.name, "transport": str(server.transport), "command": server.command,
+            "args": list(server.args), "env": [name for name, _ in server.env], "url": server.url,
+            "headers": [name for name, _ in server.headers], "enabled": server.enabled}
+
+
+def _mcp_server(entry: Any) -> McpServerConfig | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        return None
     try:
-        backend.delete_password(KEYRING_SERVICE, KEYRING_USER)  # type: ignore[attr-defined]
-    except Exception as error:
-        log.info("no API key removed from the keyring: %s", type(error).__name__)
-        return False
-    return True
+        transport = McpTransport(entry.get("transport", "stdio"))
+    except ValueError:
+        return None
+
+    def names(key: str) -> list[str]:
+        value = entry.get(key)
+        return [str(n) for n in value] if isinstance(value, list) else []
+
+    def secrets(kind: str) -> tuple[tuple[str, str], ...]:
+        return tuple((n, _secret(_mcp_secret_user(entry["name"], kind, n)) or "") for n in names(kind))
+
+    return McpServerConfig(
+        name=entry["name"], transport=transport, command=str(entry.get("command") or ""),
+        args=tuple(names("args")), env=secrets("env"), url=str(entry.get("url") or ""),
+        headers=secrets("headers"), enabled=entry.get("enabled") is not False)
+
+
+def _mcp_secret_users(servers: list[McpServerConfig]) -> dict[str, str]:
+    return {
+        **{_mcp_secret_user(s.name, "env", n): v for s in servers for n, v in s.env},
+        **{_mcp_secret_user(s.name, "headers", n): v for s in servers for n, v in s.headers},
+    }

@@ -119,13 +119,15 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     window.history_panel.search_field.setText("文件" if zh else "file")
     await settle(1.0)
     window.history_panel.results.setCurrentIndex(window.history_panel.results_model.index(1, 0))
+    window.history_panel.open_selected()  # a click: the conversation shows read-only in the main area
     await settle(0.5)
     shots.save(window, "history")
     window.history_panel.search_field.clear()
     window.toggle_history()
 
     window.resume_session(shots.long_session)
-    await until(lambda: window.transcript.earlier_count() > 0 and window.client.state == SessionState.READY)
+    await until(lambda: window.transcript.earlier_count() > 0 and window.client is not None
+                and window.client.state == SessionState.READY)
     document = window.transcript.findChild(QTextBrowser, "transcriptDocument")
     document.verticalScrollBar().setValue(0)
     window.find_action.trigger()
@@ -133,6 +135,19 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     await settle(1.0)
     shots.save(window, "long-conversation")
     window.find_bar.close_bar()
+
+    asking = window.view  # several conversations, one waiting for approval in the background
+    if window.sidebar.isHidden():
+        window.toggle_history()
+    fake.reply(FunctionCall("write_file", {"file_path": str(work / "release.md"), "content": "# 2.0\n"}))
+    window.send_message("把发布计划写进 release.md" if zh else "Write the release plan to release.md")
+    window.new_session()
+    await until(lambda: asking.activity[0] == "waiting_approval" and window.client is not None
+                and window.client.state == SessionState.READY)
+    await settle(1.0)
+    shots.save(window, "conversations")
+    asking.cancel_turn()
+    window.toggle_history()
 
     window.client.config.max_restarts = 0
     pid = window.client.process_id

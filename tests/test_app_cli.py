@@ -15,6 +15,7 @@ import pytest
 
 from gemini_desktop import __version__, app
 from gemini_desktop.engine import GeminiCommand
+from gemini_desktop.settings import LaunchOptions
 from tests.support.cli_env import cli_environment
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini
 
@@ -183,3 +184,24 @@ def test_smoke_test_mode_drives_one_exchange_through_the_window(
                          done.stderr)
     assert shown[1] == "False", done.stderr
     assert float(shown[0]) < 5.0
+
+
+def test_a_folder_argument_is_resolved_by_the_launch_and_handed_over_as_an_absolute_cwd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "project").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for arguments in (["project"], ["--cwd", "project"]):
+        options = app.launch_options(app.build_parser().parse_args(arguments))
+        assert options.cwd == tmp_path / "project"
+        assert app.hand_over_arguments(options) == ["--cwd", str(tmp_path / "project")]
+    assert app.hand_over_arguments(app.launch_options(app.build_parser().parse_args([]))) == []
+    assert app.main(["missing-folder"]) == 2
+
+
+def test_without_a_folder_a_terminal_launch_works_in_the_current_folder_and_a_desktop_one_does_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert app.in_terminal_folder(LaunchOptions(), from_terminal=True).cwd == tmp_path
+    assert app.in_terminal_folder(LaunchOptions(), from_terminal=False).cwd is None
+    named = LaunchOptions(cwd=tmp_path / "named")
+    assert app.in_terminal_folder(named, from_terminal=True) is named

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from gemini_desktop.engine import EngineConfig, EngineError, GeminiCommand, SessionState
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore, StoreError
+from gemini_desktop.ui import conversation_view as conversation_view_module
 from gemini_desktop.ui import main_window as main_window_module
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.settings_dialog import SettingsDialog
@@ -239,7 +240,7 @@ def test_crash_banner_and_restart_keep_the_conversation(
     run_async(scenario(), timeout=150)
 
 
-def test_resume_from_history_shows_the_stored_conversation(
+def test_a_closed_conversation_opens_from_history_read_only_and_resumes_on_send(
         make_window: WindowFactory, engine_config: EngineConfig, fake_gemini: FakeGemini, qtbot: QtBot,
         run_async: Callable[..., Any]) -> None:
     async def scenario() -> None:
@@ -251,17 +252,18 @@ def test_resume_from_history_shows_the_stored_conversation(
         assert window.controller is not None and window.controller.wait_until_saved(10)
         first_session = window.controller.store_session_id
         assert first_session is not None
-        window.new_session_action.trigger()
-        await until(lambda: window.controller.store_session_id is None and "Blue" not in transcript_text(window),
-                    10, "new session")
+        first_pid = window.client.process_id
+        window.close_conversation_action.trigger()
+        await until(lambda: not pid_alive(first_pid), 10, "closed conversation's gemini stopped")
+        assert "Blue" not in transcript_text(window) and len(window.views) == 1
         await ready(window)
-        window.history_panel.resume_requested.emit(first_session)
-        await until(lambda: "Blue it is." in transcript_text(window), 10, "stored conversation shown")
-        await ready(window)
-        assert "Resumed:" in transcript_text(window)
-        assert window.controller.store_session_id == first_session
+        window.open_history(first_session)
+        assert "Blue it is." in transcript_text(window)  # at once, from our store
+        assert window.controller is None and window.view.read_only
         type_and_send(qtbot, window, "What colour?")
         await until(lambda: "Echo: What colour?" in transcript_text(window), 45, "answer after resume")
+        assert "Resumed:" in transcript_text(window)
+        assert window.controller is not None and window.controller.store_session_id == first_session
         texts = "\n".join(fake_gemini.stream_requests()[-1].texts())
         assert "My favourite colour is blue" in texts
         assert window.controller.wait_until_saved(10)
@@ -364,7 +366,7 @@ def test_api_key_entered_in_the_auth_panel_signs_gemini_in(
     caplog.set_level(logging.DEBUG)
     engine_config.env = cli_environment(cli_home, fake_gemini.base_url, api_key=None)
     kept: list[str] = []
-    monkeypatch.setattr(main_window_module, "save_api_key", lambda key: kept.append(key) or False)
+    monkeypatch.setattr(conversation_view_module, "save_api_key", lambda key: kept.append(key) or False)
     secret = "AIzaFakeKeyForTheTests0123456789"
 
     async def scenario() -> None:
@@ -435,9 +437,10 @@ def test_status_bar_pickers_commands_folder_and_copy(
         clipboard = QGuiApplication.clipboard().text()
         assert "copy me" in clipboard and "Copied answer." in clipboard
 
-        window.open_folder(other_folder)
-        await until(lambda: client.config.cwd == other_folder and client.state == SessionState.READY, 45,
-                    "session in the other folder")
+        window.open_folder(other_folder)  # a new conversation there; the first one stays open
+        await ready(window)
+        assert window.client is not client and window.client.config.cwd == other_folder
+        assert len(window.views) == 2
         assert window.status.folder_label.text() == "other"
         assert window.windowTitle().endswith("other")
         assert "copy me" not in transcript_text(window)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QTextBrowser,
 )
@@ -101,37 +100,21 @@ def test_long_history_is_paged(qtbot: QtBot, store: HistoryStore) -> None:
     assert panel.model.loaded_sessions == 230
 
 
-def preview_document(panel: HistoryPanel) -> QTextBrowser:
-    document = panel.preview.findChild(QTextBrowser, "transcriptDocument")
-    assert document is not None
-    return document
+def click_row(qtbot: QtBot, view: QAbstractItemView, index: QModelIndex) -> None:
+    view.scrollTo(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
 
 
-def test_selecting_shows_an_escaped_read_only_transcript(qtbot: QtBot, store: HistoryStore) -> None:
+def test_clicking_a_conversation_asks_to_open_it_at_once(qtbot: QtBot, store: HistoryStore) -> None:
     session_id = add_session(store, "/p", "<script>alert(1)</script> & <a href='http://x'>link</a>")
     panel = make_panel(qtbot, store)
     assert panel.select_session(session_id)
-    text = preview_document(panel).toPlainText()
-    assert "<script>alert(1)</script> & <a href='http://x'>link</a>" in text
-    assert "Answer to:" in text and preview_document(panel).isReadOnly()
-    assert "<script>" not in preview_document(panel).toHtml()
-    assert "\u2068/p\u2069 · \u2068gemini-2.5-flash\u2069" in panel.preview_title.text()  # each part isolated
+    with qtbot.waitSignal(panel.open_requested, timeout=1000) as opened:
+        click_row(qtbot, panel.tree, panel.tree.currentIndex())
+    assert opened.args == [session_id, None, ""]
 
 
-def test_the_preview_renders_markdown_as_the_chat_does(qtbot: QtBot, store: HistoryStore) -> None:
-    session = store.create_session("/p", "m")
-    store.add_message(session.id, "user", "plan?")
-    store.add_message(session.id, "assistant",
-                      "## The plan\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |")
-    panel = make_panel(qtbot, store)
-    assert panel.select_session(session.id)
-    text = preview_document(panel).toPlainText()
-    assert "The plan" in text and "## The plan" not in text and "```" not in text
-    assert "│ 1 │ 2 │" in text.replace("  ", " ")
-    assert not panel.preview.findChild(QLabel, "transcriptWelcome").isVisible()
-
-
-def test_a_search_hit_deep_in_a_long_conversation_is_shown_and_selected(qtbot: QtBot, store: HistoryStore) -> None:
+def test_a_search_hit_asks_to_open_its_conversation_at_that_message(qtbot: QtBot, store: HistoryStore) -> None:
     session = store.create_session("/p", "m")
     for index in range(3 * HISTORY_PAGE):
         store.add_message(session.id, "user" if index % 2 == 0 else "assistant",
@@ -139,9 +122,10 @@ def test_a_search_hit_deep_in_a_long_conversation_is_shown_and_selected(qtbot: Q
     panel = make_panel(qtbot, store)
     panel.search_field.insert("quokka")
     qtbot.waitUntil(lambda: panel.results_model.rowCount() == 1, timeout=2000)
-    panel.results.setCurrentIndex(panel.results_model.index(0, 0))
-    assert panel.preview.selected_text() == "quokka"
-    assert panel.preview.earlier_count() == 7
+    hit = store.messages(session.id)[7].id
+    with qtbot.waitSignal(panel.open_requested, timeout=1000) as opened:
+        click_row(qtbot, panel.results, panel.results_model.index(0, 0))
+    assert opened.args == [session.id, hit, "quokka"]
 
 
 def test_search_as_you_type_shows_highlighted_hits(qtbot: QtBot, store: HistoryStore) -> None:
@@ -167,9 +151,9 @@ def test_search_as_you_type_shows_highlighted_hits(qtbot: QtBot, store: HistoryS
     rich = item.data(HTML_ROLE)
     assert "<b><u>会话恢复</u></b>" in rich
     assert "&lt;b&gt;" in rich and "<b>会话" not in rich.replace("<b><u>会话恢复", "")
-    panel.results.setCurrentIndex(panel.results_model.index(1, 0))
-    assert "会话恢复" in preview_document(panel).toPlainText()
-    assert panel.preview.selected_text() == "会话恢复"
+    with qtbot.waitSignal(panel.open_requested, timeout=1000) as opened:
+        click_row(qtbot, panel.results, panel.results_model.index(1, 0))
+    assert opened.args[0] == wanted and opened.args[2] == "会话恢复"
 
     panel.search_field.clear()
     qtbot.keyClicks(panel.search_field, "zzzz-nowhere")

@@ -23,6 +23,7 @@ from gemini_desktop.engine import (
     SessionState,
     translate,
 )
+from gemini_desktop.engine.client import FILE_ERROR_CODE
 from gemini_desktop.engine.process import UnreadableMessage, parse_message
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER
 from tests.support.qt_async import until
@@ -36,11 +37,11 @@ MALFORMED_KINDS = ("null-result", "string-result", "number-result", "unknown-sto
 def make_client(tmp_path: Path, run_async: Callable[..., Any]) -> Iterator[Callable[..., GeminiSessionClient]]:
     made: list[GeminiSessionClient] = []
 
-    def make(mode: str, max_restarts: int = 0) -> GeminiSessionClient:
+    def make(mode: str, max_restarts: int = 0, serve_files: bool = True) -> GeminiSessionClient:
         client = GeminiSessionClient(EngineConfig(
             gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), mode)),
             cwd=tmp_path, start_timeout=10.0, stall_timeout=30.0, max_restarts=max_restarts, restart_backoff=0.1,
-            state_dir=tmp_path / "state"))
+            state_dir=tmp_path / "state", serve_files=serve_files))
         made.append(client)
         return client
 
@@ -147,13 +148,18 @@ def test_an_answer_that_breaks_the_screening_itself_still_ends_its_turn(
     assert run_async(scenario(), timeout=60) == "ok: again"
 
 
+@pytest.mark.parametrize("serve_files", [False, True])
 def test_client_methods_that_were_not_declared_are_answered_method_not_found(
-        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any]) -> None:
-    client = make_client("terminal-calls")
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any], serve_files: bool) -> None:
+    """terminal/* is never declared; fs/* only when the client serves files (then a path outside the working
+    folder is refused with an error of its own, not "method not found")."""
+    client = make_client("terminal-calls", serve_files=serve_files)
     text = run_async(client.chat("hi"), timeout=60).text
-    methods = ("terminal/create", "terminal/output", "terminal/wait_for_exit", "terminal/kill", "terminal/release",
-               "fs/read_text_file", "fs/write_text_file")
-    assert text == "ok: hi (" + ", ".join(f"{method} -32601" for method in methods) + ")"
+    terminal = ("terminal/create", "terminal/output", "terminal/wait_for_exit", "terminal/kill", "terminal/release")
+    fs_code = FILE_ERROR_CODE if serve_files else -32601
+    expected = [f"{method} -32601" for method in terminal] + [f"{method} {fs_code}" for method in
+                                                               ("fs/read_text_file", "fs/write_text_file")]
+    assert text == "ok: hi (" + ", ".join(expected) + ")"
 
 
 @pytest.mark.parametrize("mode", ["bad-initialize", "bad-new"])

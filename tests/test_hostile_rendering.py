@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.store import HistoryStore
-from gemini_desktop.ui.history_panel import SESSION_ID_ROLE, HistoryPanel
+from gemini_desktop.ui.history_panel import SESSION_ID_ROLE
 from gemini_desktop.ui.markdown_limits import (
     HIGHLIGHT_BUDGET_BLOCKS,
     MAX_LIVE_BLOCK_CHARS,
@@ -23,6 +23,7 @@ from gemini_desktop.ui.markdown_limits import (
     MAX_RERENDER_CHARS,
 )
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
+from gemini_desktop.ui.sidebar import OpenRow, Sidebar
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.transcript import TranscriptView, link_target_text
 
@@ -344,7 +345,7 @@ def _all_indexes(model: QAbstractItemModel, parent: QModelIndex | None = None) -
         yield from _all_indexes(model, index)
 
 
-def test_a_right_to_left_mark_in_a_title_cannot_reverse_the_folder_in_the_history_header(
+def test_a_right_to_left_mark_in_a_title_cannot_reverse_what_follows_it_in_the_sidebar(
         qtbot: QtBot, tmp_path: Path) -> None:
     store = HistoryStore.open(tmp_path / "history.sqlite3")
     try:
@@ -352,25 +353,25 @@ def test_a_right_to_left_mark_in_a_title_cannot_reverse_the_folder_in_the_histor
         store.rename_session(hostile.id, "Title\u202e")
         plain_title = store.create_session("/home/me/FOLDER", "gemini-2.5-pro")
         store.rename_session(plain_title.id, "Title")
-        panel = HistoryPanel(store)
-        qtbot.addWidget(panel)
-        panel.resize(900, 700)
-        panel.show()
+        sidebar = Sidebar(store)
+        qtbot.addWidget(sidebar)
+        panel = sidebar.history_panel
+        sidebar.resize(900, 700)
+        sidebar.show()
 
-        def folder_x(session_id: int) -> float:
-            assert panel.select_session(session_id)
-            document = QTextDocument()
-            document.setHtml(panel.preview_title.text())
-            text = document.toRawText()  # title and folder: one paragraph, split by a line separator
-            layout = QTextLayout(text, panel.preview_title.font())
+        def state_x(title: str) -> float:
+            """Where the conversation's state word starts in its sidebar row."""
+            sidebar.set_rows([OpenRow(title, "/home/me/FOLDER", "idle")], 0)
+            text = sidebar.row_text(0)
+            layout = QTextLayout(text, sidebar.open_list.font())
             layout.beginLayout()
             while (line := layout.createLine()).isValid():
                 line.setLineWidth(2000)
             layout.endLayout()
-            position = text.index("/home/me/FOLDER")
+            position = text.index("idle")
             return layout.lineForTextPosition(position).cursorToX(position)[0]
 
-        assert folder_x(hostile.id) == folder_x(plain_title.id)
+        assert state_x("Title\u202e") == state_x("Title")
         store.rename_session(hostile.id, "<img src='x'>Title\u202e")
         panel.refresh()
         tooltips = [index.data(Qt.ItemDataRole.ToolTipRole) for index in _all_indexes(panel.model)

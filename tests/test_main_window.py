@@ -75,6 +75,7 @@ def test_missing_gemini_shows_the_first_run_panel(make_window: WindowFactory, qt
     qtbot.keyClicks(window.prompt, "hello")
     window.prompt.submit()
     assert "not available" in window.status.currentMessage()
+    assert window.prompt.toPlainText() == "hello"  # given back, not lost
 
 
 def test_install_without_npm_says_what_is_missing(make_window: WindowFactory, qtbot: QtBot) -> None:

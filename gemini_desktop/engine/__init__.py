@@ -2,6 +2,23 @@
 
 from typing import TYPE_CHECKING
 
+from gemini_desktop.engine.attachments import (
+    IMAGE_LIMIT,
+    Attachment,
+    AttachmentError,
+    AttachmentKind,
+    Message,
+    PromptCapabilities,
+    attach,
+    image_mime_type,
+)
+from gemini_desktop.engine.context_window import (
+    CONTEXT_WARNING_SHARE,
+    MODEL_CONTEXT_WINDOWS,
+    context_share,
+    context_window,
+    needs_warning,
+)
 from gemini_desktop.engine.events import (
     AuthMethod,
     Choice,
@@ -20,6 +37,7 @@ from gemini_desktop.engine.events import (
     ToolCall,
     ToolStatus,
 )
+from gemini_desktop.engine.file_access import FileEditJournal, FileRefused
 from gemini_desktop.engine.locate import (
     INSTALL_HINT,
     MIN_GEMINI_VERSION,
@@ -30,9 +48,11 @@ from gemini_desktop.engine.locate import (
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
+    ContextUsage,
     EngineConfig,
     EngineError,
     GeminiCommand,
+    ModelUsage,
     PermissionHandler,
     ProcessCrashed,
     PromptFailed,
@@ -72,33 +92,45 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "CONTEXT_WARNING_SHARE",
+    "IMAGE_LIMIT",
     "INSTALL_HINT",
     "MIN_GEMINI_VERSION",
+    "MODEL_CONTEXT_WINDOWS",
     "Activity",
     "ActivityState",
+    "Attachment",
+    "AttachmentError",
+    "AttachmentKind",
     "AuthMethod",
     "AuthRequired",
     "ChatResult",
     "Choice",
     "CommandsUpdate",
+    "ContextUsage",
     "Conversation",
     "EngineConfig",
     "EngineError",
     "FileDiff",
+    "FileEditJournal",
+    "FileRefused",
     "GeminiCommand",
     "GeminiNotFound",
     "GeminiSessionClient",
     "GeminiTooOld",
     "ManagerPolicy",
+    "Message",
     "MessageChunk",
     "ModeUpdate",
     "ModelUpdate",
+    "ModelUsage",
     "PermissionHandler",
     "PermissionOption",
     "PermissionRequest",
     "PlanEntry",
     "PlanUpdate",
     "ProcessCrashed",
+    "PromptCapabilities",
     "PromptFailed",
     "ResumeMethod",
     "ResumeOutcome",
@@ -112,5 +144,10 @@ __all__ = [
     "ToolStatus",
     "TranscriptTurn",
     "Usage",
+    "attach",
+    "context_share",
+    "context_window",
     "find_gemini",
+    "image_mime_type",
+    "needs_warning",
 ]

@@ -25,6 +25,13 @@ from PySide6.QtCore import QObject, Signal
 from gemini_desktop import __version__, paths
 from gemini_desktop.cli_format import is_preamble
 from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine.attachments import (
+    AttachmentError,
+    Message,
+    PromptCapabilities,
+    missing_capabilities,
+    prompt_blocks,
+)
 from gemini_desktop.engine.cli_sessions import FileBackup
 from gemini_desktop.engine.events import (
     AuthMethod,
@@ -33,12 +40,17 @@ from gemini_desktop.engine.events import (
     ModeUpdate,
     PermissionRequest,
     ThoughtChunk,
+    ToolCall,
 )
+from gemini_desktop.engine.file_access import FileAccess, FileRefused
+from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
+from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
+    ContextUsage,
     EngineConfig,
     EngineError,
     PermissionHandler,
@@ -54,13 +66,13 @@ from gemini_desktop.engine.types import (
 
 log = logging.getLogger(__name__)
 
-CLIENT_CAPABILITIES = schema.ClientCapabilities()  # no fs, no terminal: the agent does those itself
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
 RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 FUNCTION_RESPONSE_PREFIX = "[Function Response"
+FILE_ERROR_CODE = -32603  # JSON-RPC internal error; gemini-cli 0.61 tells the model only that the write failed
 
 
 @dataclass
@@ -68,6 +80,7 @@ class _Turn:
     turn_id: int
     text: str
     future: asyncio.Future[ChatResult]
+    message: Message
     chunks: list[str] = field(default_factory=list)
     thoughts: list[str] = field(default_factory=list)
     cancel_requested: asyncio.Event = field(default_factory=asyncio.Event)
@@ -94,6 +107,13 @@ def _consolidate(chunks: Sequence[tuple[str, str]]) -> list[TranscriptTurn]:
     ]
 
 
+def _remembered_text(message: Message) -> str:
+    """A message as the conversation's own copy keeps it: the text, then the attached paths, so a conversation
+    rebuilt or seeded from that copy still names its files (image bytes are not repeated)."""
+    named = [str(a.path) if a.path is not None else a.name for a in message.attachments]
+    return message.text + (f"\n\n[Attached: {', '.join(named)}]" if named else "")
+
+
 def _user_turns(turns: Sequence[TranscriptTurn]) -> int:
     return sum(1 for t in turns if t.role == "user")
 
@@ -116,6 +136,15 @@ class _AgentCallbacks:
     async def request_permission(self, session_id: str, tool_call: Any, options: list[Any],
                                  **kwargs: Any) -> schema.RequestPermissionResponse:
         return await self._owner._on_permission(session_id, tool_call, options)
+
+    async def read_text_file(self, session_id: str, path: str, line: int | None = None, limit: int | None = None,
+                             **kwargs: Any) -> schema.ReadTextFileResponse:
+        return schema.ReadTextFileResponse(content=await self._owner._on_read_file(path, line, limit))
+
+    async def write_text_file(self, session_id: str, path: str, content: str,
+                              **kwargs: Any) -> schema.WriteTextFileResponse:
+        await self._owner._on_write_file(session_id, path, content)
+        return schema.WriteTextFileResponse()
 
 
 class GeminiSessionClient(QObject):
@@ -143,6 +172,7 @@ class GeminiSessionClient(QObject):
         self._init: schema.InitializeResponse | None = None
         self._session_id: str | None = None
         self._tools = translate.ToolCallTracker()
+        self._files = FileAccess(lambda: self._config.cwd, config.file_journal)
         self._queue: deque[_Turn] = deque()
         self._current: _Turn | None = None
         self._next_turn_id = 1
@@ -159,7 +189,7 @@ class GeminiSessionClient(QObject):
         self._api_key_in_env = False
         self._key_offered_to: AgentProcess | None = None
         self._worker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet("engine")
         self._permission_waits: set[asyncio.Future[Any]] = set()
         self.last_error = ""
 
@@ -207,6 +237,20 @@ class GeminiSessionClient(QObject):
     def auth_methods(self) -> tuple[AuthMethod, ...]:
         methods = self._init.auth_methods if self._init is not None else None
         return tuple(AuthMethod(m.id, m.name, m.description or "") for m in methods or [])
+
+    @property
+    def prompt_capabilities(self) -> PromptCapabilities | None:
+        """What the running agent accepts besides text and file references; None before it has started."""
+        capabilities = self._init.agent_capabilities if self._init is not None else None
+        if capabilities is None:
+            return None
+        return PromptCapabilities.from_schema(capabilities.prompt_capabilities)
+
+    def missing_capabilities(self, message: Message) -> list[str]:
+        """What this message needs that the agent did not advertise (checked again when it is sent; an agent
+        not started yet is assumed to accept everything until it says otherwise)."""
+        capabilities = self.prompt_capabilities
+        return [] if capabilities is None else missing_capabilities(message.attachments, capabilities)
 
     @property
     def stderr_tail(self) -> str:
@@ -258,8 +302,7 @@ class GeminiSessionClient(QObject):
         async with self._lifecycle:
             await self._stop_process(timeout)
             self._set_state(SessionState.STOPPED)
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
 
     async def _open(self, resume_id: str | None, transcript: list[TranscriptTurn],
                     starting: SessionState) -> ResumeOutcome:
@@ -361,7 +404,7 @@ class GeminiSessionClient(QObject):
         process = AgentProcess(self._config.stderr_lines, self)
         process.finished.connect(lambda outcome: self._on_process_finished(process, outcome))
         self._process = process
-        self._transport = QProcessTransport(process, translate.client_methods(CLIENT_CAPABILITIES))
+        self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))
         self._transport.observers.append(self._observe_raw)
         self._conn = acp.connect_to_agent(_AgentCallbacks(self), self._transport)
         process.start(self._config.gemini.program, self._child_args(acp_flag), self._child_env(),
@@ -370,7 +413,7 @@ class GeminiSessionClient(QObject):
             self._init = await asyncio.wait_for(
                 self._conn.initialize(
                     protocol_version=acp.PROTOCOL_VERSION,
-                    client_capabilities=CLIENT_CAPABILITIES,
+                    client_capabilities=self._client_capabilities(),
                     client_info=schema.Implementation(name="gemini-desktop", title="Gemini Desktop",
                                                       version=__version__),
                 ),
@@ -421,7 +464,8 @@ class GeminiSessionClient(QObject):
     async def _new(self) -> ResumeOutcome:
         conn = self._require_conn()
         try:
-            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd), mcp_servers=[]))
+            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd),
+                                                                       mcp_servers=self._mcp_servers()))
         except acp.RequestError as exc:
             if _is_auth_error(exc):
                 methods = self.auth_methods
@@ -444,7 +488,8 @@ class GeminiSessionClient(QObject):
         self._session_id = session_id
         try:
             response = await self._signed_in(
-                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id, mcp_servers=[]))
+                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id,
+                                          mcp_servers=self._mcp_servers()))
             deadline = time.monotonic() + REPLAY_MAX_WAIT
             while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
                 await asyncio.sleep(REPLAY_QUIET / 3)
@@ -566,7 +611,7 @@ class GeminiSessionClient(QObject):
         self._set_state(SessionState.CRASHED)
         self.crashed.emit(self.last_error, tail)
         if self._session_id is not None:
-            self._spawn_task(self._recover())
+            self._tasks.spawn(self._recover())
 
     async def _recover(self) -> None:
         """Restart with back-off and reload the same conversation; give up after max_restarts tries."""
@@ -587,22 +632,23 @@ class GeminiSessionClient(QObject):
 
     # ----- turns --------------------------------------------------------------------------------------------
 
-    def submit(self, message: str) -> int:
-        """Queue a message; the result arrives through turn_finished / turn_failed (and the returned id)."""
-        return self._enqueue(message).turn_id
+    def submit(self, message: str | Message) -> int:
+        """Queue a message (text, or a Message with attachments, which it keeps while queued); the result
+        arrives through turn_finished / turn_failed (and the returned id)."""
+        return self._enqueue(Message.of(message)).turn_id
 
-    async def chat(self, message: str) -> ChatResult:
-        return await self._enqueue(message).future
+    async def chat(self, message: str | Message) -> ChatResult:
+        return await self._enqueue(Message.of(message)).future
 
-    def _enqueue(self, message: str) -> _Turn:
+    def _enqueue(self, message: Message) -> _Turn:
         future: asyncio.Future[ChatResult] = asyncio.get_event_loop().create_future()
         future.add_done_callback(lambda f: f.cancelled() or f.exception())  # failures are reported by signal
-        turn = _Turn(self._next_turn_id, message, future)
+        turn = _Turn(self._next_turn_id, _remembered_text(message), future, message)
         self._next_turn_id += 1
         self._queue.append(turn)
         self.queue_changed.emit(len(self._queue))
         if self._state in (SessionState.STOPPED, SessionState.FAILED) and not self._lifecycle.locked():
-            self._spawn_task(self._start_for_queue())
+            self._tasks.spawn(self._start_for_queue())
         else:
             self._kick_worker()
         return turn
@@ -613,7 +659,7 @@ class GeminiSessionClient(QObject):
 
     def _kick_worker(self) -> None:
         if self._worker is None or self._worker.done():
-            self._worker = self._spawn_task(self._run_queue())
+            self._worker = self._tasks.spawn(self._run_queue())
 
     async def _run_queue(self) -> None:
         while self._queue and self._state == SessionState.READY and self._conn is not None:
@@ -626,11 +672,20 @@ class GeminiSessionClient(QObject):
         assert session_id is not None
         self._current = turn
         self._set_state(SessionState.BUSY)
-        self.turn_started.emit(turn.turn_id, turn.text)
-        text = _seed_text(self._seed, turn.text) if self._seed else turn.text
-        prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=[acp.text_block(text)]))
+        self.turn_started.emit(turn.turn_id, turn.message.text)
+        text = _seed_text(self._seed, turn.message.text) if self._seed else turn.message.text
+        try:  # files are checked again and images read now, off the UI thread
+            blocks = await asyncio.to_thread(prompt_blocks, Message(text, turn.message.attachments),
+                                             self.prompt_capabilities or PromptCapabilities())
+        except AttachmentError as exc:
+            self._end_unsent(turn, exc)
+            return
+        if turn.cancel_requested.is_set():  # stopped while its attachments were being read
+            self._end_unsent(turn, None)
+            return
+        prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=blocks))
         turn.prompt = prompt
-        watchdog = self._spawn_task(self._watch_stall(turn, prompt))
+        watchdog = self._tasks.spawn(self._watch_stall(turn, prompt))
         try:
             response = await prompt
         except asyncio.CancelledError:
@@ -650,15 +705,26 @@ class GeminiSessionClient(QObject):
             self._seed = None
             self._restarts = 0
             usage = translate.usage_from_meta(response.field_meta)
-            self._finish_turn(turn, str(response.stop_reason), usage)
+            self._finish_turn(turn, str(response.stop_reason), usage,
+                              translate.context_usage_from_meta(response.field_meta))
         finally:
             watchdog.cancel()
             self._current = None
             if self._state == SessionState.BUSY:
                 self._set_state(SessionState.READY)
 
-    def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None) -> None:
-        result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts))
+    def _end_unsent(self, turn: _Turn, failure: EngineError | None) -> None:
+        """A turn that ends before its prompt went out: refused (failure) or cancelled; the session stays ready."""
+        self._current = None
+        self._set_state(SessionState.READY)
+        if failure is not None:
+            self._fail_turn(turn, failure)
+        else:
+            self._finish_turn(turn, "cancelled", None)
+
+    def _finish_turn(self, turn: _Turn, stop_reason: str, usage: Usage | None,
+                     context: ContextUsage | None = None) -> None:
+        result = ChatResult("".join(turn.chunks), stop_reason, usage, "".join(turn.thoughts), context)
         if usage is not None:
             self._total_usage = self._total_usage + usage
         if result.text or stop_reason != "cancelled":
@@ -707,7 +773,7 @@ class GeminiSessionClient(QObject):
             return
         turn.cancel_requested.set()
         if self._conn is not None and self._session_id is not None:
-            self._spawn_task(self._conn.cancel(session_id=self._session_id))
+            self._tasks.spawn(self._conn.cancel(session_id=self._session_id))
         if turn.prompt is not None:
             turn.prompt.cancel()
 
@@ -740,6 +806,8 @@ class GeminiSessionClient(QObject):
             turn.chunks.append(event.text)
         elif turn is not None and isinstance(event, ThoughtChunk):
             turn.thoughts.append(event.text)
+        elif isinstance(event, ToolCall):
+            self._files.observe(event)
         elif isinstance(event, ModeUpdate):
             available = self._modes.available if self._modes else ()
             event = ModeUpdate(event.current, event.available or available)
@@ -758,6 +826,7 @@ class GeminiSessionClient(QObject):
             return schema.RequestPermissionResponse(outcome=schema.DeniedOutcome(outcome="cancelled"))
         valid = {o.option_id for o in request.options}
         if chosen in valid:
+            self._files_allowed(request, chosen)
             return schema.RequestPermissionResponse(outcome=schema.AllowedOutcome(option_id=chosen,
                                                                                   outcome="selected"))
         reject = request.option_of_kind("reject_once", "reject_always")
@@ -787,6 +856,35 @@ class GeminiSessionClient(QObject):
             self._permission_waits.discard(waiting)
             self.permissions_pending.emit(len(self._permission_waits))
         return None
+
+    def _files_allowed(self, request: PermissionRequest, chosen: str) -> None:
+        """An approved tool call may use the paths it named, even outside the working folder."""
+        if any(o.option_id == chosen and o.kind.startswith("allow") for o in request.options):
+            self._files.allow(request.tool_call)
+
+    async def _on_read_file(self, path: str, line: int | None, limit: int | None) -> str:
+        try:
+            return await asyncio.to_thread(self._files.read, self._files.check(path), line, limit)
+        except FileRefused as exc:
+            log.warning("file read refused: %s", exc)
+            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
+
+    async def _on_write_file(self, session_id: str, path: str, content: str) -> None:
+        """The edit's before-image reaches the journal, then the file is replaced atomically (off the loop)."""
+        try:
+            planned = self._files.plan_write(path)
+            await asyncio.to_thread(self._files.write, session_id, planned, content)
+        except FileRefused as exc:
+            log.warning("file write refused: %s", exc)
+            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
+
+    def _client_capabilities(self) -> schema.ClientCapabilities:
+        serve = self._config.serve_files
+        return schema.ClientCapabilities(fs=schema.FileSystemCapabilities(read_text_file=serve,
+                                                                          write_text_file=serve))
+
+    def _mcp_servers(self) -> list[Any]:
+        return acp_mcp_servers(self._config.mcp_servers)
 
     def _reject_permissions(self) -> None:
         for waiting in list(self._permission_waits):
@@ -867,14 +965,4 @@ class GeminiSessionClient(QObject):
             self._state = state
             self.state_changed.emit(str(state))
 
-    def _spawn_task(self, awaitable: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(awaitable)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("engine task failed", exc_info=task.exception())
 

@@ -22,12 +22,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gemini_desktop.engine.client import GeminiSessionClient
 from gemini_desktop.engine.events import ModeUpdate
+from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.types import EngineConfig, EngineError, SessionState, TranscriptTurn
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class SessionManager(QObject):
         self._spare: _Spare | None = None
         self._spare_target: tuple[Path, str | None] | None = None
         self._clients: set[GeminiSessionClient] = set()  # every client not yet stopped for good, spares too
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet("session manager")
         self._shutting_down = False
         self._checking: asyncio.Task[None] | None = None
         self._timer = QTimer(self)
@@ -254,8 +254,7 @@ class SessionManager(QObject):
         for client, result in zip(clients, results, strict=True):
             if isinstance(result, BaseException):
                 log.error("stopping gemini (pid %s) failed: %s", client.process_id, result)
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
 
     # ----- policies -----------------------------------------------------------------------------------------
 
@@ -280,7 +279,7 @@ class SessionManager(QObject):
 
     def _on_check_timer(self) -> None:
         if self._checking is None or self._checking.done():
-            self._checking = self._spawn(self.check_policies())
+            self._checking = self._tasks.spawn(self.check_policies())
 
     def _make_room(self, needing: Conversation) -> None:
         """Over the cap: the spare goes first, then the least recently used idle conversations. A cap exceeded
@@ -297,7 +296,7 @@ class SessionManager(QObject):
                             key=lambda c: c.last_used)
         for conversation in candidates[:excess]:
             conversation.suspending = True  # counted out at once, so a second start does not pick it again
-            self._spawn(self._suspend(conversation, "over the cap"))
+            self._tasks.spawn(self._suspend(conversation, "over the cap"))
         if excess > len(candidates):
             log.warning("%d gemini processes for a cap of %d: no other conversation is idle, so none is suspended",
                         self.live_processes, self.policy.max_live_processes)
@@ -345,7 +344,7 @@ class SessionManager(QObject):
             return  # a spare must never cost a conversation its process
         spare = _Spare(target, self._new_client(*target), asyncio.get_running_loop().create_future())
         self._spare = spare
-        self._spawn(self._start_spare(spare))
+        self._tasks.spawn(self._start_spare(spare))
 
     async def _start_spare(self, spare: _Spare) -> None:
         try:
@@ -364,7 +363,7 @@ class SessionManager(QObject):
     def _drop_spare(self) -> None:
         spare, self._spare = self._spare, None
         if spare is not None:
-            self._spawn(self._discard(spare.client))
+            self._tasks.spawn(self._discard(spare.client))
 
     async def _discard(self, client: GeminiSessionClient) -> None:
         try:
@@ -385,7 +384,7 @@ class SessionManager(QObject):
         self._spare = None
         if ready and spare.client.state == SessionState.READY:
             return spare.client
-        self._spawn(self._discard(spare.client))
+        self._tasks.spawn(self._discard(spare.client))
         return None
 
     # ----- the conversations' clients -----------------------------------------------------------------------
@@ -423,7 +422,7 @@ class SessionManager(QObject):
             conversation.mode = event.current
 
     def _on_session_started(self, conversation: Conversation) -> None:
-        self._spawn(self._apply_mode(conversation))
+        self._tasks.spawn(self._apply_mode(conversation))
 
     async def _apply_mode(self, conversation: Conversation) -> None:
         client, mode = conversation.client, conversation.mode
@@ -447,17 +446,6 @@ class SessionManager(QObject):
         if conversation is None:
             raise EngineError("That conversation is not open.")
         return conversation
-
-    def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(awaitable)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("session manager task failed", exc_info=task.exception())
 
 
 __all__ = ["Activity", "ActivityState", "Conversation", "ManagerPolicy", "SessionManager", "activity_of",

@@ -29,7 +29,7 @@ from gemini_desktop.engine.events import (
     ToolCall,
     ToolStatus,
 )
-from gemini_desktop.engine.types import Usage
+from gemini_desktop.engine.types import ContextUsage, ModelUsage, Usage
 
 log = logging.getLogger(__name__)
 
@@ -216,3 +216,28 @@ def usage_from_meta(meta: dict[str, Any] | None) -> Usage | None:
         return Usage(int(counts.get("input_tokens") or 0), int(counts.get("output_tokens") or 0))
     except (TypeError, ValueError):
         return None
+
+
+def _token_pair(counts: Any) -> tuple[int, int] | None:
+    if not isinstance(counts, dict):
+        return None
+    try:
+        return max(int(counts.get("input_tokens") or 0), 0), max(int(counts.get("output_tokens") or 0), 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def context_usage_from_meta(meta: dict[str, Any] | None) -> ContextUsage | None:
+    """`_meta.quota`: `token_count` in total and `model_usage` [{model, token_count}] per model; a malformed
+    line is skipped, a malformed total means no figure (never a failed turn)."""
+    quota = meta.get("quota") if isinstance(meta, dict) else None
+    total = _token_pair(quota.get("token_count")) if isinstance(quota, dict) else None
+    if total is None:
+        return None
+    lines = quota.get("model_usage") if isinstance(quota.get("model_usage"), list) else []
+    per_model = []
+    for line in lines:
+        pair = _token_pair(line.get("token_count")) if isinstance(line, dict) else None
+        if pair is not None and isinstance(line.get("model"), str) and line["model"]:
+            per_model.append(ModelUsage(line["model"], *pair))
+    return ContextUsage(*total, per_model=tuple(per_model))

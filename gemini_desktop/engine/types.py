@@ -6,9 +6,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemini_desktop.engine.events import AuthMethod, PermissionRequest
+from gemini_desktop.mcp_config import McpServerConfig
+
+if TYPE_CHECKING:
+    from gemini_desktop.engine.file_access import FileEditJournal
 
 
 class SessionState(StrEnum):
@@ -45,11 +49,29 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ModelUsage:
+    model: str
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class ContextUsage:
+    """One turn's usage as gemini reports it in the prompt result's `_meta.quota`: `token_count` and the
+    per-model `model_usage`; see engine/context_window.py for how full that makes the context."""
+
+    input_tokens: int
+    output_tokens: int
+    per_model: tuple[ModelUsage, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChatResult:
     text: str
     stop_reason: str
     usage: Usage | None = None
     thoughts: str = ""
+    context: ContextUsage | None = None
 
 
 class ResumeMethod(StrEnum):
@@ -97,6 +119,11 @@ class EngineConfig:
     stderr_lines: int = 200
     extra_args: tuple[str, ...] = ()
     state_dir: Path | None = None  # backups of the CLI's session files and our settings overlay live here
+    # Offer fs/read_text_file and fs/write_text_file: gemini's edits inside the working folder then come through
+    # us, and each one's before-image goes to `file_journal` (the history) first, so a turn can be undone.
+    serve_files: bool = True
+    file_journal: FileEditJournal | None = None
+    mcp_servers: tuple[McpServerConfig, ...] = ()  # passed to every session/new and session/load
 
 
 class EngineError(Exception):

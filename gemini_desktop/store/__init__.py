@@ -8,6 +8,7 @@ tolerantly, so no message can make a write fail or a database unreadable.
 Public API::
 
     from gemini_desktop.store import (HistoryStore, SessionRecord, MessageRecord, ToolCallRecord, SearchHit,
+                                      AttachmentRecord, file_reference, image_record,
                                       StoreError, StoreBusy, StoreFull, import_cli_sessions, ImportReport,
                                       default_store_path, HistoryWriter, RowRef, WriterState)
 
@@ -19,8 +20,12 @@ Public API::
     store.create_session(cwd, model=None, gemini_session_id=None, title=None, source="app") -> SessionRecord
     store.set_gemini_session_id(session_id, gemini_session_id)
     store.set_model(session_id, model)
-    store.add_message(session_id, role, text, *, state="complete", thoughts="") -> message id
+    store.add_message(session_id, role, text, *, state="complete", thoughts="", attachments=()) -> message id
         # role "user" | "assistant"; state "complete" | "streaming" | "interrupted" | "failed"
+        # attachments: AttachmentRecords, saved in the same transaction, in order:
+    file_reference(path) -> AttachmentRecord  # a file (size, sha256 now, streamed) or a folder, as a reference
+    image_record(blobs, data, mime_type, name, path="") -> AttachmentRecord   # the bytes go into the BlobStore
+        # (stored once however often sent); both are slow for big inputs: call them off the UI thread
     store.append_to_message(message_id, text, thoughts="")      # about once a second while streaming: the text
         # new since the last call (saved as a part of its own, so the cost does not grow with the answer);
         # messages() joins the parts, finish_message() replaces them with the final text (search sees an
@@ -33,15 +38,17 @@ Public API::
     store.find_by_gemini_id(gemini_session_id) -> SessionRecord | None
     store.list_sessions(offset=0, limit=100) -> list[SessionRecord]   # newest activity first
     store.session_count() -> int
-    store.messages(session_id) -> list[MessageRecord]            # oldest first
+    store.messages(session_id) -> list[MessageRecord]            # oldest first, each with its .attachments
     store.tool_calls(session_id) -> list[ToolCallRecord]
-    store.search(query, limit=50) -> list[SearchHit]             # newest first; all words must occur
+    store.search(query, limit=50) -> list[SearchHit]             # newest first; all words must occur, in the
+        # text or the message's attachment names (a hit found by a name shows the names in its snippet)
     store.rename_session(id, title)           # "" returns to the automatic title
     store.delete_session(id) -> undo token    # soft delete
     store.undo_delete(token) -> bool
     store.purge_deleted() -> int              # really remove soft-deleted sessions
-    store.export_markdown(id) -> str
-    store.export_json(id) -> str
+    store.export_markdown(id) -> str          # attachments listed under their message (kind, path, size, sha256)
+    store.export_json(id) -> str              # each message's "attachments": [{kind, name, path, size, sha256,
+        # mime_type}]; an image's sha256 names its blob
     store.open_writer() -> HistoryStore      # a second connection to the same file, for a writer thread
     store.close()
         # StoreBusy (another program holds the write lock) and StoreFull (disk full) are StoreErrors that pass:
@@ -73,6 +80,16 @@ Public API::
         # BlobMissing (a StoreError) when a blob is gone or its bytes no longer match its name
     sha256_of_file(path) -> str               # streamed
 
+    edits = FileEditLog(store, blobs)         # the engine's FileEditJournal (EngineConfig.file_journal):
+    edits.record(gemini_session_id, tool_call_id, path, before, after)   # images as blobs, a file_edits row
+        # linked to the session, the answer being streamed (or the tool call's) and the tool call
+    edits.edits_of_turn(message_id) -> list[FileEditRecord]
+    edits.undo_turn(message_id, overwrite=False) -> UndoOutcome(restored, changed)
+    edits.undo_tool_call(gemini_session_id, tool_call_id, overwrite=False) -> UndoOutcome
+        # every file back to before the turn (deleted if it did not exist), all or none; a file changed since
+        # the edit (hash differs from the after-image) is listed in `changed` and nothing is restored unless
+        # overwrite=True. StoreError (files already restored put back) when a file cannot be written.
+
 `SessionRecord.title` is the display title: the user-given one (`user_title`), else the first user message
 shortened, else "" (the UI shows its own placeholder). Times are timezone-aware UTC datetimes.
 Search: words of 3+ characters use the trigram index (any substring, so Chinese works without word
@@ -82,10 +99,14 @@ every match inside the snippet, for highlighting. Nothing in these records is es
 user text verbatim, so a UI must escape them.
 """
 
+from gemini_desktop.store.attachments import file_reference, image_record
 from gemini_desktop.store.blobs import BlobMissing, BlobStore, sha256_of_file
 from gemini_desktop.store.cli_import import import_cli_sessions
+from gemini_desktop.store.file_edits import FileEditLog, UndoOutcome
 from gemini_desktop.store.history import HistoryStore, default_store_path
 from gemini_desktop.store.records import (
+    AttachmentRecord,
+    FileEditRecord,
     ImportReport,
     MessageRecord,
     SearchHit,
@@ -98,8 +119,11 @@ from gemini_desktop.store.records import (
 from gemini_desktop.store.writer import HistoryWriter, RowRef, WriterState
 
 __all__ = [
+    "AttachmentRecord",
     "BlobMissing",
     "BlobStore",
+    "FileEditLog",
+    "FileEditRecord",
     "HistoryStore",
     "HistoryWriter",
     "ImportReport",
@@ -111,8 +135,11 @@ __all__ = [
     "StoreError",
     "StoreFull",
     "ToolCallRecord",
+    "UndoOutcome",
     "WriterState",
     "default_store_path",
+    "file_reference",
+    "image_record",
     "import_cli_sessions",
     "sha256_of_file",
 ]

@@ -45,9 +45,15 @@ class BlobStore:
         return self.root / sha256[:2] / sha256
 
     def put(self, data: bytes) -> str:
+        """Content already stored is not written again: an edited file's before-image is usually the previous
+        edit's after-image."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        if self.exists(sha256):
+            return sha256
+
         def write(file: BinaryIO) -> str:
             file.write(data)
-            return hashlib.sha256(data).hexdigest()
+            return sha256
 
         return self._store(write)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -17,9 +18,12 @@ from typing import Any
 
 from gemini_desktop.paths import data_dir, make_private, private_file
 from gemini_desktop.store.records import (
+    ATTACHMENT_KINDS,
     MESSAGE_STATES,
     ROLES,
     SOURCES,
+    AttachmentRecord,
+    FileEditRecord,
     ImportedMessage,
     ImportedSession,
     MergeOutcome,
@@ -56,6 +60,7 @@ _SESSION_COLUMNS = """
 _MESSAGE_COLUMNS = (
     "id, session_id, role, text, thoughts, created, updated, input_tokens, output_tokens, state"
 )
+_ATTACHMENT_COLUMNS = "message_id, kind, name, path, size, sha256, mime_type"
 _TOOL_CALL_COLUMNS = (
     "id, session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision, created, updated"
 )
@@ -73,6 +78,21 @@ ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
     decision = coalesce(excluded.decision, decision),
     updated = excluded.updated
 """
+# The session and the answer (turn) are found at record time: the tool call's answer when it is saved already,
+# else the session's newest answer (the one streaming while gemini edits).
+_INSERT_FILE_EDIT = """
+INSERT INTO file_edits (session_id, gemini_session_id, message_id, tool_call_id, path, before_sha256,
+                        after_sha256, created)
+SELECT s.id, ?1, COALESCE(
+           (SELECT t.message_id FROM tool_calls t WHERE t.session_id = s.id AND t.tool_call_id = ?2
+            AND t.message_id IS NOT NULL),
+           (SELECT max(m.id) FROM messages m WHERE m.session_id = s.id AND m.role = 'assistant')),
+       ?2, ?3, ?4, ?5, ?6
+FROM (SELECT (SELECT max(id) FROM sessions WHERE gemini_session_id = ?1) AS id) AS s
+"""
+_FILE_EDIT_COLUMNS = ("id, session_id, gemini_session_id, message_id, tool_call_id, path, before_sha256, "
+                      "after_sha256, created, undone")
+
 _REMEMBER_IMPORTED_FILE = (
     "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
     " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime"
@@ -397,10 +417,14 @@ class HistoryStore:
     # -- messages and tool calls -------------------------------------------------------------------
 
     def add_message(self, session_id: int, role: str, text: str, *, state: str = "complete",
-                    thoughts: str = "") -> int:
-        """Committed before it returns: a user's message is on disk before it is sent to the agent."""
+                    thoughts: str = "", attachments: Sequence[AttachmentRecord] = ()) -> int:
+        """Committed before it returns, with its attachments: a user's message is on disk before it is sent.
+
+        Attachment records come from `store.attachments` (an image's blob is already in the BlobStore)."""
         _check(role, ROLES, "role")
         _check(state, MESSAGE_STATES, "state")
+        for attachment in attachments:
+            _check(attachment.kind, ATTACHMENT_KINDS, "attachment kind")
         now = time.time()
         with self._transaction() as db:
             cursor = db.execute(
@@ -408,8 +432,15 @@ class HistoryStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session_id, role, text, thoughts, now, now, state),
             )
+            message_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO attachments (message_id, position, kind, name, path, size, sha256, mime_type)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(message_id, position, a.kind, a.name, a.path, a.size, a.sha256, a.mime_type)
+                 for position, a in enumerate(attachments)],
+            )
             db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now, session_id))
-        return int(cursor.lastrowid or 0)
+        return message_id
 
     def append_to_message(self, message_id: int, text: str, thoughts: str = "") -> None:
         """Save what streamed since the last call; a kill after this loses only what came later.
@@ -459,6 +490,34 @@ class HistoryStore:
             db.execute(_UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
                                            _json_text(list(paths)), diff, decision, now, now))
 
+    def record_file_edit(self, gemini_session_id: str, tool_call_id: str, path: str, before_sha256: str | None,
+                         after_sha256: str) -> int:
+        """Committed before it returns: the edit is known before the file is written."""
+        with self._transaction() as db:
+            cursor = db.execute(_INSERT_FILE_EDIT, (gemini_session_id, tool_call_id, path, before_sha256,
+                                                    after_sha256, time.time()))
+        return int(cursor.lastrowid or 0)
+
+    def file_edits(self, *, message_id: int | None = None, gemini_session_id: str | None = None,
+                   tool_call_id: str | None = None) -> list[FileEditRecord]:
+        """The edits of one answer (turn), or of one tool call of a gemini session; oldest first."""
+        if message_id is not None:
+            where, parameters = "message_id = ?", (message_id,)
+        else:
+            where, parameters = "gemini_session_id = ? AND tool_call_id = ?", (gemini_session_id, tool_call_id)
+        rows = self._query(f"SELECT {_FILE_EDIT_COLUMNS} FROM file_edits WHERE {where} ORDER BY id", parameters)
+        return [
+            FileEditRecord(id=row[0], session_id=row[1], gemini_session_id=row[2], message_id=row[3],
+                           tool_call_id=row[4], path=row[5], before_sha256=row[6], after_sha256=row[7],
+                           created=_when(row[8]), undone=_when(row[9]) if row[9] is not None else None)
+            for row in rows
+        ]
+
+    def mark_file_edits_undone(self, edit_ids: Sequence[int]) -> None:
+        now = time.time()
+        with self._transaction() as db:
+            db.executemany("UPDATE file_edits SET undone = ? WHERE id = ?", [(now, edit) for edit in edit_ids])
+
     def messages(self, session_id: int) -> list[MessageRecord]:
         """Oldest first; an answer still streaming (or cut off) includes every part saved so far."""
         with self._lock:
@@ -468,14 +527,25 @@ class HistoryStore:
             streamed = _joined_parts(self._query(
                 "SELECT p.message_id, p.text, p.thoughts FROM message_parts p JOIN messages m ON m.id = p.message_id"
                 " WHERE m.session_id = ? ORDER BY p.message_id, p.id", (session_id,)))
+            attached = self._attachments(
+                "SELECT message_id FROM messages WHERE session_id = ?", (session_id,))
         return [
             MessageRecord(
                 id=row[0], session_id=row[1], role=row[2], text=row[3] + streamed.get(row[0], ("", ""))[0],
                 thoughts=row[4] + streamed.get(row[0], ("", ""))[1], created=_when(row[5]),
                 updated=_when(row[6]), input_tokens=row[7], output_tokens=row[8], state=row[9],
+                attachments=attached.get(row[0], ()),
             )
             for row in rows
         ]
+
+    def _attachments(self, message_ids_sql: str, parameters: Sequence[Any]) -> dict[int, tuple[AttachmentRecord, ...]]:
+        """The attachments of the messages the subquery selects, by message id, in the order they were added."""
+        found: dict[int, list[AttachmentRecord]] = {}
+        for row in self._query(f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments WHERE message_id IN"
+                               f" ({message_ids_sql}) ORDER BY message_id, position", parameters):
+            found.setdefault(row[0], []).append(AttachmentRecord(*row[1:]))
+        return {message_id: tuple(records) for message_id, records in found.items()}
 
     def tool_calls(self, session_id: int) -> list[ToolCallRecord]:
         rows = self._query(
@@ -493,7 +563,8 @@ class HistoryStore:
     # -- search ------------------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Newest matching messages first. Every word must occur (case-insensitive for ASCII letters).
+        """Newest matching messages first. Every word must occur (case-insensitive for ASCII letters), in the
+        text or in the names of the message's attachments.
 
         Words of 3+ characters narrow the rows through the trigram index; LIKE then checks each word as a
         whole. A query of only 1-2 character words (common in Chinese, e.g. "会话") cannot use the index
@@ -521,6 +592,9 @@ class HistoryStore:
                 " ORDER BY m.id DESC LIMIT ?"
             )
             rows = self._query(sql, [*patterns, limit])
+        named = {row[0]: row for row in self._attachment_name_matches(patterns, limit)}
+        rows = sorted({row[0]: row for row in [*rows, *(row[:5] for row in named.values())]}.values(),
+                      reverse=True)[:limit]
         if not rows:
             return []
         session_ids = sorted({row[1] for row in rows})
@@ -530,10 +604,22 @@ class HistoryStore:
                             re.IGNORECASE)
         hits = []
         for message_id, session_id, role, text, created in rows:
+            if message_id in named and not finder.search(text):
+                text = named[message_id][5].replace("\n", ", ") + " · " + text  # found by a file name: show it
             snippet, matches = make_snippet(text, finder)
             hits.append(SearchHit(session=sessions[session_id], message_id=message_id, role=role,
                                   snippet=snippet, matches=matches, created=_when(created)))
         return hits
+
+    def _attachment_name_matches(self, patterns: Sequence[str], limit: int) -> list[tuple[Any, ...]]:
+        """Messages whose text and attachment names together hold every word (LIKE patterns), newest first,
+        each with its names joined by newlines."""
+        filters = "".join(" AND (m.text || char(10) || a.names) LIKE ? ESCAPE '\\'" for _ in patterns)
+        return self._query(
+            "SELECT m.id, m.session_id, m.role, m.text, m.created, a.names FROM messages m"
+            " JOIN (SELECT message_id, group_concat(name, char(10)) AS names FROM attachments GROUP BY message_id) a"
+            " ON a.message_id = m.id JOIN sessions s ON s.id = m.session_id"
+            f" WHERE s.deleted_at IS NULL{filters} ORDER BY m.id DESC LIMIT ?", [*patterns, limit])
 
     # -- export ------------------------------------------------------------------------------------
 
@@ -559,6 +645,8 @@ class HistoryStore:
             if message.thoughts:
                 lines += ["*Thoughts:*", "", *_fenced_markdown(message.thoughts), ""]
             lines += _fenced_markdown(message.text)
+            if message.attachments:
+                lines += ["", "**Attachments:**", "", *_fenced_markdown(_attachment_lines(message.attachments))]
             for call in tools_by_message.get(message.id, []):
                 tool = f"{_inline_markdown(call.title or call.kind)} — {_inline_markdown(call.status)}"
                 lines += ["", f"**Tool:** {tool}"]
@@ -570,8 +658,14 @@ class HistoryStore:
         session = self._require(session_id)
 
         def plain(record: Any) -> dict[str, Any]:
-            return {key: value.isoformat() if isinstance(value, datetime) else value
-                    for key, value in record.__dict__.items()}
+            def value_of(value: Any) -> Any:
+                if isinstance(value, datetime):
+                    return value.isoformat()
+                if isinstance(value, tuple) and all(isinstance(item, AttachmentRecord) for item in value):
+                    return [dataclasses.asdict(item) for item in value]
+                return value
+
+            return {key: value_of(value) for key, value in record.__dict__.items()}
 
         document = {
             "format": "gemini-desktop-session",
@@ -744,6 +838,18 @@ _MARKDOWN_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>&!~|#])")
 def _inline_markdown(text: str) -> str:
     """Untrusted text inside one line of exported Markdown: on that line, read as nothing but text."""
     return _MARKDOWN_INLINE_SPECIALS.sub(r"\\\1", visible_controls(" ".join(text.split())))
+
+
+def _attachment_lines(attachments: Sequence[AttachmentRecord]) -> str:
+    """One line per attachment; names and paths are quoted as JSON strings, so a line break or a control character
+    in a file name cannot start a line of its own."""
+    lines = []
+    for attachment in attachments:
+        where = json.dumps(attachment.path or attachment.name, ensure_ascii=False)
+        details = [attachment.mime_type, f"{attachment.size} bytes" if attachment.kind != "folder" else "",
+                   f"sha256 {attachment.sha256}" if attachment.sha256 else ""]
+        lines.append(f"{attachment.kind} {where} " + ", ".join(detail for detail in details if detail))
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _fenced_markdown(text: str, info: str = "") -> list[str]:

@@ -8,6 +8,7 @@ from datetime import datetime
 MESSAGE_STATES = ("complete", "streaming", "interrupted", "failed")
 ROLES = ("user", "assistant")
 SOURCES = ("app", "cli-import")
+ATTACHMENT_KINDS = ("file", "folder", "image")
 
 
 class StoreError(Exception):
@@ -38,6 +39,20 @@ class SessionRecord:
 
 
 @dataclass(frozen=True)
+class AttachmentRecord:
+    """Something sent with a message. A file or folder is a reference: its path, and for a file its size and
+    sha256 at send time (the file itself may change or go later). An image is kept: `sha256` names its blob
+    in the BlobStore (`path` is where it came from, "" for a pasted one)."""
+
+    kind: str  # "file" | "folder" | "image"
+    name: str
+    path: str = ""
+    size: int = 0
+    sha256: str = ""
+    mime_type: str = ""
+
+
+@dataclass(frozen=True)
 class MessageRecord:
     id: int
     session_id: int
@@ -49,6 +64,7 @@ class MessageRecord:
     input_tokens: int
     output_tokens: int
     state: str
+    attachments: tuple[AttachmentRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,22 @@ class ToolCallRecord:
     decision: str | None
     created: datetime
     updated: datetime
+
+
+@dataclass(frozen=True)
+class FileEditRecord:
+    """One file write gemini made through the app; the images are blob names (before None: no file before)."""
+
+    id: int
+    session_id: int | None
+    gemini_session_id: str
+    message_id: int | None
+    tool_call_id: str
+    path: str
+    before_sha256: str | None
+    after_sha256: str
+    created: datetime
+    undone: datetime | None
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,44 @@ CREATE TABLE message_parts (
 CREATE INDEX message_parts_by_message ON message_parts (message_id, id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# What a message was sent with: files and folders as references (path, size, sha256 at send time), images as
+# the sha256 of their blob in the BlobStore. Searched by name alongside the message text.
+_V3 = """
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'folder', 'image')),
+    name TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT NOT NULL DEFAULT '',
+    mime_type TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX attachments_by_message ON attachments (message_id, position);
+"""
+
+# Every file edit gemini made through the app (fs/write_text_file): the before-image (NULL: the file did not
+# exist) and the after-image as blob names, linked to the session, the answer (turn) and the tool call, so the
+# edits of a turn or of one tool call can be undone.
+_V4 = """
+CREATE TABLE file_edits (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions (id) ON DELETE CASCADE,
+    gemini_session_id TEXT NOT NULL,
+    message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+    tool_call_id TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL,
+    before_sha256 TEXT,
+    after_sha256 TEXT NOT NULL,
+    created REAL NOT NULL,
+    undone REAL
+);
+CREATE INDEX file_edits_by_message ON file_edits (message_id, id);
+CREATE INDEX file_edits_by_tool_call ON file_edits (gemini_session_id, tool_call_id, id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
@@ -51,7 +50,6 @@ from PySide6.QtWidgets import (
 )
 
 from gemini_desktop.store import HistoryStore, SearchHit, SessionRecord, StoreError
-from gemini_desktop.ui.transcript import TranscriptView
 from gemini_desktop.untrusted_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolated
 
 log = logging.getLogger(__name__)
@@ -235,9 +233,10 @@ class HighlightDelegate(QStyledItemDelegate):
 
 
 class HistoryPanel(QWidget):
-    """Browse, search, resume, rename, delete (with undo) and export stored conversations."""
+    """Browse, search, open, resume, rename, delete (with undo) and export stored conversations."""
 
-    resume_requested = Signal(int)
+    resume_requested = Signal(int)  # open and start its gemini now (double click, Resume)
+    open_requested = Signal(int, object, str)  # session id, the message id of a search hit or None, the word
 
     def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -275,7 +274,9 @@ class HistoryPanel(QWidget):
         self.tree.setIndentation(14)
         self.model.rowsInserted.connect(self._expand_groups)
         self.tree.verticalScrollBar().valueChanged.connect(self._load_more_near_end)
-        self.tree.selectionModel().currentRowChanged.connect(self._show_current)
+        self.tree.selectionModel().currentRowChanged.connect(self._update_actions)
+        self.tree.clicked.connect(self.open_selected)
+        self.tree.activated.connect(self.open_selected)
         self.tree.doubleClicked.connect(self.resume_selected)
         self.tree.customContextMenuRequested.connect(self._context_menu)
 
@@ -288,32 +289,15 @@ class HistoryPanel(QWidget):
         self.results.setWordWrap(True)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.results.selectionModel().currentRowChanged.connect(self._show_current)
+        self.results.selectionModel().currentRowChanged.connect(self._update_actions)
+        self.results.clicked.connect(self.open_selected)
+        self.results.activated.connect(self.open_selected)
         self.results.doubleClicked.connect(self.resume_selected)
         self.results.customContextMenuRequested.connect(self._context_menu)
 
         self.lists = QStackedWidget(self)
         self.lists.addWidget(self.tree)
         self.lists.addWidget(self.results)
-
-        self.preview_title = QLabel(self)
-        self.preview_title.setObjectName("historyPreviewTitle")
-        self.preview_title.setTextFormat(Qt.TextFormat.RichText)
-        self.preview_title.setWordWrap(True)
-        self.preview = TranscriptView(self, welcome=False)
-        self.preview.setObjectName("historyPreview")
-        self.preview.setAccessibleName(self.tr("Conversation preview"))
-        preview_box = QWidget(self)
-        preview_layout = QVBoxLayout(preview_box)
-        preview_layout.setContentsMargins(0, 4, 0, 0)
-        preview_layout.addWidget(self.preview_title)
-        preview_layout.addWidget(self.preview, 1)
-
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.lists)
-        splitter.addWidget(preview_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
 
         self.status_label = QLabel(self)
         self.status_label.setObjectName("historyStatus")
@@ -368,7 +352,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.search_field)
         layout.addLayout(buttons)
         layout.addWidget(self.status_label)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.lists, 1)
         layout.addWidget(self.undo_bar)
         self._update_actions()
         self.refresh()
@@ -410,7 +394,7 @@ class HistoryPanel(QWidget):
         if not query:
             self.lists.setCurrentWidget(self.tree)
             self._show_status("")
-            self._show_current()
+            self._update_actions()
             return
         self.lists.setCurrentWidget(self.results)
         try:
@@ -421,7 +405,7 @@ class HistoryPanel(QWidget):
         for hit in hits:
             self.results_model.appendRow(self._result_item(hit))
         self._show_status("" if hits else self.tr("No conversation contains “%1”.").replace("%1", query))
-        self._show_current()
+        self._update_actions()
 
     def _result_item(self, hit: SearchHit) -> QStandardItem:
         title = hit.session.title or self.tr("Untitled conversation")
@@ -442,7 +426,7 @@ class HistoryPanel(QWidget):
         self.status_label.setText(text)
         self.status_label.setVisible(bool(text))
 
-    # -- selection and preview --------------------------------------------------------------------------------
+    # -- selection and opening --------------------------------------------------------------------------------
 
     def selected_session_id(self) -> int | None:
         view = self.results if self.lists.currentWidget() is self.results else self.tree
@@ -463,37 +447,18 @@ class HistoryPanel(QWidget):
         self.tree.setCurrentIndex(found[0])
         return True
 
-    def _show_current(self, *_: object) -> None:
-        """The selected conversation rendered as in the chat, read-only; from a search hit, with that message
-        laid out and the searched word selected."""
-        self._update_actions()
+    def open_selected(self, *_: object) -> None:
+        """A click shows the conversation in the main area at once (read-only until it is sent to or resumed);
+        from a search hit, with that message laid out and the searched word selected."""
         session_id = self.selected_session_id()
-        session = None
-        messages = []
-        if session_id is not None:
-            try:
-                session = self._store.get_session(session_id)
-                messages = self._store.messages(session_id) if session else []
-            except StoreError as exc:
-                self._show_status(str(exc))
-                return
-        if session is None:
-            self.preview_title.clear()
-            self.preview.clear()
+        if session_id is None:
             return
-        title = session.title or self.tr("Untitled conversation")
-        self.preview_title.setText(f"<b>{html.escape(isolated(title))}</b><br><small>"
-                                   f"{html.escape(isolated(session.cwd))} · "
-                                   f"{html.escape(isolated(session.model or ''))}</small>")
         searching = self.lists.currentWidget() is self.results
         hit = self.results.currentIndex().data(MESSAGE_ID_ROLE) if searching else None
-        self.preview.load_history([(m.role, m.text, m.state) for m in messages],
-                                  shown_from=next((i for i, m in enumerate(messages) if m.id == hit), None))
         query = self.search_field.text().strip().split()
-        if searching and query:
-            self.preview.find(query[0], again=False)
+        self.open_requested.emit(session_id, hit, query[0] if searching and query else "")
 
-    def _update_actions(self) -> None:
+    def _update_actions(self, *_: object) -> None:
         has_session = self.selected_session_id() is not None
         for action in self._session_actions:
             action.setEnabled(has_session)

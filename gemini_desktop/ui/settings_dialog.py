@@ -1,5 +1,6 @@
-"""Preferences: which gemini to run, the default model and folder, the language, the stored API key, and the
-local API (on/off, port, its token to copy or regenerate)."""
+"""Preferences: which gemini to run, the default model and folder, the language, the stored API key, how many
+gemini processes the open conversations may keep (each costs about 250 MB), and the local API (on/off, port, its
+token to copy or regenerate)."""
 
 from __future__ import annotations
 
@@ -59,14 +60,20 @@ class SettingsDialog(QDialog):
         forget_key = QPushButton(self.tr("Forget the stored API key"), self)
         forget_key.clicked.connect(self._forget_key)
         self.key_status = QLabel("", self)
+        self.cap_box = self._spin_box("processCapBox", 1, 32, settings.max_live_processes, "")
+        self.idle_box = self._spin_box("idleMinutesBox", 0, 24 * 60, settings.idle_suspend_minutes,
+                                       self.tr(" min"))
+        self.memory_box = self._spin_box("recycleMemoryBox", 0, 64 * 1024, settings.recycle_memory_mb,
+                                         self.tr(" MB"))
+        self.memory_box.setSingleStep(256)
+        self.spare_box = QCheckBox(self.tr("Keep one gemini started, so a new conversation is ready at once"), self)
+        self.spare_box.setObjectName("warmSpareBox")
+        self.spare_box.setChecked(settings.warm_spare)
         self.api_box = QCheckBox(self.tr("Serve the local API to programs on this computer"), self)
         self.api_box.setObjectName("apiEnabledBox")
         self.api_box.setChecked(settings.api_enabled)
-        self.api_port = QSpinBox(self)
-        self.api_port.setObjectName("apiPortBox")
+        self.api_port = self._spin_box("apiPortBox", MIN_API_PORT, 65535, settings.api_port, "")
         self.api_port.setAccessibleName(self.tr("Local API port"))
-        self.api_port.setRange(MIN_API_PORT, 65535)
-        self.api_port.setValue(settings.api_port)
         self.api_status = QLabel(self.tr("Listening on {address}").format(address=api_address) if api_address
                                  else self.tr("Off"), self)
         self.api_status.setObjectName("apiStatus")
@@ -83,6 +90,10 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Default working folder:"), self._row(self.folder_field, browse_folder))
         form.addRow(self.tr("Language:"), self.language_box)
         form.addRow(self.tr("API key:"), self._row(forget_key, self.key_status))
+        form.addRow(self.tr("gemini processes at most:"), self.cap_box)
+        form.addRow(self.tr("Suspend a conversation idle for:"), self.idle_box)
+        form.addRow(self.tr("Restart an idle gemini above:"), self.memory_box)
+        form.addRow("", self.spare_box)
         form.addRow(self.tr("Local API:"), self._row(self.api_box, self.api_port, self.api_status))
         form.addRow(self.tr("Local API token:"), self._row(copy_token, new_token))
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
@@ -94,6 +105,16 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(buttons)
+
+    def _spin_box(self, name: str, low: int, high: int, value: int, suffix: str) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setObjectName(name)
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setSuffix(suffix)
+        if low == 0:
+            box.setSpecialValueText(self.tr("never"))
+        return box
 
     def _row(self, *widgets: QWidget) -> QWidget:
         row = QWidget(self)
@@ -138,6 +159,10 @@ class SettingsDialog(QDialog):
         folder = self.folder_field.text().strip()
         self.settings.working_dir = Path(folder) if folder and Path(folder).is_dir() else None
         self.settings.language = str(self.language_box.currentData())
+        self.settings.max_live_processes = self.cap_box.value()
+        self.settings.idle_suspend_minutes = self.idle_box.value()
+        self.settings.recycle_memory_mb = self.memory_box.value()
+        self.settings.warm_spare = self.spare_box.isChecked()
         self.settings.api_enabled = self.api_box.isChecked()
         self.settings.api_port = self.api_port.value()
         self.settings.sync()

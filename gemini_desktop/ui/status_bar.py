@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
 
 from gemini_desktop.engine.events import Choice
 from gemini_desktop.engine.types import SessionState, Usage
+
+if TYPE_CHECKING:
+    from gemini_desktop.ui.conversation_view import ConversationView
 
 BUSY_STATES = {SessionState.STARTING, SessionState.BUSY, SessionState.RESTARTING}
 
@@ -51,6 +55,11 @@ class ChoiceBox(QComboBox):
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setEnabled(False)
         self.activated.connect(lambda index: self.chosen.emit(str(self.itemData(index))))
+
+    def reset(self) -> None:
+        """No choices known (a conversation whose gemini has not started yet)."""
+        self.clear()
+        self.setEnabled(False)
 
     def set_choices(self, current: str, available: Sequence[Choice]) -> None:
         self.blockSignals(True)
@@ -98,6 +107,20 @@ class StatusBar(QStatusBar):
         self.set_state(SessionState.STOPPED)
         self.set_queued(0)
         self.set_usage(None, None)
+
+    def show_conversation(self, view: ConversationView, *, gemini_missing: bool) -> None:
+        """Everything the bar says is about the shown conversation: its state, queue, folder, usage, pickers."""
+        client = view.client
+        self.set_state(NOT_SET_UP if gemini_missing and client is None else view.state)
+        self.set_queued(client.queued_count if client is not None else 0)
+        self.set_folder(view.folder)
+        self.set_usage(*view.usage)
+        for update, box in ((client.models if client else None, self.model_box),
+                            (client.modes if client else None, self.mode_box)):
+            if update is not None:
+                box.set_choices(update.current, update.available)
+            else:
+                box.reset()
 
     def set_state(self, state: str) -> None:
         self.engine_label.setText(self.tr("Gemini: {state}").format(state=state_label(state)))

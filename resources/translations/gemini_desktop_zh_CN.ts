@@ -25,6 +25,25 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>AttachmentStrip</name>
+    <message>
+        <source>%1 — click to remove</source>
+        <translation>%1 — 点击移除</translation>
+    </message>
+    <message>
+        <source>Outside the working folder: gemini asks before reading it.</source>
+        <translation>位于工作文件夹之外：gemini 读取前会先征得同意。</translation>
+    </message>
+    <message>
+        <source>Hidden from gemini by .gitignore or .geminiignore: its text is sent along.</source>
+        <translation>已被 .gitignore 或 .geminiignore 对 gemini 隐藏：将随消息一并发送其文本。</translation>
+    </message>
+    <message>
+        <source>Attachment %1</source>
+        <translation>附件 %1</translation>
+    </message>
+</context>
+<context>
     <name>AuthPanel</name>
     <message>
         <source>&lt;b&gt;Sign in to Gemini&lt;/b&gt;</source>
@@ -49,6 +68,65 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Paste an API key first.</source>
         <translation>请先粘贴 API 密钥。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationView</name>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>停止回答 (Esc)</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续对话</translation>
+    </message>
+    <message>
+        <source>Start gemini for this conversation now</source>
+        <translation>现在为此对话启动 gemini</translation>
+    </message>
+    <message>
+        <source>New conversation</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <source>That conversation is no longer in the history.</source>
+        <translation>该对话已不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>gemini has sent nothing for {seconds:.0f} s; press Stop (Esc) to give up.</source>
+        <translation>gemini 已有 {seconds:.0f} 秒没有任何输出；按“停止”(Esc) 可放弃本次回答。</translation>
+    </message>
+    <message>
+        <source>Starting gemini… your message will be sent as soon as it is ready.</source>
+        <translation>正在启动 gemini……就绪后会立即发送您的消息。</translation>
+    </message>
+    <message>
+        <source>gemini is not available yet.</source>
+        <translation>gemini 尚不可用。</translation>
+    </message>
+    <message>
+        <source>Key saved in the system keyring. Starting gemini…</source>
+        <translation>密钥已保存到系统密钥环。正在启动 gemini…</translation>
+    </message>
+    <message>
+        <source>No usable system keyring: the key is used for this run only. Starting gemini…</source>
+        <translation>没有可用的系统密钥环：密钥仅在本次运行中使用。正在启动 gemini…</translation>
+    </message>
+    <message>
+        <source>A browser window should open for the Google sign-in. Waiting up to {seconds:.0f} s…</source>
+        <translation>浏览器将打开 Google 登录页面。最多等待 {seconds:.0f} 秒…</translation>
+    </message>
+    <message>
+        <source>Signing in with Google did not finish. Try again, or use a key.</source>
+        <translation>Google 登录未完成。请重试，或改用 API 密钥。</translation>
     </message>
 </context>
 <context>
@@ -175,10 +253,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>搜索结果</translation>
     </message>
     <message>
-        <source>Conversation preview</source>
-        <translation>对话预览</translation>
-    </message>
-    <message>
         <source>Resume</source>
         <translation>继续对话</translation>
     </message>
@@ -278,24 +352,16 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>Gemini Desktop 需要通过 Google 的 gemini 命令行工具工作，但在此电脑上未找到它。</translation>
     </message>
     <message>
-        <source>Send</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <source>Stop</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <source>Stop the answer (Esc)</source>
-        <translation>停止回答 (Esc)</translation>
-    </message>
-    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <source>&amp;New session</source>
-        <translation>新建会话(&amp;N)</translation>
+        <source>&amp;New conversation</source>
+        <translation>新建对话(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Close conversation</source>
+        <translation>关闭对话(&amp;C)</translation>
     </message>
     <message>
         <source>&amp;Restart session</source>
@@ -354,6 +420,18 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>查找上一个(&amp;P)</translation>
     </message>
     <message>
+        <source>Next conversation</source>
+        <translation>下一个对话</translation>
+    </message>
+    <message>
+        <source>Previous conversation</source>
+        <translation>上一个对话</translation>
+    </message>
+    <message>
+        <source>Conversation {number}</source>
+        <translation>对话 {number}</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -366,20 +444,12 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>打开日志文件夹(&amp;L)</translation>
     </message>
     <message>
-        <source>gemini has sent nothing for {seconds:.0f} s; press Stop (Esc) to give up.</source>
-        <translation>gemini 已有 {seconds:.0f} 秒没有任何输出；按“停止”(Esc) 可放弃本次回答。</translation>
+        <source>Gemini asks for permission</source>
+        <translation>Gemini 请求权限</translation>
     </message>
     <message>
-        <source>Starting gemini… your message will be sent as soon as it is ready.</source>
-        <translation>正在启动 gemini……就绪后会立即发送您的消息。</translation>
-    </message>
-    <message>
-        <source>gemini is not available yet.</source>
-        <translation>gemini 尚不可用。</translation>
-    </message>
-    <message>
-        <source>Working folder for a new session</source>
-        <translation>新会话的工作文件夹</translation>
+        <source>Working folder for a new conversation</source>
+        <translation>新对话的工作文件夹</translation>
     </message>
     <message>
         <source>Conversation copied as Markdown.</source>
@@ -420,22 +490,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Opened in your browser: {url}</source>
         <translation>已在浏览器中打开：{url}</translation>
-    </message>
-    <message>
-        <source>Key saved in the system keyring. Starting gemini…</source>
-        <translation>密钥已保存到系统密钥环。正在启动 gemini…</translation>
-    </message>
-    <message>
-        <source>No usable system keyring: the key is used for this run only. Starting gemini…</source>
-        <translation>没有可用的系统密钥环：密钥仅在本次运行中使用。正在启动 gemini…</translation>
-    </message>
-    <message>
-        <source>A browser window should open for the Google sign-in. Waiting up to {seconds:.0f} s…</source>
-        <translation>浏览器将打开 Google 登录页面。最多等待 {seconds:.0f} 秒…</translation>
-    </message>
-    <message>
-        <source>Signing in with Google did not finish. Try again, or use a key.</source>
-        <translation>Google 登录未完成。请重试，或改用 API 密钥。</translation>
     </message>
     <message>
         <source>Gemini answered</source>
@@ -532,6 +586,18 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
         <translation>给 Gemini 发消息 — Enter 发送，Shift+Enter 换行</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>附加文件</translation>
+    </message>
+    <message>
+        <source>The clipboard image could not be read.</source>
+        <translation>无法读取剪贴板中的图片。</translation>
+    </message>
+    <message>
+        <source>pasted image</source>
+        <translation>粘贴的图片</translation>
     </message>
 </context>
 <context>
@@ -657,6 +723,18 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>清除已保存的 API 密钥</translation>
     </message>
     <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source> MB</source>
+        <translation> MB</translation>
+    </message>
+    <message>
+        <source>Keep one gemini started, so a new conversation is ready at once</source>
+        <translation>预先启动一个 gemini，使新对话立即可用</translation>
+    </message>
+    <message>
         <source>gemini program:</source>
         <translation>gemini 程序：</translation>
     </message>
@@ -677,8 +755,24 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>API 密钥：</translation>
     </message>
     <message>
+        <source>gemini processes at most:</source>
+        <translation>gemini 进程数上限：</translation>
+    </message>
+    <message>
+        <source>Suspend a conversation idle for:</source>
+        <translation>对话空闲多久后挂起：</translation>
+    </message>
+    <message>
+        <source>Restart an idle gemini above:</source>
+        <translation>空闲的 gemini 内存超过此值时重启：</translation>
+    </message>
+    <message>
         <source>Changes apply to the next session or the next start.</source>
         <translation>更改将在下一个会话或下次启动时生效。</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从不</translation>
     </message>
     <message>
         <source>Locate the gemini program</source>
@@ -695,6 +789,49 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>No stored key.</source>
         <translation>没有已保存的密钥。</translation>
+    </message>
+</context>
+<context>
+    <name>Sidebar</name>
+    <message>
+        <source>starting</source>
+        <translation>正在启动</translation>
+    </message>
+    <message>
+        <source>resuming</source>
+        <translation>正在恢复</translation>
+    </message>
+    <message>
+        <source>streaming</source>
+        <translation>正在回答</translation>
+    </message>
+    <message>
+        <source>waiting for approval</source>
+        <translation>等待批准</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>suspended</source>
+        <translation>已挂起</translation>
+    </message>
+    <message>
+        <source>crashed</source>
+        <translation>已崩溃</translation>
+    </message>
+    <message>
+        <source>not started</source>
+        <translation>未启动</translation>
+    </message>
+    <message>
+        <source>queued {count}</source>
+        <translation>排队 {count} 条</translation>
+    </message>
+    <message>
+        <source>Open conversations</source>
+        <translation>打开的对话</translation>
     </message>
 </context>
 <context>

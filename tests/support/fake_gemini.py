@@ -33,6 +33,7 @@ class Reply:
     status: int = 200
     error_message: str = ""
     hold_after: int | None = None
+    usage: tuple[int, int] = (12, 7)  # promptTokenCount, candidatesTokenCount of the final chunk
     released: threading.Event = field(default_factory=threading.Event)
 
     def release(self) -> None:
@@ -122,9 +123,11 @@ class FakeGemini:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def reply(self, *parts: str | FunctionCall, delay: float = 0.0, hold_after: int | None = None) -> Reply:
-        """Queue a streamed reply. `hold_after=N` sends N parts, then waits for `release()` (or shutdown)."""
-        reply = Reply(list(parts), delay=delay, hold_after=hold_after)
+    def reply(self, *parts: str | FunctionCall, delay: float = 0.0, hold_after: int | None = None,
+              usage: tuple[int, int] = (12, 7)) -> Reply:
+        """Queue a streamed reply. `hold_after=N` sends N parts, then waits for `release()` (or shutdown);
+        `usage` is the (prompt, candidates) token count it reports."""
+        reply = Reply(list(parts), delay=delay, hold_after=hold_after, usage=usage)
         with self._lock:
             self._replies.append(reply)
         return reply
@@ -169,10 +172,12 @@ def _chunk(part: str | FunctionCall) -> dict[str, Any]:
     return {"candidates": [{"content": {"role": "model", "parts": [payload]}, "index": 0}]}
 
 
-def _final_chunk() -> dict[str, Any]:
+def _final_chunk(usage: tuple[int, int]) -> dict[str, Any]:
+    prompt, candidates = usage
     return {
         "candidates": [{"content": {"role": "model", "parts": [{"text": ""}]}, "finishReason": "STOP", "index": 0}],
-        "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 7, "totalTokenCount": 19},
+        "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": candidates,
+                          "totalTokenCount": prompt + candidates},
     }
 
 
@@ -237,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(reply.delay)
             if reply.hold_after is not None and reply.hold_after >= len(reply.parts):
                 reply.released.wait(120)
-            self._event(_final_chunk())
+            self._event(_final_chunk(reply.usage))
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

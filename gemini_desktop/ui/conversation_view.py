@@ -1,0 +1,404 @@
+"""One open conversation on screen: banners, transcript, find bar, composer with its own draft, Send and Stop.
+
+A view exists at once, before its conversation has a process: a new one waits for the engine (what is typed
+meanwhile is sent once it is ready), an earlier one shows the stored transcript read-only and gets its gemini
+only when the user sends or presses Resume. The per-conversation pair (controller + transcript) is built in
+one place, `_attach`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from gemini_desktop.conversation.workspace import Workspace
+from gemini_desktop.engine.events import ModelUpdate, ModeUpdate
+from gemini_desktop.engine.types import EngineError, ResumeMethod, ResumeOutcome, SessionState, TranscriptTurn, Usage
+from gemini_desktop.settings import save_api_key
+from gemini_desktop.store import HistoryStore, StoreError
+from gemini_desktop.ui.banners import AuthPanel, CrashBanner
+from gemini_desktop.ui.find_bar import FindBar
+from gemini_desktop.ui.prompt_input import PromptInput
+from gemini_desktop.ui.session_controller import SessionController, run_soon
+from gemini_desktop.ui.transcript import TranscriptView
+
+if TYPE_CHECKING:
+    from gemini_desktop.engine.client import GeminiSessionClient
+    from gemini_desktop.engine.session_manager import Conversation
+
+log = logging.getLogger(__name__)
+
+PROMPT_LINES = 6  # the prompt grows no taller than this; longer text scrolls
+
+
+class ConversationView(QWidget):
+    changed = Signal()  # state, title, folder, usage, pickers or actions changed: the shell refreshes
+    answer_finished = Signal(str)  # a finished answer (for the unread mark and a desktop notification)
+    status_message = Signal(str, int)  # text, milliseconds
+    link_hovered = Signal(str)
+    link_opened = Signal(QUrl)
+    history_changed = Signal(int)  # this conversation's history record was written
+
+    def __init__(self, workspace: Workspace, store: HistoryStore, *, folder: Path | None = None,
+                 history_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversationView")
+        self._workspace = workspace
+        self._store = store
+        self._folder = folder or workspace.default_folder
+        self._history_id = history_id  # an earlier conversation shown read-only until it gets a process
+        self._title = ""
+        self.conversation: Conversation | None = None
+        self.controller: SessionController | None = None
+        self._opening: asyncio.Future[bool] | None = None
+        self._early_messages: list[str] = []
+        self.usage: tuple[Usage | None, Usage | None] = (None, None)
+        self._build()
+
+    def _build(self) -> None:
+        self.transcript = TranscriptView(self)
+        self.transcript.setObjectName("transcriptView")
+        self.transcript.link_clicked.connect(self.link_opened)
+        self.transcript.link_hovered.connect(self.link_hovered)
+        self.prompt = PromptInput(self)
+        self.prompt.submitted.connect(self.send_message)
+        self.prompt.setMaximumHeight(self.prompt.fontMetrics().lineSpacing() * PROMPT_LINES + 12)
+        self.transcript.permission_focus_released.connect(self.prompt.setFocus)
+        self.send_button = QPushButton(self.tr("Send"), self)
+        self.send_button.setObjectName("sendButton")
+        self.send_button.clicked.connect(self.prompt.submit)
+        self.stop_button = QPushButton(self.tr("Stop"), self)
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setToolTip(self.tr("Stop the answer (Esc)"))
+        self.stop_button.clicked.connect(self.cancel_turn)
+        self.resume_button = QPushButton(self.tr("Resume"), self)
+        self.resume_button.setObjectName("resumeButton")
+        self.resume_button.setToolTip(self.tr("Start gemini for this conversation now"))
+        self.resume_button.clicked.connect(self.resume)
+        buttons = QVBoxLayout()
+        for button in (self.send_button, self.stop_button, self.resume_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.prompt, 1)
+        input_row.addLayout(buttons)
+
+        self.crash_banner = CrashBanner(self)
+        self.crash_banner.restart_requested.connect(self.restart)
+        self.crash_banner.new_session_requested.connect(self.start_over)
+        self.auth_panel = AuthPanel(self)
+        self.auth_panel.api_key_submitted.connect(self._use_api_key)
+        self.auth_panel.google_login_requested.connect(self._log_in_with_google)
+        self.find_bar = FindBar(self.transcript, self)
+        self.find_bar.closed.connect(self.prompt.setFocus)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.crash_banner)
+        layout.addWidget(self.auth_panel)
+        layout.addWidget(self.transcript, 1)
+        layout.addWidget(self.find_bar)
+        layout.addLayout(input_row)
+        self.setFocusProxy(self.prompt)
+        self._update_actions()
+
+    # ---- what the shell shows about it
+
+    @property
+    def client(self) -> GeminiSessionClient | None:
+        return self.controller.client if self.controller is not None else None
+
+    @property
+    def key(self) -> str | None:
+        return self.conversation.key if self.conversation is not None else None
+
+    @property
+    def history_id(self) -> int | None:
+        if self.controller is not None and self.controller.store_session_id:
+            return self.controller.store_session_id
+        return self._history_id
+
+    @property
+    def folder(self) -> Path:
+        client = self.client
+        return client.config.cwd if client is not None else self._folder
+
+    @property
+    def title(self) -> str:
+        return self._title or self.tr("New conversation")
+
+    @property
+    def read_only(self) -> bool:
+        """An earlier conversation whose gemini has not started: what is shown comes from our store."""
+        return self.controller is None and self._history_id is not None
+
+    @property
+    def busy(self) -> bool:
+        return self.controller is not None and self.controller.busy
+
+    @property
+    def activity(self) -> tuple[str, int]:
+        """What the sidebar shows (an engine `Activity` value, messages queued): the manager's view of the
+        conversation once it has one. The engine module loads in the background, hence plain values."""
+        if self.conversation is not None:
+            return str(self.conversation.activity.activity), self.conversation.activity.queued
+        if self.read_only:
+            return "suspended", 0
+        return ("failed" if self._workspace.problem is not None else "starting"), 0
+
+    @property
+    def state(self) -> str:
+        client = self.client
+        if client is not None:
+            return client.state
+        return SessionState.STOPPED if self.read_only else SessionState.STARTING
+
+    # ---- opening
+
+    def open_new(self) -> asyncio.Future[bool]:
+        """A new conversation: the view shows at once, its process comes from the workspace (the warm spare)."""
+        return self._open(self._open_new())
+
+    async def _open_new(self) -> bool:
+        return await self._workspace.open_new(self._folder, on_open=self._attach) is not None
+
+    def show_history(self, *, shown_from_message: int | None = None, find: str = "") -> bool:
+        """Render the stored conversation read-only, at once and without a process."""
+        assert self._history_id is not None
+        try:
+            record = self._store.get_session(self._history_id)
+            messages = self._store.messages(self._history_id) if record is not None else []
+        except StoreError as error:
+            self.transcript.add_notice(str(error), kind="error")
+            return False
+        if record is None:
+            self.transcript.add_notice(self.tr("That conversation is no longer in the history."), kind="error")
+            return False
+        self._title = record.title or ""
+        self._folder = Path(record.cwd)
+        shown_from = next((i for i, m in enumerate(messages) if m.id == shown_from_message), None)
+        self.transcript.load_history([(m.role, m.text, m.state) for m in messages], shown_from=shown_from)
+        if find:
+            self.transcript.find(find, again=False)
+        self._update_actions()
+        return True
+
+    def resume(self) -> asyncio.Future[bool]:
+        """Give the shown earlier conversation its gemini (on Resume, or on the first message)."""
+        return self._open(self._resume())
+
+    async def _resume(self) -> bool:
+        history_id = self._history_id
+        assert history_id is not None
+        record = self._store.get_session(history_id)
+        if record is None:
+            return False
+        turns = [TranscriptTurn(m.role, m.text) for m in self._store.messages(history_id)
+                 if m.text and m.role in ("user", "assistant")]
+        folder = Path(record.cwd) if Path(record.cwd).is_dir() else self._workspace.default_folder
+        conversation = await self._workspace.open_suspended(history_id, record.gemini_session_id, turns, folder)
+        if conversation is None:
+            return False
+        controller = self._attach(conversation)
+        return await controller.resume(history_id)
+
+    def _open(self, opening: Awaitable[bool]) -> asyncio.Future[bool]:
+        if self._opening is None or self._opening.done():
+            self._opening = run_soon(self._guarded_open(opening))
+            self._update_actions()
+        return self._opening
+
+    async def _guarded_open(self, opening: Awaitable[bool]) -> bool:
+        try:
+            opened = await opening
+        except (EngineError, StoreError) as error:
+            log.warning("opening a conversation failed: %s", error)
+            self.transcript.add_notice(str(error), kind="error")
+            opened = False
+        self._update_actions()
+        early, self._early_messages = self._early_messages, []
+        if self.controller is not None:
+            for text in early:
+                self.controller.submit(text)  # queued by the engine until the session is ready
+        else:
+            self._give_back(early)
+        return opened
+
+    def _attach(self, conversation: Conversation) -> SessionController:
+        """The one place a conversation's controller and transcript are paired."""
+        self.conversation = conversation
+        client = conversation.client
+        controller = SessionController(client, self._store, self.transcript, self)
+        self.controller = controller
+        client.state_changed.connect(self._on_state_changed)
+        client.queue_changed.connect(lambda _count: self._changed())
+        client.event.connect(self._on_engine_event)
+        client.crashed.connect(self.crash_banner.show_crash)
+        client.auth_required.connect(self._on_auth_required)
+        client.session_started.connect(self._on_session_started)
+        client.stalled.connect(self._on_stalled)
+        controller.commands_changed.connect(self.prompt.set_commands)
+        controller.usage_changed.connect(self._on_usage)
+        controller.answer_finished.connect(self._on_answer_finished)
+        controller.error.connect(lambda message: self.status_message.emit(message, 10000))
+        controller.session_changed.connect(self._on_history_changed)
+        controller.history_changed.connect(self._on_history_changed)
+        if client.session_id is not None and client.state == SessionState.READY:
+            # The warm spare's session started before anyone here listened: the client's announcement is
+            # repeated so the controller records this conversation's gemini session id (a restart resumes it).
+            client.session_started.emit(ResumeOutcome(ResumeMethod.NEW, client.session_id))
+        self._changed()
+        return controller
+
+    # ---- engine signals
+
+    def _changed(self) -> None:
+        self._update_actions()
+        self.changed.emit()
+
+    def _on_state_changed(self, _state: str) -> None:
+        self._changed()
+
+    def _on_engine_event(self, event: object) -> None:
+        if isinstance(event, ModelUpdate | ModeUpdate):
+            self._changed()
+
+    def _on_session_started(self, _outcome: ResumeOutcome) -> None:
+        self.crash_banner.hide()
+        self.auth_panel.hide()
+        self._changed()
+
+    def _on_auth_required(self, _methods: object) -> None:
+        self.auth_panel.set_status("")
+        self.auth_panel.show()
+
+    def _on_stalled(self, seconds: float) -> None:
+        self.status_message.emit(
+            self.tr("gemini has sent nothing for {seconds:.0f} s; press Stop (Esc) to give up.").format(
+                seconds=seconds), 15000)
+
+    def _on_usage(self, last: Usage | None, total: Usage | None) -> None:
+        self.usage = (last, total)
+        self._changed()
+
+    def _on_answer_finished(self, text: str) -> None:
+        self._changed()
+        self.answer_finished.emit(text)
+
+    def _on_history_changed(self, history_id: int) -> None:
+        if history_id:
+            self._history_id = history_id
+            try:
+                record = self._store.get_session(history_id)
+            except StoreError:
+                record = None
+            if record is not None and record.title:
+                self._title = record.title
+        self._changed()
+        self.history_changed.emit(history_id)
+
+    def _update_actions(self) -> None:
+        opening = self._opening is not None and not self._opening.done()
+        self.send_button.setEnabled(self._workspace.problem is None)
+        self.stop_button.setEnabled(self.busy)
+        self.resume_button.setVisible(self.read_only and not opening)
+
+    # ---- user actions
+
+    def send_message(self, text: str) -> None:
+        if self.controller is not None:
+            self.controller.submit(text)
+        elif self._workspace.problem is not None:
+            self._give_back([text])
+        else:
+            self._early_messages.append(text)  # sent as soon as the conversation has its gemini
+            if self.read_only:
+                self.resume()
+            elif self._opening is None:
+                self.open_new()
+            self.status_message.emit(
+                self.tr("Starting gemini… your message will be sent as soon as it is ready."), 5000)
+        self._update_actions()
+
+    def _give_back(self, texts: list[str]) -> None:
+        """Messages that could not be sent go back into an empty composer: nothing typed is lost."""
+        if texts:
+            if not self.prompt.toPlainText():
+                self.prompt.setPlainText("\n\n".join(texts))
+            self.status_message.emit(self.tr("gemini is not available yet."), 5000)
+
+    def cancel_turn(self) -> None:
+        if self.controller is not None:
+            self.controller.cancel()
+        else:
+            self.transcript.reject_pending_permissions()
+        self._update_actions()
+
+    def restart(self) -> None:
+        if self.controller is not None:
+            self.crash_banner.hide()
+            run_soon(self.controller.restart())
+
+    def start_over(self) -> None:
+        """The crash banner's "New session": a fresh conversation in this view, same folder."""
+        if self.controller is not None:
+            self.crash_banner.hide()
+            run_soon(self.controller.new_session())
+
+    def set_model(self, model_id: str) -> None:
+        if self.controller is not None:
+            self.controller.remember_model(model_id)
+            run_soon(self._guarded_setting(self.controller.client.set_model(model_id)))
+
+    def set_mode(self, mode_id: str) -> None:
+        if self.controller is not None:
+            run_soon(self._guarded_setting(self.controller.client.set_mode(mode_id)))
+
+    async def _guarded_setting(self, change: Awaitable[None]) -> None:
+        try:
+            await change
+        except EngineError as error:
+            self.status_message.emit(str(error), 10000)
+
+    def _use_api_key(self, key: str) -> None:
+        if self.controller is None:
+            return
+        stored = save_api_key(key)
+        self.auth_panel.set_status(
+            self.tr("Key saved in the system keyring. Starting gemini…") if stored else
+            self.tr("No usable system keyring: the key is used for this run only. Starting gemini…"))
+        run_soon(self.controller.use_api_key(key))
+
+    def _log_in_with_google(self) -> None:
+        if self.controller is None:
+            return
+        timeout = self.controller.client.config.auth_timeout
+        self.auth_panel.set_status(self.tr(
+            "A browser window should open for the Google sign-in. Waiting up to {seconds:.0f} s…").format(
+            seconds=timeout))
+        run_soon(self._google_login())
+
+    async def _google_login(self) -> None:
+        assert self.controller is not None
+        if not await self.controller.authenticate("oauth-personal"):
+            self.auth_panel.set_status(self.tr("Signing in with Google did not finish. Try again, or use a key."))
+
+    def answer_permission(self, key: Qt.Key) -> bool:
+        return self.transcript.answer_permission(key)
+
+    def to_markdown(self) -> str:
+        return self.transcript.to_markdown()
+
+    # ---- closing
+
+    async def shutdown(self) -> None:
+        """End the turns (keeping what streamed), flush the history; the workspace stops the child."""
+        if self._opening is not None and not self._opening.done():
+            self._opening.cancel()
+        if self.controller is not None:
+            await self.controller.shutdown()

@@ -53,13 +53,8 @@ class OpenConversations(QObject):
     async def open_new(self, folder: Path | None = None, model: str | None = None,
                        mode: str | None = None) -> str | None:
         """A new conversation ready to send; None when gemini is unusable or the app is quitting."""
-        manager = await self.workspace.ready()
-        if manager is None or self.workspace.closing:
-            return None
-        workspace = self.workspace
-        conversation = await manager.open_new(folder or workspace.default_folder,
-                                              model or workspace.options.model or workspace.settings.model, mode)
-        return self._adopt(conversation)
+        conversation = await self.workspace.open_new(folder, on_open=self._adopt, model=model, mode=mode)
+        return conversation.key if conversation is not None else None
 
     async def open_seeded(self, transcript: Sequence[TranscriptTurn], folder: Path | None = None,
                           model: str | None = None) -> str | None:
@@ -85,12 +80,12 @@ class OpenConversations(QObject):
         except StoreError as failure:
             log.error("reading history %s failed: %s", history_id, failure)
             return None
-        manager = await self.workspace.ready()
-        if record is None or manager is None or self.workspace.closing:
+        if record is None:
             return None
         folder = Path(record.cwd) if Path(record.cwd).is_dir() else self.workspace.default_folder
-        conversation = await manager.open_existing(record.gemini_session_id or f"unstarted-{history_id}", [],
-                                                   folder, record.model)
+        conversation = await self.workspace.open_suspended(history_id, record.gemini_session_id, [], folder)
+        if conversation is None:
+            return None
         key = self._adopt(conversation)
         if not await self._controllers[key].resume(history_id):
             await self.close(key)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from gemini_desktop.conversation.controller import Turn
 from gemini_desktop.store import HistoryStore, HistoryWriter
-from gemini_desktop.ui.session_controller import Turn
 
 SMALL = 10 * 1024
 LARGE = 4 * 1024 * 1024

@@ -220,10 +220,7 @@ class ProbedTranscript(TranscriptView):
         self.probe = probe
         super().__init__()
         self._browser.painted.connect(probe.on_paint)
-
-    def _flush(self) -> None:
-        super()._flush()
-        self.probe.on_render()
+        self._layout.flushed.connect(probe.on_render)
 
 
 class NaiveTranscript(QTextBrowser):
@@ -277,13 +274,13 @@ def run_product(app: QApplication, messages: list[tuple[str, str, str]], chunks:
     view = ProbedTranscript(probe)
     view.resize(1000, 800)
     view.show()
-    open_seconds = timed_load(app, lambda: view.load_history(messages))
+    open_seconds = timed_load(app, lambda: view.model.load_history(messages))
     expand_seconds = timed_load(app, lambda: [view.show_earlier() for _ in range(view.earlier_count())])
     assert view.earlier_count() == 0
     _wait(app, 0.3)
-    key = view.begin_assistant_message()
-    measurement = stream(chunks, lambda chunk: view.append_text(key, chunk), probe,
-                         lambda: (view.finish_message(key), probe.on_render()),
+    key = view.model.begin_assistant_message()
+    measurement = stream(chunks, lambda chunk: view.model.append_text(key, chunk), probe,
+                         lambda: (view.model.finish_message(key), probe.on_render()),
                          lambda: not probe.rendered and not probe.waiting)
     view.close()
     view.deleteLater()
@@ -311,24 +308,24 @@ def run_long_line(app: QApplication) -> tuple[float, float]:
     view = TranscriptView()
     view.resize(1000, 800)
     view.show()
-    key = view.begin_assistant_message()
+    key = view.model.begin_assistant_message()
 
     def flush_ms() -> float:
         started = time.perf_counter()
-        view.append_text(key, LINE_CHUNK)
-        view._flush()
+        view.model.append_text(key, LINE_CHUNK)
+        view._layout.flush()
         app.processEvents()
         return (time.perf_counter() - started) * 1000
 
     def median_at(length: int) -> float:
         while view.renderer.work_chars < length:  # grow the line (cheaply) to the wanted length
-            view.append_text(key, LINE_CHUNK * 50)
-            view._flush()
+            view.model.append_text(key, LINE_CHUNK * 50)
+            view._layout.flush()
         return statistics.median(flush_ms() for _ in range(LINE_SAMPLES))
 
     early = median_at(LINE_EARLY_BYTES)
     late = median_at(LINE_LATE_BYTES)
-    view.finish_message(key)
+    view.model.finish_message(key)
     view.close()
     view.deleteLater()
     _wait(app, 0.1)

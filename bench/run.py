@@ -22,6 +22,7 @@ BENCHES = {
     "store": ("bench_store", "History store: browser, search, import (issue 4)"),
     "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
     "checkpoint": ("bench_checkpoint", "History: checkpoint cost of a streaming answer (issue 8)"),
+    "switch": ("bench_switch", "Conversations: switching between two open 2,000-message ones (issue 9)"),
     "manager": ("bench_manager", "Session manager: memory of many conversations, New conversation (issue 9)"),
     "file_index": ("bench_file_index", "@ picker: a 100,000-file tree, first results and keystrokes (issue 10)"),
     "file_edits": ("bench_file_edits", "File edits: write_file through our fs capability vs the CLI (issue 12)"),

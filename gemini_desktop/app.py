@@ -245,9 +245,15 @@ def open_history(ask_user: bool) -> HistoryStore | None:
     from gemini_desktop.store import HistoryStore, StoreError, default_store_path
 
     try:
-        return HistoryStore.open()
+        store = HistoryStore.open()
     except StoreError as error:
         problem: StoreError = error
+    else:
+        try:  # once per run, before any conversation writes: what was streaming when the last run ended is not
+            store.mark_interrupted()
+        except StoreError as error:
+            log.warning("could not mark the answers the last run left streaming: %s", error)
+        return store
     folder = default_store_path().parent
     log.error("history store unusable (%s): %s", folder, problem)
     if ask_user:

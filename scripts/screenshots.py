@@ -97,7 +97,8 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
 
     held = fake.reply(*(ANSWER_ZH if zh else ANSWER), hold_after=len(ANSWER) - 1, delay=0.05)
     window.send_message("如何安全地读取文件？" if zh else "How do I read a file safely in Python?")
-    await until(lambda: window.client.state == SessionState.BUSY and "first_line" in window.transcript.to_markdown())
+    await until(lambda: window.client.state == SessionState.BUSY
+                and "first_line" in window.transcript.model.to_markdown())
     await settle(1.0)
     shots.save(window, "streaming")
     held.release()
@@ -108,7 +109,7 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     fake.reply("I wrote notes.md." if not zh else "已写入 notes.md。")
     window.send_message("把要点写进 notes.md" if zh else "Write the key points to notes.md")
     await until(lambda: bool(window.transcript.findChildren(object, "permissionPrompt"))
-                or ("notes.md" in window.transcript.to_markdown() and window.client.state == SessionState.BUSY))
+                or ("notes.md" in window.transcript.model.to_markdown() and window.client.state == SessionState.BUSY))
     await settle(1.5)
     shots.save(window, "tool-approval")
     window.transcript.reject_pending_permissions()
@@ -149,7 +150,7 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     asking.cancel_turn()
     window.toggle_history()
 
-    window.client.config.max_restarts = 0
+    window.client.reconfigure(max_restarts=0)
     pid = window.client.process_id
     assert pid is not None
     os.kill(pid, signal.SIGKILL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -202,7 +203,7 @@ def test_killed_child_is_detected_restarted_and_reloaded(client: GeminiSessionCl
                                                          run_async: Callable[..., Any]) -> None:
     crashes: list[tuple[str, str]] = []
     client.crashed.connect(lambda reason, tail: crashes.append((reason, tail)))
-    client.config.restart_backoff = 0.2
+    client.reconfigure(restart_backoff=0.2)
 
     async def scenario() -> None:
         await client.start_session()
@@ -231,7 +232,8 @@ def test_killed_child_is_detected_restarted_and_reloaded(client: GeminiSessionCl
 
 def test_missing_api_key_reports_auth_required(engine_config: EngineConfig, cli_home: Path,
                                                fake_gemini: FakeGemini, run_async: Callable[..., Any]) -> None:
-    engine_config.env = cli_environment(cli_home, fake_gemini.base_url, api_key=None)
+    without_key = cli_environment(cli_home, fake_gemini.base_url, api_key=None)
+    engine_config = dataclasses.replace(engine_config, env=without_key)
     client = GeminiSessionClient(engine_config)
     reported: list[Any] = []
     client.auth_required.connect(reported.append)
@@ -353,8 +355,7 @@ def test_the_engine_settings_overlay_reaches_gemini(engine_config: EngineConfig,
     from tests.support.cli_env import CLI_SETTINGS, make_cli_home
 
     make_cli_home(cli_home, {k: v for k, v in CLI_SETTINGS.items() if k != "model"})
-    engine_config.state_dir = tmp_path / "engine-state"
-    engine_config.model = None
+    engine_config = dataclasses.replace(engine_config, state_dir=tmp_path / "engine-state", model=None)
     client = GeminiSessionClient(engine_config)
     try:
         run_async(client.start_session())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,17 +25,10 @@ AGENT = Path(__file__).parent / "support" / "scripted_agent.py"
 
 
 def scripted(mode: str, tmp_path: Path, **overrides: Any) -> EngineConfig:
-    config = EngineConfig(
-        gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), mode)),
-        cwd=tmp_path,
-        start_timeout=5.0,
-        stall_timeout=1.0,
-        max_restarts=0,
-        state_dir=tmp_path / "state",
-    )
-    for key, value in overrides.items():
-        setattr(config, key, value)
-    return config
+    defaults: dict[str, Any] = {"start_timeout": 5.0, "stall_timeout": 1.0, "max_restarts": 0,
+                                "state_dir": tmp_path / "state"}
+    return EngineConfig(gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), mode)), cwd=tmp_path,
+                        **{**defaults, **overrides})
 
 
 @pytest.fixture
@@ -86,7 +80,7 @@ def test_agent_that_exits_at_once_reports_code_and_stderr(make_client: Callable[
 
 def test_missing_program_fails_clearly(tmp_path: Path, run_async: Callable[..., Any]) -> None:
     config = scripted("normal", tmp_path)
-    config.gemini = GeminiCommand(program=str(tmp_path / "no-such-gemini"))
+    config = dataclasses.replace(config, gemini=GeminiCommand(program=str(tmp_path / "no-such-gemini")))
     client = GeminiSessionClient(config)
     with pytest.raises(ProcessCrashed, match="could not be started"):
         run_async(client.start_session(), timeout=20)

@@ -51,7 +51,7 @@ def conversation(count: int) -> list[tuple[str, str, str]]:
 
 
 def test_typing_marks_every_match_and_enter_steps_through_them_wrapping(window: Window, qtbot: QtBot) -> None:
-    window.transcript.load_history(conversation(3))
+    window.transcript.model.load_history(conversation(3))
     window.find_bar.open()
     assert window.find_bar.field.hasFocus()
     qtbot.keyClicks(window.find_bar.field, "needle")
@@ -68,7 +68,7 @@ def test_typing_marks_every_match_and_enter_steps_through_them_wrapping(window: 
 
 
 def test_chinese_and_no_match(window: Window, qtbot: QtBot) -> None:
-    window.transcript.load_history(conversation(2))
+    window.transcript.model.load_history(conversation(2))
     window.find_bar.open()
     window.find_bar.field.insert("会话 1")  # as an input method commits it (QTest types ASCII only)
     assert window.find_bar.status.text() == "1 of 1" and selected(window) == "会话 1"
@@ -77,7 +77,7 @@ def test_chinese_and_no_match(window: Window, qtbot: QtBot) -> None:
 
 
 def test_esc_closes_the_bar_and_clears_the_marks(window: Window, qtbot: QtBot) -> None:
-    window.transcript.load_history(conversation(2))
+    window.transcript.model.load_history(conversation(2))
     window.find_bar.open()
     qtbot.keyClicks(window.find_bar.field, "needle")
     with qtbot.waitSignal(window.find_bar.closed):
@@ -87,11 +87,15 @@ def test_esc_closes_the_bar_and_clears_the_marks(window: Window, qtbot: QtBot) -
     assert window.find_bar.field.selectedText() == "needle" and window.find_bar.status.text() == "1 of 2"
 
 
-def test_hidden_earlier_messages_are_named_not_searched(window: Window, qtbot: QtBot) -> None:
-    window.transcript.load_history(conversation(HISTORY_PAGE + 4))
+def test_find_reaches_a_message_that_is_not_laid_out_and_brings_it_into_view(window: Window, qtbot: QtBot) -> None:
+    window.transcript.model.load_history(conversation(HISTORY_PAGE + 4))
+    assert window.transcript.earlier_count() == 4
     window.find_bar.open()
     qtbot.keyClicks(window.find_bar.field, "message 2 ")
-    assert window.find_bar.status.text() == "No matches · 4 earlier messages not searched"
-    window.transcript.show_earlier()
-    window.find_bar.find_next()
     assert window.find_bar.status.text() == "1 of 1" and selected_message(window).startswith("Message 2 ")
+    assert window.transcript.earlier_count() == 2  # the page holding the match, not the whole conversation
+    browser = window.transcript._browser
+    assert browser.viewport().rect().contains(browser.cursorRect())  # the match is on screen
+    window.find_bar.field.selectAll()
+    qtbot.keyClicks(window.find_bar.field, "needle")
+    assert window.find_bar.status.text().endswith(f"of {HISTORY_PAGE + 4}")  # the hidden ones are counted

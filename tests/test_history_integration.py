@@ -97,13 +97,13 @@ def test_terminal_session_is_imported_and_resumed_with_its_context(
     assert record.title.startswith("The meeting is on Thursday")
     window.resume_session(record.id)
     run_async(until(lambda: window.client.session_id not in (None, gemini_id) or
-                    "Terminal: the meeting" in window.transcript.to_markdown()), timeout=90)
+                    "Terminal: the meeting" in window.transcript.model.to_markdown()), timeout=90)
     run_async(until(idle(window)), timeout=90)
-    shown = window.transcript.to_markdown()
+    shown = window.transcript.model.to_markdown()
     assert "The meeting is on Thursday." in shown and "Terminal: the meeting is on Thursday." in shown
     assert "<session_context>" not in shown
     window.send_message("When is the meeting?")
-    run_async(until(lambda: "Echo: When is the meeting?" in window.transcript.to_markdown() and idle(window)()))
+    run_async(until(lambda: "Echo: When is the meeting?" in window.transcript.model.to_markdown() and idle(window)()))
     texts = fake_gemini.stream_requests()[-1].texts()
     assert "The meeting is on Thursday." in texts
     assert "Terminal: the meeting is on Thursday." in texts

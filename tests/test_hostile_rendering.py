@@ -26,6 +26,7 @@ from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.sidebar import OpenRow, Sidebar
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.transcript import TranscriptView, link_target_text
+from tests.support.transcript_access import answer_item, thought_item
 
 PLAIN_NOTE = "shown as plain text"
 
@@ -61,14 +62,14 @@ def shown(view: TranscriptView) -> str:
 def test_a_long_single_line_streams_with_work_per_chunk_independent_of_what_came_before(
         view: TranscriptView) -> None:
     chunk = "word " * 400  # 2,000 characters, no newline: one ever-growing paragraph
-    key = view.begin_assistant_message()
+    key = view.model.begin_assistant_message()
     work_per_chunk = []
     for _ in range(80):
         before = view.renderer.work_chars
-        view.append_text(key, chunk)
-        view._flush()  # one flush per chunk: the worst case for re-rendering a growing block
+        view.model.append_text(key, chunk)
+        view._layout.flush()  # one flush per chunk: the worst case for re-rendering a growing block
         work_per_chunk.append(view.renderer.work_chars - before)
-    view.finish_message(key)
+    view.model.finish_message(key)
     over_live_cap = [work for work in work_per_chunk if work > 2 * (MAX_LIVE_BLOCK_CHARS + len(chunk))]
     assert len(over_live_cap) == 1 and over_live_cap[0] <= MAX_RERENDER_CHARS + 2 * len(chunk)  # made final once
     assert max(work_per_chunk[-20:]) <= 2 * len(chunk)  # once shown plain, a chunk costs what it holds
@@ -78,34 +79,34 @@ def test_a_long_single_line_streams_with_work_per_chunk_independent_of_what_came
 
 def test_expanded_thoughts_stream_with_work_per_chunk_independent_of_their_length(
         view: TranscriptView, qtbot: QtBot) -> None:
-    key = view.begin_assistant_message()
-    view.append_thought(key, "Thinking.\n\n")
-    view._flush()
-    thought = view._messages[key].thought
+    key = view.model.begin_assistant_message()
+    view.model.append_thought(key, "Thinking.\n\n")
+    view._layout.flush()
+    thought = thought_item(view, key)
     assert thought is not None
     _click(view, qtbot, f"gd-thoughts:{thought.id}")
     work_per_chunk = []
     for number in range(60):
         before = view.renderer.work_chars
-        view.append_thought(key, f"Step {number}: " + "consider " * 220 + "\n\n")
-        view._flush()
+        view.model.append_thought(key, f"Step {number}: " + "consider " * 220 + "\n\n")
+        view._layout.flush()
         work_per_chunk.append(view.renderer.work_chars - before)
     assert max(work_per_chunk) <= MAX_LIVE_BLOCK_CHARS
-    view.append_text(key, "Answer.")
-    view.finish_message(key)
+    view.model.append_text(key, "Answer.")
+    view.model.finish_message(key)
     assert all(f"Step {number}:" in shown(view) for number in range(60))  # in full once thinking ended
 
 
 def _stream_long_code(view: TranscriptView, lines: int) -> tuple[int, list[int]]:
     """A fenced block of `lines` lines (each with Markdown that must stay literal), flushed every 50 lines."""
-    key = view.begin_assistant_message()
-    view.append_text(key, "```python\n")
+    key = view.model.begin_assistant_message()
+    view.model.append_text(key, "```python\n")
     work_per_flush = []
     for number in range(lines):
-        view.append_text(key, f"x_{number} = {number}  # [[[ **not bold**\n")
+        view.model.append_text(key, f"x_{number} = {number}  # [[[ **not bold**\n")
         if number % 50 == 49:
             before = view.renderer.work_chars
-            view._flush()
+            view._layout.flush()
             work_per_flush.append(view.renderer.work_chars - before)
     return key, work_per_flush
 
@@ -115,12 +116,12 @@ def test_a_streamed_code_block_longer_than_the_live_cap_is_shown_plain_then_rend
     key, work_per_flush = _stream_long_code(view, 1500)  # about 60,000 characters
     assert "formatted once it is complete" in shown(view)
     assert max(work_per_flush[-10:]) <= 2 * 50 * 40  # a flush costs what arrived, not the whole block
-    view.append_text(key, "```\n\nAfter the **code**.\n")
-    view.finish_message(key)
+    view.model.append_text(key, "```\n\nAfter the **code**.\n")
+    view.model.finish_message(key)
     text = shown(view)
     assert "formatted once it is complete" not in text and text.count("**not bold**") == 1500
     assert "After the code." in text  # the closing fence ended the block: Markdown again after it
-    segment = view._messages[key].text
+    segment = answer_item(view, key)
     assert segment is not None and view.anchor_position(f"gd-copy:{segment.id}/0") is not None
     assert segment.codes[0].count("\n") == 1499
 
@@ -130,12 +131,12 @@ def test_a_streamed_block_too_long_to_render_again_stays_plain_for_good(
     monkeypatch.setattr("gemini_desktop.ui.markdown_render.MAX_RERENDER_CHARS", 20_000)
     key, work_per_flush = _stream_long_code(view, 1500)
     assert max(work_per_flush[-10:]) <= 2 * 50 * 40
-    view.append_text(key, "```\n\nAfter the **code**.\n")
-    view.finish_message(key)
+    view.model.append_text(key, "```\n\nAfter the **code**.\n")
+    view.model.finish_message(key)
     text = shown(view)
     assert "too long to format; shown as plain text" in text and text.count("**not bold**") == 1500
     assert "x_0 = 0" in text and "x_1499 = 1499" in text and "After the code." in text
-    segment = view._messages[key].text
+    segment = answer_item(view, key)
     assert segment is not None and view.anchor_position(f"gd-copy:{segment.id}/0") is None
 
 
@@ -175,12 +176,12 @@ def test_code_highlighting_stops_at_the_message_budget_and_says_so(renderer: Mar
     markup = renderer.render(message).html
     assert markup.count("not highlighted") == 50
     assert plain(markup).count("value_") == blocks
-    key = view.begin_assistant_message()
+    key = view.model.begin_assistant_message()
     for block in message.split("\n\n"):
-        view.append_text(key, block + "\n\n")
-        view._flush()
-    view.finish_message(key)
-    queued = len(view._highlight_jobs)
+        view.model.append_text(key, block + "\n\n")
+        view._layout.flush()
+    view.model.finish_message(key)
+    queued = len(view._layout.highlights._jobs)
     assert 0 < queued <= HIGHLIGHT_BUDGET_BLOCKS
     assert shown(view).count("not highlighted") == 50
 
@@ -191,14 +192,14 @@ def test_code_highlighting_stops_at_the_message_budget_and_says_so(renderer: Mar
 @pytest.mark.parametrize("url", ["https://[your-server]/api", "https://a]b", "http://[::1", "https://[x]:99999/"])
 def test_a_bracketed_host_never_breaks_rendering_in_a_question_an_answer_or_history(
         view: TranscriptView, url: str) -> None:
-    view.add_user_message(f"Call {url} please")
-    key = view.begin_assistant_message()
+    view.model.add_user_message(f"Call {url} please")
+    key = view.model.begin_assistant_message()
     for piece in ("Intro paragraph.\n\n", f"Use {url} here.\n\n", "Last paragraph."):
-        view.append_text(key, piece)
-    view.finish_message(key)
+        view.model.append_text(key, piece)
+    view.model.finish_message(key)
     assert all(part in shown(view) for part in (f"Call {url} please", "Intro paragraph.", f"Use {url} here.",
                                                   "Last paragraph."))
-    view.load_history([("user", f"Call {url} please", "complete"), ("assistant", f"Use {url} here.", "complete")])
+    view.model.load_history([("user", f"Call {url} please", "complete"), ("assistant", f"Use {url} here.", "complete")])
     assert f"Call {url} please" in shown(view) and f"Use {url} here." in shown(view)
 
 
@@ -209,12 +210,12 @@ def test_a_renderer_failure_shows_the_message_as_plain_text_and_logs_it(
 
     monkeypatch.setattr(view.renderer._md, "parse", broken)
     with caplog.at_level(logging.ERROR):
-        view.add_user_message("**question** text")
-        key = view.begin_assistant_message()
-        view.append_text(key, "first part, ")
-        view._flush()
-        view.append_text(key, "second part")
-        view.finish_message(key)
+        view.model.add_user_message("**question** text")
+        key = view.model.begin_assistant_message()
+        view.model.append_text(key, "first part, ")
+        view._layout.flush()
+        view.model.append_text(key, "second part")
+        view.model.finish_message(key)
     assert "**question** text" in shown(view)
     assert "first part, second part" in shown(view).replace("\n", "")
     assert shown(view).count("could not be formatted") == 2  # once per message, not once per flush
@@ -225,9 +226,9 @@ def test_a_renderer_failure_shows_the_message_as_plain_text_and_logs_it(
 
 
 def _stream(view: TranscriptView, text: str) -> None:
-    key = view.begin_assistant_message()
-    view.append_text(key, text)
-    view.finish_message(key)
+    key = view.model.begin_assistant_message()
+    view.model.append_text(key, text)
+    view.model.finish_message(key)
 
 
 def _answer_link_dialog(qtbot: QtBot, accept: bool, asked: list[str]) -> None:
@@ -328,7 +329,7 @@ def test_an_exported_answer_cannot_forge_turns_header_lines_html_or_bidi(tmp_pat
 def test_copy_on_a_code_block_shows_and_copies_control_characters_written_out(
         view: TranscriptView, qtbot: QtBot) -> None:
     _stream(view, "```sh\necho \x1b[31mred\x1b[0m \u202eexe.txt\u200b\tdone\n```\n")
-    segment = view._messages[max(view._messages)].text
+    segment = answer_item(view)
     assert segment is not None
     QGuiApplication.clipboard().clear()
     _click(view, qtbot, f"gd-copy:{segment.id}/0")

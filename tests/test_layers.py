@@ -15,6 +15,7 @@ PACKAGE = ROOT / "gemini_desktop"
 
 QT_FREE = {
     "engine": ("PySide6.QtWidgets", "PySide6.QtGui"),  # QtCore only: it runs headless, under the API too
+    "conversation": ("PySide6.QtWidgets", "PySide6.QtGui"),  # model and controller: what every view shares
     "store": ("PySide6",),  # no Qt at all: scripts and threads use it as plain Python
 }
 

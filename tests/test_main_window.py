@@ -135,7 +135,7 @@ def test_menus_have_the_standard_shortcuts(make_window: WindowFactory) -> None:
 def test_ctrl_f_finds_in_the_conversation_and_esc_gives_the_prompt_back(make_window: WindowFactory,
                                                                         qtbot: QtBot) -> None:
     window = make_window(start=False)
-    window.transcript.load_history([("user", "where is the needle?", "complete")])
+    window.transcript.model.load_history([("user", "where is the needle?", "complete")])
     assert window.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
     window.find_action.trigger()
     assert window.find_bar.isVisible() and window.focusWidget() is window.find_bar.field

@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from gemini_desktop.conversation.controller import Turn
 from gemini_desktop.engine import EngineConfig, SessionState
 from gemini_desktop.settings import AppSettings
 from gemini_desktop.store import HistoryStore, import_cli_sessions
 from gemini_desktop.store.writer import HistoryWriter
 from gemini_desktop.ui.history_panel import HistoryPanel
 from gemini_desktop.ui.main_window import MainWindow
-from gemini_desktop.ui.session_controller import Turn
 from tests.support.fake_gemini import FakeGemini
 from tests.support.qt_async import until
 
@@ -169,12 +169,12 @@ def test_a_full_disk_shows_one_notice_keeps_the_answer_and_saves_it_once_space_i
         filler = fill(small_disk)
         held = fake_gemini.reply("The first half, ", "and the second half.", hold_after=1)
         window.send_message("Tell me something")
-        await until(lambda: "The first half" in window.transcript.to_markdown(), 45, "first half shown")
-        await until(lambda: FULL_NOTICE in window.transcript.to_markdown().lower(), 10, "disk full notice")
+        await until(lambda: "The first half" in window.transcript.model.to_markdown(), 45, "first half shown")
+        await until(lambda: FULL_NOTICE in window.transcript.model.to_markdown().lower(), 10, "disk full notice")
         await asyncio.sleep(2.5)  # several checkpoints and retries while the disk stays full
         held.release()
         await idle(window)
-        shown = window.transcript.to_markdown()
+        shown = window.transcript.model.to_markdown()
         assert "The first half, and the second half." in shown
         assert shown.lower().count(FULL_NOTICE) == 1
         assert conversation(store) == []  # nothing could be written: all of it waits in memory
@@ -184,7 +184,7 @@ def test_a_full_disk_shows_one_notice_keeps_the_answer_and_saves_it_once_space_i
         await until(lambda: window.controller.wait_until_saved(0.05), 20, "history saved once space is back")
         assert conversation(store) == [("user", "Tell me something", "complete"),
                                        ("assistant", "The first half, and the second half.", "complete")]
-        await until(lambda: "history is saved again" in window.transcript.to_markdown().lower(), 5,
+        await until(lambda: "history is saved again" in window.transcript.model.to_markdown().lower(), 5,
                     "told that the history is saved again")
 
     run_async(scenario(), timeout=120)
@@ -278,7 +278,7 @@ def test_another_program_holding_the_write_lock_for_seconds_delays_but_never_dro
             assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
             fake_gemini.reply("Answered while the history was locked.")
             window.send_message("Are you there?")
-            await until(lambda: "Answered while the history was locked." in window.transcript.to_markdown(), 45,
+            await until(lambda: "Answered while the history was locked." in window.transcript.model.to_markdown(), 45,
                         "answer shown while the database is locked")
             await idle(window)
             # Longer than one lock wait (2 s): the writes must be retried, not given up.
@@ -292,6 +292,6 @@ def test_another_program_holding_the_write_lock_for_seconds_delays_but_never_dro
         await until(lambda: window.controller.wait_until_saved(0.05), 20, "history saved once the lock is gone")
         assert conversation(store) == [("user", "Are you there?", "complete"),
                                        ("assistant", "Answered while the history was locked.", "complete")]
-        assert "cannot be saved" not in window.transcript.to_markdown()
+        assert "cannot be saved" not in window.transcript.model.to_markdown()
 
     run_async(scenario(), timeout=120)

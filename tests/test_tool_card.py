@@ -6,14 +6,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from gemini_desktop.conversation.permissions import engine_answer
 from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import (
     MAX_DIFF_LINES,
     PermissionPrompt,
     diff_html,
-    resolved_value,
-    tool_call_markdown,
     tool_card_html,
 )
 
@@ -51,7 +50,6 @@ def test_card_shows_title_kind_status_and_paths_escaped(theme: Theme) -> None:
     assert "src/&lt;x&gt;.py" in markup
     assert theme.error in markup and "failed" in markup
     assert theme.success in tool_card_html(ToolCall("t1", "x", status=ToolStatus.COMPLETED), theme)
-    assert "**Edit**" in tool_call_markdown(call)
 
 
 def test_prompt_buttons_resolve_with_their_options(qtbot: QtBot) -> None:
@@ -63,7 +61,7 @@ def test_prompt_buttons_resolve_with_their_options(qtbot: QtBot) -> None:
     with qtbot.waitSignal(prompt.decided) as decided:
         qtbot.mouseClick(prompt.buttons["allow-all"], Qt.MouseButton.LeftButton)
     assert decided.args == [OPTIONS[1]]
-    assert resolved_value(OPTIONS[1]) == "allow-all"
+    assert engine_answer(OPTIONS[1]) == "allow-all"
 
 
 @pytest.mark.parametrize(("key", "expected"), [
@@ -85,4 +83,4 @@ def test_prompt_decides_only_once_and_reject_once_means_none(qtbot: QtBot) -> No
     prompt.buttons["reject-1"].click()
     prompt.buttons["allow-1"].click()
     assert seen == [OPTIONS[2]]
-    assert resolved_value(OPTIONS[2]) is None and resolved_value(None) is None
+    assert engine_answer(OPTIONS[2]) is None and engine_answer(None) is None

@@ -22,6 +22,7 @@ from gemini_desktop.engine.events import (
     ToolStatus,
 )
 from gemini_desktop.ui.transcript import HISTORY_PAGE, TranscriptView
+from tests.support.transcript_access import answer_item, ask, thought_item
 
 OPTIONS = (
     PermissionOption("allow-1", "Allow once", "allow_once"),
@@ -53,11 +54,11 @@ def text_of(view: TranscriptView) -> str:
 
 
 def stream(view: TranscriptView, qtbot: QtBot, text: str, pieces: int = 10) -> int:
-    key = view.begin_assistant_message()
+    key = view.model.begin_assistant_message()
     step = max(1, len(text) // pieces)
     for index in range(0, len(text), step):
-        view.append_text(key, text[index:index + step])
-    view.finish_message(key)
+        view.model.append_text(key, text[index:index + step])
+    view.model.finish_message(key)
     return key
 
 
@@ -68,23 +69,23 @@ def click_anchor(view: TranscriptView, qtbot: QtBot, href: str) -> None:
 
 
 def test_streaming_chunks_appear_and_markdown_renders(view: TranscriptView, qtbot: QtBot) -> None:
-    key = view.begin_assistant_message()
+    key = view.model.begin_assistant_message()
     for chunk in ["# Heading\n\nSome ", "*streamed* text\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n",
                   "```python\ndef f():\n", "    return 42\n```\n"]:
-        view.append_text(key, chunk)
+        view.model.append_text(key, chunk)
     qtbot.waitUntil(lambda: "return 42" in text_of(view), timeout=2000)
     assert "Heading" in text_of(view) and "Some streamed text" in text_of(view)
     assert "┌" in text_of(view)
-    view.finish_message(key)
+    view.model.finish_message(key)
     qtbot.waitUntil(lambda: "; color:#" in view._browser.toHtml().split("def")[1].split("</pre>")[0],
                     timeout=3000)  # the settled block is coloured (a background is written "background-color")
-    assert view.message_count() == 1
+    assert view.model.message_count() == 1
 
 
 def test_model_html_is_literal_and_unsafe_links_are_not_links(view: TranscriptView, qtbot: QtBot) -> None:
     evil = '<script>alert(1)</script> <b>bold</b> <img src=http://example.com/x.png> [x](javascript:alert(1))'
     stream(view, qtbot, evil, pieces=3)
-    view.add_user_message(evil)
+    view.model.add_user_message(evil)
     assert text_of(view).count("<script>alert(1)</script>") == 2
     assert "<img src=http://example.com/x.png>" in text_of(view)
     assert "<script" not in view._browser.toHtml()
@@ -128,7 +129,7 @@ def test_copy_anchor_copies_the_raw_code(view: TranscriptView, qtbot: QtBot) -> 
     code = 'print("<hi> & bye")\nx = 1'
     stream(view, qtbot, f"Code:\n\n```python\n{code}\n```\n\nand more\n\n```\nsecond\n```\n")
     QGuiApplication.clipboard().clear()
-    segment = view._messages[max(view._messages)].text
+    segment = answer_item(view)
     assert segment is not None
     click_anchor(view, qtbot, f"gd-copy:{segment.id}/0")
     assert QGuiApplication.clipboard().text() == code
@@ -137,7 +138,7 @@ def test_copy_anchor_copies_the_raw_code(view: TranscriptView, qtbot: QtBot) -> 
 
 
 def test_auto_scroll_follows_only_at_bottom_and_jump_to_latest(view: TranscriptView, qtbot: QtBot) -> None:
-    view.load_history([("user" if i % 2 == 0 else "assistant", f"message {i}\n\nline", "complete")
+    view.model.load_history([("user" if i % 2 == 0 else "assistant", f"message {i}\n\nline", "complete")
                        for i in range(80)])
     bar = view._browser.verticalScrollBar()
     assert bar.maximum() > 0 and view.is_at_bottom()
@@ -173,22 +174,22 @@ def result_of(future: asyncio.Future[Any]) -> Any:
 
 def test_permission_buttons_resolve_the_future(view: TranscriptView, qtbot: QtBot,
                                                event_loop_qt: asyncio.AbstractEventLoop) -> None:
-    future = view.ask_permission(request())
+    future = ask(view, request())
     prompt = view.pending_prompt("call-1")
     assert prompt is not None and prompt.isVisible()
     assert "Run rm -rf build" in text_of(view)
     assert [b.text() for b in prompt.buttons.values()] == [o.name for o in OPTIONS]
-    with qtbot.waitSignal(view.permission_decided) as decided:
-        qtbot.mouseClick(prompt.buttons["allow-1"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(prompt.buttons["allow-1"], Qt.MouseButton.LeftButton)
     assert result_of(future) == "allow-1"
-    assert decided.args == ["call-1", "allow-1"]
+    decided = view.model.tool_call("call-1")
+    assert decided is not None and decided.decision is not None and decided.decision.option_id == "allow-1"
     assert view.pending_prompt("call-1") is None
     assert "✓ Allow once" in text_of(view)
 
 
 def test_permission_reject_resolves_none(view: TranscriptView, qtbot: QtBot,
                                          event_loop_qt: asyncio.AbstractEventLoop) -> None:
-    future = view.ask_permission(request())
+    future = ask(view, request())
     prompt = view.pending_prompt("call-1")
     assert prompt is not None
     assert "● pending" in text_of(view)
@@ -203,7 +204,7 @@ def test_permission_reject_resolves_none(view: TranscriptView, qtbot: QtBot,
 def test_permission_keyboard_shortcuts(view: TranscriptView, qtbot: QtBot,
                                        event_loop_qt: asyncio.AbstractEventLoop, key: Qt.Key,
                                        expected: str | None) -> None:
-    future = view.ask_permission(request())
+    future = ask(view, request())
     prompt = view.pending_prompt("call-1")
     assert prompt is not None
     qtbot.mouseClick(prompt, Qt.MouseButton.LeftButton)  # bare keys answer once the user has moved here
@@ -213,8 +214,8 @@ def test_permission_keyboard_shortcuts(view: TranscriptView, qtbot: QtBot,
 
 def test_reject_pending_permissions_resolves_every_open_request(
         view: TranscriptView, event_loop_qt: asyncio.AbstractEventLoop) -> None:
-    first = view.ask_permission(request("call-1"))
-    second = view.ask_permission(request("call-2"))
+    first = ask(view, request("call-1"))
+    second = ask(view, request("call-2"))
     view.reject_pending_permissions()
     assert result_of(first) is None
     assert result_of(second) is None
@@ -223,8 +224,8 @@ def test_reject_pending_permissions_resolves_every_open_request(
 
 def test_permission_card_is_created_for_an_existing_tool_call_in_place(view: TranscriptView,
                                                                        qtbot: QtBot) -> None:
-    view.upsert_tool_call(ToolCall("call-1", "Run rm -rf build", "execute", ToolStatus.PENDING))
-    future = view.ask_permission(request("call-1"))
+    view.model.upsert_tool_call(ToolCall("call-1", "Run rm -rf build", "execute", ToolStatus.PENDING))
+    future = ask(view, request("call-1"))
     assert text_of(view).count("Run rm -rf build") == 1
     future.cancel()  # e.g. the engine's permission timeout
     qtbot.waitUntil(lambda: view.pending_prompt("call-1") is None, timeout=2000)
@@ -233,9 +234,9 @@ def test_permission_card_is_created_for_an_existing_tool_call_in_place(view: Tra
 def test_tool_card_updates_in_place_with_a_coloured_diff(view: TranscriptView, qtbot: QtBot) -> None:
     call = ToolCall("edit-1", "Edit app.py", "edit", ToolStatus.RUNNING, ("app.py",),
                     (FileDiff("app.py", "a\nold\n", "a\nnew\n"),))
-    view.upsert_tool_call(call)
+    view.model.upsert_tool_call(call)
     assert "running" in text_of(view)
-    view.upsert_tool_call(ToolCall("edit-1", "Edit app.py", "edit", ToolStatus.COMPLETED))
+    view.model.upsert_tool_call(ToolCall("edit-1", "Edit app.py", "edit", ToolStatus.COMPLETED))
     assert "completed" in text_of(view) and "running" not in text_of(view)
     assert text_of(view).count("Edit app.py") == 1
     assert "+new" in text_of(view) and "-old" in text_of(view)  # the diff was kept
@@ -245,13 +246,13 @@ def test_tool_card_updates_in_place_with_a_coloured_diff(view: TranscriptView, q
 
 
 def test_thoughts_are_collapsed_by_default_and_expand(view: TranscriptView, qtbot: QtBot) -> None:
-    key = view.begin_assistant_message()
-    view.append_thought(key, "a secret chain of thought")
-    view.append_text(key, "The answer.")
-    view.finish_message(key)
+    key = view.model.begin_assistant_message()
+    view.model.append_thought(key, "a secret chain of thought")
+    view.model.append_text(key, "The answer.")
+    view.model.finish_message(key)
     assert "a secret chain of thought" not in text_of(view)
     assert "Show thoughts" in text_of(view)
-    thought = view._messages[key].thought
+    thought = thought_item(view, key)
     assert thought is not None
     click_anchor(view, qtbot, f"gd-thoughts:{thought.id}")
     assert "a secret chain of thought" in text_of(view)
@@ -262,19 +263,19 @@ def test_thoughts_are_collapsed_by_default_and_expand(view: TranscriptView, qtbo
 
 def test_finished_messages_are_not_rerendered_and_chunks_coalesce(view: TranscriptView, qtbot: QtBot) -> None:
     finished = [stream(view, qtbot, f"# Old {n}\n\nbody\n\n```\ncode\n```\n") for n in range(3)]
-    segments = [view._messages[key].text for key in finished]
+    segments = [answer_item(view, key) for key in finished]
     counts = [segment.render_count for segment in segments if segment is not None]
     renders_before = view.renderer.render_count
 
-    key = view.begin_assistant_message()
+    key = view.model.begin_assistant_message()
     for n in range(200):
-        view.append_text(key, f"word{n} ")
+        view.model.append_text(key, f"word{n} ")
     qtbot.waitUntil(lambda: "word199" in text_of(view), timeout=2000)
     for n in range(200):
-        view.append_text(key, f"more{n}\n\n")
+        view.model.append_text(key, f"more{n}\n\n")
         if n % 50 == 0:
             qtbot.wait(40)
-    view.finish_message(key)
+    view.model.finish_message(key)
 
     assert [segment.render_count for segment in segments if segment is not None] == counts
     assert view.renderer.render_count - renders_before < 40  # 400 chunks, a handful of coalesced renders
@@ -282,43 +283,43 @@ def test_finished_messages_are_not_rerendered_and_chunks_coalesce(view: Transcri
 
 
 def test_queued_badge_notices_plan_and_finish_markers(view: TranscriptView, qtbot: QtBot) -> None:
-    key = view.add_user_message("do the thing", queued=True)
+    key = view.model.add_user_message("do the thing", queued=True)
     assert "queued" in text_of(view)
-    view.mark_sent(key)
+    view.model.mark_sent(key)
     assert "queued" not in text_of(view) and "do the thing" in text_of(view)
-    answer = view.begin_assistant_message()
-    view.append_text(answer, "partial")
-    view.show_plan(PlanUpdate((PlanEntry("step one", "in_progress"),)))
-    view.show_plan(PlanUpdate((PlanEntry("step one", "completed"), PlanEntry("step two", "pending"))))
+    answer = view.model.begin_assistant_message()
+    view.model.append_text(answer, "partial")
+    view.model.show_plan(PlanUpdate((PlanEntry("step one", "in_progress"),)))
+    view.model.show_plan(PlanUpdate((PlanEntry("step one", "completed"), PlanEntry("step two", "pending"))))
     assert text_of(view).count("step one") == 1 and "step two" in text_of(view)
-    view.finish_message(answer, state="interrupted")
-    view.add_notice("Session restarted")
-    view.add_notice("It broke", kind="error")
+    view.model.finish_message(answer, state="interrupted")
+    view.model.add_notice("Session restarted")
+    view.model.add_notice("It broke", kind="error")
     assert "Interrupted" in text_of(view) and "Session restarted" in text_of(view) and "It broke" in text_of(view)
-    assert view.message_count() == 2
+    assert view.model.message_count() == 2
 
 
 def test_text_after_a_tool_card_goes_below_it(view: TranscriptView, qtbot: QtBot) -> None:
-    key = view.begin_assistant_message()
-    view.append_text(key, "before the tool")
-    view.upsert_tool_call(ToolCall("t1", "Read file", "read", ToolStatus.COMPLETED))
-    view.append_text(key, "after the tool")
-    view.finish_message(key)
+    key = view.model.begin_assistant_message()
+    view.model.append_text(key, "before the tool")
+    view.model.upsert_tool_call(ToolCall("t1", "Read file", "read", ToolStatus.COMPLETED))
+    view.model.append_text(key, "after the tool")
+    view.model.finish_message(key)
     text = text_of(view)
     assert text.index("before the tool") < text.index("Read file") < text.index("after the tool")
-    assert "before the tool" in view.to_markdown() and "after the tool" in view.to_markdown()
+    assert "before the tool" in view.model.to_markdown() and "after the tool" in view.model.to_markdown()
 
 
 def test_history_code_is_coloured_when_loaded_and_copyable(view: TranscriptView, qtbot: QtBot) -> None:
     history = [("assistant", f"Block {n}:\n\n```python\nvalue_{n} = {n}\n```", "complete") for n in range(30)]
-    view.load_history(history)
+    view.model.load_history(history)
     assert "value_29 = 29" in text_of(view)
 
     def coloured(n: int) -> bool:  # Qt writes a token colour as "; color:#..." (a background as "background-color")
         return "; color:#" in view._browser.toHtml().split(f"value_{n} ")[1].split("</pre>")[0]
 
     assert coloured(0) and coloured(29)
-    segment = view._messages[max(view._messages)].text
+    segment = answer_item(view)
     assert segment is not None
     click_anchor(view, qtbot, f"gd-copy:{segment.id}/0")
     assert QGuiApplication.clipboard().text() == "value_29 = 29"
@@ -330,31 +331,31 @@ def test_to_markdown_round_trip(view: TranscriptView, qtbot: QtBot) -> None:
                ("assistant", "# Answer\n\n```python\nx = 1\n```\n\n- a\n- b", "complete"),
                ("user", "and <b>raw</b>?", "complete"),
                ("assistant", "cut short", "interrupted")]
-    view.load_history(history)
-    markdown = view.to_markdown()
+    view.model.load_history(history)
+    markdown = view.model.to_markdown()
     for _, text, _ in history:
         assert text in markdown
     assert markdown.index("Hello **there**") < markdown.index("# Answer") < markdown.index("cut short")
-    assert view.message_count() == 4
+    assert view.model.message_count() == 4
 
     again = TranscriptView()
     qtbot.addWidget(again)
-    again.load_history(history)
-    assert again.to_markdown() == markdown
-    view.clear()
-    assert view.message_count() == 0 and text_of(view) == "" and view.to_markdown().strip() == ""
+    again.model.load_history(history)
+    assert again.model.to_markdown() == markdown
+    view.model.clear()
+    assert view.model.message_count() == 0 and text_of(view) == "" and view.model.to_markdown().strip() == ""
 
 
 @pytest.mark.parametrize("chunk", ["", "\x00", "\ud800broken", "x" * 1_000_000, ">" * 3000, "```" * 500,
                                    "[" * 5000 + "](javascript:x)"])
 def test_hostile_chunks_never_crash(view: TranscriptView, qtbot: QtBot, chunk: str) -> None:
-    key = view.begin_assistant_message()
-    view.append_text(key, chunk)
-    view.append_thought(key, chunk)
-    view.upsert_tool_call(ToolCall("t", chunk, "other", ToolStatus.FAILED, (chunk,), (), chunk))
-    view.add_notice(chunk, kind="error")
-    view.finish_message(key, state="failed")
-    view.append_text(12345, "unknown key is ignored")
+    key = view.model.begin_assistant_message()
+    view.model.append_text(key, chunk)
+    view.model.append_thought(key, chunk)
+    view.model.upsert_tool_call(ToolCall("t", chunk, "other", ToolStatus.FAILED, (chunk,), (), chunk))
+    view.model.add_notice(chunk, kind="error")
+    view.model.finish_message(key, state="failed")
+    view.model.append_text(12345, "unknown key is ignored")
     assert "Failed" in text_of(view)
 
 
@@ -368,46 +369,46 @@ def go_dark(view: TranscriptView, qtbot: QtBot) -> None:
 
 
 def test_colour_scheme_change_relays_out_and_streaming_continues(view: TranscriptView, qtbot: QtBot) -> None:
-    view.load_history([("user", "old question", "complete"), ("assistant", "old answer", "complete")])
-    key = view.begin_assistant_message()
-    view.append_thought(key, "hidden musing")
-    view.upsert_tool_call(ToolCall("done-1", "Read notes", "read", ToolStatus.COMPLETED))
-    view.ask_permission(PermissionRequest(ToolCall("done-1", "Read notes", "read"), OPTIONS))
+    view.model.load_history([("user", "old question", "complete"), ("assistant", "old answer", "complete")])
+    key = view.model.begin_assistant_message()
+    view.model.append_thought(key, "hidden musing")
+    view.model.upsert_tool_call(ToolCall("done-1", "Read notes", "read", ToolStatus.COMPLETED))
+    ask(view, PermissionRequest(ToolCall("done-1", "Read notes", "read"), OPTIONS))
     prompt = view.pending_prompt("done-1")
     assert prompt is not None
     prompt.buttons["allow-all"].click()
-    view.append_text(key, "live part one. ")
-    view.ask_permission(request())
+    view.model.append_text(key, "live part one. ")
+    ask(view, request())
     light_bubble = view._theme.user_bg
     assert light_bubble in view._browser.toHtml()
     go_dark(view, qtbot)
     assert light_bubble not in view._browser.toHtml()
     assert "live part one." in text_of(view)
-    view.append_text(key, "live part two.")
-    view.finish_message(key)
+    view.model.append_text(key, "live part two.")
+    view.model.finish_message(key)
     text = text_of(view)
     assert text.index("old question") < text.index("old answer") < text.index("live part one.")
     assert "live part two." in text and text.count("Run rm -rf build") == 1
     assert view.pending_prompt("call-1") is not None
     assert text.count("✓ Allow for this session") == 1
-    thought = view._messages[key].thought
+    thought = thought_item(view, key)
     assert thought is not None and "hidden musing" not in text
     click_anchor(view, qtbot, f"gd-thoughts:{thought.id}")
     assert "hidden musing" in text_of(view)
 
 
 def test_accessible_names(view: TranscriptView) -> None:
-    view.ask_permission(request())
+    ask(view, request())
     widgets: list[QWidget] = [view._browser, *view.findChildren(QAbstractButton)]
     assert all(widget.accessibleName() for widget in widgets)
     assert view.objectName() == "transcriptView"
 
 
 def test_copy_conversation_uses_markdown(view: TranscriptView, qtbot: QtBot) -> None:
-    view.add_user_message("question")
+    view.model.add_user_message("question")
     stream(view, qtbot, "answer")
     view._copy_conversation()
-    assert QGuiApplication.clipboard().text() == view.to_markdown()
+    assert QGuiApplication.clipboard().text() == view.model.to_markdown()
 
 
 
@@ -418,13 +419,13 @@ def top_line(view: TranscriptView) -> str:
 def test_a_long_conversation_opens_with_its_latest_page_and_shows_earlier_ones_on_request(
         view: TranscriptView, qtbot: QtBot) -> None:
     total = 2 * HISTORY_PAGE + 30
-    view.load_history([("user" if i % 2 == 0 else "assistant", f"message {i}\n\nbody of {i}", "complete")
+    view.model.load_history([("user" if i % 2 == 0 else "assistant", f"message {i}\n\nbody of {i}", "complete")
                        for i in range(total)])
     hidden = total - HISTORY_PAGE
-    assert view.earlier_count() == hidden and view.message_count() == total
+    assert view.earlier_count() == hidden and view.model.message_count() == total
     assert f"message {hidden}\n" in text_of(view) and f"message {hidden - 1}\n" not in text_of(view)
     assert f"{hidden} earlier messages are not shown." in text_of(view)
-    assert "message 0\n" in view.to_markdown() and f"message {total - 1}\n" in view.to_markdown()
+    assert "message 0\n" in view.model.to_markdown() and f"message {total - 1}\n" in view.model.to_markdown()
     assert view.is_at_bottom()
 
     bar = view._browser.verticalScrollBar()
@@ -442,11 +443,11 @@ def test_a_long_conversation_opens_with_its_latest_page_and_shows_earlier_ones_o
     assert "earlier messages are not shown" not in text and "This is the beginning of the conversation." in text
     positions = [text.index(f"message {i}\n") for i in range(total)]
     assert positions == sorted(positions)
-    assert view.to_markdown().count("message 0\n") == 1
+    assert view.model.to_markdown().count("message 0\n") == 1
 
 
 def test_earlier_messages_survive_a_theme_change_and_new_output(view: TranscriptView, qtbot: QtBot) -> None:
-    view.load_history([("user", f"question {i}", "complete") for i in range(HISTORY_PAGE + 5)])
+    view.model.load_history([("user", f"question {i}", "complete") for i in range(HISTORY_PAGE + 5)])
     go_dark(view, qtbot)
     assert "5 earlier messages are not shown." in text_of(view)
     assert view._theme.link in view._browser.toHtml().split("question 5")[0]  # the link is re-made in the theme
@@ -465,9 +466,28 @@ def test_welcome_shows_only_while_the_transcript_is_empty(qtbot: QtBot) -> None:
     view.show()
     welcome = view.findChild(QLabel, "transcriptWelcome")
     assert welcome is not None and welcome.isVisible()
-    view.add_user_message("hello")
+    view.model.add_user_message("hello")
     assert not welcome.isVisible()
-    view.clear()
+    view.model.clear()
     assert welcome.isVisible()
-    view.load_history([("user", "earlier", "complete")])
+    view.model.load_history([("user", "earlier", "complete")])
     assert not welcome.isVisible()
+
+
+def test_a_second_view_of_the_model_shows_the_conversation_and_its_open_request_and_either_answers_it(
+        view: TranscriptView, qtbot: QtBot, event_loop_qt: asyncio.AbstractEventLoop) -> None:
+    view.model.add_user_message("question")
+    stream(view, qtbot, "first part")
+    future = ask(view, request())  # the view's desk decides for every view of this model
+    other = TranscriptView(model=view.model, decide=view._prompts.decide)
+    qtbot.addWidget(other)
+    other.resize(700, 500)
+    other.show()
+    qtbot.waitExposed(other)
+    assert text_of(other) == text_of(view) and "first part" in text_of(other)
+    prompt = other.pending_prompt("call-1")
+    assert prompt is not None and view.pending_prompt("call-1") is not None
+    qtbot.mouseClick(prompt.buttons["allow-1"], Qt.MouseButton.LeftButton)
+    assert result_of(future) == "allow-1"
+    assert view.pending_prompt("call-1") is None and other.pending_prompt("call-1") is None
+    assert "✓ Allow once" in text_of(view) and "✓ Allow once" in text_of(other)

@@ -29,6 +29,7 @@ from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript import TranscriptView
 from tests.support.fake_gemini import FakeGemini
 from tests.support.qt_async import until
+from tests.support.transcript_access import ask
 from tests.test_app_cli import app_command, app_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +139,7 @@ def type_as_keyboard(qtbot: QtBot, window: MainWindow, text: str) -> None:
 def test_typing_in_the_composer_never_answers_a_permission_request(
         window: MainWindow, qtbot: QtBot, event_loop_qt: asyncio.AbstractEventLoop) -> None:
     assert window.focusWidget() is window.prompt
-    asked = window.transcript.ask_permission(shell_request("call-1"))
+    asked = ask(window.transcript, shell_request("call-1"))
     prompt = window.transcript.pending_prompt("call-1")
     assert prompt is not None and prompt.isVisible()
     assert window.focusWidget() is window.prompt, "the request took the keyboard"
@@ -153,7 +154,7 @@ def test_typing_in_the_composer_never_answers_a_permission_request(
     assert asked.done() and asked.result() is None
     assert window.focusWidget() is window.prompt
 
-    again = window.transcript.ask_permission(shell_request("call-2"))
+    again = ask(window.transcript, shell_request("call-2"))
     second = window.transcript.pending_prompt("call-2")
     assert second is not None
     qtbot.mouseClick(second, Qt.MouseButton.LeftButton)  # the user moves to the request: bare keys answer there
@@ -194,7 +195,7 @@ def permission_work(count: int, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, *
     work = WorkCounter(view, monkeypatch)
     futures = []
     for index in range(count):
-        futures.append(view.ask_permission(shell_request(f"call-{index}")))
+        futures.append(ask(view, shell_request(f"call-{index}")))
         QApplication.processEvents()
     most_children = len(view._browser.viewport().findChildren(PermissionPrompt))
     if withdrawn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -199,6 +200,11 @@ class GeminiSessionClient(QObject):
     def config(self) -> EngineConfig:
         return self._config
 
+    def reconfigure(self, **changes: Any) -> None:
+        """The one call that changes this client's inputs (env, cwd, model, api_key ...); a changed folder,
+        environment or key reaches gemini at the next start of its child."""
+        self._config = dataclasses.replace(self._config, **changes)
+
     @property
     def state(self) -> SessionState:
         return self._state
@@ -272,7 +278,7 @@ class GeminiSessionClient(QObject):
         async with self._lifecycle:
             if cwd is not None and Path(cwd) != self._config.cwd:
                 await self._stop_process()
-                self._config.cwd = Path(cwd)
+                self.reconfigure(cwd=Path(cwd))
             return await self._open(resume_id, list(transcript), SessionState.STARTING)
 
     def prepare_resume(self, session_id: str, transcript: Sequence[TranscriptTurn] = ()) -> None:
@@ -903,7 +909,7 @@ class GeminiSessionClient(QObject):
         self.event.emit(self._modes)
 
     async def set_model(self, model_id: str) -> None:
-        self._config.model = model_id
+        self.reconfigure(model=model_id)
         if self._conn is None or self._session_id is None:
             return
         try:

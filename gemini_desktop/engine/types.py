@@ -101,8 +101,12 @@ PermissionHandler = Callable[[PermissionRequest], Awaitable[str | None]]
 """Returns the chosen option id, or None to reject."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineConfig:
+    """A client's inputs, frozen: they change only through GeminiSessionClient.reconfigure, so no other
+    object can change what a running client believes it was started with."""
+
+
     gemini: GeminiCommand
     cwd: Path
     model: str | None = None

@@ -37,7 +37,7 @@ from gemini_desktop.store.records import (
 )
 from gemini_desktop.store.schema import migrate
 from gemini_desktop.store.text import clean_parameters, clean_rows, clean_text, decode_text
-from gemini_desktop.untrusted_text import visible_controls
+from gemini_desktop.untrusted_text import inline_markdown, markdown_message
 
 log = logging.getLogger(__name__)
 
@@ -631,27 +631,19 @@ class HistoryStore:
         tools_by_message: dict[int | None, list[ToolCallRecord]] = {}
         for call in self.tool_calls(session_id):
             tools_by_message.setdefault(call.message_id, []).append(call)
-        lines = [f"# {_inline_markdown(session.title or 'Conversation')}", ""]
-        lines += [f"- Folder: {_inline_markdown(session.cwd or 'unknown')}",
-                  f"- Model: {_inline_markdown(session.model or 'unknown')}",
+        lines = [f"# {inline_markdown(session.title or 'Conversation')}", ""]
+        lines += [f"- Folder: {inline_markdown(session.cwd or 'unknown')}",
+                  f"- Model: {inline_markdown(session.model or 'unknown')}",
                   f"- Started: {session.created.isoformat(timespec='seconds')}",
                   f"- Last activity: {session.updated.isoformat(timespec='seconds')}"]
         if session.gemini_session_id:
-            lines.append(f"- Gemini session: {_inline_markdown(session.gemini_session_id)}")
+            lines.append(f"- Gemini session: {inline_markdown(session.gemini_session_id)}")
         for message in self.messages(session_id):
-            heading = "You" if message.role == "user" else "Gemini"
-            state = "" if message.state == "complete" else f" ({_inline_markdown(message.state)})"
-            lines += ["", f"## {heading}{state}", ""]
-            if message.thoughts:
-                lines += ["*Thoughts:*", "", *_fenced_markdown(message.thoughts), ""]
-            lines += _fenced_markdown(message.text)
-            if message.attachments:
-                lines += ["", "**Attachments:**", "", *_fenced_markdown(_attachment_lines(message.attachments))]
-            for call in tools_by_message.get(message.id, []):
-                tool = f"{_inline_markdown(call.title or call.kind)} — {_inline_markdown(call.status)}"
-                lines += ["", f"**Tool:** {tool}"]
-                if call.diff:
-                    lines += ["", *_fenced_markdown(call.diff, "diff")]
+            tools = [(f"{call.title or call.kind} — {call.status}", call.diff)
+                     for call in tools_by_message.get(message.id, [])]
+            lines += markdown_message("You" if message.role == "user" else "Gemini", message.state, message.text,
+                                      message.thoughts, tools,
+                                      _attachment_lines(message.attachments))
         return "\n".join(lines).rstrip() + "\n"
 
     def export_json(self, session_id: int) -> str:
@@ -832,14 +824,6 @@ def _tool_call_rows(session_id: int, message_id: int, message: ImportedMessage) 
             for call in message.tool_calls]
 
 
-_MARKDOWN_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>&!~|#])")
-
-
-def _inline_markdown(text: str) -> str:
-    """Untrusted text inside one line of exported Markdown: on that line, read as nothing but text."""
-    return _MARKDOWN_INLINE_SPECIALS.sub(r"\\\1", visible_controls(" ".join(text.split())))
-
-
 def _attachment_lines(attachments: Sequence[AttachmentRecord]) -> str:
     """One line per attachment; names and paths are quoted as JSON strings, so a line break or a control character
     in a file name cannot start a line of its own."""
@@ -850,14 +834,6 @@ def _attachment_lines(attachments: Sequence[AttachmentRecord]) -> str:
                    f"sha256 {attachment.sha256}" if attachment.sha256 else ""]
         lines.append(f"{attachment.kind} {where} " + ", ".join(detail for detail in details if detail))
     return "\n".join(line.rstrip() for line in lines)
-
-
-def _fenced_markdown(text: str, info: str = "") -> list[str]:
-    """Untrusted text as a fenced block whose fence is longer than any run of backticks in it, so no line of
-    it can close the block: nothing in it is read as Markdown or HTML."""
-    text = visible_controls(text, keep="\n\t")
-    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
-    return [fence + info, text, fence]
 
 
 def make_snippet(text: str, finder: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:

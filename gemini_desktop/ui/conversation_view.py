@@ -17,15 +17,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.workspace import Workspace
-from gemini_desktop.engine.events import ModelUpdate, ModeUpdate
-from gemini_desktop.engine.types import EngineError, ResumeMethod, ResumeOutcome, SessionState, TranscriptTurn, Usage
+from gemini_desktop.engine.types import EngineError, ResumeOutcome, SessionState, TranscriptTurn, Usage
 from gemini_desktop.settings import save_api_key
 from gemini_desktop.store import HistoryStore, StoreError
 from gemini_desktop.ui.banners import AuthPanel, CrashBanner
 from gemini_desktop.ui.find_bar import FindBar
 from gemini_desktop.ui.prompt_input import PromptInput
-from gemini_desktop.ui.session_controller import SessionController, run_soon
 from gemini_desktop.ui.transcript import TranscriptView
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ class ConversationView(QWidget):
         self._history_id = history_id  # an earlier conversation shown read-only until it gets a process
         self._title = ""
         self.conversation: Conversation | None = None
-        self.controller: SessionController | None = None
+        self.controller: ConversationController | None = None
         self._opening: asyncio.Future[bool] | None = None
         self._early_messages: list[str] = []
         self.usage: tuple[Usage | None, Usage | None] = (None, None)
@@ -174,15 +173,17 @@ class ConversationView(QWidget):
             record = self._store.get_session(self._history_id)
             messages = self._store.messages(self._history_id) if record is not None else []
         except StoreError as error:
-            self.transcript.add_notice(str(error), kind="error")
+            self.transcript.model.add_notice(str(error), kind="error")
             return False
         if record is None:
-            self.transcript.add_notice(self.tr("That conversation is no longer in the history."), kind="error")
+            self.transcript.model.add_notice(self.tr("That conversation is no longer in the history."), kind="error")
             return False
         self._title = record.title or ""
         self._folder = Path(record.cwd)
+        self.transcript.model.load_history([(m.role, m.text, m.state) for m in messages])
         shown_from = next((i for i, m in enumerate(messages) if m.id == shown_from_message), None)
-        self.transcript.load_history([(m.role, m.text, m.state) for m in messages], shown_from=shown_from)
+        if shown_from is not None:
+            self.transcript.show_from(shown_from)
         if find:
             self.transcript.find(find, again=False)
         self._update_actions()
@@ -218,7 +219,7 @@ class ConversationView(QWidget):
             opened = await opening
         except (EngineError, StoreError) as error:
             log.warning("opening a conversation failed: %s", error)
-            self.transcript.add_notice(str(error), kind="error")
+            self.transcript.model.add_notice(str(error), kind="error")
             opened = False
         self._update_actions()
         early, self._early_messages = self._early_messages, []
@@ -229,29 +230,26 @@ class ConversationView(QWidget):
             self._give_back(early)
         return opened
 
-    def _attach(self, conversation: Conversation) -> SessionController:
-        """The one place a conversation's controller and transcript are paired."""
+    def _attach(self, conversation: Conversation) -> ConversationController:
+        """The one place a conversation's controller and transcript are paired: the controller takes over the
+        model the view shows (a stored conversation, notices), and the view reports permission answers to it."""
         self.conversation = conversation
-        client = conversation.client
-        controller = SessionController(client, self._store, self.transcript, self)
+        controller = ConversationController(conversation.client, self._store, self.transcript.model, self)
         self.controller = controller
-        client.state_changed.connect(self._on_state_changed)
-        client.queue_changed.connect(lambda _count: self._changed())
-        client.event.connect(self._on_engine_event)
-        client.crashed.connect(self.crash_banner.show_crash)
-        client.auth_required.connect(self._on_auth_required)
-        client.session_started.connect(self._on_session_started)
-        client.stalled.connect(self._on_stalled)
+        self.transcript.set_model(controller.model, controller.decide)
+        controller.state_changed.connect(self._on_state_changed)
+        controller.queue_changed.connect(lambda _count: self._changed())
+        controller.choices_changed.connect(lambda _choices: self._changed())
+        controller.crashed.connect(self.crash_banner.show_crash)
+        controller.auth_required.connect(self._on_auth_required)
+        controller.session_started.connect(self._on_session_started)
+        controller.stalled.connect(self._on_stalled)
         controller.commands_changed.connect(self.prompt.set_commands)
         controller.usage_changed.connect(self._on_usage)
         controller.answer_finished.connect(self._on_answer_finished)
         controller.error.connect(lambda message: self.status_message.emit(message, 10000))
         controller.session_changed.connect(self._on_history_changed)
         controller.history_changed.connect(self._on_history_changed)
-        if client.session_id is not None and client.state == SessionState.READY:
-            # The warm spare's session started before anyone here listened: the client's announcement is
-            # repeated so the controller records this conversation's gemini session id (a restart resumes it).
-            client.session_started.emit(ResumeOutcome(ResumeMethod.NEW, client.session_id))
         self._changed()
         return controller
 
@@ -263,10 +261,6 @@ class ConversationView(QWidget):
 
     def _on_state_changed(self, _state: str) -> None:
         self._changed()
-
-    def _on_engine_event(self, event: object) -> None:
-        if isinstance(event, ModelUpdate | ModeUpdate):
-            self._changed()
 
     def _on_session_started(self, _outcome: ResumeOutcome) -> None:
         self.crash_banner.hide()
@@ -392,7 +386,7 @@ class ConversationView(QWidget):
         return self.transcript.answer_permission(key)
 
     def to_markdown(self) -> str:
-        return self.transcript.to_markdown()
+        return self.transcript.model.to_markdown()
 
     # ---- closing
 

@@ -92,13 +92,10 @@ class FindBar(QWidget):
     def _search(self, *, again: bool, backward: bool = False) -> None:
         text = self.field.text()
         current, total = self._transcript.find(text, backward=backward, again=again)
-        hidden = self._transcript.earlier_count()
         if not text:
             shown = ""
         elif total:
             shown = self.tr("{current} of {total}").format(current=current, total=total)
         else:
             shown = self.tr("No matches")
-        if text and hidden:
-            shown += " · " + self.tr("{hidden} earlier messages not searched").format(hidden=hidden)
         self.status.setText(shown)

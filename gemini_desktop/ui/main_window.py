@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from gemini_desktop import APP_NAME, __version__
+from gemini_desktop.conversation import run_soon
 from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, usable_folder
 from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
@@ -41,7 +42,6 @@ from gemini_desktop.ui.banners import GeminiMissingPanel
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.npm_installer import app_install_dir
-from gemini_desktop.ui.session_controller import run_soon
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.sidebar import Sidebar
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
@@ -49,11 +49,11 @@ from gemini_desktop.ui.tool_card import anywhere_shortcut
 from gemini_desktop.ui.transcript import link_target_text
 
 if TYPE_CHECKING:
+    from gemini_desktop.conversation import ConversationController
     from gemini_desktop.engine.client import GeminiSessionClient
     from gemini_desktop.engine.session_manager import ActivityState
     from gemini_desktop.ui.find_bar import FindBar
     from gemini_desktop.ui.prompt_input import PromptInput
-    from gemini_desktop.ui.session_controller import SessionController
     from gemini_desktop.ui.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         return self.view.find_bar
 
     @property
-    def controller(self) -> SessionController | None:
+    def controller(self) -> ConversationController | None:
         return self.view.controller
 
     @property
@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         """Called right after show(): the conversations come back (suspended), the engine loads behind them.
         The returned future ends once the shown conversation has started or failed (or the engine is loaded)."""
         if self.store.recovery_message:
-            self.view.transcript.add_notice(self.store.recovery_message, kind="error")
+            self.view.transcript.model.add_notice(self.store.recovery_message, kind="error")
         self.import_cli_history()
         opening = self._restore()
         self.workspace.attach()

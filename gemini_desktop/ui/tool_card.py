@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from gemini_desktop.conversation.model import REJECT_KINDS
 from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
 from gemini_desktop.ui.markdown_render import breakable, clean_text, shortened
 from gemini_desktop.ui.theme import Theme
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 
 MAX_DIFF_LINES = 400
 MAX_OUTPUT_CHARS = 4000
-REJECT_KINDS = ("reject_once", "reject_always")
 
 _KIND_ICONS = {
     "read": "📄",
@@ -137,13 +137,6 @@ def tool_card_html(call: ToolCall, theme: Theme) -> str:
     return "".join(parts)
 
 
-def tool_call_markdown(call: ToolCall) -> str:
-    paths = ", ".join(f"`{shortened(p, MAX_LABEL_CHARS)}`" for p in call.paths)
-    title = shortened(call.title, MAX_LABEL_CHARS) or kind_label(call.kind)
-    line = f"> 🔧 **{kind_label(call.kind)}**: {title} — {status_label(call.status)}"
-    return f"{line} ({paths})" if paths else line
-
-
 def option_label(option: PermissionOption) -> str:
     """Our own words for the standard kinds (translatable, the same for every agent); the agent's otherwise."""
     labels = {
@@ -160,13 +153,6 @@ def decision_text(option: PermissionOption | None) -> str:
         return QCoreApplication.translate("ToolCard", "✗ Rejected")
     prefix = "✗" if option.kind in REJECT_KINDS else "✓"
     return f"{prefix} {option_label(option)}"
-
-
-def resolved_value(option: PermissionOption | None) -> str | None:
-    """What the permission future resolves with: a one-off rejection is None, per the engine's contract."""
-    if option is None or option.kind == "reject_once":
-        return None
-    return option.option_id
 
 
 DECISION_KEYS: dict[Qt.Key, tuple[str, ...]] = {

@@ -71,6 +71,41 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>ConversationController</name>
+    <message>
+        <source>Resumed: loaded by gemini</source>
+        <translation>已恢复：由 gemini 载入</translation>
+    </message>
+    <message>
+        <source>Resumed: rebuilt from our copy</source>
+        <translation>已恢复：根据本地副本重建</translation>
+    </message>
+    <message>
+        <source>Resumed: seeded (gemini got the earlier conversation as context)</source>
+        <translation>已恢复：以先前对话作为上下文重新开始</translation>
+    </message>
+    <message>
+        <source>This conversation cannot be saved to the history: {error}</source>
+        <translation>此对话无法保存到历史记录：{error}</translation>
+    </message>
+    <message>
+        <source>History cannot be saved: disk full. The conversation is kept in memory and will be saved once there is space again.</source>
+        <translation>无法保存历史记录：磁盘已满。对话暂存在内存中，磁盘有空间后会再保存。</translation>
+    </message>
+    <message>
+        <source>The history is saved again.</source>
+        <translation>历史记录已恢复保存。</translation>
+    </message>
+    <message>
+        <source>That conversation is no longer in the history.</source>
+        <translation>该对话已不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>The folder of that conversation ({path}) is gone; continuing in {current}.</source>
+        <translation>该对话所在的文件夹（{path}）已不存在；将在 {current} 中继续。</translation>
+    </message>
+</context>
+<context>
     <name>ConversationView</name>
     <message>
         <source>Send</source>
@@ -181,10 +216,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>No matches</source>
         <translation>无匹配</translation>
-    </message>
-    <message>
-        <source>{hidden} earlier messages not searched</source>
-        <translation>未搜索更早的 {hidden} 条消息</translation>
     </message>
 </context>
 <context>
@@ -598,41 +629,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>pasted image</source>
         <translation>粘贴的图片</translation>
-    </message>
-</context>
-<context>
-    <name>SessionController</name>
-    <message>
-        <source>Resumed: loaded by gemini</source>
-        <translation>已恢复：由 gemini 载入</translation>
-    </message>
-    <message>
-        <source>Resumed: rebuilt from our copy</source>
-        <translation>已恢复：根据本地副本重建</translation>
-    </message>
-    <message>
-        <source>Resumed: seeded (gemini got the earlier conversation as context)</source>
-        <translation>已恢复：以先前对话作为上下文重新开始</translation>
-    </message>
-    <message>
-        <source>This conversation cannot be saved to the history: {error}</source>
-        <translation>此对话无法保存到历史记录：{error}</translation>
-    </message>
-    <message>
-        <source>History cannot be saved: disk full. The conversation is kept in memory and will be saved once there is space again.</source>
-        <translation>无法保存历史记录：磁盘已满。对话暂存在内存中，磁盘有空间后会自动保存。</translation>
-    </message>
-    <message>
-        <source>The history is saved again.</source>
-        <translation>历史记录已恢复保存。</translation>
-    </message>
-    <message>
-        <source>That conversation is no longer in the history.</source>
-        <translation>该对话已不在历史记录中。</translation>
-    </message>
-    <message>
-        <source>The folder of that conversation ({path}) is gone; continuing in {current}.</source>
-        <translation>该对话所在的文件夹（{path}）已不存在；将在 {current} 中继续。</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,7 @@
-"""The presenter between the gemini session, the history store and the transcript.
+"""The one owner of a conversation's engine client: it feeds the conversation model and writes the history.
 
-It owns no widgets: the window wires its widgets to this object's signals, and tests drive it directly.
+It owns no widgets and is the only subscriber to its client: views show the model and report the user's
+permission decisions back through `decide`, which resolves the futures this controller holds.
 Every history write goes, in order, through one background writer: the window never waits on the disk or on
 another program's lock, and a busy database or a full disk delays a write (kept in memory) but never drops it.
 The user's message is queued for the store before it is sent, and streamed answers are checkpointed once a
@@ -11,16 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from gemini_desktop.conversation.model import ConversationModel, paths_and_diffs
+from gemini_desktop.conversation.permissions import PermissionDesk
 from gemini_desktop.engine.events import (
     CommandsUpdate,
     MessageChunk,
+    ModelUpdate,
+    ModeUpdate,
     PermissionRequest,
     PlanUpdate,
     ThoughtChunk,
@@ -39,7 +44,6 @@ from gemini_desktop.store import HistoryStore, HistoryWriter, RowRef, StoreError
 
 if TYPE_CHECKING:
     from gemini_desktop.engine.client import GeminiSessionClient
-    from gemini_desktop.ui.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +55,23 @@ T = TypeVar("T")
 
 def resume_notice(method: str) -> str:
     notices = {
-        ResumeMethod.LOADED: QCoreApplication.translate("SessionController", "Resumed: loaded by gemini"),
-        ResumeMethod.REBUILT: QCoreApplication.translate("SessionController", "Resumed: rebuilt from our copy"),
+        ResumeMethod.LOADED: QCoreApplication.translate("ConversationController", "Resumed: loaded by gemini"),
+        ResumeMethod.REBUILT: QCoreApplication.translate("ConversationController", "Resumed: rebuilt from our copy"),
         ResumeMethod.SEEDED: QCoreApplication.translate(
-            "SessionController", "Resumed: seeded (gemini got the earlier conversation as context)"),
+            "ConversationController", "Resumed: seeded (gemini got the earlier conversation as context)"),
     }
     return notices.get(method, "")  # type: ignore[call-overload]
 
 
 def diff_text(call: ToolCall) -> str:
     """A compact, unified-looking record of a tool's file edits for the store."""
-    blocks = []
-    for diff in call.diffs:
-        old = "\n".join(f"-{line}" for line in (diff.old_text or "").splitlines())
-        new = "\n".join(f"+{line}" for line in diff.new_text.splitlines())
-        blocks.append("\n".join(part for part in (f"--- {diff.path}", old, new) if part))
-    return "\n".join(blocks)
+    return "\n".join(paths_and_diffs(call))
 
 
 @dataclass
 class Turn:
-    """One message the user sent and the answer to it, as far as it got."""
+    """One message the user sent and the answer to it, as far as it got. The answer itself is in the model;
+    `chunks` and `thoughts` hold only what streamed since the last checkpoint."""
 
     user_key: int
     turn_id: int | None = None
@@ -79,46 +79,45 @@ class Turn:
     assistant_row: RowRef | None = None
     chunks: list[str] = field(default_factory=list)
     thoughts: list[str] = field(default_factory=list)
-    saved_chunks: int = 0
-    saved_thoughts: int = 0
-
-    @property
-    def answer(self) -> str:
-        return "".join(self.chunks)
-
-    @property
-    def thought_text(self) -> str:
-        return "".join(self.thoughts)
 
     def take_unsaved(self) -> tuple[str, str]:
         """The text and thoughts streamed since the last call: a checkpoint costs what is new, not the answer."""
-        text = "".join(self.chunks[self.saved_chunks:])
-        thoughts = "".join(self.thoughts[self.saved_thoughts:])
-        self.saved_chunks, self.saved_thoughts = len(self.chunks), len(self.thoughts)
+        text, thoughts = "".join(self.chunks), "".join(self.thoughts)
+        self.chunks.clear()
+        self.thoughts.clear()
         return text, thoughts
 
 
-class SessionController(QObject):
+class ConversationController(QObject):
     commands_changed = Signal(object)  # tuple[SlashCommand, ...]
     answer_finished = Signal(str)  # the finished answer (for a desktop notification)
     usage_changed = Signal(object, object)  # Usage of the last turn, Usage of the session
     session_changed = Signal(int)  # the store session id shown (0 before the first message)
     history_changed = Signal(int)  # a turn of this store session was written (titles and counts changed)
     error = Signal(str)  # a failure of a user action, for the status bar
+    # The client's own news, passed on so that views never subscribe to the client (this is its one subscriber):
+    state_changed = Signal(str)  # SessionState
+    queue_changed = Signal(int)  # messages waiting for their turn
+    stalled = Signal(float)  # seconds without a word from gemini during a turn
+    crashed = Signal(str, str)  # reason, the tail of gemini's stderr
+    auth_required = Signal(object)  # AuthRequired
+    session_started = Signal(object)  # ResumeOutcome, once this controller has recorded it
+    choices_changed = Signal(object)  # ModelUpdate or ModeUpdate: the models or approval modes to choose from
     _from_writer = Signal(object)  # a callback of the history writer, run on this object's (the UI) thread
 
-    def __init__(self, client: GeminiSessionClient, store: HistoryStore, transcript: TranscriptView,
+    def __init__(self, client: GeminiSessionClient, store: HistoryStore, model: ConversationModel | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._client = client
         self._store = store
-        self._transcript = transcript
+        self.model = model if model is not None else ConversationModel()
         self._store_session: RowRef | None = None
         self._gemini_session_id: str | None = None
         self._waiting: list[Turn] = []  # sent or queued, not started yet (the engine runs them FIFO)
         self._current: Turn | None = None
         self._tool_calls: dict[str, ToolCall] = {}
         self._decisions: dict[str, str] = {}
+        self.permissions = PermissionDesk(self.model, self._record_decision)
         self._store_failed = False
         self._told_disk_full = False
         self._from_writer.connect(self._run_writer_callback)
@@ -127,15 +126,20 @@ class SessionController(QObject):
         self._checkpoint_timer = QTimer(self)
         self._checkpoint_timer.setInterval(CHECKPOINT_INTERVAL_MS)
         self._checkpoint_timer.timeout.connect(self._checkpoint)
-        transcript.permission_decided.connect(self._record_decision)
         client.permission_handler = self._ask_permission
         client.event.connect(self._on_event)
         client.turn_started.connect(self._on_turn_started)
         client.turn_finished.connect(self._on_turn_finished)
         client.turn_failed.connect(self._on_turn_failed)
         client.session_started.connect(self._on_session_started)
-        # A controller is made once per app start: whatever was streaming when the app last died is not anymore.
-        self._writes.submit(HistoryStore.mark_interrupted)
+        client.state_changed.connect(self.state_changed)
+        client.queue_changed.connect(self.queue_changed)
+        client.stalled.connect(self.stalled)
+        client.crashed.connect(self.crashed)
+        client.auth_required.connect(self.auth_required)
+        if client.session_id is not None:  # a client started before this controller (the warm spare)
+            self._gemini_session_id = client.session_id
+            self.model.state.folder = str(client.config.cwd)
 
     @property
     def client(self) -> GeminiSessionClient:
@@ -162,7 +166,7 @@ class SessionController(QObject):
     def _on_store_failure(self, failure: StoreError) -> None:
         if not self._store_failed:
             self._store_failed = True
-            self._transcript.add_notice(
+            self.model.add_notice(
                 self.tr("This conversation cannot be saved to the history: {error}").format(error=failure),
                 kind="error")
 
@@ -173,12 +177,12 @@ class SessionController(QObject):
         """A full disk is told once (not at every retry); so is the moment the history is saved again."""
         if state == WriterState.FULL and not self._told_disk_full:
             self._told_disk_full = True
-            self._transcript.add_notice(
+            self.model.add_notice(
                 self.tr("History cannot be saved: disk full. The conversation is kept in memory and will be "
                         "saved once there is space again."), kind="error")
         elif state == WriterState.SAVING and self._told_disk_full:
             self._told_disk_full = False
-            self._transcript.add_notice(self.tr("The history is saved again."))
+            self.model.add_notice(self.tr("The history is saved again."))
 
     def wait_until_saved(self, timeout: float) -> bool:
         """Block until every history write queued so far is committed (False after `timeout` seconds);
@@ -193,7 +197,7 @@ class SessionController(QObject):
             await action
         except EngineError as failure:
             log.warning("session action failed: %s", failure)
-            self._transcript.add_notice(str(failure), kind="error")
+            self.model.add_notice(str(failure), kind="error")
             self.error.emit(str(failure))
             return False
         return True
@@ -217,7 +221,7 @@ class SessionController(QObject):
     async def new_session(self, cwd: Path | None = None) -> bool:
         await self._quiesce(stop_process=False)
         self._forget_session()
-        self._transcript.clear()
+        self.model.clear()
         return await self._guard(self._client.start_session(cwd=cwd))
 
     async def resume(self, store_session_id: int) -> bool:
@@ -231,11 +235,12 @@ class SessionController(QObject):
         self._store_session = RowRef(record.id)
         self._gemini_session_id = record.gemini_session_id
         messages = self._store_call(self._store.messages, record.id) or []
-        self._transcript.load_history([(m.role, m.text, m.state) for m in messages])
+        self.model.load_history([(m.role, m.text, m.state) for m in messages])
+        self.model.state.folder = record.cwd
         self.session_changed.emit(record.id)
         cwd = Path(record.cwd)
         if not cwd.is_dir():
-            self._transcript.add_notice(
+            self.model.add_notice(
                 self.tr("The folder of that conversation ({path}) is gone; continuing in {current}.").format(
                     path=record.cwd, current=self._client.config.cwd))
             cwd = self._client.config.cwd
@@ -250,7 +255,7 @@ class SessionController(QObject):
     async def use_api_key(self, key: str) -> bool:
         """A new process signed in with this key (over ACP, not its environment); the conversation continues."""
         await self._quiesce(stop_process=True)
-        self._client.config.api_key = key
+        self._client.reconfigure(api_key=key)
         return await self._resume_with_client(None)
 
     async def authenticate(self, method_id: str) -> bool:
@@ -293,7 +298,7 @@ class SessionController(QObject):
                 into=created, then=lambda session_id: self._on_session_saved(created, session_id))
         session = self._store_session
         self._writes.submit(lambda store: store.add_message(session.require(), "user", text))
-        key = self._transcript.add_user_message(text, queued=queued)
+        key = self.model.add_user_message(text, queued=queued)
         turn = Turn(user_key=key)
         self._waiting.append(turn)
         turn.turn_id = self._client.submit(text)
@@ -311,7 +316,7 @@ class SessionController(QObject):
     def cancel(self) -> None:
         if self.busy:
             self._client.cancel()
-        self._transcript.reject_pending_permissions()
+        self.reject_pending_permissions()
 
     def _take_waiting(self, turn_id: int) -> Turn | None:
         for turn in self._waiting:
@@ -331,8 +336,9 @@ class SessionController(QObject):
             return
         turn.turn_id = turn_id
         self._current = turn
-        self._transcript.mark_sent(turn.user_key)
-        turn.assistant_key = self._transcript.begin_assistant_message()
+        self.model.state.activity = "streaming"
+        self.model.mark_sent(turn.user_key)
+        turn.assistant_key = self.model.begin_assistant_message()
         if self._store_session is not None:
             session, answer = self._store_session, RowRef()
             turn.assistant_row = answer
@@ -345,19 +351,25 @@ class SessionController(QObject):
         if isinstance(event, MessageChunk):
             if event.role == "assistant" and turn is not None and turn.assistant_key is not None:
                 turn.chunks.append(event.text)
-                self._transcript.append_text(turn.assistant_key, event.text)
+                self.model.append_text(turn.assistant_key, event.text)
         elif isinstance(event, ThoughtChunk):
             if turn is not None and turn.assistant_key is not None:
                 turn.thoughts.append(event.text)
-                self._transcript.append_thought(turn.assistant_key, event.text)
+                self.model.append_thought(turn.assistant_key, event.text)
         elif isinstance(event, ToolCall):
             self._tool_calls[event.tool_call_id] = event
-            self._transcript.upsert_tool_call(event)
+            self.model.upsert_tool_call(event)
             self._record_tool_call(event)
         elif isinstance(event, PlanUpdate):
-            self._transcript.show_plan(event)
+            self.model.show_plan(event)
         elif isinstance(event, CommandsUpdate):
             self.commands_changed.emit(event.commands)
+        elif isinstance(event, (ModelUpdate, ModeUpdate)):
+            if isinstance(event, ModelUpdate):
+                self.model.state.model = event.current
+            else:
+                self.model.state.mode = event.current
+            self.choices_changed.emit(event)
 
     def _checkpoint(self) -> None:
         turn = self._current
@@ -367,6 +379,10 @@ class SessionController(QObject):
         if text or thoughts:
             answer = turn.assistant_row
             self._writes.submit(lambda store: store.append_to_message(answer.require(), text, thoughts))
+
+    def _answer(self, turn: Turn) -> tuple[str, str]:
+        """The turn's answer so far (text, thoughts), as the model holds it."""
+        return self.model.answer_text(turn.assistant_key) if turn.assistant_key is not None else ("", "")
 
     def _find_turn(self, turn_id: int) -> Turn | None:
         if self._current is not None and self._current.turn_id == turn_id:
@@ -380,46 +396,49 @@ class SessionController(QObject):
         if turn is None:
             return
         cancelled = result.stop_reason == "cancelled"
+        streamed, streamed_thoughts = self._answer(turn)
+        text = result.text or streamed
         self._end_answer(turn, view_state="cancelled" if cancelled else "complete",
                          store_state="interrupted" if cancelled else "complete",
-                         text=result.text or turn.answer, thoughts=result.thoughts or turn.thought_text,
-                         usage=result.usage)
+                         text=text, thoughts=result.thoughts or streamed_thoughts, usage=result.usage)
+        self.model.state.usage = self._client.total_usage
         self.usage_changed.emit(result.usage, self._client.total_usage)
         if not cancelled:
-            self.answer_finished.emit(result.text or turn.answer)
+            self.answer_finished.emit(text)
 
     def _on_turn_failed(self, turn_id: int, reason: str) -> None:
         turn = self._find_turn(turn_id)
         if turn is None:
             return
-        self._end_answer(turn, view_state="failed", store_state="failed", text=turn.answer,
-                         thoughts=turn.thought_text)
-        self._transcript.add_notice(reason, kind="error")
+        text, thoughts = self._answer(turn)
+        self._end_answer(turn, view_state="failed", store_state="failed", text=text, thoughts=thoughts)
+        self.model.add_notice(reason, kind="error")
 
     def _interrupt_open_turns(self) -> None:
         """The process is going away: keep what streamed, and mark it so the history tells the truth."""
         self._checkpoint_timer.stop()
         turn, self._current = self._current, None
         if turn is not None:
-            self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=turn.answer,
-                             thoughts=turn.thought_text)
+            text, thoughts = self._answer(turn)
+            self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=text, thoughts=thoughts)
         for waiting in self._waiting:
-            self._transcript.mark_sent(waiting.user_key)
+            self.model.mark_sent(waiting.user_key)
         self._waiting.clear()
 
     def _end_answer(self, turn: Turn, *, view_state: str, store_state: str, text: str, thoughts: str,
                     usage: Usage | None = None) -> None:
         """The one place an answer ends: the transcript, the database and the history list all learn it."""
         if turn.assistant_key is not None:
-            self._transcript.finish_message(turn.assistant_key, state=view_state)
+            self.model.finish_message(turn.assistant_key, state=view_state)
         else:
-            self._transcript.mark_sent(turn.user_key)
+            self.model.mark_sent(turn.user_key)
         if turn.assistant_row is not None:
             answer = turn.assistant_row
             tokens = (usage.input_tokens, usage.output_tokens) if usage else (0, 0)
             self._writes.submit(lambda store: store.finish_message(
                 answer.require(), text, thoughts=thoughts, state=store_state, input_tokens=tokens[0],
                 output_tokens=tokens[1]))
+        self.model.state.activity = "idle" if self._current is None and not self._waiting else "streaming"
         if self._store_session is not None:
             session = self._store_session
             self._writes.when_saved(lambda: self._on_turn_saved(session))
@@ -437,17 +456,29 @@ class SessionController(QObject):
             self._writes.submit(lambda store: store.set_gemini_session_id(session.require(), gemini_id))
         notice = resume_notice(outcome.method)
         if notice:
-            self._transcript.add_notice(notice)
+            self.model.add_notice(notice)
+        self.model.state.folder = str(self._client.config.cwd)
+        self.session_started.emit(outcome)
 
     async def _ask_permission(self, request: PermissionRequest) -> str | None:
+        """The engine awaits the user's answer; when it stops waiting (a timeout, the session ending) the
+        request is withdrawn, which rejects it."""
         self._tool_calls.setdefault(request.tool_call.tool_call_id, request.tool_call)
-        return await self._transcript.ask_permission(request)
+        return await self.permissions.ask(request)
 
-    def _record_decision(self, tool_call_id: str, option_id: object) -> None:
-        self._decisions[tool_call_id] = str(option_id) if option_id else "rejected"
-        call = self._tool_calls.get(tool_call_id)
-        if call is not None:
-            self._record_tool_call(call)
+    def decide(self, tool_call_id: str, option_id: str | None) -> None:
+        """A view reports the user's answer to an open request (None: reject)."""
+        self.permissions.decide(tool_call_id, option_id)
+
+    def reject_pending_permissions(self) -> None:
+        self.permissions.reject_all()
+
+    def _record_decision(self, tool_call_id: str, answer: str | None) -> None:
+        self._decisions[tool_call_id] = answer or "rejected"
+        entry = self.model.tool_call(tool_call_id)
+        if entry is not None:
+            self._tool_calls[tool_call_id] = entry.call
+            self._record_tool_call(entry.call)
 
     def _record_tool_call(self, call: ToolCall) -> None:
         if self._store_session is None:
@@ -459,14 +490,3 @@ class SessionController(QObject):
             session.require(), answer.value if answer is not None else None, call.tool_call_id, call.title,
             call.kind, str(call.status), list(call.paths), diff, decision=decision))
 
-
-def run_soon(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
-    """Schedule a coroutine from a Qt slot, logging (not losing) any exception it raises."""
-    future = asyncio.ensure_future(coro)
-
-    def report(done: asyncio.Future[Any]) -> None:
-        if not done.cancelled() and done.exception() is not None:
-            log.error("background action failed", exc_info=done.exception())
-
-    future.add_done_callback(report)
-    return future

@@ -1,0 +1,459 @@
+"""One conversation as data: what was said, the tool calls and their permission requests, and its state.
+
+No Qt here: the controller writes into the model and every view (the transcript, later the local API) reads it.
+A view replays `entries` and then follows the change events, so the model is the only copy of the conversation:
+closing a view loses nothing, and a second view shows the same thing.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
+from gemini_desktop.engine.types import Usage
+from gemini_desktop.untrusted_text import markdown_message
+
+log = logging.getLogger(__name__)
+
+FINISH_STATES = ("complete", "interrupted", "failed", "cancelled")
+REJECT_KINDS = ("reject_once", "reject_always")
+
+
+# --- entries ----------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Entry:
+    """One item of the conversation, in the order it is shown. `message` groups the entries of one message
+    (0 for what belongs to none, like a notice)."""
+
+    id: int = field(init=False, default=0)
+    message: int = field(init=False, default=0)
+
+    @property
+    def settled(self) -> bool:
+        """A settled entry never changes again."""
+        return True
+
+    def searchable(self) -> str:
+        """The text a find in the conversation looks at."""
+        return ""
+
+
+@dataclass(eq=False)
+class UserMessage(Entry):
+    text: str
+    queued: bool = False
+
+    @property
+    def settled(self) -> bool:
+        return not self.queued
+
+    def searchable(self) -> str:
+        return self.text
+
+
+@dataclass(eq=False)
+class _Streamed(Entry):
+    """Text that arrives in pieces; joined once when read, so a chunk costs what it holds."""
+
+    chunks: list[str] = field(default_factory=list)
+    live: bool = True
+
+    @property
+    def text(self) -> str:
+        if len(self.chunks) > 1:
+            self.chunks[:] = ["".join(self.chunks)]
+        return self.chunks[0] if self.chunks else ""
+
+    @property
+    def settled(self) -> bool:
+        return not self.live
+
+    def searchable(self) -> str:
+        return self.text
+
+
+@dataclass(eq=False)
+class AnswerText(_Streamed):
+    """A run of an answer's text; a tool call in between starts the next run. `first` opens the answer."""
+
+    first: bool = True
+
+
+@dataclass(eq=False)
+class Thoughts(_Streamed):
+    pass
+
+
+@dataclass(eq=False)
+class ToolCallEntry(Entry):
+    call: ToolCall
+    request: PermissionRequest | None = None  # set while gemini waits for the user's answer
+    decided: bool = False
+    decision: PermissionOption | None = None  # None with `decided`: rejected (or no answer)
+
+    @property
+    def pending(self) -> bool:
+        return self.request is not None
+
+    @property
+    def settled(self) -> bool:
+        return self.request is None and self.call.status in (ToolStatus.COMPLETED, ToolStatus.FAILED)
+
+    def searchable(self) -> str:
+        return "\n".join((self.call.title, *self.call.paths))
+
+
+@dataclass(eq=False)
+class PlanEntry(Entry):
+    plan: PlanUpdate
+    current: bool = True
+
+    @property
+    def settled(self) -> bool:
+        return not self.current
+
+    def searchable(self) -> str:
+        return "\n".join(item.content for item in self.plan.entries)
+
+
+@dataclass(eq=False)
+class Notice(Entry):
+    text: str
+    kind: str = "info"
+
+    def searchable(self) -> str:
+        return self.text
+
+
+@dataclass(eq=False)
+class EndMark(Entry):
+    """How an answer ended when it did not complete (interrupted, failed, cancelled, still streaming)."""
+
+    state: str
+
+
+# --- change events ----------------------------------------------------------------------------------------
+
+
+class Change(enum.Enum):
+    ADDED = "added"  # entries were appended at the end
+    APPENDED = "appended"  # `delta` was appended to the one streamed entry
+    CHANGED = "changed"  # the entries changed in place (a badge, a tool call's status, a decision)
+    RESET = "reset"  # everything changed: replay `entries`
+
+
+@dataclass(frozen=True)
+class ModelEvent:
+    change: Change
+    entries: tuple[Entry, ...] = ()
+    delta: str = ""
+
+
+Observer = Callable[[ModelEvent], None]
+
+
+@dataclass
+class ConversationState:
+    """What the conversation is doing and with what, for the window's status and the sidebar."""
+
+    activity: str = "idle"
+    usage: Usage = field(default_factory=Usage)
+    model: str | None = None
+    mode: str | None = None
+    folder: str = ""
+
+
+@dataclass(eq=False)
+class _Answer:
+    text: AnswerText | None = None
+    thoughts: Thoughts | None = None
+    live: bool = True
+
+
+class ConversationModel:
+    """The ordered entries of one conversation and the events that tell views what changed."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._keys = itertools.count(1)
+        self._entries: list[Entry] = []
+        self._answers: dict[int, _Answer] = {}
+        self._messages = 0
+        self._tools: dict[str, ToolCallEntry] = {}
+        self._plan: PlanEntry | None = None
+        self._observers: list[Observer] = []
+        self.stored = 0
+        """How many leading entries came from the history (a view may lay them out a page at a time)."""
+        self.state = ConversationState()
+
+    # --- observing ---
+
+    @property
+    def entries(self) -> Sequence[Entry]:
+        return self._entries
+
+    def subscribe(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def unsubscribe(self, observer: Observer) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    def _emit(self, change: Change, *entries: Entry, delta: str = "") -> None:
+        event = ModelEvent(change, entries, delta)
+        for observer in list(self._observers):
+            observer(event)
+
+    def _add(self, entry: Entry, message: int = 0) -> None:
+        entry.id = next(self._ids)
+        entry.message = message
+        self._entries.append(entry)
+        self._emit(Change.ADDED, entry)
+
+    # --- messages ---
+
+    def add_user_message(self, text: str, *, queued: bool = False) -> int:
+        """Returns the message's key."""
+        key = next(self._keys)
+        self._messages += 1
+        self._add(UserMessage(text, queued), key)
+        if self._plan is not None:
+            self._plan.current = False
+            self._plan = None
+        return key
+
+    def mark_sent(self, key: int) -> None:
+        for entry in reversed(self._entries):
+            if entry.message == key and isinstance(entry, UserMessage):
+                if entry.queued:
+                    entry.queued = False
+                    self._emit(Change.CHANGED, entry)
+                return
+
+    def begin_assistant_message(self) -> int:
+        key = next(self._keys)
+        self._messages += 1
+        self._answers[key] = _Answer()
+        return key
+
+    def _answer(self, key: int) -> _Answer | None:
+        answer = self._answers.get(key)
+        if answer is None:
+            log.warning("no answer with key %s; dropped", key)
+        return answer
+
+    def append_text(self, key: int, text: str) -> None:
+        answer = self._answer(key)
+        if answer is None or not text:
+            return
+        if answer.text is None or not self._is_last(answer.text):
+            self._settle(answer.text)
+            answer.text = AnswerText(live=answer.live, first=answer.text is None)
+            self._add(answer.text, key)
+        self._stream(answer.text, text)
+
+    def append_thought(self, key: int, text: str) -> None:
+        answer = self._answer(key)
+        if answer is None or not text:
+            return
+        if answer.thoughts is None or not self._is_last(answer.thoughts):
+            self._settle(answer.thoughts)
+            answer.thoughts = Thoughts(live=answer.live)
+            self._add(answer.thoughts, key)
+        self._stream(answer.thoughts, text)
+
+    def _is_last(self, entry: Entry) -> bool:
+        return bool(self._entries) and self._entries[-1] is entry
+
+    def _stream(self, entry: _Streamed, text: str) -> None:
+        entry.chunks.append(text)
+        self._emit(Change.APPENDED, entry, delta=text)
+
+    def _settle(self, entry: _Streamed | None) -> None:
+        if entry is not None and entry.live:
+            entry.live = False
+            self._emit(Change.CHANGED, entry)
+
+    def finish_message(self, key: int, *, state: str = "complete") -> None:
+        answer = self._answer(key)
+        if answer is None:
+            return
+        if state not in FINISH_STATES:
+            log.warning("unknown message state %r; shown as is", state)
+        answer.live = False
+        self._settle(answer.text)
+        self._settle(answer.thoughts)
+        if state != "complete":
+            self._add(EndMark(state), key)
+
+    def add_notice(self, text: str, *, kind: str = "info") -> None:
+        self._add(Notice(text, kind))
+
+    def show_plan(self, plan: PlanUpdate) -> None:
+        if self._plan is not None:
+            self._plan.plan = plan
+            self._emit(Change.CHANGED, self._plan)
+        else:
+            self._plan = PlanEntry(plan)
+            self._add(self._plan)
+
+    # --- tool calls and permissions ---
+
+    def tool_call(self, tool_call_id: str) -> ToolCallEntry | None:
+        return self._tools.get(tool_call_id)
+
+    def upsert_tool_call(self, call: ToolCall) -> ToolCallEntry:
+        entry = self._tools.get(call.tool_call_id)
+        if entry is None:
+            entry = self._tools[call.tool_call_id] = ToolCallEntry(call)
+            self._add(entry)
+        else:
+            entry.call = merged_call(entry.call, call)
+            self._emit(Change.CHANGED, entry)
+        return entry
+
+    def request_permission(self, request: PermissionRequest) -> ToolCallEntry:
+        """The call waits for the user's answer; a request already open on it is rejected first."""
+        entry = self.upsert_tool_call(request.tool_call)
+        if entry.request is not None:
+            self.record_decisions([(entry.call.tool_call_id, None)])
+        entry.request = request
+        entry.decided, entry.decision = False, None
+        self._emit(Change.CHANGED, entry)
+        return entry
+
+    def pending_requests(self) -> list[ToolCallEntry]:
+        return [entry for entry in self._tools.values() if entry.request is not None]
+
+    def record_decisions(self, decisions: Sequence[tuple[str, PermissionOption | None]]) -> None:
+        """Close open requests with the user's answers (None: rejected) in ONE change event, so a view redraws
+        many withdrawn requests in one pass. A rejected call will not run: gemini sends no further update."""
+        changed: list[Entry] = []
+        for tool_call_id, option in decisions:
+            entry = self._tools.get(tool_call_id)
+            if entry is None or entry.request is None:
+                continue
+            entry.request, entry.decided, entry.decision = None, True, option
+            if (option is None or option.kind in REJECT_KINDS) and entry.call.status == ToolStatus.PENDING:
+                entry.call = ToolCall(**{**entry.call.__dict__, "status": ToolStatus.FAILED})
+            changed.append(entry)
+        if changed:
+            self._emit(Change.CHANGED, *changed)
+
+    # --- whole conversation ---
+
+    def load_history(self, messages: Sequence[tuple[str, str, str]]) -> None:
+        """Replace the conversation with stored messages (role, text, state)."""
+        self._reset()
+        for role, text, state in messages:
+            key = next(self._keys)
+            self._messages += 1
+            entry: Entry = UserMessage(text) if role == "user" else AnswerText([text], live=False)
+            self._place(entry, key)
+            if state and state != "complete":
+                self._place(EndMark(state), key)
+        self.stored = len(self._entries)
+        self._emit(Change.RESET)
+
+    def _place(self, entry: Entry, message: int) -> None:
+        entry.id, entry.message = next(self._ids), message
+        self._entries.append(entry)
+
+    def clear(self) -> None:
+        self._reset()
+        self._emit(Change.RESET)
+
+    def _reset(self) -> None:
+        self._entries = []
+        self._answers.clear()
+        self._tools.clear()
+        self._plan = None
+        self._messages = 0
+        self.stored = 0
+
+    def answer_text(self, key: int) -> tuple[str, str]:
+        """An answer's whole text and thoughts (all its runs)."""
+        entries = [entry for entry in self._entries if entry.message == key]
+        return ("".join(entry.text for entry in entries if isinstance(entry, AnswerText)),
+                "".join(entry.text for entry in entries if isinstance(entry, Thoughts)))
+
+    def message_count(self) -> int:
+        return self._messages
+
+    def to_markdown(self) -> str:
+        """The whole conversation in the history export's format: only the format writes structure, so a
+        pasted copy cannot carry a forged turn."""
+        lines: list[str] = []
+        for message in _messages_of(self._entries):
+            lines += _message_markdown(message)
+        return "\n".join(lines).strip() + "\n" if lines else ""
+
+
+def _messages_of(entries: Sequence[Entry]) -> Iterator[list[Entry]]:
+    """Runs of entries that make up one message (a notice or a tool call outside a message stands alone)."""
+    run: list[Entry] = []
+    for entry in entries:
+        if run and (entry.message == 0 or entry.message != run[0].message) and not _joins(run, entry):
+            yield run
+            run = []
+        run.append(entry)
+    if run:
+        yield run
+
+
+def _joins(run: list[Entry], entry: Entry) -> bool:
+    """A tool call during an answer belongs to that answer's section."""
+    return isinstance(entry, ToolCallEntry) and isinstance(run[0], (AnswerText, Thoughts))
+
+
+def _message_markdown(run: list[Entry]) -> list[str]:
+    head = run[0]
+    if isinstance(head, UserMessage):
+        return markdown_message("You", "", head.text)
+    if isinstance(head, Notice):
+        return markdown_message("Notice", head.kind if head.kind != "info" else "", head.text)
+    if isinstance(head, PlanEntry):
+        return markdown_message("Plan", "", "\n".join(f"[{'x' if item.status == 'completed' else ' '}] "
+                                                     f"{item.content}" for item in head.plan.entries))
+    text = "".join(entry.text for entry in run if isinstance(entry, AnswerText))
+    thoughts = "".join(entry.text for entry in run if isinstance(entry, Thoughts))
+    state = next((entry.state for entry in run if isinstance(entry, EndMark)), "")
+    tools = [(f"{entry.call.title or entry.call.kind} — {entry.call.status}" + _decision_suffix(entry),
+              "\n".join(paths_and_diffs(entry.call))) for entry in run if isinstance(entry, ToolCallEntry)]
+    heading = "Gemini" if isinstance(head, (AnswerText, Thoughts)) else "Tool"
+    return markdown_message(heading, state, text, thoughts, tools)
+
+
+def _decision_suffix(entry: ToolCallEntry) -> str:
+    if not entry.decided:
+        return ""
+    return f" — {entry.decision.option_id if entry.decision is not None else 'rejected'}"
+
+
+def paths_and_diffs(call: ToolCall) -> list[str]:
+    """A compact, unified-looking record of a tool's file edits (the history stores the same text)."""
+    blocks = []
+    for diff in call.diffs:
+        old = "\n".join(f"-{line}" for line in (diff.old_text or "").splitlines())
+        new = "\n".join(f"+{line}" for line in diff.new_text.splitlines())
+        blocks.append("\n".join(part for part in (f"--- {diff.path}", old, new) if part))
+    return blocks
+
+
+def merged_call(old: ToolCall, new: ToolCall) -> ToolCall:
+    """A permission request may carry a thinner copy of the call; keep what we already knew."""
+    return ToolCall(
+        tool_call_id=new.tool_call_id,
+        title=new.title or old.title,
+        kind=new.kind if new.kind != "other" else old.kind,
+        status=new.status,
+        paths=new.paths or old.paths,
+        diffs=new.diffs or old.diffs,
+        text=new.text or old.text,
+    )

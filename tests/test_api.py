@@ -19,6 +19,7 @@ from typing import Any
 
 import openai
 import pytest
+from pytestqt.qtbot import QtBot
 
 from gemini_desktop.api.server import ApiServer
 from gemini_desktop.api.switch import LocalApiSwitch
@@ -29,6 +30,7 @@ from gemini_desktop.logs import redact
 from gemini_desktop.paths import api_token, api_token_path, regenerate_api_token
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore
+from gemini_desktop.ui.main_window import MainWindow
 from tests.conftest import pinned_gemini_entry
 from tests.support.cli_env import cli_environment, make_cli_home
 from tests.support.fake_gemini import FakeGemini, FunctionCall
@@ -384,4 +386,41 @@ def test_the_in_app_switch_is_off_until_enabled_follows_the_port_setting_and_rep
     finally:
         run_async(switch.stop())
         blocker.close()
+        store.close()
+
+
+def test_a_conversation_opened_through_the_api_shows_live_in_the_window_and_closes_from_either_side(
+        engine_config: EngineConfig, tmp_path: Path, fake_gemini: FakeGemini, qtbot: QtBot,
+        run_async: Callable[..., Any]) -> None:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    window = MainWindow(store, AppSettings(tmp_path / "settings.ini"), engine_config=engine_config)
+    window.show()
+    window.start()
+    server = ApiServer(window.conversations, api_token, port=0)
+    port = run_async(server.start())
+    try:
+        run_async(until(lambda: window.view.key is not None, 60, "the window's own conversation"), timeout=70)
+        own = window.view.key
+        listed = run_async(request(port, "GET", "/conversations")).json()["open"]
+        assert [conversation["id"] for conversation in listed] == [own]
+        fake_gemini.reply("Hello from the API.")
+        key = run_async(request(port, "POST", "/conversations", {})).json()["id"]
+        view = window.stack.find_key(key)
+        assert view is not None and view.controller is window.conversations.get(key)
+        said = run_async(request(port, "POST", f"/conversations/{key}/messages",
+                                 {"text": "hi from a script", "stream": False}), timeout=60)
+        assert said.json()["text"] == "Hello from the API."
+        shown = [getattr(entry, "text", "") for entry in view.transcript.model.entries]
+        assert "hi from a script" in shown and "Hello from the API." in shown
+        assert run_async(request(port, "DELETE", f"/conversations/{key}")).status == 200
+        assert window.stack.find_key(key) is None and window.conversations.get(key) is None
+        window.show_view(window.stack.find_key(own))  # type: ignore[arg-type]
+        window.close_current()
+        run_async(until(lambda: window.conversations.get(own) is None, 30, "the window's close reaching the API"))
+        assert own not in [c["id"] for c in run_async(request(port, "GET", "/conversations")).json()["open"]]
+        run_async(until(lambda: window.view.key not in (None, own), 60, "the window's next conversation"), timeout=70)
+    finally:
+        run_async(server.stop())
+        window.close()
+        run_async(until(lambda: window.is_shut_down, 30, "window shut down"), timeout=40)
         store.close()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop.conversation.controller import ConversationController
+from gemini_desktop.conversation.model import ConversationModel
 from gemini_desktop.engine.types import TranscriptTurn
 from gemini_desktop.store import HistoryStore, StoreError
 
@@ -53,7 +54,7 @@ class OpenConversations(QObject):
     async def open_new(self, folder: Path | None = None, model: str | None = None,
                        mode: str | None = None) -> str | None:
         """A new conversation ready to send; None when gemini is unusable or the app is quitting."""
-        conversation = await self.workspace.open_new(folder, on_open=self._adopt, model=model, mode=mode)
+        conversation = await self.workspace.open_new(folder, on_open=self.adopt, model=model, mode=mode)
         return conversation.key if conversation is not None else None
 
     async def open_seeded(self, transcript: Sequence[TranscriptTurn], folder: Path | None = None,
@@ -67,7 +68,8 @@ class OpenConversations(QObject):
         conversation = await manager.open_existing(
             f"seeded-{uuid.uuid4().hex}", list(transcript),
             folder or workspace.default_folder, model or workspace.options.model or workspace.settings.model)
-        return self._adopt(conversation)
+        self.adopt(conversation)
+        return conversation.key
 
     async def open_history(self, history_id: int) -> str | None:
         """A conversation of the history, continued (an open one is returned as it is); None when it is not
@@ -86,31 +88,41 @@ class OpenConversations(QObject):
         conversation = await self.workspace.open_suspended(history_id, record.gemini_session_id, [], folder)
         if conversation is None:
             return None
-        key = self._adopt(conversation)
-        if not await self._controllers[key].resume(history_id):
+        key = conversation.key
+        if not await self.adopt(conversation).resume(history_id):
             await self.close(key)
             return None
         return key
 
-    def _adopt(self, conversation: Conversation) -> str:
+    def adopt(self, conversation: Conversation, model: ConversationModel | None = None) -> ConversationController:
+        """The conversation's one controller: the existing one, else a new one writing into `model` (what the
+        opening view already shows) or a model of its own."""
         key = conversation.key
-        if key not in self._controllers:
+        controller = self._controllers.get(key)
+        if controller is None:
             self._conversations[key] = conversation
-            self._controllers[key] = ConversationController(conversation.client, self.store, parent=self)
+            controller = self._controllers[key] = ConversationController(conversation.client, self.store, model,
+                                                                         parent=self)
             self.opened.emit(key)
-        return key
+        return controller
 
     async def close(self, key: str) -> bool:
-        """Stop its child and forget it (what streamed is kept in the history)."""
-        controller = self._controllers.pop(key, None)
-        self._conversations.pop(key, None)
+        """End its turns (keeping what streamed), stop its child and forget it; it stays in the history."""
+        controller = self._controllers.get(key)
         if controller is None:
             return False
         await controller.shutdown()
-        await self.workspace.close(key)
-        controller.deleteLater()
-        self.closed.emit(key)
+        await self.forget(key)
         return True
+
+    async def forget(self, key: str) -> None:
+        """A conversation whose controller was shut down already: stop its child, and tell every view."""
+        controller = self._controllers.pop(key, None)
+        self._conversations.pop(key, None)
+        await self.workspace.close(key)
+        if controller is not None:
+            controller.deleteLater()
+            self.closed.emit(key)
 
     async def close_all(self) -> None:
         for key in list(self._controllers):

@@ -27,6 +27,7 @@ from gemini_desktop import APP_ID, APP_NAME, ORG_NAME, __version__, preflight
 from gemini_desktop.settings import LaunchOptions
 
 if TYPE_CHECKING:
+    from gemini_desktop.api.switch import LocalApiSwitch
     from gemini_desktop.store import HistoryStore
     from gemini_desktop.ui.main_window import MainWindow
 
@@ -340,17 +341,17 @@ def follow_local_api_setting(window: MainWindow) -> None:
     from gemini_desktop.conversation import run_soon
     from gemini_desktop.paths import api_token
 
-    switch: Any = None
+    switch: LocalApiSwitch | None = None
 
     async def apply() -> None:
         nonlocal switch
         if switch is None:
             if not window.settings.api_enabled:
                 return
-            from gemini_desktop.api.switch import LocalApiSwitch
+            from gemini_desktop.api.switch import LocalApiSwitch as Switch
 
             settings = window.settings
-            switch = LocalApiSwitch(window.conversations, lambda: settings.api_enabled, lambda: settings.api_port,
+            switch = Switch(window.conversations, lambda: settings.api_enabled, lambda: settings.api_port,
                                     api_token, parent=window)
             switch.changed.connect(lambda address: setattr(window, "local_api_address", address))
         await switch.apply()

@@ -25,6 +25,8 @@ PACKAGE_NAME = "@google/gemini-cli"
 # Tried over ACP with the app's own initialize: 0.10.0, 0.20.0, 0.20.2, 0.21.3 and 0.22.4 answer it with
 # "Invalid params" (their ACP schema still requires `clientCapabilities.fs`, which the current schema leaves out
 # when it holds only defaults); 0.24.0, the next release, is the first that starts a session and answers a prompt.
+# Since the app declares `fs` (it serves gemini's file edits), those older releases may start again: that is not
+# verified end to end, so the floor stays at the first release that is.
 MIN_GEMINI_VERSION = (0, 24, 0)
 STABLE_ACP_VERSION = (0, 33, 0)  # `--acp` replaced `--experimental-acp`
 ENV_VAR = "GEMINI_DESKTOP_GEMINI"

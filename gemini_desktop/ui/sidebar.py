@@ -50,7 +50,9 @@ class Sidebar(QWidget):
         self.open_list = QListWidget(self)
         self.open_list.setObjectName("openConversations")
         self.open_list.setAccessibleName(self.tr("Open conversations"))
-        self.open_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # A long title gives way in its middle, so the row's state at its end stays readable without scrolling.
+        self.open_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.open_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.open_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the composer keeps the keyboard
         self.open_list.itemClicked.connect(lambda item: self.conversation_chosen.emit(self.open_list.row(item)))
         top = QWidget(self)

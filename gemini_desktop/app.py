@@ -27,6 +27,7 @@ from gemini_desktop import APP_ID, APP_NAME, ORG_NAME, __version__, preflight
 from gemini_desktop.settings import LaunchOptions
 
 if TYPE_CHECKING:
+    from gemini_desktop.api.switch import LocalApiSwitch
     from gemini_desktop.store import HistoryStore
     from gemini_desktop.ui.main_window import MainWindow
 
@@ -119,6 +120,10 @@ def version_text(explicit_gemini: str | None) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     started_at = time.monotonic()
     arguments = list(argv) if argv is not None else sys.argv[1:]
+    if arguments[:1] == ["serve"]:  # the local API without a window: a subcommand with its own options
+        from gemini_desktop.api.headless import serve
+
+        return serve(arguments[1:], SignalBridge, AbandonableExecutor(QUIT_PATIENCE))
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)
@@ -310,6 +315,7 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
             instance.close()
         return 1
     window = MainWindow(store, settings, options)
+    follow_local_api_setting(window)
     if instance is not None:
         instance.activation_requested.connect(window.bring_to_front)
     bridge = SignalBridge(window.close)
@@ -327,6 +333,36 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
         if not QProcess.startDetached(command[0], command[1:])[0]:
             log.error("could not restart the app with %s", command)
     return status
+
+
+def follow_local_api_setting(window: MainWindow) -> None:
+    """Settings > Local API, over the window's own conversations: served while it is on (off by default), moved
+    when the port changes, stopped when quitting begins. The API's modules load only once it is turned on."""
+    from gemini_desktop.conversation import run_soon
+    from gemini_desktop.paths import api_token
+
+    switch: LocalApiSwitch | None = None
+
+    async def apply() -> None:
+        nonlocal switch
+        if switch is None:
+            if not window.settings.api_enabled:
+                return
+            from gemini_desktop.api.switch import LocalApiSwitch as Switch
+
+            settings = window.settings
+            switch = Switch(window.conversations, lambda: settings.api_enabled, lambda: settings.api_port,
+                                    api_token, parent=window)
+            switch.changed.connect(lambda address: setattr(window, "local_api_address", address))
+        await switch.apply()
+
+    async def stop() -> None:
+        if switch is not None:
+            await switch.stop()
+
+    window.settings_saved.connect(lambda: run_soon(apply()))
+    window.closing.connect(lambda: run_soon(stop()))
+    run_soon(apply())
 
 
 async def _run_window(window: MainWindow, options: LaunchOptions, started_at: float | None) -> int:

@@ -33,6 +33,8 @@ _NAMED_SECRET = re.compile(
     """
 )
 
+_BEARER_TOKEN = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
+
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
     QtMsgType.QtInfoMsg: logging.INFO,
@@ -44,8 +46,10 @@ _qt_logger = logging.getLogger("qt")
 
 
 def redact(text: str) -> str:
-    """Mask anything that looks like an API key: Google keys by shape, others by the name they are given."""
-    return _NAMED_SECRET.sub(lambda match: match.group(1) + REDACTED, _GOOGLE_API_KEY.sub(REDACTED, text))
+    """Mask anything that looks like an API key or token: Google keys by shape, bearer tokens (the local API's)
+    after their scheme, others by the name they are given."""
+    text = _BEARER_TOKEN.sub(lambda match: match.group(1) + REDACTED, _GOOGLE_API_KEY.sub(REDACTED, text))
+    return _NAMED_SECRET.sub(lambda match: match.group(1) + REDACTED, text)
 
 
 class SecretRedactingFilter(logging.Filter):

@@ -14,6 +14,7 @@ import platformdirs
 APP_DIR_NAME = "gemini-desktop"
 PRIVATE_FOLDER_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+API_TOKEN_FILE = "api-token"
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,32 @@ def replace_file_contents(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def api_token_path() -> Path:
+    return config_dir() / API_TOKEN_FILE
+
+
+def api_token() -> str:
+    """The local API's bearer token: made on first use, kept owner-only so only this user's programs can
+    read it; OSError when the config folder cannot hold it."""
+    path = api_token_path()
+    try:
+        token = path.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        token = ""
+    return token or regenerate_api_token()
+
+
+def regenerate_api_token() -> str:
+    """A new token replaces the old one at once (written aside, then renamed: a reader never sees half)."""
+    token = secrets.token_urlsafe(32)
+    path = api_token_path()
+    spare = path.with_name(path.name + ".new")
+    write_private_text(spare, token)
+    os.replace(spare, path)
+    make_private(path)
+    return token
 
 
 def _ensure(path: str) -> Path:

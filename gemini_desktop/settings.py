@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = ORG_NAME
 KEYRING_USER = "gemini-api-key"
+DEFAULT_API_PORT = 8765
+MIN_API_PORT = 1024  # below it a port needs privileges
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,23 @@ class AppSettings:
     @language.setter
     def language(self, value: str | None) -> None:
         self._set_text("ui/language", value)
+
+    @property
+    def api_enabled(self) -> bool:
+        """The local API in the running app; off unless the user turns it on."""
+        return str(self._qsettings.value("api/enabled", "false")).lower() == "true"
+
+    @api_enabled.setter
+    def api_enabled(self, value: bool) -> None:
+        self._qsettings.setValue("api/enabled", "true" if value else "false")
+
+    @property
+    def api_port(self) -> int:
+        return int(self._number("api/port", DEFAULT_API_PORT, MIN_API_PORT, 65535))
+
+    @api_port.setter
+    def api_port(self, value: int) -> None:
+        self._qsettings.setValue("api/port", int(value))
 
     @property
     def window_geometry(self) -> QByteArray | None:

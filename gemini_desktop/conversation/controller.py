@@ -96,6 +96,16 @@ class Turn:
         return text, thoughts
 
 
+@dataclass(frozen=True)
+class TurnEnd:
+    """How one message's answer ended, for a view that follows a single turn (the local API)."""
+
+    state: str  # one of model.FINISH_STATES
+    stop_reason: str | None = None
+    usage: Usage | None = None
+    error: str | None = None
+
+
 class ConversationController(QObject):
     commands_changed = Signal(object)  # tuple[SlashCommand, ...]
     answer_finished = Signal(str)  # the finished answer (for a desktop notification)
@@ -103,6 +113,8 @@ class ConversationController(QObject):
     session_changed = Signal(int)  # the store session id shown (0 before the first message)
     history_changed = Signal(int)  # a turn of this store session was written (titles and counts changed)
     error = Signal(str)  # a failure of a user action, for the status bar
+    turn_began = Signal(int, int)  # the user message's key, the key of its answer in the model
+    turn_ended = Signal(int, object)  # the user message's key, TurnEnd
     # The client's own news, passed on so that views never subscribe to the client (this is its one subscriber):
     state_changed = Signal(str)  # SessionState
     queue_changed = Signal(int)  # messages waiting for their turn
@@ -120,7 +132,7 @@ class ConversationController(QObject):
         self._store = store
         self.model = model if model is not None else ConversationModel()
         self._store_session: RowRef | None = None
-        self._gemini_session_id: str | None = None
+        self._gemini_session_id: str | None = client.session_id  # a warm spare's child has its session already
         self._waiting: list[Turn] = []  # sent or queued, not started yet (the engine runs them FIFO)
         self._current: Turn | None = None
         self._tool_calls: dict[str, ToolCall] = {}
@@ -298,9 +310,10 @@ class ConversationController(QObject):
 
     # ---- sending
 
-    def submit(self, message: str | Message) -> None:
+    def submit(self, message: str | Message) -> int:
         """Write the message (with its attachment records, in one writer job) before gemini sees it, show it,
-        and queue it: a queued message keeps its attachments."""
+        and queue it (FIFO behind the running turn; a queued message keeps its attachments). Returns its key
+        in the model."""
         message = Message.of(message)
         queued = self.busy or self._client.state != SessionState.READY
         if self._store_session is None:
@@ -316,6 +329,7 @@ class ConversationController(QObject):
         turn = Turn(user_key=key)
         self._waiting.append(turn)
         turn.turn_id = self._client.submit(message)
+        return key
 
     def _write_user_message(self, session: RowRef, message: Message) -> None:
         """The attachments are recorded inside the writer job: hashing a file or storing an image never runs
@@ -361,6 +375,7 @@ class ConversationController(QObject):
         self.model.state.activity = "streaming"
         self.model.mark_sent(turn.user_key)
         turn.assistant_key = self.model.begin_assistant_message()
+        self.turn_began.emit(turn.user_key, turn.assistant_key)
         if self._store_session is not None:
             session, answer = self._store_session, RowRef()
             turn.assistant_row = answer
@@ -425,7 +440,8 @@ class ConversationController(QObject):
         text = result.text or streamed
         self._end_answer(turn, view_state="cancelled" if cancelled else "complete",
                          store_state="interrupted" if cancelled else "complete",
-                         text=text, thoughts=result.thoughts or streamed_thoughts, usage=result.usage)
+                         text=text, thoughts=result.thoughts or streamed_thoughts, usage=result.usage,
+                         stop_reason=result.stop_reason)
         self.model.state.usage = self._client.total_usage
         self._remember_context(result)
         self.usage_changed.emit(result.usage, self._client.total_usage)
@@ -441,8 +457,8 @@ class ConversationController(QObject):
         if turn is None:
             return
         text, thoughts = self._answer(turn)
-        self._end_answer(turn, view_state="failed", store_state="failed", text=text, thoughts=thoughts)
         self.model.add_notice(reason, kind="error")
+        self._end_answer(turn, view_state="failed", store_state="failed", text=text, thoughts=thoughts, error=reason)
 
     def _interrupt_open_turns(self) -> None:
         """The process is going away: keep what streamed, and mark it so the history tells the truth."""
@@ -451,13 +467,15 @@ class ConversationController(QObject):
         if turn is not None:
             text, thoughts = self._answer(turn)
             self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=text, thoughts=thoughts)
-        for waiting in self._waiting:
-            self.model.mark_sent(waiting.user_key)
-        self._waiting.clear()
+        waiting, self._waiting = self._waiting, []
+        for unsent in waiting:
+            self.model.mark_sent(unsent.user_key)
+            self.turn_ended.emit(unsent.user_key, TurnEnd("interrupted", error="the session ended before it was sent"))
 
     def _end_answer(self, turn: Turn, *, view_state: str, store_state: str, text: str, thoughts: str,
-                    usage: Usage | None = None) -> None:
-        """The one place an answer ends: the transcript, the database and the history list all learn it."""
+                    usage: Usage | None = None, stop_reason: str | None = None, error: str | None = None) -> None:
+        """The one place an answer ends: the transcript, the database, the history list and the views that
+        follow this turn all learn it."""
         if turn.assistant_key is not None:
             self.model.finish_message(turn.assistant_key, state=view_state)
         else:
@@ -472,6 +490,7 @@ class ConversationController(QObject):
         if self._store_session is not None:
             session = self._store_session
             self._writes.when_saved(lambda: self._on_turn_saved(session))
+        self.turn_ended.emit(turn.user_key, TurnEnd(view_state, stop_reason, usage, error))
 
     def _on_turn_saved(self, session: RowRef) -> None:
         if session.value is not None:

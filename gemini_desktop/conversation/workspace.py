@@ -191,8 +191,10 @@ class Workspace(QObject):
     # ---- conversations
 
     async def open_new(self, folder: Path | None = None,
-                       on_open: Callable[[Conversation], None] | None = None) -> Conversation | None:
-        """A new conversation, ready to send (the warm spare's child when it is for this folder).
+                       on_open: Callable[[Conversation], None] | None = None, *, model: str | None = None,
+                       mode: str | None = None) -> Conversation | None:
+        """A new conversation, ready to send (the warm spare's child when it is for this folder and model), in
+        approval `mode` (None: gemini's default).
 
         `on_open` gets the conversation the moment it exists, before its child starts, so whoever shows it hears
         everything the start says (a sign-in request, a crash)."""
@@ -212,7 +214,8 @@ class Workspace(QObject):
                         on_open(conversation)
 
             manager.opened.connect(opened)
-            opening = asyncio.ensure_future(manager.open_new(folder, self.options.model or self.settings.model))
+            opening = asyncio.ensure_future(
+                manager.open_new(folder, model or self.options.model or self.settings.model, mode))
             try:
                 await asyncio.wait([opening, registered], return_when=asyncio.FIRST_COMPLETED)
             finally:

@@ -8,8 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QStackedWidget, QSystemTrayIcon, QWidget
 
-from gemini_desktop.conversation.workspace import Workspace
-from gemini_desktop.store import HistoryStore
+from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.sidebar import OpenRow
 
@@ -21,11 +20,10 @@ class ConversationStack(QStackedWidget):
     shown = Signal(object)  # the ConversationView now on screen (its composer has the keyboard)
     rows_changed = Signal()  # order, activity, titles or unread marks changed: the sidebar refreshes
 
-    def __init__(self, workspace: Workspace, store: HistoryStore, parent: QWidget | None = None) -> None:
+    def __init__(self, conversations: OpenConversations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conversationStack")
-        self._workspace = workspace
-        self._store = store
+        self._conversations = conversations
         self.views: list[ConversationView] = []
         self._unread: set[ConversationView] = set()
 
@@ -37,7 +35,7 @@ class ConversationStack(QStackedWidget):
         return view
 
     def create(self, *, folder: Path | None = None, history_id: int | None = None) -> ConversationView:
-        view = ConversationView(self._workspace, self._store, folder=folder, history_id=history_id, parent=self)
+        view = ConversationView(self._conversations, folder=folder, history_id=history_id, parent=self)
         return self._add(view)
 
     def _add(self, view: ConversationView) -> ConversationView:
@@ -54,7 +52,7 @@ class ConversationStack(QStackedWidget):
         existing = next((view for view in self.views if view.history_id == history_id), None)
         if existing is not None:
             return existing
-        view = ConversationView(self._workspace, self._store, history_id=history_id, parent=self)
+        view = ConversationView(self._conversations, history_id=history_id, parent=self)
         if not view.show_history(shown_from_message=shown_from_message, find=find):
             view.deleteLater()
             return None
@@ -67,7 +65,7 @@ class ConversationStack(QStackedWidget):
         """Bring a conversation on screen; its composer gets the keyboard and its news are read."""
         self.setCurrentWidget(view)
         self._unread.discard(view)
-        manager = self._workspace.manager
+        manager = self._conversations.workspace.manager
         if view.key is not None and manager is not None:
             manager.touch(view.key)
         self.rows_changed.emit()

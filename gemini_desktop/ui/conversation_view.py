@@ -20,17 +20,11 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.attachments import stored_messages, stored_turns
-from gemini_desktop.conversation.workspace import Workspace
+from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.engine.attachments import Message
-from gemini_desktop.engine.types import (
-    ContextUsage,
-    EngineError,
-    ResumeOutcome,
-    SessionState,
-    Usage,
-)
+from gemini_desktop.engine.types import ContextUsage, EngineError, ResumeOutcome, SessionState, Usage
 from gemini_desktop.settings import save_api_key
-from gemini_desktop.store import HistoryStore, StoreError
+from gemini_desktop.store import StoreError
 from gemini_desktop.ui.banners import AuthPanel, CrashBanner
 from gemini_desktop.ui.find_bar import FindBar
 from gemini_desktop.ui.prompt_input import PromptInput
@@ -55,13 +49,14 @@ class ConversationView(QWidget):
     link_opened = Signal(QUrl)
     history_changed = Signal(int)  # this conversation's history record was written
 
-    def __init__(self, workspace: Workspace, store: HistoryStore, *, folder: Path | None = None,
+    def __init__(self, conversations: OpenConversations, *, folder: Path | None = None,
                  history_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conversationView")
-        self._workspace = workspace
-        self._store = store
-        self._folder = folder or workspace.default_folder
+        self._conversations = conversations
+        self._workspace = conversations.workspace
+        self._store = conversations.store
+        self._folder = folder or self._workspace.default_folder
         self._history_id = history_id  # an earlier conversation shown read-only until it gets a process
         self._title = ""
         self.conversation: Conversation | None = None
@@ -257,11 +252,15 @@ class ConversationView(QWidget):
             self._give_back(early)
         return opened
 
+    def show_conversation(self, conversation: Conversation) -> None:
+        """A conversation opened elsewhere (the local API), shown here as it is."""
+        self._attach(conversation)
+
     def _attach(self, conversation: Conversation) -> ConversationController:
         """The one place a conversation's controller and transcript are paired: the controller takes over the
         model the view shows (a stored conversation, notices), and the view reports permission answers to it."""
         self.conversation = conversation
-        controller = ConversationController(conversation.client, self._store, self.transcript.model, self)
+        controller = self._conversations.adopt(conversation, self.transcript.model)  # shared with the local API
         self.controller = controller
         self.transcript.set_model(controller.model, controller.decide)
         controller.state_changed.connect(self._on_state_changed)

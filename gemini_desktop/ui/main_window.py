@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from gemini_desktop import APP_NAME, __version__
 from gemini_desktop.conversation import run_soon
 from gemini_desktop.conversation.file_edits import EditJournal
+from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, usable_folder
 from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
@@ -86,6 +87,8 @@ def edit_journal(store: HistoryStore, parent: QWidget) -> EditJournal:
 class MainWindow(QMainWindow):
     shut_down = Signal()  # every gemini is stopped and the window is closed: the app may exit
     engine_attached = Signal()  # the shown conversation has its gemini client
+    settings_saved = Signal()  # the user confirmed the settings (the app layer re-applies the local API's)
+    closing = Signal()  # quitting has begun: other views (the local API) stop taking requests
 
     def __init__(self, store: HistoryStore, settings: AppSettings, options: LaunchOptions | None = None,
                  engine_config: EngineConfig | None = None, parent: QWidget | None = None) -> None:
@@ -97,6 +100,10 @@ class MainWindow(QMainWindow):
                                    journal=edit_journal(store, self), parent=self)
         self.workspace.unavailable.connect(self._on_unavailable)
         self.workspace.attached.connect(self._on_workspace_attached)
+        self.conversations = OpenConversations(self.workspace, store, parent=self)  # shared with the local API
+        self.conversations.opened.connect(self._on_conversation_opened)
+        self.conversations.closed.connect(self._on_conversation_closed)
+        self.local_api_address = ""  # where the local API listens ("" when off), shown in the settings
         self._closing = False
         self._closed = False
         self._stop_import = threading.Event()  # set on close: the import stops between files and batches
@@ -112,7 +119,7 @@ class MainWindow(QMainWindow):
     # ---- construction
 
     def _build_widgets(self) -> None:
-        self.stack = ConversationStack(self.workspace, self.store, self)
+        self.stack = ConversationStack(self.conversations, self)
         self.stack.added.connect(self._wire)
         self.stack.shown.connect(self._show_status)
         self.stack.rows_changed.connect(self._refresh_sidebar)
@@ -444,9 +451,27 @@ class MainWindow(QMainWindow):
         try:
             await view.shutdown()
             if view.key is not None:
-                await self.workspace.close(view.key)
+                await self.conversations.forget(view.key)
         finally:
             view.deleteLater()
+
+    def _on_conversation_opened(self, key: str) -> None:
+        """A conversation another view opened (a program, through the local API) gets its place in the sidebar."""
+        conversation = self.conversations.conversation(key)
+        if conversation is None or self.stack.find_key(key) is not None or self._closing:
+            return
+        view = self.stack.create(folder=conversation.client.config.cwd)
+        view.show_conversation(conversation)
+
+    def _on_conversation_closed(self, key: str) -> None:
+        """Closed by another view: its place goes too (it stays in the history)."""
+        view = self.stack.find_key(key)
+        if view is None:
+            return
+        self.stack.remove(view)
+        view.deleteLater()
+        if not self.stack.views and not self._closing:
+            self.new_session(folder=view.folder)
 
     def restart_session(self) -> None:
         self.view.restart()
@@ -486,10 +511,11 @@ class MainWindow(QMainWindow):
 
     def show_settings(self) -> None:
         language = self.settings.language
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, api_address=self.local_api_address)
         if not dialog.exec():
             return
         self.workspace.apply_policy()
+        self.settings_saved.emit()
         if self.settings.language != language:
             self._offer_restart()
 
@@ -601,6 +627,7 @@ class MainWindow(QMainWindow):
         event.ignore()
         if not self._closing:
             self._closing = True
+            self.closing.emit()
             self._stop_import.set()
             self._save_state()
             self.hide()

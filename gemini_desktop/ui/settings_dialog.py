@@ -1,10 +1,13 @@
-"""Preferences: which gemini to run, the default model and folder, the language, the stored API key, and how many
-gemini processes the open conversations may keep (each costs about 250 MB)."""
+"""Preferences: which gemini to run, the default model and folder, the language, the stored API key, how many
+gemini processes the open conversations may keep (each costs about 250 MB), and the local API (on/off, port, its
+token to copy or regenerate)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from gemini_desktop.i18n import SOURCE_LANGUAGE, SYSTEM_LANGUAGE
-from gemini_desktop.settings import AppSettings, forget_api_key
+from gemini_desktop.paths import api_token, regenerate_api_token
+from gemini_desktop.settings import MIN_API_PORT, AppSettings, forget_api_key
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None, *, api_address: str = "") -> None:
+        """`api_address`: where the local API listens now ("" when it is off)."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Settings"))
@@ -64,6 +69,20 @@ class SettingsDialog(QDialog):
         self.spare_box = QCheckBox(self.tr("Keep one gemini started, so a new conversation is ready at once"), self)
         self.spare_box.setObjectName("warmSpareBox")
         self.spare_box.setChecked(settings.warm_spare)
+        self.api_box = QCheckBox(self.tr("Serve the local API to programs on this computer"), self)
+        self.api_box.setObjectName("apiEnabledBox")
+        self.api_box.setChecked(settings.api_enabled)
+        self.api_port = self._spin_box("apiPortBox", MIN_API_PORT, 65535, settings.api_port, "")
+        self.api_port.setAccessibleName(self.tr("Local API port"))
+        self.api_status = QLabel(self.tr("Listening on {address}").format(address=api_address) if api_address
+                                 else self.tr("Off"), self)
+        self.api_status.setObjectName("apiStatus")
+        copy_token = QPushButton(self.tr("Copy token"), self)
+        copy_token.setObjectName("copyTokenButton")
+        copy_token.clicked.connect(self._copy_token)
+        new_token = QPushButton(self.tr("Regenerate token"), self)
+        new_token.setObjectName("regenerateTokenButton")
+        new_token.clicked.connect(self._regenerate_token)
 
         form = QFormLayout()
         form.addRow(self.tr("gemini program:"), self._row(self.gemini_field, browse_gemini))
@@ -75,6 +94,8 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Suspend a conversation idle for:"), self.idle_box)
         form.addRow(self.tr("Restart an idle gemini above:"), self.memory_box)
         form.addRow("", self.spare_box)
+        form.addRow(self.tr("Local API:"), self._row(self.api_box, self.api_port, self.api_status))
+        form.addRow(self.tr("Local API token:"), self._row(copy_token, new_token))
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    parent=self)
@@ -116,6 +137,22 @@ class SettingsDialog(QDialog):
     def _forget_key(self) -> None:
         self.key_status.setText(self.tr("Removed.") if forget_api_key() else self.tr("No stored key."))
 
+    def _copy_token(self) -> None:
+        self._with_token(api_token, self.tr("Token copied."))
+
+    def _regenerate_token(self) -> None:
+        self._with_token(regenerate_api_token,
+                         self.tr("New token copied; programs using the old one must be given the new one."))
+
+    def _with_token(self, get: Callable[[], str], done: str) -> None:
+        """The token goes to the clipboard only, never on screen (screen sharing, screenshots)."""
+        try:
+            QGuiApplication.clipboard().setText(get())
+        except OSError as failure:
+            self.api_status.setText(self.tr("The token file cannot be written: {error}").format(error=failure))
+            return
+        self.api_status.setText(done)
+
     def accept(self) -> None:
         self.settings.gemini_path = self.gemini_field.text().strip() or None
         self.settings.model = self.model_field.text().strip() or None
@@ -126,5 +163,7 @@ class SettingsDialog(QDialog):
         self.settings.idle_suspend_minutes = self.idle_box.value()
         self.settings.recycle_memory_mb = self.memory_box.value()
         self.settings.warm_spare = self.spare_box.isChecked()
+        self.settings.api_enabled = self.api_box.isChecked()
+        self.settings.api_port = self.api_port.value()
         self.settings.sync()
         super().accept()

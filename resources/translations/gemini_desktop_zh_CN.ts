@@ -198,12 +198,24 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>现在为此对话启动 gemini</translation>
     </message>
     <message>
+        <source>Attach…</source>
+        <translation>附件…</translation>
+    </message>
+    <message>
+        <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
+        <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
+    </message>
+    <message>
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
     <message>
         <source>That conversation is no longer in the history.</source>
         <translation>该对话已不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>This version of gemini does not accept {kinds} attachments; remove them to send the message.</source>
+        <translation>此版本的 gemini 不接受 {kinds} 类附件；请移除它们后再发送消息。</translation>
     </message>
     <message>
         <source>gemini has sent nothing for {seconds:.0f} s; press Stop (Esc) to give up.</source>
@@ -440,6 +452,13 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>History</source>
         <translation>历史记录</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <source>This image cannot be shown (it is gone, damaged or too big).</source>
+        <translation>无法显示此图片（它已不存在、已损坏或过大）。</translation>
     </message>
 </context>
 <context>
@@ -939,6 +958,30 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>预先启动一个 gemini，使新对话立即可用</translation>
     </message>
     <message>
+        <source>Serve the local API to programs on this computer</source>
+        <translation>向本机上的程序提供本地 API</translation>
+    </message>
+    <message>
+        <source>Local API port</source>
+        <translation>本地 API 端口</translation>
+    </message>
+    <message>
+        <source>Listening on {address}</source>
+        <translation>正在监听 {address}</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Copy token</source>
+        <translation>复制令牌</translation>
+    </message>
+    <message>
+        <source>Regenerate token</source>
+        <translation>重新生成令牌</translation>
+    </message>
+    <message>
         <source>gemini program:</source>
         <translation>gemini 程序：</translation>
     </message>
@@ -971,6 +1014,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>空闲的 gemini 内存超过此值时重启：</translation>
     </message>
     <message>
+        <source>Local API:</source>
+        <translation>本地 API：</translation>
+    </message>
+    <message>
+        <source>Local API token:</source>
+        <translation>本地 API 令牌：</translation>
+    </message>
+    <message>
         <source>Changes apply to the next session or the next start.</source>
         <translation>更改将在下一个会话或下次启动时生效。</translation>
     </message>
@@ -993,6 +1044,18 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>No stored key.</source>
         <translation>没有已保存的密钥。</translation>
+    </message>
+    <message>
+        <source>Token copied.</source>
+        <translation>令牌已复制。</translation>
+    </message>
+    <message>
+        <source>New token copied; programs using the old one must be given the new one.</source>
+        <translation>新令牌已复制；仍在使用旧令牌的程序需要换成新令牌。</translation>
+    </message>
+    <message>
+        <source>The token file cannot be written: {error}</source>
+        <translation>无法写入令牌文件：{error}</translation>
     </message>
 </context>
 <context>
@@ -1321,6 +1384,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Code copied</source>
         <translation>代码已复制</translation>
+    </message>
+    <message>
+        <source>outside the working folder</source>
+        <translation>位于工作文件夹之外</translation>
+    </message>
+    <message>
+        <source>{name} is no longer there.</source>
+        <translation>{name} 已不存在。</translation>
     </message>
 </context>
 <context>

@@ -9,13 +9,12 @@ import unicodedata
 import pytest
 from PySide6.QtGui import QTextDocument
 
+from gemini_desktop.ui.code_highlight import CodeHighlighter, highlighted_code_html
 from gemini_desktop.ui.markdown_render import (
-    CodeHighlighter,
     MarkdownRenderer,
     MarkdownStream,
     clean_text,
     grid_font,
-    highlighted_code_html,
     is_safe_link,
 )
 from gemini_desktop.ui.theme import Theme

@@ -15,9 +15,9 @@ from gemini_desktop.ui.markdown_render import (
     MarkdownStream,
     clean_text,
     grid_font,
-    is_safe_link,
 )
 from gemini_desktop.ui.theme import Theme
+from gemini_desktop.ui.untrusted_links import is_safe_link
 
 
 @pytest.fixture

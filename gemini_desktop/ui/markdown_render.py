@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -39,12 +38,10 @@ from gemini_desktop.ui.markdown_limits import (
     fence_of,
 )
 from gemini_desktop.ui.theme import Theme
+from gemini_desktop.ui.untrusted_links import BARE_URL, is_safe_link, link_host, url_end
 from gemini_desktop.untrusted_text import visible_controls
 
 log = logging.getLogger(__name__)
-
-LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-"""Hrefs with any other scheme (javascript:, file:, data:, relative ...) are shown as plain text."""
 
 CodeHref = Callable[[int], str]
 """Maps a code block's index within a message to the href of its "Copy" anchor."""
@@ -69,46 +66,9 @@ def breakable(text: str) -> str:
     return _LONG_RUN.sub(lambda run: "\u200b".join(run[0][i : i + 100] for i in range(0, len(run[0]), 100)), text)
 
 
-_BARE_URL = re.compile(r"(?<![A-Za-z0-9+.-])https?://[^\s<>\"'`\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+",
-                       re.IGNORECASE)
-"""An http(s) URL in running text; it ends at whitespace and at CJK punctuation (，。、「」（）：…), which
-Chinese text puts right after a link with no space."""
-_TRAILING_PUNCTUATION = ".,;:!?*_~'\""
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-
-
-def _url_end(url: str) -> int:
-    """Where a matched URL really ends: without sentence punctuation, and without a closing bracket that
-    belongs to the text around it ("(see https://x.org/a)") rather than to the URL ("…/Foo_(bar)")."""
-    end = len(url)
-    while end:
-        last = url[end - 1]
-        unbalanced = last in _CLOSERS and url.count(last, 0, end) > url.count(_CLOSERS[last], 0, end)
-        if last not in _TRAILING_PUNCTUATION and not unbalanced:
-            break
-        end -= 1
-    return end
-
-
 def shortened(text: str, limit: int) -> str:
     text = clean_text(text)
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def is_safe_link(href: str) -> bool:
-    try:
-        scheme = urlsplit(href).scheme.lower()
-    except ValueError:
-        return False
-    return scheme in LINK_SCHEMES
-
-
-def link_host(url: str) -> str:
-    """The host part of a URL, or "" where there is none or it cannot be parsed (`https://[your-server]/`)."""
-    try:
-        return urlsplit(url).netloc
-    except ValueError:
-        return ""
 
 
 @dataclass
@@ -459,8 +419,8 @@ class MarkdownRenderer:
             return html.escape(breakable(text))
         parts = []
         done = 0
-        for match in _BARE_URL.finditer(text):
-            end = match.start() + _url_end(match[0])
+        for match in BARE_URL.finditer(text):
+            end = match.start() + url_end(match[0])
             url = text[match.start():end]
             if end <= done or not link_host(url):
                 continue
@@ -684,8 +644,8 @@ def _wrap_inline(children: Sequence[Token], limit: int) -> list[list[Token]]:
 
 def _link_to_whole(word: str) -> Token | None:
     """For a bare URL cut over several lines: one link that each of its pieces opens in full."""
-    match = _BARE_URL.fullmatch(word)
-    if match is None or _url_end(word) != len(word):
+    match = BARE_URL.fullmatch(word)
+    if match is None or url_end(word) != len(word):
         return None
     link = Token("link_open", "a", 1)
     link.attrSet("href", word)

@@ -14,8 +14,8 @@ from gemini_desktop.ui.markdown_render import (
     MarkdownRenderer,
     MarkdownStream,
     clean_text,
-    grid_font,
 )
+from gemini_desktop.ui.markdown_tables import grid_font
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.untrusted_links import is_safe_link
 

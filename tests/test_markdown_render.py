@@ -13,9 +13,9 @@ from gemini_desktop.ui.code_highlight import CodeHighlighter, highlighted_code_h
 from gemini_desktop.ui.markdown_render import (
     MarkdownRenderer,
     MarkdownStream,
-    clean_text,
 )
 from gemini_desktop.ui.markdown_tables import grid_font
+from gemini_desktop.ui.qt_safe_text import clean_text
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.untrusted_links import is_safe_link
 

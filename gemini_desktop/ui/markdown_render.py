@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from gemini_desktop.ui.markdown_limits import (
     fence_of,
 )
 from gemini_desktop.ui.markdown_tables import grid_table_html, grid_tables, image_label
+from gemini_desktop.ui.qt_safe_text import breakable, clean_text
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.untrusted_links import BARE_URL, is_safe_link, link_host, url_end
 from gemini_desktop.untrusted_text import visible_controls
@@ -41,30 +41,6 @@ log = logging.getLogger(__name__)
 
 CodeHref = Callable[[int], str]
 """Maps a code block's index within a message to the href of its "Copy" anchor."""
-
-
-def clean_text(text: str) -> str:
-    """Text the model sent, made safe to hand to Qt: no NUL, no lone surrogates, no CR.
-
-    CR is dropped rather than translated so that offsets in streamed Markdown stay stable across chunks.
-    """
-    if not text:
-        return ""
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text.replace("\x00", "\ufffd").replace("\r", "")
-
-
-_LONG_RUN = re.compile(r"\S{200,}")
-
-
-def breakable(text: str) -> str:
-    """Zero-width spaces inside very long unbroken runs: Qt's line breaking is quadratic in a word's length."""
-    return _LONG_RUN.sub(lambda run: "\u200b".join(run[0][i : i + 100] for i in range(0, len(run[0]), 100)), text)
-
-
-def shortened(text: str, limit: int) -> str:
-    text = clean_text(text)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass

@@ -10,10 +10,8 @@ import pytest
 from PySide6.QtGui import QTextDocument
 
 from gemini_desktop.ui.code_highlight import CodeHighlighter, highlighted_code_html
-from gemini_desktop.ui.markdown_render import (
-    MarkdownRenderer,
-    MarkdownStream,
-)
+from gemini_desktop.ui.markdown_render import MarkdownRenderer
+from gemini_desktop.ui.markdown_stream import MarkdownStream
 from gemini_desktop.ui.markdown_tables import grid_font
 from gemini_desktop.ui.qt_safe_text import clean_text
 from gemini_desktop.ui.theme import Theme

@@ -9,16 +9,13 @@ import unicodedata
 import pytest
 from PySide6.QtGui import QTextDocument
 
-from gemini_desktop.ui.markdown_render import (
-    CodeHighlighter,
-    MarkdownRenderer,
-    MarkdownStream,
-    clean_text,
-    grid_font,
-    highlighted_code_html,
-    is_safe_link,
-)
+from gemini_desktop.ui.code_highlight import CodeHighlighter, highlighted_code_html
+from gemini_desktop.ui.markdown_render import MarkdownRenderer
+from gemini_desktop.ui.markdown_stream import MarkdownStream
+from gemini_desktop.ui.markdown_tables import grid_font
+from gemini_desktop.ui.qt_safe_text import clean_text
 from gemini_desktop.ui.theme import Theme
+from gemini_desktop.ui.untrusted_links import is_safe_link
 
 
 @pytest.fixture

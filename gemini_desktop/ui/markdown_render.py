@@ -7,30 +7,18 @@ cleaned of what Qt cannot hold (NUL, lone surrogates) before it is parsed.
 
 from __future__ import annotations
 
-import functools
 import html
-import itertools
 import logging
-import math
-import re
-import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.styles import get_style_by_name
-from pygments.token import _TokenType
-from pygments.util import ClassNotFound
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF, QGuiApplication
 
 from gemini_desktop.ui import markdown_limits
+from gemini_desktop.ui.code_highlight import code_pre_html, highlighted_code_html
 from gemini_desktop.ui.markdown_limits import (
     MAX_LIVE_BLOCK_CHARS,
     MAX_RERENDER_CHARS,
@@ -43,148 +31,17 @@ from gemini_desktop.ui.markdown_limits import (
     OversizedBlock,
     fence_of,
 )
+from gemini_desktop.ui.markdown_stream import MarkdownStream
+from gemini_desktop.ui.markdown_tables import grid_table_html, grid_tables, image_label
+from gemini_desktop.ui.qt_safe_text import breakable, clean_text
 from gemini_desktop.ui.theme import Theme
+from gemini_desktop.ui.untrusted_links import BARE_URL, is_safe_link, link_host, url_end
 from gemini_desktop.untrusted_text import visible_controls
 
 log = logging.getLogger(__name__)
 
-LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-"""Hrefs with any other scheme (javascript:, file:, data:, relative ...) are shown as plain text."""
-
 CodeHref = Callable[[int], str]
 """Maps a code block's index within a message to the href of its "Copy" anchor."""
-
-
-def clean_text(text: str) -> str:
-    """Text the model sent, made safe to hand to Qt: no NUL, no lone surrogates, no CR.
-
-    CR is dropped rather than translated so that offsets in streamed Markdown stay stable across chunks.
-    """
-    if not text:
-        return ""
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text.replace("\x00", "\ufffd").replace("\r", "")
-
-
-_LONG_RUN = re.compile(r"\S{200,}")
-
-
-def breakable(text: str) -> str:
-    """Zero-width spaces inside very long unbroken runs: Qt's line breaking is quadratic in a word's length."""
-    return _LONG_RUN.sub(lambda run: "\u200b".join(run[0][i : i + 100] for i in range(0, len(run[0]), 100)), text)
-
-
-_BARE_URL = re.compile(r"(?<![A-Za-z0-9+.-])https?://[^\s<>\"'`\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+",
-                       re.IGNORECASE)
-"""An http(s) URL in running text; it ends at whitespace and at CJK punctuation (，。、「」（）：…), which
-Chinese text puts right after a link with no space."""
-_TRAILING_PUNCTUATION = ".,;:!?*_~'\""
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-
-
-def _url_end(url: str) -> int:
-    """Where a matched URL really ends: without sentence punctuation, and without a closing bracket that
-    belongs to the text around it ("(see https://x.org/a)") rather than to the URL ("…/Foo_(bar)")."""
-    end = len(url)
-    while end:
-        last = url[end - 1]
-        unbalanced = last in _CLOSERS and url.count(last, 0, end) > url.count(_CLOSERS[last], 0, end)
-        if last not in _TRAILING_PUNCTUATION and not unbalanced:
-            break
-        end -= 1
-    return end
-
-
-def shortened(text: str, limit: int) -> str:
-    text = clean_text(text)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def is_safe_link(href: str) -> bool:
-    try:
-        scheme = urlsplit(href).scheme.lower()
-    except ValueError:
-        return False
-    return scheme in LINK_SCHEMES
-
-
-def link_host(url: str) -> str:
-    """The host part of a URL, or "" where there is none or it cannot be parsed (`https://[your-server]/`)."""
-    try:
-        return urlsplit(url).netloc
-    except ValueError:
-        return ""
-
-
-@functools.lru_cache(maxsize=64)
-def _lexer(language: str) -> Lexer:
-    try:
-        return get_lexer_by_name(language or "text", stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return TextLexer(stripnl=False, ensurenl=False)
-
-
-@functools.lru_cache(maxsize=4096)
-def _token_css(style_name: str, token_type: _TokenType) -> str:
-    """Inline CSS for one token type; Pygments' own HTML formatter is several times slower per block."""
-    style = get_style_by_name(style_name).style_for_token(token_type)
-    rules = []
-    if style["color"]:
-        rules.append(f"color:#{style['color']}")
-    if style["bold"]:
-        rules.append("font-weight:700")
-    if style["italic"]:
-        rules.append("font-style:italic")
-    return "; ".join(rules)
-
-
-MAX_HIGHLIGHT_CHARS = 50_000
-"""Longer code blocks stay plain: lexing and importing them would cost more than the colours are worth."""
-
-
-def code_pre_html(body: str, theme: Theme) -> str:
-    return f'<pre style="background-color:{theme.code_bg}; margin-top:0px; margin-bottom:8px">{body}</pre>'
-
-
-class CodeHighlighter:
-    """Pygments tokens to coloured spans (Qt rich text knows style="color:..." but not CSS classes).
-
-    It can work in slices (`advance`) so a long block is highlighted without stalling the event loop.
-    """
-
-    def __init__(self, code: str, language: str, theme: Theme) -> None:
-        self.code = code
-        self._style = theme.pygments_style
-        self._theme = theme
-        self._parts: list[str] = []
-        self._tokens = iter(()) if len(code) > MAX_HIGHLIGHT_CHARS else _lexer(language).get_tokens(code)
-        self._plain = len(code) > MAX_HIGHLIGHT_CHARS
-        self.done = False
-
-    def advance(self, budget_seconds: float = float("inf")) -> bool:
-        deadline = time.perf_counter() + budget_seconds
-        try:
-            for count, (token_type, value) in enumerate(self._tokens):
-                css = _token_css(self._style, token_type)
-                escaped = html.escape(value, quote=False)
-                self._parts.append(f'<span style="{css}">{escaped}</span>' if css else escaped)
-                if count % 64 == 63 and time.perf_counter() > deadline:
-                    return False
-        except Exception:  # a lexer bug must not take the transcript down
-            log.exception("highlighting failed; showing the code plain")
-            self._plain = True
-        self.done = True
-        return True
-
-    def html(self) -> str:
-        body = html.escape(self.code, quote=False) if self._plain else "".join(self._parts)
-        return code_pre_html(body, self._theme)
-
-
-def highlighted_code_html(code: str, language: str, theme: Theme) -> str:
-    highlighter = CodeHighlighter(code, language, theme)
-    highlighter.advance()
-    return highlighter.html()
 
 
 @dataclass
@@ -385,7 +242,7 @@ class MarkdownRenderer:
 
     def _render_tokens(self, tokens: Sequence[Token], env: dict[str, Any]) -> RenderedHtml:
         self.render_count += 1
-        markup = self._md.renderer.render(_grid_tables(tokens), self._md.options, env)
+        markup = self._md.renderer.render(grid_tables(tokens), self._md.options, env)
         return RenderedHtml(markup, env["code_blocks"], env["code_languages"], env["to_highlight"])
 
     def plain_html(self, text: str, reason: str = "") -> str:
@@ -448,85 +305,11 @@ class MarkdownRenderer:
 
     def _render_image(self, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         alt = self._md.renderer.renderInlineAsText(tokens[idx].children or [], options, env)
-        return f'<span style="color:{self.theme.muted}">{html.escape(_image_label(alt))}</span>'
+        return f'<span style="color:{self.theme.muted}">{html.escape(image_label(alt))}</span>'
 
     def _render_grid_table(self, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
-        """A Markdown table as a text grid: Qt tables are frames, and every frame makes each later edit
-        of the document slower, which a long streamed conversation cannot afford.
-
-        A table wider than `table_width` characters gets narrower columns whose cells wrap onto more lines.
-        Padding is measured in pixels, not characters, so the bars line up even where a CJK character is not
-        exactly two spaces wide in the font at hand.
-        """
-        renderer = self._md.renderer
-        rows: list[list[_Cell]] = tokens[idx].meta["rows"]
-        columns = max(len(row) for row in rows)
-        natural = [0] * columns
-        wide_text = False
-        for row in rows:
-            for column, cell in enumerate(row):
-                text = _tokens_text(cell.inline.children or [])
-                width = _display_width(text)
-                wide_text = wide_text or width > len(text)
-                natural[column] = max(natural[column], width)
-        font = grid_font(wide_text=wide_text)
-        space = font.width(" ")
-        line_px = font.width("─")  # box drawing is one column wide in most fonts, two in some CJK ones
-        border = round(line_px / space)
-        widths = _fit_columns(natural, self.table_width - (columns + 1) * border - columns * (border + 1))
-        grid: list[list[list[tuple[list[Token], float]]]] = []  # row, column, line: (tokens, pixels)
-        content_px = [0.0] * columns
-        for row in rows:
-            cells = []
-            for column in range(columns):
-                cell = row[column] if column < len(row) else None
-                lines = _wrap_inline(cell.inline.children or [], widths[column]) if cell is not None else []
-                measured = [(line_tokens, font.width(_tokens_text(line_tokens), bold=cell is not None and cell.header))
-                            for line_tokens in lines]
-                content_px[column] = max([content_px[column], *(px for _, px in measured)])
-                cells.append(measured)
-            grid.append(cells)
-        bars = [0.0]  # where each bar starts: on the rules' grid of whole box-drawing characters
-        for px in content_px:
-            bars.append(math.ceil((bars[-1] + line_px + 2 * space + px) / line_px - 0.01) * line_px)
-
-        def rule(left: str, middle: str, right: str) -> str:
-            line = left + middle.join("─" * (round((end - start) / line_px) - 1)
-                                      for start, end in itertools.pairwise(bars)) + right
-            return f'<span style="color:{self.theme.muted}">{line}</span>'
-
-        bar = f'<span style="color:{self.theme.muted}">│</span>'
-
-        def row_line(row: list[_Cell], cells: list[list[tuple[list[Token], float]]], line: int) -> str:
-            markup, x = bar, line_px
-            for column, cell_lines in enumerate(cells):
-                line_tokens, px = cell_lines[line] if line < len(cell_lines) else ([], 0.0)
-                cell = row[column] if column < len(row) else None
-                shown = renderer.renderInline(line_tokens, options, env) if line_tokens else ""
-                if cell is not None and cell.header and shown:
-                    shown = f"<b>{shown}</b>"
-                slack = content_px[column] - px
-                align = cell.align if cell is not None else ""
-                offset = slack if align == "right" else slack / 2 if align == "center" else 0.0
-                before = max(1, round((bars[column] + line_px + space + offset - x) / space))
-                x += before * space + px
-                after = max(1, round((bars[column + 1] - x) / space))
-                x += after * space + line_px
-                markup += " " * before + shown + " " * after + bar
-            return markup
-
-        lines = [rule("┌", "┬", "┐")]
-        env["grid"] = True
-        try:
-            for number, (row, cells) in enumerate(zip(rows, grid, strict=True)):
-                lines += [row_line(row, cells, line) for line in range(max(1, *map(len, cells)))]
-                if number == 0 and row and row[0].header and len(rows) > 1:
-                    lines.append(rule("├", "┼", "┤"))
-        finally:
-            env["grid"] = False
-        lines.append(rule("└", "┴", "┘"))
-        return (f"<pre style=\"font-family:'{font.family}'; margin-top:4px; margin-bottom:8px\">"
-                + "\n".join(lines) + "</pre>\n")
+        return grid_table_html(tokens[idx].meta["rows"], self._md.renderer, options, env, muted=self.theme.muted,
+                               table_width=self.table_width)
 
     def _render_text(self, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
         """Plain text, with bare http(s) URLs made into links (not inside a link already: anchors don't nest)."""
@@ -535,8 +318,8 @@ class MarkdownRenderer:
             return html.escape(breakable(text))
         parts = []
         done = 0
-        for match in _BARE_URL.finditer(text):
-            end = match.start() + _url_end(match[0])
+        for match in BARE_URL.finditer(text):
+            end = match.start() + url_end(match[0])
             url = text[match.start():end]
             if end <= done or not link_host(url):
                 continue
@@ -585,203 +368,6 @@ def _plain_reason(reason: str) -> str:
     return reasons[reason]
 
 
-@dataclass
-class _Cell:
-    inline: Token
-    align: str
-    header: bool
-
-
-def _grid_tables(tokens: Sequence[Token]) -> list[Token]:
-    """Each table_open ... table_close run folded into one "grid_table" token holding its cells."""
-    result: list[Token] = []
-    rows: list[list[_Cell]] | None = None
-    align = ""
-    for token in tokens:
-        if token.type == "table_open":
-            rows = []
-        elif rows is None:
-            result.append(token)
-        elif token.type == "tr_open":
-            rows.append([])
-        elif token.type in ("th_open", "td_open"):
-            style = str(token.attrGet("style") or "")
-            align = style.removeprefix("text-align:").strip() if style.startswith("text-align:") else ""
-        elif token.type == "inline":
-            rows[-1].append(_Cell(token, align, header=len(rows) == 1))  # GFM: the first row is the header
-        elif token.type == "table_close":
-            grid = Token("grid_table", "", 0, block=True, level=token.level, meta={"rows": rows})
-            result.append(grid)
-            rows = None
-    return result
-
-
-TABLE_MIN_COLUMN = 8
-_WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-_PIECES = re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
-"""Where a cell's text may wrap: at spaces, and between any two CJK characters (which have no spaces)."""
-
-
-def _fit_columns(natural: list[int], available: int) -> list[int]:
-    """Column widths that fit `available` characters: narrow columns keep their width, wide ones share the
-    rest equally (never below TABLE_MIN_COLUMN, so a table with very many columns may still be wider)."""
-    widths = list(natural)
-    wide = [column for column, width in enumerate(natural) if width > 0]
-    while sum(widths) > available and wide:
-        share = max(TABLE_MIN_COLUMN, (available - sum(widths[c] for c in range(len(widths)) if c not in wide))
-                    // len(wide))
-        narrow = [column for column in wide if natural[column] <= share]
-        if not narrow:
-            for column in wide:
-                widths[column] = max(TABLE_MIN_COLUMN, min(natural[column], share))
-            break
-        wide = [column for column in wide if column not in narrow]
-    return widths
-
-
-def _image_label(alt: str) -> str:
-    """What stands for an image: its alt text, since nothing is ever fetched."""
-    if alt:
-        return QCoreApplication.translate("MarkdownRenderer", "[image: %1]").replace("%1", alt)
-    return QCoreApplication.translate("MarkdownRenderer", "[image]")
-
-
-def _token_text(token: Token) -> str:
-    if token.type in ("text", "text_special", "text_plain", "code_inline"):
-        return token.content
-    if token.type in ("softbreak", "hardbreak"):
-        return " "
-    if token.type == "image":
-        return _image_label("".join(_token_text(child) for child in token.children or []))
-    return ""
-
-
-def _tokens_text(children: Sequence[Token]) -> str:
-    return "".join(_token_text(token) for token in children)
-
-
-GRID_FONT_FAMILIES = ("Noto Sans Mono CJK SC", "Sarasa Mono SC", "Sarasa Term SC", "NSimSun", "MS Gothic")
-"""Monospace fonts whose CJK characters are exactly two columns wide, tried first for table grids; without
-any of them the system's fixed font is used and the grid pads by measured widths instead."""
-
-
-@dataclass(frozen=True)
-class GridFont:
-    family: str
-    regular: QFontMetricsF
-    bold: QFontMetricsF
-
-    def width(self, text: str, *, bold: bool = False) -> float:
-        return (self.bold if bold else self.regular).horizontalAdvance(text)
-
-
-@functools.lru_cache(maxsize=2)
-def grid_font(*, wide_text: bool = False) -> GridFont:
-    """The fixed font the code blocks use, or for a table holding CJK text one whose CJK is two columns wide."""
-    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    installed = set(QFontDatabase.families()) if wide_text else set()
-    family = next((name for name in GRID_FONT_FAMILIES if name in installed), fixed.family())
-    font = QFont(QGuiApplication.font())
-    font.setFamilies([family])
-    font.setStyleHint(QFont.StyleHint.TypeWriter)
-    bold = QFont(font)
-    bold.setBold(True)
-    return GridFont(family, QFontMetricsF(font), QFontMetricsF(bold))
-
-
-def _wrap_inline(children: Sequence[Token], limit: int) -> list[list[Token]]:
-    """A cell's inline tokens as lines at most `limit` columns wide.
-
-    Text is cut into words, and formatting still open at a line's end (bold, a link ...) is closed there and
-    opened again on the next line, so every line renders on its own through the usual inline rules. A word
-    longer than a line is cut by characters into plain text pieces (never into links to half a URL).
-    """
-    lines: list[list[Token]] = []
-    line: list[Token] = []
-    width = 0
-    open_tokens: list[Token] = []
-
-    def end_line() -> None:
-        nonlocal line, width
-        closers = [Token(opener.type.replace("_open", "_close"), opener.tag, -1) for opener in reversed(open_tokens)]
-        lines.append([*line, *closers])
-        line = list(open_tokens)
-        width = 0
-
-    def add(token: Token, content: str, piece_width: int) -> None:
-        nonlocal width
-        piece = Token(token.type, token.tag, 0, content=content, markup=token.markup)
-        line.append(piece)
-        width += piece_width
-
-    for token in children:
-        if token.nesting == 1:
-            open_tokens.append(token)
-            line.append(token)
-        elif token.nesting == -1:
-            if open_tokens:
-                open_tokens.pop()
-            line.append(token)
-        elif token.type == "hardbreak":
-            end_line()
-        elif token.type in ("text", "text_special", "code_inline", "softbreak"):
-            for match in _PIECES.finditer(_token_text(token)):
-                piece = match[0]
-                piece_width = _display_width(piece)
-                if piece.isspace():
-                    if width > 0 and width + 1 <= limit:
-                        add(token if token.type != "softbreak" else Token("text", "", 0), " ", 1)
-                    continue
-                if width + piece_width > limit and width > 0:
-                    end_line()
-                if piece_width <= limit:
-                    add(token, piece, piece_width)
-                    continue
-                in_link = any(opener.type == "link_open" for opener in open_tokens)
-                link = _link_to_whole(piece) if token.type == "text" and not in_link else None
-                kind = token if token.type == "code_inline" else Token("text_plain", "", 0)
-                while piece:
-                    cut = _cut_at_width(piece, limit - width)
-                    if link is not None:
-                        line.append(link)
-                    add(kind, piece[:cut], _display_width(piece[:cut]))
-                    if link is not None:
-                        line.append(Token("link_close", "a", -1))
-                    piece = piece[cut:]
-                    if piece:
-                        end_line()
-        else:
-            line.append(token)
-            width += _display_width(_token_text(token))
-    if line or not lines:
-        end_line()
-    return lines
-
-
-def _link_to_whole(word: str) -> Token | None:
-    """For a bare URL cut over several lines: one link that each of its pieces opens in full."""
-    match = _BARE_URL.fullmatch(word)
-    if match is None or _url_end(word) != len(word):
-        return None
-    link = Token("link_open", "a", 1)
-    link.attrSet("href", word)
-    return link
-
-
-def _cut_at_width(text: str, width: int) -> int:
-    """How many characters of `text` fit in `width` columns (at least one, so wrapping always advances)."""
-    used = 0
-    for index, ch in enumerate(text):
-        used += _display_width(ch)
-        if used > width:
-            return max(1, index)
-    return len(text)
-
-
-def _display_width(text: str) -> int:
-    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _offset_of_line(text: str, line: int) -> int:
     offset = 0
     for _ in range(line):
@@ -790,49 +376,3 @@ def _offset_of_line(text: str, line: int) -> int:
             return len(text)
         offset = found + 1
     return offset
-
-
-class MarkdownStream:
-    """The Markdown of one streaming message: appends are O(chunk), and text before `settled` is never re-parsed
-    nor copied again (settled pieces are kept apart, joined only when the whole text is asked for)."""
-
-    def __init__(self, text: str = "") -> None:
-        self._settled_parts: list[str] = []
-        self._unsettled = clean_text(text)
-        self._pending: list[str] = []
-        self.oversized: OversizedBlock | None = None
-        """The last block is too long to re-render per flush: it is shown plain as it arrives."""
-        self.plain_only = False
-        """Formatting this message failed: the rest of it is shown as plain text."""
-
-    def append(self, chunk: str) -> None:
-        if chunk:
-            self._pending.append(clean_text(chunk))
-
-    @property
-    def text(self) -> str:
-        return "".join(self._settled_parts) + self.unsettled
-
-    @property
-    def unsettled(self) -> str:
-        if self._pending:
-            self._unsettled += "".join(self._pending)
-            self._pending.clear()
-        return self._unsettled
-
-    @property
-    def has_unsettled(self) -> bool:
-        return bool(self._pending) or bool(self._unsettled)
-
-    def settle(self, length: int) -> None:
-        unsettled = self.unsettled
-        if length:
-            self._settled_parts.append(unsettled[:length])
-            self._unsettled = unsettled[length:]
-
-    def reset(self) -> None:
-        """Everything unsettled again, for a full re-layout (e.g. after the colour scheme changed)."""
-        self._unsettled = self.text
-        self._settled_parts.clear()
-        self.oversized = None
-        self.plain_only = False

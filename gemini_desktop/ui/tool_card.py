@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushBu
 
 from gemini_desktop.conversation.model import REJECT_KINDS
 from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
-from gemini_desktop.ui.markdown_render import breakable, clean_text, shortened
+from gemini_desktop.ui.qt_safe_text import breakable, clean_text, shortened
 from gemini_desktop.ui.theme import Theme
 
 log = logging.getLogger(__name__)

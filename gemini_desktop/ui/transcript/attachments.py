@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap, QText
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Entry, ShownAttachment, UserMessage
-from gemini_desktop.ui.markdown_render import shortened
+from gemini_desktop.ui.qt_safe_text import shortened
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.untrusted_text import visible_controls
 

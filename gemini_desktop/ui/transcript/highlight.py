@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QTextDocument
 
-from gemini_desktop.ui.markdown_render import CodeHighlighter
+from gemini_desktop.ui.code_highlight import CodeHighlighter
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.transcript.items import HighlightJob
 from gemini_desktop.ui.transcript.regions import Region

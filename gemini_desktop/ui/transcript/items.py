@@ -13,8 +13,9 @@ from gemini_desktop.conversation.model import (
     Thoughts,
     ToolCallEntry,
 )
+from gemini_desktop.ui.code_highlight import CodeHighlighter
 from gemini_desktop.ui.markdown_limits import HighlightBudget
-from gemini_desktop.ui.markdown_render import CodeHighlighter, MarkdownStream
+from gemini_desktop.ui.markdown_stream import MarkdownStream
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript.regions import Region
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from gemini_desktop.ui.markdown_render import link_host
+from gemini_desktop.ui.untrusted_links import link_host
 from gemini_desktop.untrusted_text import visible_controls
 
 

@@ -12,7 +12,8 @@ from PySide6.QtCore import QCoreApplication
 from gemini_desktop.conversation.model import EndMark, Entry, Notice, PlanEntry, ToolCallEntry, TurnEdits, UserMessage
 from gemini_desktop.engine.events import PlanUpdate
 from gemini_desktop.ui.markdown_limits import MAX_LIVE_BLOCK_CHARS
-from gemini_desktop.ui.markdown_render import MarkdownRenderer, breakable, clean_text, shortened
+from gemini_desktop.ui.markdown_render import MarkdownRenderer
+from gemini_desktop.ui.qt_safe_text import breakable, clean_text, shortened
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import decision_text, tool_card_html
 from gemini_desktop.ui.transcript.attachments import attachments_html

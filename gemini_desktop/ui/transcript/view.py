@@ -29,7 +29,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent, ShownAttachment
-from gemini_desktop.ui.markdown_render import MarkdownRenderer, grid_font
+from gemini_desktop.ui.markdown_render import MarkdownRenderer
+from gemini_desktop.ui.markdown_tables import grid_font
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript.attachments import (

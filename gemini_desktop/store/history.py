@@ -18,8 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gemini_desktop.paths import data_dir, make_private, private_file
+from gemini_desktop.paths import data_dir
 from gemini_desktop.store.blobs import BlobStore
+from gemini_desktop.store.connection import (
+    IN_MEMORY,
+    connect,
+    create_private,
+    is_full,
+    is_locked,
+    move_aside,
+    readable_reason,
+)
 from gemini_desktop.store.records import (
     ATTACHMENT_KINDS,
     MESSAGE_STATES,
@@ -38,8 +47,7 @@ from gemini_desktop.store.records import (
     StoreFull,
     ToolCallRecord,
 )
-from gemini_desktop.store.schema import migrate
-from gemini_desktop.store.text import clean_parameters, clean_rows, clean_text, decode_text
+from gemini_desktop.store.text import clean_parameters, clean_rows, clean_text
 from gemini_desktop.untrusted_text import inline_markdown, markdown_message
 
 log = logging.getLogger(__name__)
@@ -48,11 +56,7 @@ TITLE_LENGTH = 80
 SNIPPET_BEFORE = 40
 SNIPPET_LENGTH = 160
 TRIGRAM = 3
-LOCK_TIMEOUT = 2.0
-OPEN_PATIENCE = 10.0  # seconds an opening waits for a concurrent opener's set-up
-OPEN_RETRY_PAUSE = 0.05
 CLOSE_PATIENCE = 2.0
-MMAP_BYTES = 256 * 1024 * 1024  # reading the index through the page cache makes search ~2x faster
 
 _SESSION_COLUMNS = """
     s.id, s.gemini_session_id, s.user_title, s.cwd, s.model, s.created, s.updated, s.source,
@@ -116,22 +120,6 @@ def short_title(text: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def _primary_code(error: sqlite3.Error) -> int | None:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else None
-
-
-def _is_locked(error: sqlite3.Error) -> bool:
-    if _primary_code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return True
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
-
-
-def _is_full(error: sqlite3.Error) -> bool:
-    return _primary_code(error) == sqlite3.SQLITE_FULL
-
-
 class _CleanWrites:
     """The connection as a write sees it: every text it binds goes through `clean_text` on its way in."""
 
@@ -143,65 +131,6 @@ class _CleanWrites:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
         return self._db.executemany(sql, clean_rows(rows))
-
-
-IN_MEMORY = Path(":memory:")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """A configured connection. Another process setting up the same database at the same moment (two first
-    starts) can hold it briefly, and switching to WAL does not wait for it: retry for a few seconds."""
-    deadline = time.monotonic() + OPEN_PATIENCE
-    while True:
-        try:
-            return _configured_connection(path)
-        except sqlite3.OperationalError as exc:
-            if not _is_locked(exc) or time.monotonic() >= deadline:
-                raise
-            time.sleep(OPEN_RETRY_PAUSE)
-
-
-def _configured_connection(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
-    connection.text_factory = decode_text
-    try:
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-        migrate(connection)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _create_private(path: Path) -> None:
-    """The database owner-only before SQLite opens it: SQLite gives its WAL and SHM files the same mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    private_file(path)
-    for companion in _companions(path):
-        if companion.exists():
-            make_private(companion)
-
-
-def _companions(path: Path) -> list[Path]:
-    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
-
-
-def _move_aside(path: Path) -> Path:
-    """Keep a damaged database (and its WAL files) under a new name, so nothing is thrown away."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
-        counter += 1
-    path.rename(backup)
-    for companion in _companions(path):
-        if companion.exists():
-            companion.rename(backup.with_name(backup.name + companion.name[len(path.name):]))
-    return backup
 
 
 class HistoryStore:
@@ -226,12 +155,12 @@ class HistoryStore:
     def open(cls, path: Path | None = None) -> HistoryStore:
         path = Path(path) if path is not None else default_store_path()
         try:
-            _create_private(path)
-            return cls(_connect(path), path)
+            create_private(path)
+            return cls(connect(path), path)
         except StoreError:
             raise
         except sqlite3.OperationalError as exc:
-            if _is_locked(exc):
+            if is_locked(exc):
                 raise StoreError(
                     f"The history database {path} is locked by another program (is Gemini Desktop already "
                     "running?). Close it and try again."
@@ -246,7 +175,7 @@ class HistoryStore:
     @classmethod
     def without_saving(cls, notice: str) -> HistoryStore:
         """A history held in memory only, for a run whose database cannot be used; `notice` says so to the user."""
-        store = cls(_connect(IN_MEMORY), IN_MEMORY)
+        store = cls(connect(IN_MEMORY), IN_MEMORY)
         store.recovery_message = notice
         return store
 
@@ -254,9 +183,9 @@ class HistoryStore:
     def _recover(cls, path: Path, damage: sqlite3.DatabaseError) -> HistoryStore:
         log.error("history database %s is damaged: %s", path, damage)
         try:
-            backup = _move_aside(path)
-            _create_private(path)
-            store = cls(_connect(path), path)
+            backup = move_aside(path)
+            create_private(path)
+            store = cls(connect(path), path)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
                 f"The history database {path} is damaged ({damage}) and a new one could not be created: {exc}"
@@ -277,7 +206,7 @@ class HistoryStore:
         if self.path == IN_MEMORY:
             return self
         try:
-            return HistoryStore(_connect(self.path), self.path)
+            return HistoryStore(connect(self.path), self.path)
         except sqlite3.Error as exc:
             raise self._store_error(exc) from exc
 
@@ -330,14 +259,14 @@ class HistoryStore:
 
     def _store_error(self, error: sqlite3.Error) -> StoreError:
         """A StoreError whose text a user can read (the SQL detail goes to the log), typed by what to do next."""
-        if _is_locked(error):
+        if is_locked(error):
             log.debug("history database busy: %s", error)
             return StoreBusy(f"The history database {self.path} is locked by another program.")
-        if _is_full(error):
+        if is_full(error):
             log.debug("history database full: %s", error)
             return StoreFull(f"The disk holding the history database {self.path} is full.")
         log.error("history database error: %s", error)
-        return StoreError(f"The history database {self.path} could not be used ({_reason(error)}).")
+        return StoreError(f"The history database {self.path} could not be used ({readable_reason(error)}).")
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -814,19 +743,6 @@ def _joined_parts(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
         thought_texts.append(thoughts)
     return {message_id: ("".join(texts), "".join(thought_texts)) for message_id, (texts, thought_texts)
             in pieces.items()}
-
-
-def _reason(error: sqlite3.Error) -> str:
-    """A short, readable cause for the user; the raw SQLite message is logged instead."""
-    reasons = {
-        sqlite3.SQLITE_CORRUPT: "the file is damaged",
-        sqlite3.SQLITE_NOTADB: "the file is not a history database",
-        sqlite3.SQLITE_READONLY: "the file is read-only",
-        sqlite3.SQLITE_PERM: "permission denied",
-        sqlite3.SQLITE_CANTOPEN: "the file cannot be opened",
-        sqlite3.SQLITE_IOERR: "a disk error",
-    }
-    return reasons.get(_primary_code(error) or -1, "an unexpected database error; details are in the log")
 
 
 def _tool_call_rows(session_id: int, message_id: int, message: ImportedMessage) -> list[tuple[Any, ...]]:

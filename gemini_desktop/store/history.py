@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import logging
@@ -29,6 +28,7 @@ from gemini_desktop.store.connection import (
     move_aside,
     readable_reason,
 )
+from gemini_desktop.store.export import conversation_json, conversation_markdown
 from gemini_desktop.store.records import (
     ATTACHMENT_KINDS,
     MESSAGE_STATES,
@@ -48,7 +48,6 @@ from gemini_desktop.store.records import (
     ToolCallRecord,
 )
 from gemini_desktop.store.text import clean_parameters, clean_rows, clean_text
-from gemini_desktop.untrusted_text import inline_markdown, markdown_message
 
 log = logging.getLogger(__name__)
 
@@ -564,49 +563,12 @@ class HistoryStore:
     # -- export ------------------------------------------------------------------------------------
 
     def export_markdown(self, session_id: int) -> str:
-        """The conversation as Markdown in which only the export itself writes structure: every message is a
-        fenced block no line of it can close, and header fields are escaped, so an answer cannot forge a turn,
-        a header line or HTML; invisible and bidi characters are written out as <U+XXXX>."""
         session = self._require(session_id)
-        tools_by_message: dict[int | None, list[ToolCallRecord]] = {}
-        for call in self.tool_calls(session_id):
-            tools_by_message.setdefault(call.message_id, []).append(call)
-        lines = [f"# {inline_markdown(session.title or 'Conversation')}", ""]
-        lines += [f"- Folder: {inline_markdown(session.cwd or 'unknown')}",
-                  f"- Model: {inline_markdown(session.model or 'unknown')}",
-                  f"- Started: {session.created.isoformat(timespec='seconds')}",
-                  f"- Last activity: {session.updated.isoformat(timespec='seconds')}"]
-        if session.gemini_session_id:
-            lines.append(f"- Gemini session: {inline_markdown(session.gemini_session_id)}")
-        for message in self.messages(session_id):
-            tools = [(f"{call.title or call.kind} — {call.status}", call.diff)
-                     for call in tools_by_message.get(message.id, [])]
-            lines += markdown_message("You" if message.role == "user" else "Gemini", message.state, message.text,
-                                      message.thoughts, tools,
-                                      _attachment_lines(message.attachments))
-        return "\n".join(lines).rstrip() + "\n"
+        return conversation_markdown(session, self.messages(session_id), self.tool_calls(session_id))
 
     def export_json(self, session_id: int) -> str:
         session = self._require(session_id)
-
-        def plain(record: Any) -> dict[str, Any]:
-            def value_of(value: Any) -> Any:
-                if isinstance(value, datetime):
-                    return value.isoformat()
-                if isinstance(value, tuple) and all(isinstance(item, AttachmentRecord) for item in value):
-                    return [dataclasses.asdict(item) for item in value]
-                return value
-
-            return {key: value_of(value) for key, value in record.__dict__.items()}
-
-        document = {
-            "format": "gemini-desktop-session",
-            "version": 1,
-            "session": plain(session),
-            "messages": [plain(message) for message in self.messages(session_id)],
-            "tool_calls": [plain(call) | {"paths": list(call.paths)} for call in self.tool_calls(session_id)],
-        }
-        return json.dumps(document, ensure_ascii=False, indent=2)
+        return conversation_json(session, self.messages(session_id), self.tool_calls(session_id))
 
     def _require(self, session_id: int) -> SessionRecord:
         session = self.get_session(session_id)
@@ -749,18 +711,6 @@ def _tool_call_rows(session_id: int, message_id: int, message: ImportedMessage) 
     return [(session_id, message_id, call.tool_call_id, call.title, call.kind, call.status,
              _json_text(list(call.paths)), call.diff, None, message.created, message.created)
             for call in message.tool_calls]
-
-
-def _attachment_lines(attachments: Sequence[AttachmentRecord]) -> str:
-    """One line per attachment; names and paths are quoted as JSON strings, so a line break or a control character
-    in a file name cannot start a line of its own."""
-    lines = []
-    for attachment in attachments:
-        where = json.dumps(attachment.path or attachment.name, ensure_ascii=False)
-        details = [attachment.mime_type, f"{attachment.size} bytes" if attachment.kind != "folder" else "",
-                   f"sha256 {attachment.sha256}" if attachment.sha256 else ""]
-        lines.append(f"{attachment.kind} {where} " + ", ".join(detail for detail in details if detail))
-    return "\n".join(line.rstrip() for line in lines)
 
 
 def make_snippet(text: str, finder: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:

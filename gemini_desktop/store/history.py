@@ -29,6 +29,7 @@ from gemini_desktop.store.connection import (
     readable_reason,
 )
 from gemini_desktop.store.export import conversation_json, conversation_markdown
+from gemini_desktop.store.import_merge import REMEMBER_IMPORTED_FILE, merge_imported_sessions
 from gemini_desktop.store.records import (
     ATTACHMENT_KINDS,
     MESSAGE_STATES,
@@ -36,7 +37,6 @@ from gemini_desktop.store.records import (
     SOURCES,
     AttachmentRecord,
     FileEditRecord,
-    ImportedMessage,
     ImportedSession,
     MergeOutcome,
     MessageRecord,
@@ -47,7 +47,8 @@ from gemini_desktop.store.records import (
     StoreFull,
     ToolCallRecord,
 )
-from gemini_desktop.store.text import clean_parameters, clean_rows, clean_text
+from gemini_desktop.store.schema import UPSERT_TOOL_CALL
+from gemini_desktop.store.text import CleanWrites, clean_parameters, clean_text, json_text
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +71,6 @@ _ATTACHMENT_COLUMNS = "message_id, kind, name, path, size, sha256, mime_type"
 _TOOL_CALL_COLUMNS = (
     "id, session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision, created, updated"
 )
-_UPSERT_TOOL_CALL = """
-INSERT INTO tool_calls (session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision,
-                        created, updated)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
-    message_id = coalesce(excluded.message_id, message_id),
-    title = CASE WHEN excluded.title != '' THEN excluded.title ELSE title END,
-    kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
-    status = CASE WHEN excluded.status != '' THEN excluded.status ELSE status END,
-    paths = CASE WHEN excluded.paths != '[]' THEN excluded.paths ELSE paths END,
-    diff = CASE WHEN excluded.diff != '' THEN excluded.diff ELSE diff END,
-    decision = coalesce(excluded.decision, decision),
-    updated = excluded.updated
-"""
 # The session and the answer (turn) are found at record time: the tool call's answer when it is saved already,
 # else the session's newest answer (the one streaming while gemini edits).
 _INSERT_FILE_EDIT = """
@@ -99,11 +86,6 @@ FROM (SELECT (SELECT max(id) FROM sessions WHERE gemini_session_id = ?1) AS id) 
 _FILE_EDIT_COLUMNS = ("id, session_id, gemini_session_id, message_id, tool_call_id, path, before_sha256, "
                       "after_sha256, created, undone")
 
-_REMEMBER_IMPORTED_FILE = (
-    "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
-    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime"
-)
-
 
 def default_store_path() -> Path:
     return data_dir() / "history.sqlite3"
@@ -117,19 +99,6 @@ def short_title(text: str) -> str:
     """A one-line title from a message: whitespace collapsed, cut at a readable length."""
     line = " ".join(text.split())
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
-
-
-class _CleanWrites:
-    """The connection as a write sees it: every text it binds goes through `clean_text` on its way in."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
-
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self._db.execute(sql, clean_parameters(parameters))
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
-        return self._db.executemany(sql, clean_rows(rows))
 
 
 class HistoryStore:
@@ -227,7 +196,7 @@ class HistoryStore:
     # -- plumbing ----------------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[_CleanWrites]:
+    def _transaction(self) -> Iterator[CleanWrites]:
         """One committed write: either all of it reaches the disk or none of it."""
         with self._lock:
             try:
@@ -235,7 +204,7 @@ class HistoryStore:
             except sqlite3.Error as exc:
                 raise self._store_error(exc) from exc
             try:
-                yield _CleanWrites(self._db)
+                yield CleanWrites(self._db)
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
@@ -426,8 +395,8 @@ class HistoryStore:
         """Insert or update by (session, tool_call_id); empty fields of an update keep what was known."""
         now = time.time()
         with self._transaction() as db:
-            db.execute(_UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
-                                           _json_text(list(paths)), diff, decision, now, now))
+            db.execute(UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
+                                          json_text(list(paths)), diff, decision, now, now))
 
     def record_file_edit(self, gemini_session_id: str, tool_call_id: str, path: str, before_sha256: str | None,
                          after_sha256: str) -> int:
@@ -585,115 +554,14 @@ class HistoryStore:
     def remember_imported_files(self, files: Sequence[tuple[str, int, float]]) -> None:
         """Files (path, size, mtime) read without anything to import: not read again until they change."""
         with self._transaction() as db:
-            db.executemany(_REMEMBER_IMPORTED_FILE, files)
+            db.executemany(REMEMBER_IMPORTED_FILE, files)
 
     def merge_imported_sessions(
         self, batch: Sequence[tuple[ImportedSession, Sequence[tuple[str, int, float]]]]
     ) -> list[MergeOutcome]:
-        """Add CLI sessions, or append their new messages (deduplicated by the CLI's message id), and
-        remember the files (path, size, mtime) they came from, all in one transaction.
-
-        A session the app itself recorded, or an imported one the app has since continued, is left alone:
-        the app's copy is the complete one (and the CLI's file repeats what the app already stored).
-        """
+        """Merge a batch of CLI sessions (see `import_merge.merge_imported_sessions`) in one transaction."""
         with self._transaction() as db:
-            outcomes: list[MergeOutcome] = []
-            fresh: list[tuple[int, ImportedMessage]] = []
-            for imported, files in batch:
-                db.executemany(_REMEMBER_IMPORTED_FILE, files)
-                target = self._import_target(db, imported)
-                if target is None:
-                    outcomes.append(MergeOutcome(added=False, updated=False, messages_added=0))
-                    continue
-                session_id, added = target
-                new, edited = self._sort_imported(db, session_id, imported)
-                fresh += [(session_id, message) for message in new]
-                if (new or edited) and not added:
-                    db.execute(
-                        "UPDATE sessions SET updated = max(updated, ?), model = coalesce(?, model),"
-                        " cwd = CASE WHEN cwd = '' THEN ? ELSE cwd END WHERE id = ?",
-                        (imported.updated, imported.model, imported.cwd, session_id),
-                    )
-                outcomes.append(MergeOutcome(added=added, updated=bool(new or edited) and not added,
-                                             messages_added=len(new)))
-            self._insert_imported(db, fresh)
-        return outcomes
-
-    @staticmethod
-    def _import_target(db: _CleanWrites, imported: ImportedSession) -> tuple[int, bool] | None:
-        """(session id, newly added), or None when the session must not be touched or has nothing to add."""
-        row = db.execute(
-            "SELECT id, source, deleted_at FROM sessions WHERE gemini_session_id = ? ORDER BY id LIMIT 1",
-            (imported.gemini_session_id,),
-        ).fetchone()
-        if row is not None:
-            continued_in_app = db.execute(
-                "SELECT EXISTS (SELECT 1 FROM messages WHERE session_id = ? AND external_id IS NULL)", (row[0],)
-            ).fetchone()[0]
-            owned_by_import = row[1] == "cli-import" and row[2] is None and not continued_in_app
-            return (int(row[0]), False) if owned_by_import else None
-        if not any(message.role == "user" for message in imported.messages):
-            return None
-        cursor = db.execute(
-            "INSERT INTO sessions (gemini_session_id, cwd, model, created, updated, source)"
-            " VALUES (?, ?, ?, ?, ?, 'cli-import')",
-            (imported.gemini_session_id, imported.cwd, imported.model, imported.created, imported.updated),
-        )
-        return int(cursor.lastrowid or 0), True
-
-    @staticmethod
-    def _sort_imported(db: _CleanWrites, session_id: int,
-                       imported: ImportedSession) -> tuple[list[ImportedMessage], int]:
-        """Split into messages not stored yet, and update the stored ones the CLI has since rewritten."""
-        known = {row[0]: row[1:] for row in db.execute(  # only this batch's messages: imports come in many batches
-            "SELECT external_id, id, text, thoughts FROM messages WHERE session_id = ?"
-            " AND external_id IN (SELECT value FROM json_each(?))",
-            (session_id, json.dumps([message.external_id for message in imported.messages])),
-        )}
-        new, edited = [], 0
-        for message in imported.messages:
-            stored = known.get(message.external_id)
-            if stored is None:
-                new.append(message)
-                continue
-            if stored[1:] != (clean_text(message.text), clean_text(message.thoughts)):
-                db.execute(
-                    "UPDATE messages SET text = ?, thoughts = ?, input_tokens = ?, output_tokens = ? WHERE id = ?",
-                    (message.text, message.thoughts, message.input_tokens, message.output_tokens, stored[0]),
-                )
-                edited += 1
-            db.executemany(_UPSERT_TOOL_CALL, _tool_call_rows(session_id, stored[0], message))
-        return new, edited
-
-    @staticmethod
-    def _insert_imported(db: _CleanWrites, fresh: list[tuple[int, ImportedMessage]]) -> None:
-        """One INSERT for the whole batch: the full-text index flushes per statement, so per-row inserts
-        would make an import of thousands of messages several times slower."""
-        if not fresh:
-            return
-        before = db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        rows = [[session_id, m.role, m.text, m.thoughts, m.created, m.input_tokens, m.output_tokens, m.external_id]
-                for session_id, m in fresh]
-        db.execute(
-            "INSERT INTO messages (session_id, role, text, thoughts, created, updated, input_tokens,"
-            " output_tokens, state, external_id)"
-            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
-            " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[4]'),"
-            " json_extract(value, '$[5]'), json_extract(value, '$[6]'), 'complete', json_extract(value, '$[7]')"
-            " FROM json_each(?) ORDER BY key",
-            (_json_text(rows),),
-        )
-        ids = {(row[0], row[1]): row[2] for row in db.execute(
-            "SELECT session_id, external_id, id FROM messages WHERE id > ?", (before,))}
-        db.executemany(_UPSERT_TOOL_CALL, [
-            row for session_id, message in fresh
-            for row in _tool_call_rows(session_id, ids[(session_id, message.external_id)], message)
-        ])
-
-
-def _json_text(value: Any) -> str:
-    """JSON for a text column, with its characters unescaped, so the write's cleaning reaches every one."""
-    return json.dumps(value, ensure_ascii=False)
+            return merge_imported_sessions(db, batch)
 
 
 def _joined_parts(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
@@ -705,12 +573,6 @@ def _joined_parts(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
         thought_texts.append(thoughts)
     return {message_id: ("".join(texts), "".join(thought_texts)) for message_id, (texts, thought_texts)
             in pieces.items()}
-
-
-def _tool_call_rows(session_id: int, message_id: int, message: ImportedMessage) -> list[tuple[Any, ...]]:
-    return [(session_id, message_id, call.tool_call_id, call.title, call.kind, call.status,
-             _json_text(list(call.paths)), call.diff, None, message.created, message.created)
-            for call in message.tool_calls]
 
 
 def make_snippet(text: str, finder: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import sqlite3
 import tempfile
 import threading
@@ -48,14 +47,12 @@ from gemini_desktop.store.records import (
     ToolCallRecord,
 )
 from gemini_desktop.store.schema import UPSERT_TOOL_CALL
+from gemini_desktop.store.search import search_messages
 from gemini_desktop.store.text import CleanWrites, clean_parameters, clean_text, json_text
 
 log = logging.getLogger(__name__)
 
 TITLE_LENGTH = 80
-SNIPPET_BEFORE = 40
-SNIPPET_LENGTH = 160
-TRIGRAM = 3
 CLOSE_PATIENCE = 2.0
 
 _SESSION_COLUMNS = """
@@ -471,63 +468,12 @@ class HistoryStore:
     # -- search ------------------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Newest matching messages first. Every word must occur (case-insensitive for ASCII letters), in the
-        text or in the names of the message's attachments.
+        """Newest matching messages first (see `store.search.search_messages`)."""
+        return search_messages(self._query, self._sessions_by_id, query, limit)
 
-        Words of 3+ characters narrow the rows through the trigram index; LIKE then checks each word as a
-        whole. A query of only 1-2 character words (common in Chinese, e.g. "会话") cannot use the index
-        and scans instead, newest first, stopping at `limit`.
-        """
-        terms = query.split()
-        if not terms:
-            return []
-        indexed = [term for term in terms if len(term) >= TRIGRAM]
-        filters = "".join(" AND m.text LIKE ? ESCAPE '\\'" for _ in terms)
-        patterns = [f"%{_like_escape(term)}%" for term in terms]
-        if indexed:
-            match = " AND ".join(gram for term in indexed for gram in _spaced_trigrams(term))
-            sql = (
-                "SELECT m.id, m.session_id, m.role, m.text, m.created FROM messages_fts f"
-                " JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id"
-                f" WHERE messages_fts MATCH ? AND s.deleted_at IS NULL{filters}"
-                " ORDER BY f.rowid DESC LIMIT ?"
-            )
-            rows = self._query(sql, [match, *patterns, limit])
-        else:
-            sql = (
-                "SELECT m.id, m.session_id, m.role, m.text, m.created FROM messages m"
-                f" JOIN sessions s ON s.id = m.session_id WHERE s.deleted_at IS NULL{filters}"
-                " ORDER BY m.id DESC LIMIT ?"
-            )
-            rows = self._query(sql, [*patterns, limit])
-        named = {row[0]: row for row in self._attachment_name_matches(patterns, limit)}
-        rows = sorted({row[0]: row for row in [*rows, *(row[:5] for row in named.values())]}.values(),
-                      reverse=True)[:limit]
-        if not rows:
-            return []
-        session_ids = sorted({row[1] for row in rows})
+    def _sessions_by_id(self, session_ids: Sequence[int]) -> dict[int, SessionRecord]:
         placeholders = ",".join("?" * len(session_ids))
-        sessions = {record.id: record for record in self._sessions(f"s.id IN ({placeholders})", session_ids)}
-        finder = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)),
-                            re.IGNORECASE)
-        hits = []
-        for message_id, session_id, role, text, created in rows:
-            if message_id in named and not finder.search(text):
-                text = named[message_id][5].replace("\n", ", ") + " · " + text  # found by a file name: show it
-            snippet, matches = make_snippet(text, finder)
-            hits.append(SearchHit(session=sessions[session_id], message_id=message_id, role=role,
-                                  snippet=snippet, matches=matches, created=_when(created)))
-        return hits
-
-    def _attachment_name_matches(self, patterns: Sequence[str], limit: int) -> list[tuple[Any, ...]]:
-        """Messages whose text and attachment names together hold every word (LIKE patterns), newest first,
-        each with its names joined by newlines."""
-        filters = "".join(" AND (m.text || char(10) || a.names) LIKE ? ESCAPE '\\'" for _ in patterns)
-        return self._query(
-            "SELECT m.id, m.session_id, m.role, m.text, m.created, a.names FROM messages m"
-            " JOIN (SELECT message_id, group_concat(name, char(10)) AS names FROM attachments GROUP BY message_id) a"
-            " ON a.message_id = m.id JOIN sessions s ON s.id = m.session_id"
-            f" WHERE s.deleted_at IS NULL{filters} ORDER BY m.id DESC LIMIT ?", [*patterns, limit])
+        return {record.id: record for record in self._sessions(f"s.id IN ({placeholders})", session_ids)}
 
     # -- export ------------------------------------------------------------------------------------
 
@@ -573,33 +519,6 @@ def _joined_parts(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
         thought_texts.append(thoughts)
     return {message_id: ("".join(texts), "".join(thought_texts)) for message_id, (texts, thought_texts)
             in pieces.items()}
-
-
-def make_snippet(text: str, finder: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """The first match with some context on one line, and where every match sits inside that snippet."""
-    first = finder.search(text)
-    start = max(0, (first.start() if first else 0) - SNIPPET_BEFORE)
-    end = min(len(text), start + SNIPPET_LENGTH)
-    body = " ".join(text[start:end].split())
-    snippet = ("…" if start else "") + body + ("…" if end < len(text) else "")
-    matches = tuple((match.start(), match.end() - match.start()) for match in finder.finditer(snippet))
-    return snippet, matches
-
-
-def _spaced_trigrams(term: str) -> list[str]:
-    """Every third trigram of a word, plus its last: a row containing the word contains all of them.
-
-    Reading a third of the trigram posting lists (instead of all of them, as a phrase query does) makes
-    long words several times cheaper to look up; the LIKE check afterwards removes the false positives.
-    """
-    starts = list(range(0, len(term) - TRIGRAM + 1, TRIGRAM))
-    if starts[-1] != len(term) - TRIGRAM:
-        starts.append(len(term) - TRIGRAM)
-    return ['"' + term[start:start + TRIGRAM].replace('"', '""') + '"' for start in starts]
-
-
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _json_list(raw: str) -> list[str]:

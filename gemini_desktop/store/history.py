@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import logging
-import re
 import sqlite3
 import tempfile
 import threading
@@ -18,8 +16,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gemini_desktop.paths import data_dir, make_private, private_file
+from gemini_desktop.paths import data_dir
 from gemini_desktop.store.blobs import BlobStore
+from gemini_desktop.store.connection import (
+    IN_MEMORY,
+    connect,
+    create_private,
+    is_full,
+    is_locked,
+    move_aside,
+    readable_reason,
+)
+from gemini_desktop.store.export import conversation_json, conversation_markdown
+from gemini_desktop.store.import_merge import REMEMBER_IMPORTED_FILE, merge_imported_sessions
 from gemini_desktop.store.records import (
     ATTACHMENT_KINDS,
     MESSAGE_STATES,
@@ -27,7 +36,6 @@ from gemini_desktop.store.records import (
     SOURCES,
     AttachmentRecord,
     FileEditRecord,
-    ImportedMessage,
     ImportedSession,
     MergeOutcome,
     MessageRecord,
@@ -38,21 +46,14 @@ from gemini_desktop.store.records import (
     StoreFull,
     ToolCallRecord,
 )
-from gemini_desktop.store.schema import migrate
-from gemini_desktop.store.text import clean_parameters, clean_rows, clean_text, decode_text
-from gemini_desktop.untrusted_text import inline_markdown, markdown_message
+from gemini_desktop.store.schema import UPSERT_TOOL_CALL
+from gemini_desktop.store.search import search_messages
+from gemini_desktop.store.text import CleanWrites, clean_parameters, clean_text, json_text
 
 log = logging.getLogger(__name__)
 
 TITLE_LENGTH = 80
-SNIPPET_BEFORE = 40
-SNIPPET_LENGTH = 160
-TRIGRAM = 3
-LOCK_TIMEOUT = 2.0
-OPEN_PATIENCE = 10.0  # seconds an opening waits for a concurrent opener's set-up
-OPEN_RETRY_PAUSE = 0.05
 CLOSE_PATIENCE = 2.0
-MMAP_BYTES = 256 * 1024 * 1024  # reading the index through the page cache makes search ~2x faster
 
 _SESSION_COLUMNS = """
     s.id, s.gemini_session_id, s.user_title, s.cwd, s.model, s.created, s.updated, s.source,
@@ -67,20 +68,6 @@ _ATTACHMENT_COLUMNS = "message_id, kind, name, path, size, sha256, mime_type"
 _TOOL_CALL_COLUMNS = (
     "id, session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision, created, updated"
 )
-_UPSERT_TOOL_CALL = """
-INSERT INTO tool_calls (session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision,
-                        created, updated)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
-    message_id = coalesce(excluded.message_id, message_id),
-    title = CASE WHEN excluded.title != '' THEN excluded.title ELSE title END,
-    kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
-    status = CASE WHEN excluded.status != '' THEN excluded.status ELSE status END,
-    paths = CASE WHEN excluded.paths != '[]' THEN excluded.paths ELSE paths END,
-    diff = CASE WHEN excluded.diff != '' THEN excluded.diff ELSE diff END,
-    decision = coalesce(excluded.decision, decision),
-    updated = excluded.updated
-"""
 # The session and the answer (turn) are found at record time: the tool call's answer when it is saved already,
 # else the session's newest answer (the one streaming while gemini edits).
 _INSERT_FILE_EDIT = """
@@ -96,11 +83,6 @@ FROM (SELECT (SELECT max(id) FROM sessions WHERE gemini_session_id = ?1) AS id) 
 _FILE_EDIT_COLUMNS = ("id, session_id, gemini_session_id, message_id, tool_call_id, path, before_sha256, "
                       "after_sha256, created, undone")
 
-_REMEMBER_IMPORTED_FILE = (
-    "INSERT INTO imported_files (path, size, mtime) VALUES (?, ?, ?)"
-    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime"
-)
-
 
 def default_store_path() -> Path:
     return data_dir() / "history.sqlite3"
@@ -114,94 +96,6 @@ def short_title(text: str) -> str:
     """A one-line title from a message: whitespace collapsed, cut at a readable length."""
     line = " ".join(text.split())
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
-
-
-def _primary_code(error: sqlite3.Error) -> int | None:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else None
-
-
-def _is_locked(error: sqlite3.Error) -> bool:
-    if _primary_code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return True
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
-
-
-def _is_full(error: sqlite3.Error) -> bool:
-    return _primary_code(error) == sqlite3.SQLITE_FULL
-
-
-class _CleanWrites:
-    """The connection as a write sees it: every text it binds goes through `clean_text` on its way in."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
-
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self._db.execute(sql, clean_parameters(parameters))
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
-        return self._db.executemany(sql, clean_rows(rows))
-
-
-IN_MEMORY = Path(":memory:")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """A configured connection. Another process setting up the same database at the same moment (two first
-    starts) can hold it briefly, and switching to WAL does not wait for it: retry for a few seconds."""
-    deadline = time.monotonic() + OPEN_PATIENCE
-    while True:
-        try:
-            return _configured_connection(path)
-        except sqlite3.OperationalError as exc:
-            if not _is_locked(exc) or time.monotonic() >= deadline:
-                raise
-            time.sleep(OPEN_RETRY_PAUSE)
-
-
-def _configured_connection(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
-    connection.text_factory = decode_text
-    try:
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-        migrate(connection)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _create_private(path: Path) -> None:
-    """The database owner-only before SQLite opens it: SQLite gives its WAL and SHM files the same mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    private_file(path)
-    for companion in _companions(path):
-        if companion.exists():
-            make_private(companion)
-
-
-def _companions(path: Path) -> list[Path]:
-    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
-
-
-def _move_aside(path: Path) -> Path:
-    """Keep a damaged database (and its WAL files) under a new name, so nothing is thrown away."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
-        counter += 1
-    path.rename(backup)
-    for companion in _companions(path):
-        if companion.exists():
-            companion.rename(backup.with_name(backup.name + companion.name[len(path.name):]))
-    return backup
 
 
 class HistoryStore:
@@ -226,12 +120,12 @@ class HistoryStore:
     def open(cls, path: Path | None = None) -> HistoryStore:
         path = Path(path) if path is not None else default_store_path()
         try:
-            _create_private(path)
-            return cls(_connect(path), path)
+            create_private(path)
+            return cls(connect(path), path)
         except StoreError:
             raise
         except sqlite3.OperationalError as exc:
-            if _is_locked(exc):
+            if is_locked(exc):
                 raise StoreError(
                     f"The history database {path} is locked by another program (is Gemini Desktop already "
                     "running?). Close it and try again."
@@ -246,7 +140,7 @@ class HistoryStore:
     @classmethod
     def without_saving(cls, notice: str) -> HistoryStore:
         """A history held in memory only, for a run whose database cannot be used; `notice` says so to the user."""
-        store = cls(_connect(IN_MEMORY), IN_MEMORY)
+        store = cls(connect(IN_MEMORY), IN_MEMORY)
         store.recovery_message = notice
         return store
 
@@ -254,9 +148,9 @@ class HistoryStore:
     def _recover(cls, path: Path, damage: sqlite3.DatabaseError) -> HistoryStore:
         log.error("history database %s is damaged: %s", path, damage)
         try:
-            backup = _move_aside(path)
-            _create_private(path)
-            store = cls(_connect(path), path)
+            backup = move_aside(path)
+            create_private(path)
+            store = cls(connect(path), path)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
                 f"The history database {path} is damaged ({damage}) and a new one could not be created: {exc}"
@@ -277,7 +171,7 @@ class HistoryStore:
         if self.path == IN_MEMORY:
             return self
         try:
-            return HistoryStore(_connect(self.path), self.path)
+            return HistoryStore(connect(self.path), self.path)
         except sqlite3.Error as exc:
             raise self._store_error(exc) from exc
 
@@ -299,7 +193,7 @@ class HistoryStore:
     # -- plumbing ----------------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[_CleanWrites]:
+    def _transaction(self) -> Iterator[CleanWrites]:
         """One committed write: either all of it reaches the disk or none of it."""
         with self._lock:
             try:
@@ -307,7 +201,7 @@ class HistoryStore:
             except sqlite3.Error as exc:
                 raise self._store_error(exc) from exc
             try:
-                yield _CleanWrites(self._db)
+                yield CleanWrites(self._db)
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
@@ -330,14 +224,14 @@ class HistoryStore:
 
     def _store_error(self, error: sqlite3.Error) -> StoreError:
         """A StoreError whose text a user can read (the SQL detail goes to the log), typed by what to do next."""
-        if _is_locked(error):
+        if is_locked(error):
             log.debug("history database busy: %s", error)
             return StoreBusy(f"The history database {self.path} is locked by another program.")
-        if _is_full(error):
+        if is_full(error):
             log.debug("history database full: %s", error)
             return StoreFull(f"The disk holding the history database {self.path} is full.")
         log.error("history database error: %s", error)
-        return StoreError(f"The history database {self.path} could not be used ({_reason(error)}).")
+        return StoreError(f"The history database {self.path} could not be used ({readable_reason(error)}).")
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -498,8 +392,8 @@ class HistoryStore:
         """Insert or update by (session, tool_call_id); empty fields of an update keep what was known."""
         now = time.time()
         with self._transaction() as db:
-            db.execute(_UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
-                                           _json_text(list(paths)), diff, decision, now, now))
+            db.execute(UPSERT_TOOL_CALL, (session_id, message_id, tool_call_id, title, kind, status,
+                                          json_text(list(paths)), diff, decision, now, now))
 
     def record_file_edit(self, gemini_session_id: str, tool_call_id: str, path: str, before_sha256: str | None,
                          after_sha256: str) -> int:
@@ -574,110 +468,22 @@ class HistoryStore:
     # -- search ------------------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Newest matching messages first. Every word must occur (case-insensitive for ASCII letters), in the
-        text or in the names of the message's attachments.
+        """Newest matching messages first (see `store.search.search_messages`)."""
+        return search_messages(self._query, self._sessions_by_id, query, limit)
 
-        Words of 3+ characters narrow the rows through the trigram index; LIKE then checks each word as a
-        whole. A query of only 1-2 character words (common in Chinese, e.g. "会话") cannot use the index
-        and scans instead, newest first, stopping at `limit`.
-        """
-        terms = query.split()
-        if not terms:
-            return []
-        indexed = [term for term in terms if len(term) >= TRIGRAM]
-        filters = "".join(" AND m.text LIKE ? ESCAPE '\\'" for _ in terms)
-        patterns = [f"%{_like_escape(term)}%" for term in terms]
-        if indexed:
-            match = " AND ".join(gram for term in indexed for gram in _spaced_trigrams(term))
-            sql = (
-                "SELECT m.id, m.session_id, m.role, m.text, m.created FROM messages_fts f"
-                " JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id"
-                f" WHERE messages_fts MATCH ? AND s.deleted_at IS NULL{filters}"
-                " ORDER BY f.rowid DESC LIMIT ?"
-            )
-            rows = self._query(sql, [match, *patterns, limit])
-        else:
-            sql = (
-                "SELECT m.id, m.session_id, m.role, m.text, m.created FROM messages m"
-                f" JOIN sessions s ON s.id = m.session_id WHERE s.deleted_at IS NULL{filters}"
-                " ORDER BY m.id DESC LIMIT ?"
-            )
-            rows = self._query(sql, [*patterns, limit])
-        named = {row[0]: row for row in self._attachment_name_matches(patterns, limit)}
-        rows = sorted({row[0]: row for row in [*rows, *(row[:5] for row in named.values())]}.values(),
-                      reverse=True)[:limit]
-        if not rows:
-            return []
-        session_ids = sorted({row[1] for row in rows})
+    def _sessions_by_id(self, session_ids: Sequence[int]) -> dict[int, SessionRecord]:
         placeholders = ",".join("?" * len(session_ids))
-        sessions = {record.id: record for record in self._sessions(f"s.id IN ({placeholders})", session_ids)}
-        finder = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)),
-                            re.IGNORECASE)
-        hits = []
-        for message_id, session_id, role, text, created in rows:
-            if message_id in named and not finder.search(text):
-                text = named[message_id][5].replace("\n", ", ") + " · " + text  # found by a file name: show it
-            snippet, matches = make_snippet(text, finder)
-            hits.append(SearchHit(session=sessions[session_id], message_id=message_id, role=role,
-                                  snippet=snippet, matches=matches, created=_when(created)))
-        return hits
-
-    def _attachment_name_matches(self, patterns: Sequence[str], limit: int) -> list[tuple[Any, ...]]:
-        """Messages whose text and attachment names together hold every word (LIKE patterns), newest first,
-        each with its names joined by newlines."""
-        filters = "".join(" AND (m.text || char(10) || a.names) LIKE ? ESCAPE '\\'" for _ in patterns)
-        return self._query(
-            "SELECT m.id, m.session_id, m.role, m.text, m.created, a.names FROM messages m"
-            " JOIN (SELECT message_id, group_concat(name, char(10)) AS names FROM attachments GROUP BY message_id) a"
-            " ON a.message_id = m.id JOIN sessions s ON s.id = m.session_id"
-            f" WHERE s.deleted_at IS NULL{filters} ORDER BY m.id DESC LIMIT ?", [*patterns, limit])
+        return {record.id: record for record in self._sessions(f"s.id IN ({placeholders})", session_ids)}
 
     # -- export ------------------------------------------------------------------------------------
 
     def export_markdown(self, session_id: int) -> str:
-        """The conversation as Markdown in which only the export itself writes structure: every message is a
-        fenced block no line of it can close, and header fields are escaped, so an answer cannot forge a turn,
-        a header line or HTML; invisible and bidi characters are written out as <U+XXXX>."""
         session = self._require(session_id)
-        tools_by_message: dict[int | None, list[ToolCallRecord]] = {}
-        for call in self.tool_calls(session_id):
-            tools_by_message.setdefault(call.message_id, []).append(call)
-        lines = [f"# {inline_markdown(session.title or 'Conversation')}", ""]
-        lines += [f"- Folder: {inline_markdown(session.cwd or 'unknown')}",
-                  f"- Model: {inline_markdown(session.model or 'unknown')}",
-                  f"- Started: {session.created.isoformat(timespec='seconds')}",
-                  f"- Last activity: {session.updated.isoformat(timespec='seconds')}"]
-        if session.gemini_session_id:
-            lines.append(f"- Gemini session: {inline_markdown(session.gemini_session_id)}")
-        for message in self.messages(session_id):
-            tools = [(f"{call.title or call.kind} — {call.status}", call.diff)
-                     for call in tools_by_message.get(message.id, [])]
-            lines += markdown_message("You" if message.role == "user" else "Gemini", message.state, message.text,
-                                      message.thoughts, tools,
-                                      _attachment_lines(message.attachments))
-        return "\n".join(lines).rstrip() + "\n"
+        return conversation_markdown(session, self.messages(session_id), self.tool_calls(session_id))
 
     def export_json(self, session_id: int) -> str:
         session = self._require(session_id)
-
-        def plain(record: Any) -> dict[str, Any]:
-            def value_of(value: Any) -> Any:
-                if isinstance(value, datetime):
-                    return value.isoformat()
-                if isinstance(value, tuple) and all(isinstance(item, AttachmentRecord) for item in value):
-                    return [dataclasses.asdict(item) for item in value]
-                return value
-
-            return {key: value_of(value) for key, value in record.__dict__.items()}
-
-        document = {
-            "format": "gemini-desktop-session",
-            "version": 1,
-            "session": plain(session),
-            "messages": [plain(message) for message in self.messages(session_id)],
-            "tool_calls": [plain(call) | {"paths": list(call.paths)} for call in self.tool_calls(session_id)],
-        }
-        return json.dumps(document, ensure_ascii=False, indent=2)
+        return conversation_json(session, self.messages(session_id), self.tool_calls(session_id))
 
     def _require(self, session_id: int) -> SessionRecord:
         session = self.get_session(session_id)
@@ -694,115 +500,14 @@ class HistoryStore:
     def remember_imported_files(self, files: Sequence[tuple[str, int, float]]) -> None:
         """Files (path, size, mtime) read without anything to import: not read again until they change."""
         with self._transaction() as db:
-            db.executemany(_REMEMBER_IMPORTED_FILE, files)
+            db.executemany(REMEMBER_IMPORTED_FILE, files)
 
     def merge_imported_sessions(
         self, batch: Sequence[tuple[ImportedSession, Sequence[tuple[str, int, float]]]]
     ) -> list[MergeOutcome]:
-        """Add CLI sessions, or append their new messages (deduplicated by the CLI's message id), and
-        remember the files (path, size, mtime) they came from, all in one transaction.
-
-        A session the app itself recorded, or an imported one the app has since continued, is left alone:
-        the app's copy is the complete one (and the CLI's file repeats what the app already stored).
-        """
+        """Merge a batch of CLI sessions (see `import_merge.merge_imported_sessions`) in one transaction."""
         with self._transaction() as db:
-            outcomes: list[MergeOutcome] = []
-            fresh: list[tuple[int, ImportedMessage]] = []
-            for imported, files in batch:
-                db.executemany(_REMEMBER_IMPORTED_FILE, files)
-                target = self._import_target(db, imported)
-                if target is None:
-                    outcomes.append(MergeOutcome(added=False, updated=False, messages_added=0))
-                    continue
-                session_id, added = target
-                new, edited = self._sort_imported(db, session_id, imported)
-                fresh += [(session_id, message) for message in new]
-                if (new or edited) and not added:
-                    db.execute(
-                        "UPDATE sessions SET updated = max(updated, ?), model = coalesce(?, model),"
-                        " cwd = CASE WHEN cwd = '' THEN ? ELSE cwd END WHERE id = ?",
-                        (imported.updated, imported.model, imported.cwd, session_id),
-                    )
-                outcomes.append(MergeOutcome(added=added, updated=bool(new or edited) and not added,
-                                             messages_added=len(new)))
-            self._insert_imported(db, fresh)
-        return outcomes
-
-    @staticmethod
-    def _import_target(db: _CleanWrites, imported: ImportedSession) -> tuple[int, bool] | None:
-        """(session id, newly added), or None when the session must not be touched or has nothing to add."""
-        row = db.execute(
-            "SELECT id, source, deleted_at FROM sessions WHERE gemini_session_id = ? ORDER BY id LIMIT 1",
-            (imported.gemini_session_id,),
-        ).fetchone()
-        if row is not None:
-            continued_in_app = db.execute(
-                "SELECT EXISTS (SELECT 1 FROM messages WHERE session_id = ? AND external_id IS NULL)", (row[0],)
-            ).fetchone()[0]
-            owned_by_import = row[1] == "cli-import" and row[2] is None and not continued_in_app
-            return (int(row[0]), False) if owned_by_import else None
-        if not any(message.role == "user" for message in imported.messages):
-            return None
-        cursor = db.execute(
-            "INSERT INTO sessions (gemini_session_id, cwd, model, created, updated, source)"
-            " VALUES (?, ?, ?, ?, ?, 'cli-import')",
-            (imported.gemini_session_id, imported.cwd, imported.model, imported.created, imported.updated),
-        )
-        return int(cursor.lastrowid or 0), True
-
-    @staticmethod
-    def _sort_imported(db: _CleanWrites, session_id: int,
-                       imported: ImportedSession) -> tuple[list[ImportedMessage], int]:
-        """Split into messages not stored yet, and update the stored ones the CLI has since rewritten."""
-        known = {row[0]: row[1:] for row in db.execute(  # only this batch's messages: imports come in many batches
-            "SELECT external_id, id, text, thoughts FROM messages WHERE session_id = ?"
-            " AND external_id IN (SELECT value FROM json_each(?))",
-            (session_id, json.dumps([message.external_id for message in imported.messages])),
-        )}
-        new, edited = [], 0
-        for message in imported.messages:
-            stored = known.get(message.external_id)
-            if stored is None:
-                new.append(message)
-                continue
-            if stored[1:] != (clean_text(message.text), clean_text(message.thoughts)):
-                db.execute(
-                    "UPDATE messages SET text = ?, thoughts = ?, input_tokens = ?, output_tokens = ? WHERE id = ?",
-                    (message.text, message.thoughts, message.input_tokens, message.output_tokens, stored[0]),
-                )
-                edited += 1
-            db.executemany(_UPSERT_TOOL_CALL, _tool_call_rows(session_id, stored[0], message))
-        return new, edited
-
-    @staticmethod
-    def _insert_imported(db: _CleanWrites, fresh: list[tuple[int, ImportedMessage]]) -> None:
-        """One INSERT for the whole batch: the full-text index flushes per statement, so per-row inserts
-        would make an import of thousands of messages several times slower."""
-        if not fresh:
-            return
-        before = db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        rows = [[session_id, m.role, m.text, m.thoughts, m.created, m.input_tokens, m.output_tokens, m.external_id]
-                for session_id, m in fresh]
-        db.execute(
-            "INSERT INTO messages (session_id, role, text, thoughts, created, updated, input_tokens,"
-            " output_tokens, state, external_id)"
-            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
-            " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[4]'),"
-            " json_extract(value, '$[5]'), json_extract(value, '$[6]'), 'complete', json_extract(value, '$[7]')"
-            " FROM json_each(?) ORDER BY key",
-            (_json_text(rows),),
-        )
-        ids = {(row[0], row[1]): row[2] for row in db.execute(
-            "SELECT session_id, external_id, id FROM messages WHERE id > ?", (before,))}
-        db.executemany(_UPSERT_TOOL_CALL, [
-            row for session_id, message in fresh
-            for row in _tool_call_rows(session_id, ids[(session_id, message.external_id)], message)
-        ])
-
-
-def _json_text(value: Any) -> str:
-    """JSON for a text column, with its characters unescaped, so the write's cleaning reaches every one."""
-    return json.dumps(value, ensure_ascii=False)
+            return merge_imported_sessions(db, batch)
 
 
 def _joined_parts(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
@@ -814,64 +519,6 @@ def _joined_parts(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
         thought_texts.append(thoughts)
     return {message_id: ("".join(texts), "".join(thought_texts)) for message_id, (texts, thought_texts)
             in pieces.items()}
-
-
-def _reason(error: sqlite3.Error) -> str:
-    """A short, readable cause for the user; the raw SQLite message is logged instead."""
-    reasons = {
-        sqlite3.SQLITE_CORRUPT: "the file is damaged",
-        sqlite3.SQLITE_NOTADB: "the file is not a history database",
-        sqlite3.SQLITE_READONLY: "the file is read-only",
-        sqlite3.SQLITE_PERM: "permission denied",
-        sqlite3.SQLITE_CANTOPEN: "the file cannot be opened",
-        sqlite3.SQLITE_IOERR: "a disk error",
-    }
-    return reasons.get(_primary_code(error) or -1, "an unexpected database error; details are in the log")
-
-
-def _tool_call_rows(session_id: int, message_id: int, message: ImportedMessage) -> list[tuple[Any, ...]]:
-    return [(session_id, message_id, call.tool_call_id, call.title, call.kind, call.status,
-             _json_text(list(call.paths)), call.diff, None, message.created, message.created)
-            for call in message.tool_calls]
-
-
-def _attachment_lines(attachments: Sequence[AttachmentRecord]) -> str:
-    """One line per attachment; names and paths are quoted as JSON strings, so a line break or a control character
-    in a file name cannot start a line of its own."""
-    lines = []
-    for attachment in attachments:
-        where = json.dumps(attachment.path or attachment.name, ensure_ascii=False)
-        details = [attachment.mime_type, f"{attachment.size} bytes" if attachment.kind != "folder" else "",
-                   f"sha256 {attachment.sha256}" if attachment.sha256 else ""]
-        lines.append(f"{attachment.kind} {where} " + ", ".join(detail for detail in details if detail))
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def make_snippet(text: str, finder: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """The first match with some context on one line, and where every match sits inside that snippet."""
-    first = finder.search(text)
-    start = max(0, (first.start() if first else 0) - SNIPPET_BEFORE)
-    end = min(len(text), start + SNIPPET_LENGTH)
-    body = " ".join(text[start:end].split())
-    snippet = ("…" if start else "") + body + ("…" if end < len(text) else "")
-    matches = tuple((match.start(), match.end() - match.start()) for match in finder.finditer(snippet))
-    return snippet, matches
-
-
-def _spaced_trigrams(term: str) -> list[str]:
-    """Every third trigram of a word, plus its last: a row containing the word contains all of them.
-
-    Reading a third of the trigram posting lists (instead of all of them, as a phrase query does) makes
-    long words several times cheaper to look up; the LIKE check afterwards removes the false positives.
-    """
-    starts = list(range(0, len(term) - TRIGRAM + 1, TRIGRAM))
-    if starts[-1] != len(term) - TRIGRAM:
-        starts.append(len(term) - TRIGRAM)
-    return ['"' + term[start:start + TRIGRAM].replace('"', '""') + '"' for start in starts]
-
-
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _json_list(raw: str) -> list[str]:

@@ -9,6 +9,23 @@ import sqlite3
 
 from gemini_desktop.store.records import StoreError
 
+# The one write of a tool call row, shared by the app's recording and the CLI import; it relies on the
+# (session_id, tool_call_id) unique index: empty fields of an update keep what was known.
+UPSERT_TOOL_CALL = """
+INSERT INTO tool_calls (session_id, message_id, tool_call_id, title, kind, status, paths, diff, decision,
+                        created, updated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (session_id, tool_call_id) DO UPDATE SET
+    message_id = coalesce(excluded.message_id, message_id),
+    title = CASE WHEN excluded.title != '' THEN excluded.title ELSE title END,
+    kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
+    status = CASE WHEN excluded.status != '' THEN excluded.status ELSE status END,
+    paths = CASE WHEN excluded.paths != '[]' THEN excluded.paths ELSE paths END,
+    diff = CASE WHEN excluded.diff != '' THEN excluded.diff ELSE diff END,
+    decision = coalesce(excluded.decision, decision),
+    updated = excluded.updated
+"""
+
 _V1 = """
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,

@@ -8,6 +8,8 @@ and every text read is decoded tolerantly, so a database that already holds inva
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -34,3 +36,21 @@ def clean_rows(rows: Iterable[Sequence[Any]]) -> Iterable[list[Any]]:
 def decode_text(raw: bytes) -> str:
     """sqlite3 text factory: invalid UTF-8 already in the file shows as U+FFFD instead of failing the query."""
     return raw.decode("utf-8", "replace")
+
+
+def json_text(value: Any) -> str:
+    """JSON for a text column, with its characters unescaped, so the write's cleaning reaches every one."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+class CleanWrites:
+    """The connection as a write sees it: every text it binds goes through `clean_text` on its way in."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, clean_parameters(parameters))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._db.executemany(sql, clean_rows(rows))

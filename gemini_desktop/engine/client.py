@@ -24,13 +24,11 @@ from acp import schema
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__, paths
-from gemini_desktop.cli_format import is_preamble
 from gemini_desktop.engine import cli_sessions, translate
 from gemini_desktop.engine.attachments import (
     AttachmentError,
     Message,
     PromptCapabilities,
-    attached_note,
     missing_capabilities,
     prompt_blocks,
 )
@@ -48,6 +46,7 @@ from gemini_desktop.engine.file_access import FileAccess, FileRefused
 from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
 from gemini_desktop.engine.tasks import TaskSet
+from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.types import (
     AuthRequired,
@@ -73,7 +72,6 @@ REPLAY_MAX_WAIT = 5.0
 RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
-FUNCTION_RESPONSE_PREFIX = "[Function Response"
 FILE_ERROR_CODE = -32603  # JSON-RPC internal error; gemini-cli 0.61 tells the model only that the write failed
 
 
@@ -92,37 +90,6 @@ class _Turn:
 def _is_auth_error(error: acp.RequestError) -> bool:
     text = str(error).lower()
     return error.code == -32000 or "auth" in text or "api key" in text
-
-
-def _consolidate(chunks: Sequence[tuple[str, str]]) -> list[TranscriptTurn]:
-    """Replayed chunks -> whole messages, without the CLI's preamble and tool-result echoes."""
-    turns: list[TranscriptTurn] = []
-    for role, text in chunks:
-        if turns and turns[-1].role == role:
-            turns[-1] = TranscriptTurn(role, turns[-1].text + text)
-        else:
-            turns.append(TranscriptTurn(role, text))
-    return [
-        t for t in turns
-        if t.text.strip()
-        and not (t.role == "user" and (is_preamble(t.text) or t.text.lstrip().startswith(FUNCTION_RESPONSE_PREFIX)))
-    ]
-
-
-def _remembered_text(message: Message) -> str:
-    """A message as the conversation's own copy keeps it: the text, then the attached paths, so a conversation
-    rebuilt or seeded from that copy still names its files (image bytes are not repeated)."""
-    return message.text + attached_note([str(a.path) if a.path is not None else a.name for a in message.attachments])
-
-
-def _user_turns(turns: Sequence[TranscriptTurn]) -> int:
-    return sum(1 for t in turns if t.role == "user")
-
-
-def _seed_text(turns: Sequence[TranscriptTurn], message: str) -> str:
-    lines = ["This continues an earlier conversation, which follows. Carry on from it.", ""]
-    lines += [f"{'User' if t.role == 'user' else 'Assistant'}: {t.text}" for t in turns]
-    return "\n".join([*lines, "", "User:", message])
 
 
 class _AgentCallbacks:
@@ -500,14 +467,14 @@ class GeminiSessionClient(QObject):
             while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
                 await asyncio.sleep(REPLAY_QUIET / 3)
             self._apply_modes(response.modes if response is not None else None)
-            return _consolidate(self._replay)
+            return consolidate_replay(self._replay)
         finally:
             self._replay = None
 
     async def _resume(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
         home = cli_sessions.cli_home(self._child_env(), Path.home())
         backup = FileBackup.take(home, resume_id, self._state_dir() / "cli-backups")
-        expected = max(_user_turns(transcript), backup.user_messages)
+        expected = max(user_turn_count(transcript), backup.user_messages)
         problem = ""
         try:
             replayed = await self._load(resume_id)
@@ -515,18 +482,18 @@ class GeminiSessionClient(QObject):
             replayed, problem = [], f"gemini could not load it ({exc}{': ' + str(exc.data) if exc.data else ''})"
         except ConnectionError:
             raise self._connection_lost("gemini stopped while loading") from None
-        if not problem and _user_turns(replayed) < expected:
-            problem = f"gemini loaded {_user_turns(replayed)} of {expected} messages"
+        if not problem and user_turn_count(replayed) < expected:
+            problem = f"gemini loaded {user_turn_count(replayed)} of {expected} messages"
         if not problem and backup.damaged():
             problem = "gemini damaged its session file while loading it"
         if not problem:
-            self._adopt(replayed if _user_turns(replayed) >= _user_turns(transcript) else transcript)
+            self._adopt(replayed if user_turn_count(replayed) >= user_turn_count(transcript) else transcript)
             self.replayed.emit(list(self._transcript))
             return ResumeOutcome(ResumeMethod.LOADED, resume_id)
         log.warning("resume of %s: %s", resume_id, problem)
         if backup.copies:
             backup.restore()
-        source = max((transcript, backup.turns(), replayed), key=_user_turns)
+        source = max((transcript, backup.turns(), replayed), key=user_turn_count)
         return await self._rebuild(source, problem)
 
     async def _rebuild(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:
@@ -539,7 +506,7 @@ class GeminiSessionClient(QObject):
             except acp.RequestError as exc:
                 replayed = []
                 log.warning("loading the rebuilt session failed: %s", exc)
-            if _user_turns(replayed) >= _user_turns(turns):
+            if user_turn_count(replayed) >= user_turn_count(turns):
                 self._adopt(turns)
                 self.replayed.emit(list(self._transcript))
                 return ResumeOutcome(ResumeMethod.REBUILT, new_id,
@@ -649,7 +616,7 @@ class GeminiSessionClient(QObject):
     def _enqueue(self, message: Message) -> _Turn:
         future: asyncio.Future[ChatResult] = asyncio.get_event_loop().create_future()
         future.add_done_callback(lambda f: f.cancelled() or f.exception())  # failures are reported by signal
-        turn = _Turn(self._next_turn_id, _remembered_text(message), future, message)
+        turn = _Turn(self._next_turn_id, remembered_text(message), future, message)
         self._next_turn_id += 1
         self._queue.append(turn)
         self.queue_changed.emit(len(self._queue))
@@ -679,7 +646,7 @@ class GeminiSessionClient(QObject):
         self._current = turn
         self._set_state(SessionState.BUSY)
         self.turn_started.emit(turn.turn_id, turn.message.text)
-        text = _seed_text(self._seed, turn.message.text) if self._seed else turn.message.text
+        text = seed_prompt(self._seed, turn.message.text) if self._seed else turn.message.text
         try:  # files are checked again and images read now, off the UI thread
             blocks = await asyncio.to_thread(prompt_blocks, Message(text, turn.message.attachments),
                                              self.prompt_capabilities or PromptCapabilities())

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,7 +22,7 @@ import acp
 from acp import schema
 from PySide6.QtCore import QObject, Signal
 
-from gemini_desktop import __version__, paths
+from gemini_desktop import __version__
 from gemini_desktop.engine import cli_sessions, translate
 from gemini_desktop.engine.attachments import (
     AttachmentError,
@@ -32,6 +31,7 @@ from gemini_desktop.engine.attachments import (
     missing_capabilities,
     prompt_blocks,
 )
+from gemini_desktop.engine.child_launch import child_args, child_env, state_dir
 from gemini_desktop.engine.cli_sessions import FileBackup
 from gemini_desktop.engine.events import (
     AuthMethod,
@@ -69,7 +69,6 @@ log = logging.getLogger(__name__)
 
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
-RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 FILE_ERROR_CODE = -32603  # JSON-RPC internal error; gemini-cli 0.61 tells the model only that the write failed
@@ -297,38 +296,7 @@ class GeminiSessionClient(QObject):
         return outcome
 
     def _child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(self._config.env)
-        if self._api_key_in_env and self._config.api_key:
-            env["GEMINI_API_KEY"] = self._config.api_key
-        env["GEMINI_CLI_NO_RELAUNCH"] = "true"
-        if "GEMINI_CLI_SYSTEM_DEFAULTS_PATH" not in env:
-            # Session retention deletes resumed conversations in gemini-cli 0.61 (upstream #27368).
-            try:
-                defaults = self._state_dir() / "system-defaults.json"
-                if not defaults.exists():
-                    paths.write_private_text(defaults, RETENTION_OFF)
-            except OSError as exc:  # a read-only profile: gemini still runs, with its own defaults
-                log.warning("cannot write gemini's settings overlay (%s): session retention stays on and may "
-                            "delete resumed conversations", exc)
-                return env
-            if paths.in_world_writable_folder(defaults):
-                log.warning("gemini will ignore %s (a folder above it is world-writable): session retention "
-                            "stays on and may delete resumed conversations", defaults)
-            env["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"] = str(defaults)
-        return env
-
-    def _state_dir(self) -> Path:
-        """Not under /tmp: gemini ignores a settings file below a world-writable folder as insecure."""
-        if self._config.state_dir is None:
-            return paths.state_dir()
-        return paths.private_folder(self._config.state_dir)
-
-    def _child_args(self, acp_flag: str) -> list[str]:
-        args = [*self._config.gemini.args, acp_flag]
-        if self._config.model:
-            args += ["-m", self._config.model]
-        return [*args, *self._config.extra_args]
+        return child_env(self._config, self._api_key_in_env)
 
     async def _ensure_process(self) -> None:
         if self._conn is not None and self._process is not None and self._process.running:
@@ -380,7 +348,7 @@ class GeminiSessionClient(QObject):
         self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))
         self._transport.observers.append(self._observe_raw)
         self._conn = acp.connect_to_agent(_AgentCallbacks(self), self._transport)
-        process.start(self._config.gemini.program, self._child_args(acp_flag), self._child_env(),
+        process.start(self._config.gemini.program, child_args(self._config, acp_flag), self._child_env(),
                       str(self._config.cwd))
         try:
             self._init = await asyncio.wait_for(
@@ -473,7 +441,7 @@ class GeminiSessionClient(QObject):
 
     async def _resume(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
         home = cli_sessions.cli_home(self._child_env(), Path.home())
-        backup = FileBackup.take(home, resume_id, self._state_dir() / "cli-backups")
+        backup = FileBackup.take(home, resume_id, state_dir(self._config) / "cli-backups")
         expected = max(user_turn_count(transcript), backup.user_messages)
         problem = ""
         try:

@@ -44,6 +44,7 @@ from gemini_desktop.engine.events import (
 )
 from gemini_desktop.engine.file_access import FileAccess, FileRefused
 from gemini_desktop.engine.mcp import acp_mcp_servers
+from gemini_desktop.engine.permissions import PendingPermissions, permission_response
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
@@ -157,7 +158,7 @@ class GeminiSessionClient(QObject):
         self._key_offered_to: AgentProcess | None = None
         self._worker: asyncio.Task[None] | None = None
         self._tasks = TaskSet("engine")
-        self._permission_waits: set[asyncio.Future[Any]] = set()
+        self._permissions = PendingPermissions(self.permissions_pending.emit)
         self.last_error = ""
 
     # ----- public state -------------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ class GeminiSessionClient(QObject):
     @property
     def pending_permissions(self) -> int:
         """Permission requests waiting for the handler's answer (the turn cannot go on until they are answered)."""
-        return len(self._permission_waits)
+        return len(self._permissions)
 
     @property
     def modes(self) -> ModeUpdate | None:
@@ -688,7 +689,7 @@ class GeminiSessionClient(QObject):
             await asyncio.sleep(min(1.0, limit / 4))
             now = time.monotonic()
             transport = self._transport
-            if transport is None or self._permission_waits:
+            if transport is None or len(self._permissions):
                 continue
             idle = now - transport.last_activity
             if idle >= limit and not reported:
@@ -708,7 +709,7 @@ class GeminiSessionClient(QObject):
             self._finish_turn(turn, "cancelled", None)
         self._queue.clear()
         self.queue_changed.emit(0)
-        self._reject_permissions()
+        self._permissions.withdraw_all()
         turn = self._current
         if turn is None or turn.cancel_requested.is_set():
             return
@@ -720,7 +721,7 @@ class GeminiSessionClient(QObject):
 
     def _abort_turns(self, reason: str) -> None:
         self._fail_queue(reason)
-        self._reject_permissions()
+        self._permissions.withdraw_all()
         if self._current is not None:
             self._current.cancel_requested.set()
 
@@ -762,41 +763,11 @@ class GeminiSessionClient(QObject):
         turn = self._current
         chosen = None
         if turn is not None and not turn.cancel_requested.is_set():
-            chosen = await self._ask(request)
-        if turn is not None and turn.cancel_requested.is_set():
-            return schema.RequestPermissionResponse(outcome=schema.DeniedOutcome(outcome="cancelled"))
-        valid = {o.option_id for o in request.options}
-        if chosen in valid:
+            chosen = await self._permissions.ask(self.permission_handler, request, self._config.permission_timeout)
+        cancelled = turn is not None and turn.cancel_requested.is_set()
+        if chosen is not None and not cancelled:
             self._files_allowed(request, chosen)
-            return schema.RequestPermissionResponse(outcome=schema.AllowedOutcome(option_id=chosen,
-                                                                                  outcome="selected"))
-        reject = request.option_of_kind("reject_once", "reject_always")
-        if reject is not None:
-            return schema.RequestPermissionResponse(outcome=schema.AllowedOutcome(option_id=reject.option_id,
-                                                                                  outcome="selected"))
-        return schema.RequestPermissionResponse(outcome=schema.DeniedOutcome(outcome="cancelled"))
-
-    async def _ask(self, request: PermissionRequest) -> str | None:
-        """The handler's choice; no handler, a failure or a timeout all mean reject."""
-        handler = self.permission_handler
-        if handler is None:
-            log.info("no permission handler: rejecting %s", request.tool_call.title)
-            return None
-        waiting = asyncio.ensure_future(handler(request))
-        self._permission_waits.add(waiting)
-        self.permissions_pending.emit(len(self._permission_waits))
-        try:
-            return await asyncio.wait_for(waiting, self._config.permission_timeout)
-        except TimeoutError:
-            log.warning("permission request timed out: rejecting %s", request.tool_call.title)
-        except asyncio.CancelledError:
-            log.info("permission request withdrawn: rejecting %s", request.tool_call.title)
-        except Exception:
-            log.exception("permission handler failed: rejecting %s", request.tool_call.title)
-        finally:
-            self._permission_waits.discard(waiting)
-            self.permissions_pending.emit(len(self._permission_waits))
-        return None
+        return permission_response(request, chosen, cancelled)
 
     def _files_allowed(self, request: PermissionRequest, chosen: str) -> None:
         """An approved tool call may use the paths it named, even outside the working folder."""
@@ -826,10 +797,6 @@ class GeminiSessionClient(QObject):
 
     def _mcp_servers(self) -> list[Any]:
         return acp_mcp_servers(self._config.mcp_servers)
-
-    def _reject_permissions(self) -> None:
-        for waiting in list(self._permission_waits):
-            waiting.cancel()
 
     # ----- settings that go to the agent --------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__
 from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine.agent_callbacks import AgentCallbacks
 from gemini_desktop.engine.attachments import (
     AttachmentError,
     Message,
@@ -42,7 +43,7 @@ from gemini_desktop.engine.events import (
     ThoughtChunk,
     ToolCall,
 )
-from gemini_desktop.engine.file_access import FileAccess, FileRefused
+from gemini_desktop.engine.file_access import FileAccess
 from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.permissions import PendingPermissions, permission_response
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
@@ -72,7 +73,6 @@ REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this lo
 REPLAY_MAX_WAIT = 5.0
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
-FILE_ERROR_CODE = -32603  # JSON-RPC internal error; gemini-cli 0.61 tells the model only that the write failed
 
 
 @dataclass
@@ -90,29 +90,6 @@ class _Turn:
 def _is_auth_error(error: acp.RequestError) -> bool:
     text = str(error).lower()
     return error.code == -32000 or "auth" in text or "api key" in text
-
-
-class _AgentCallbacks:
-    """What the agent may call on us; everything is forwarded to the client object."""
-
-    def __init__(self, owner: GeminiSessionClient) -> None:
-        self._owner = owner
-
-    async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
-        self._owner._on_session_update(session_id, update)
-
-    async def request_permission(self, session_id: str, tool_call: Any, options: list[Any],
-                                 **kwargs: Any) -> schema.RequestPermissionResponse:
-        return await self._owner._on_permission(session_id, tool_call, options)
-
-    async def read_text_file(self, session_id: str, path: str, line: int | None = None, limit: int | None = None,
-                             **kwargs: Any) -> schema.ReadTextFileResponse:
-        return schema.ReadTextFileResponse(content=await self._owner._on_read_file(path, line, limit))
-
-    async def write_text_file(self, session_id: str, path: str, content: str,
-                              **kwargs: Any) -> schema.WriteTextFileResponse:
-        await self._owner._on_write_file(session_id, path, content)
-        return schema.WriteTextFileResponse()
 
 
 class GeminiSessionClient(QObject):
@@ -348,7 +325,8 @@ class GeminiSessionClient(QObject):
         self._process = process
         self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))
         self._transport.observers.append(self._observe_raw)
-        self._conn = acp.connect_to_agent(_AgentCallbacks(self), self._transport)
+        self._conn = acp.connect_to_agent(
+            AgentCallbacks(self._on_session_update, self._on_permission, self._files), self._transport)
         process.start(self._config.gemini.program, child_args(self._config, acp_flag), self._child_env(),
                       str(self._config.cwd))
         try:
@@ -773,22 +751,6 @@ class GeminiSessionClient(QObject):
         """An approved tool call may use the paths it named, even outside the working folder."""
         if any(o.option_id == chosen and o.kind.startswith("allow") for o in request.options):
             self._files.allow(request.tool_call)
-
-    async def _on_read_file(self, path: str, line: int | None, limit: int | None) -> str:
-        try:
-            return await asyncio.to_thread(self._files.read, self._files.check(path), line, limit)
-        except FileRefused as exc:
-            log.warning("file read refused: %s", exc)
-            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
-
-    async def _on_write_file(self, session_id: str, path: str, content: str) -> None:
-        """The edit's before-image reaches the journal, then the file is replaced atomically (off the loop)."""
-        try:
-            planned = self._files.plan_write(path)
-            await asyncio.to_thread(self._files.write, session_id, planned, content)
-        except FileRefused as exc:
-            log.warning("file write refused: %s", exc)
-            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
 
     def _client_capabilities(self) -> schema.ClientCapabilities:
         serve = self._config.serve_files

@@ -350,7 +350,7 @@ class GeminiSessionClient(QObject):
             if isinstance(exc, acp.RequestError) and is_unreadable(exc):
                 await self._stop_process(2.0)
                 raise EngineError(f"gemini could not be started: {exc}.") from None
-            await self._wait_finished(process, 2.0)
+            await process.wait_finished(2.0)
             raise self._crash_error(process, f"gemini stopped while starting ({exc})") from None
         log.info("gemini %s ready (pid %s, ACP %s)", self.agent_version, process.pid, self._init.protocol_version)
 
@@ -484,40 +484,13 @@ class GeminiSessionClient(QObject):
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
-            process.close_stdin()
-            if not await self._wait_finished(process, timeout * 0.6):
-                log.info("gemini did not exit after stdin closed; terminating pid %s", process.pid)
-                process.terminate()
-                if not await self._wait_finished(process, timeout * 0.3):
-                    log.warning("gemini ignored terminate; killing pid %s", process.pid)
-                    process.kill()
-                    await self._wait_finished(process, max(timeout * 0.3, 1.0))
+            await process.stop(timeout)
         finally:
             self._stopping = False
             if self._process is process:
                 self._process = None
                 self._transport = None
             process.deleteLater()
-
-    @staticmethod
-    async def _wait_finished(process: AgentProcess, timeout: float) -> bool:
-        if not process.running:
-            return True
-        done = asyncio.get_running_loop().create_future()
-
-        def on_finished(_: object) -> None:
-            if not done.done():
-                done.set_result(True)
-
-        process.finished.connect(on_finished)
-        try:
-            await asyncio.wait_for(done, timeout)
-            return True
-        except TimeoutError:
-            return not process.running
-        finally:
-            with contextlib.suppress(RuntimeError, TypeError):
-                process.finished.disconnect(on_finished)
 
     def _on_process_finished(self, process: AgentProcess, outcome: ProcessOutcome) -> None:
         if self._stopping or process is not self._process:

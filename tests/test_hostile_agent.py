@@ -23,7 +23,7 @@ from gemini_desktop.engine import (
     SessionState,
     translate,
 )
-from gemini_desktop.engine.client import FILE_ERROR_CODE
+from gemini_desktop.engine.agent_callbacks import FILE_ERROR_CODE
 from gemini_desktop.engine.process import UnreadableMessage, parse_message
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER
 from tests.support.qt_async import until

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,17 +22,17 @@ import acp
 from acp import schema
 from PySide6.QtCore import QObject, Signal
 
-from gemini_desktop import __version__, paths
-from gemini_desktop.cli_format import is_preamble
+from gemini_desktop import __version__
 from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine.agent_callbacks import AgentCallbacks
 from gemini_desktop.engine.attachments import (
     AttachmentError,
     Message,
     PromptCapabilities,
-    attached_note,
     missing_capabilities,
     prompt_blocks,
 )
+from gemini_desktop.engine.child_launch import child_args, child_env, state_dir
 from gemini_desktop.engine.cli_sessions import FileBackup
 from gemini_desktop.engine.events import (
     AuthMethod,
@@ -44,10 +43,12 @@ from gemini_desktop.engine.events import (
     ThoughtChunk,
     ToolCall,
 )
-from gemini_desktop.engine.file_access import FileAccess, FileRefused
+from gemini_desktop.engine.file_access import FileAccess
 from gemini_desktop.engine.mcp import acp_mcp_servers
+from gemini_desktop.engine.permissions import PendingPermissions, permission_response
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
 from gemini_desktop.engine.tasks import TaskSet
+from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.types import (
     AuthRequired,
@@ -70,11 +71,8 @@ log = logging.getLogger(__name__)
 
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
-RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
-FUNCTION_RESPONSE_PREFIX = "[Function Response"
-FILE_ERROR_CODE = -32603  # JSON-RPC internal error; gemini-cli 0.61 tells the model only that the write failed
 
 
 @dataclass
@@ -92,60 +90,6 @@ class _Turn:
 def _is_auth_error(error: acp.RequestError) -> bool:
     text = str(error).lower()
     return error.code == -32000 or "auth" in text or "api key" in text
-
-
-def _consolidate(chunks: Sequence[tuple[str, str]]) -> list[TranscriptTurn]:
-    """Replayed chunks -> whole messages, without the CLI's preamble and tool-result echoes."""
-    turns: list[TranscriptTurn] = []
-    for role, text in chunks:
-        if turns and turns[-1].role == role:
-            turns[-1] = TranscriptTurn(role, turns[-1].text + text)
-        else:
-            turns.append(TranscriptTurn(role, text))
-    return [
-        t for t in turns
-        if t.text.strip()
-        and not (t.role == "user" and (is_preamble(t.text) or t.text.lstrip().startswith(FUNCTION_RESPONSE_PREFIX)))
-    ]
-
-
-def _remembered_text(message: Message) -> str:
-    """A message as the conversation's own copy keeps it: the text, then the attached paths, so a conversation
-    rebuilt or seeded from that copy still names its files (image bytes are not repeated)."""
-    return message.text + attached_note([str(a.path) if a.path is not None else a.name for a in message.attachments])
-
-
-def _user_turns(turns: Sequence[TranscriptTurn]) -> int:
-    return sum(1 for t in turns if t.role == "user")
-
-
-def _seed_text(turns: Sequence[TranscriptTurn], message: str) -> str:
-    lines = ["This continues an earlier conversation, which follows. Carry on from it.", ""]
-    lines += [f"{'User' if t.role == 'user' else 'Assistant'}: {t.text}" for t in turns]
-    return "\n".join([*lines, "", "User:", message])
-
-
-class _AgentCallbacks:
-    """What the agent may call on us; everything is forwarded to the client object."""
-
-    def __init__(self, owner: GeminiSessionClient) -> None:
-        self._owner = owner
-
-    async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
-        self._owner._on_session_update(session_id, update)
-
-    async def request_permission(self, session_id: str, tool_call: Any, options: list[Any],
-                                 **kwargs: Any) -> schema.RequestPermissionResponse:
-        return await self._owner._on_permission(session_id, tool_call, options)
-
-    async def read_text_file(self, session_id: str, path: str, line: int | None = None, limit: int | None = None,
-                             **kwargs: Any) -> schema.ReadTextFileResponse:
-        return schema.ReadTextFileResponse(content=await self._owner._on_read_file(path, line, limit))
-
-    async def write_text_file(self, session_id: str, path: str, content: str,
-                              **kwargs: Any) -> schema.WriteTextFileResponse:
-        await self._owner._on_write_file(session_id, path, content)
-        return schema.WriteTextFileResponse()
 
 
 class GeminiSessionClient(QObject):
@@ -191,7 +135,7 @@ class GeminiSessionClient(QObject):
         self._key_offered_to: AgentProcess | None = None
         self._worker: asyncio.Task[None] | None = None
         self._tasks = TaskSet("engine")
-        self._permission_waits: set[asyncio.Future[Any]] = set()
+        self._permissions = PendingPermissions(self.permissions_pending.emit)
         self.last_error = ""
 
     # ----- public state -------------------------------------------------------------------------------------
@@ -224,7 +168,7 @@ class GeminiSessionClient(QObject):
     @property
     def pending_permissions(self) -> int:
         """Permission requests waiting for the handler's answer (the turn cannot go on until they are answered)."""
-        return len(self._permission_waits)
+        return len(self._permissions)
 
     @property
     def modes(self) -> ModeUpdate | None:
@@ -330,38 +274,7 @@ class GeminiSessionClient(QObject):
         return outcome
 
     def _child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(self._config.env)
-        if self._api_key_in_env and self._config.api_key:
-            env["GEMINI_API_KEY"] = self._config.api_key
-        env["GEMINI_CLI_NO_RELAUNCH"] = "true"
-        if "GEMINI_CLI_SYSTEM_DEFAULTS_PATH" not in env:
-            # Session retention deletes resumed conversations in gemini-cli 0.61 (upstream #27368).
-            try:
-                defaults = self._state_dir() / "system-defaults.json"
-                if not defaults.exists():
-                    paths.write_private_text(defaults, RETENTION_OFF)
-            except OSError as exc:  # a read-only profile: gemini still runs, with its own defaults
-                log.warning("cannot write gemini's settings overlay (%s): session retention stays on and may "
-                            "delete resumed conversations", exc)
-                return env
-            if paths.in_world_writable_folder(defaults):
-                log.warning("gemini will ignore %s (a folder above it is world-writable): session retention "
-                            "stays on and may delete resumed conversations", defaults)
-            env["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"] = str(defaults)
-        return env
-
-    def _state_dir(self) -> Path:
-        """Not under /tmp: gemini ignores a settings file below a world-writable folder as insecure."""
-        if self._config.state_dir is None:
-            return paths.state_dir()
-        return paths.private_folder(self._config.state_dir)
-
-    def _child_args(self, acp_flag: str) -> list[str]:
-        args = [*self._config.gemini.args, acp_flag]
-        if self._config.model:
-            args += ["-m", self._config.model]
-        return [*args, *self._config.extra_args]
+        return child_env(self._config, self._api_key_in_env)
 
     async def _ensure_process(self) -> None:
         if self._conn is not None and self._process is not None and self._process.running:
@@ -412,8 +325,9 @@ class GeminiSessionClient(QObject):
         self._process = process
         self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))
         self._transport.observers.append(self._observe_raw)
-        self._conn = acp.connect_to_agent(_AgentCallbacks(self), self._transport)
-        process.start(self._config.gemini.program, self._child_args(acp_flag), self._child_env(),
+        self._conn = acp.connect_to_agent(
+            AgentCallbacks(self._on_session_update, self._on_permission, self._files), self._transport)
+        process.start(self._config.gemini.program, child_args(self._config, acp_flag), self._child_env(),
                       str(self._config.cwd))
         try:
             self._init = await asyncio.wait_for(
@@ -436,7 +350,7 @@ class GeminiSessionClient(QObject):
             if isinstance(exc, acp.RequestError) and is_unreadable(exc):
                 await self._stop_process(2.0)
                 raise EngineError(f"gemini could not be started: {exc}.") from None
-            await self._wait_finished(process, 2.0)
+            await process.wait_finished(2.0)
             raise self._crash_error(process, f"gemini stopped while starting ({exc})") from None
         log.info("gemini %s ready (pid %s, ACP %s)", self.agent_version, process.pid, self._init.protocol_version)
 
@@ -500,14 +414,14 @@ class GeminiSessionClient(QObject):
             while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
                 await asyncio.sleep(REPLAY_QUIET / 3)
             self._apply_modes(response.modes if response is not None else None)
-            return _consolidate(self._replay)
+            return consolidate_replay(self._replay)
         finally:
             self._replay = None
 
     async def _resume(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
         home = cli_sessions.cli_home(self._child_env(), Path.home())
-        backup = FileBackup.take(home, resume_id, self._state_dir() / "cli-backups")
-        expected = max(_user_turns(transcript), backup.user_messages)
+        backup = FileBackup.take(home, resume_id, state_dir(self._config) / "cli-backups")
+        expected = max(user_turn_count(transcript), backup.user_messages)
         problem = ""
         try:
             replayed = await self._load(resume_id)
@@ -515,18 +429,18 @@ class GeminiSessionClient(QObject):
             replayed, problem = [], f"gemini could not load it ({exc}{': ' + str(exc.data) if exc.data else ''})"
         except ConnectionError:
             raise self._connection_lost("gemini stopped while loading") from None
-        if not problem and _user_turns(replayed) < expected:
-            problem = f"gemini loaded {_user_turns(replayed)} of {expected} messages"
+        if not problem and user_turn_count(replayed) < expected:
+            problem = f"gemini loaded {user_turn_count(replayed)} of {expected} messages"
         if not problem and backup.damaged():
             problem = "gemini damaged its session file while loading it"
         if not problem:
-            self._adopt(replayed if _user_turns(replayed) >= _user_turns(transcript) else transcript)
+            self._adopt(replayed if user_turn_count(replayed) >= user_turn_count(transcript) else transcript)
             self.replayed.emit(list(self._transcript))
             return ResumeOutcome(ResumeMethod.LOADED, resume_id)
         log.warning("resume of %s: %s", resume_id, problem)
         if backup.copies:
             backup.restore()
-        source = max((transcript, backup.turns(), replayed), key=_user_turns)
+        source = max((transcript, backup.turns(), replayed), key=user_turn_count)
         return await self._rebuild(source, problem)
 
     async def _rebuild(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:
@@ -539,7 +453,7 @@ class GeminiSessionClient(QObject):
             except acp.RequestError as exc:
                 replayed = []
                 log.warning("loading the rebuilt session failed: %s", exc)
-            if _user_turns(replayed) >= _user_turns(turns):
+            if user_turn_count(replayed) >= user_turn_count(turns):
                 self._adopt(turns)
                 self.replayed.emit(list(self._transcript))
                 return ResumeOutcome(ResumeMethod.REBUILT, new_id,
@@ -570,40 +484,13 @@ class GeminiSessionClient(QObject):
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
-            process.close_stdin()
-            if not await self._wait_finished(process, timeout * 0.6):
-                log.info("gemini did not exit after stdin closed; terminating pid %s", process.pid)
-                process.terminate()
-                if not await self._wait_finished(process, timeout * 0.3):
-                    log.warning("gemini ignored terminate; killing pid %s", process.pid)
-                    process.kill()
-                    await self._wait_finished(process, max(timeout * 0.3, 1.0))
+            await process.stop(timeout)
         finally:
             self._stopping = False
             if self._process is process:
                 self._process = None
                 self._transport = None
             process.deleteLater()
-
-    @staticmethod
-    async def _wait_finished(process: AgentProcess, timeout: float) -> bool:
-        if not process.running:
-            return True
-        done = asyncio.get_running_loop().create_future()
-
-        def on_finished(_: object) -> None:
-            if not done.done():
-                done.set_result(True)
-
-        process.finished.connect(on_finished)
-        try:
-            await asyncio.wait_for(done, timeout)
-            return True
-        except TimeoutError:
-            return not process.running
-        finally:
-            with contextlib.suppress(RuntimeError, TypeError):
-                process.finished.disconnect(on_finished)
 
     def _on_process_finished(self, process: AgentProcess, outcome: ProcessOutcome) -> None:
         if self._stopping or process is not self._process:
@@ -649,7 +536,7 @@ class GeminiSessionClient(QObject):
     def _enqueue(self, message: Message) -> _Turn:
         future: asyncio.Future[ChatResult] = asyncio.get_event_loop().create_future()
         future.add_done_callback(lambda f: f.cancelled() or f.exception())  # failures are reported by signal
-        turn = _Turn(self._next_turn_id, _remembered_text(message), future, message)
+        turn = _Turn(self._next_turn_id, remembered_text(message), future, message)
         self._next_turn_id += 1
         self._queue.append(turn)
         self.queue_changed.emit(len(self._queue))
@@ -679,7 +566,7 @@ class GeminiSessionClient(QObject):
         self._current = turn
         self._set_state(SessionState.BUSY)
         self.turn_started.emit(turn.turn_id, turn.message.text)
-        text = _seed_text(self._seed, turn.message.text) if self._seed else turn.message.text
+        text = seed_prompt(self._seed, turn.message.text) if self._seed else turn.message.text
         try:  # files are checked again and images read now, off the UI thread
             blocks = await asyncio.to_thread(prompt_blocks, Message(text, turn.message.attachments),
                                              self.prompt_capabilities or PromptCapabilities())
@@ -753,7 +640,7 @@ class GeminiSessionClient(QObject):
             await asyncio.sleep(min(1.0, limit / 4))
             now = time.monotonic()
             transport = self._transport
-            if transport is None or self._permission_waits:
+            if transport is None or len(self._permissions):
                 continue
             idle = now - transport.last_activity
             if idle >= limit and not reported:
@@ -773,7 +660,7 @@ class GeminiSessionClient(QObject):
             self._finish_turn(turn, "cancelled", None)
         self._queue.clear()
         self.queue_changed.emit(0)
-        self._reject_permissions()
+        self._permissions.withdraw_all()
         turn = self._current
         if turn is None or turn.cancel_requested.is_set():
             return
@@ -785,7 +672,7 @@ class GeminiSessionClient(QObject):
 
     def _abort_turns(self, reason: str) -> None:
         self._fail_queue(reason)
-        self._reject_permissions()
+        self._permissions.withdraw_all()
         if self._current is not None:
             self._current.cancel_requested.set()
 
@@ -827,62 +714,16 @@ class GeminiSessionClient(QObject):
         turn = self._current
         chosen = None
         if turn is not None and not turn.cancel_requested.is_set():
-            chosen = await self._ask(request)
-        if turn is not None and turn.cancel_requested.is_set():
-            return schema.RequestPermissionResponse(outcome=schema.DeniedOutcome(outcome="cancelled"))
-        valid = {o.option_id for o in request.options}
-        if chosen in valid:
+            chosen = await self._permissions.ask(self.permission_handler, request, self._config.permission_timeout)
+        cancelled = turn is not None and turn.cancel_requested.is_set()
+        if chosen is not None and not cancelled:
             self._files_allowed(request, chosen)
-            return schema.RequestPermissionResponse(outcome=schema.AllowedOutcome(option_id=chosen,
-                                                                                  outcome="selected"))
-        reject = request.option_of_kind("reject_once", "reject_always")
-        if reject is not None:
-            return schema.RequestPermissionResponse(outcome=schema.AllowedOutcome(option_id=reject.option_id,
-                                                                                  outcome="selected"))
-        return schema.RequestPermissionResponse(outcome=schema.DeniedOutcome(outcome="cancelled"))
-
-    async def _ask(self, request: PermissionRequest) -> str | None:
-        """The handler's choice; no handler, a failure or a timeout all mean reject."""
-        handler = self.permission_handler
-        if handler is None:
-            log.info("no permission handler: rejecting %s", request.tool_call.title)
-            return None
-        waiting = asyncio.ensure_future(handler(request))
-        self._permission_waits.add(waiting)
-        self.permissions_pending.emit(len(self._permission_waits))
-        try:
-            return await asyncio.wait_for(waiting, self._config.permission_timeout)
-        except TimeoutError:
-            log.warning("permission request timed out: rejecting %s", request.tool_call.title)
-        except asyncio.CancelledError:
-            log.info("permission request withdrawn: rejecting %s", request.tool_call.title)
-        except Exception:
-            log.exception("permission handler failed: rejecting %s", request.tool_call.title)
-        finally:
-            self._permission_waits.discard(waiting)
-            self.permissions_pending.emit(len(self._permission_waits))
-        return None
+        return permission_response(request, chosen, cancelled)
 
     def _files_allowed(self, request: PermissionRequest, chosen: str) -> None:
         """An approved tool call may use the paths it named, even outside the working folder."""
         if any(o.option_id == chosen and o.kind.startswith("allow") for o in request.options):
             self._files.allow(request.tool_call)
-
-    async def _on_read_file(self, path: str, line: int | None, limit: int | None) -> str:
-        try:
-            return await asyncio.to_thread(self._files.read, self._files.check(path), line, limit)
-        except FileRefused as exc:
-            log.warning("file read refused: %s", exc)
-            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
-
-    async def _on_write_file(self, session_id: str, path: str, content: str) -> None:
-        """The edit's before-image reaches the journal, then the file is replaced atomically (off the loop)."""
-        try:
-            planned = self._files.plan_write(path)
-            await asyncio.to_thread(self._files.write, session_id, planned, content)
-        except FileRefused as exc:
-            log.warning("file write refused: %s", exc)
-            raise acp.RequestError(FILE_ERROR_CODE, str(exc)) from None
 
     def _client_capabilities(self) -> schema.ClientCapabilities:
         serve = self._config.serve_files
@@ -891,10 +732,6 @@ class GeminiSessionClient(QObject):
 
     def _mcp_servers(self) -> list[Any]:
         return acp_mcp_servers(self._config.mcp_servers)
-
-    def _reject_permissions(self) -> None:
-        for waiting in list(self._permission_waits):
-            waiting.cancel()
 
     # ----- settings that go to the agent --------------------------------------------------------------------
 

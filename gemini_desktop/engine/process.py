@@ -1,4 +1,5 @@
-"""The gemini child process: a QObject that owns its QProcess and frames stdout into JSON-RPC messages.
+"""The gemini child process: a QObject that owns its QProcess, frames stdout into JSON-RPC messages and stops
+it step by step (stdin closed, then terminate, then kill), so no child is ever left behind.
 
 Modelled on qutebrowser's GUIProcess: one owner, a small outcome type, and nothing the child writes can
 break us — a line that is not JSON, invalid UTF-8, or an enormous line is logged and skipped.
@@ -6,6 +7,7 @@ break us — a line that is not JSON, invalid UTF-8, or an enormous line is logg
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import json
@@ -269,6 +271,37 @@ class AgentProcess(QObject):
     def kill(self) -> None:
         if self.running:
             self._process.kill()
+
+    async def wait_finished(self, timeout: float) -> bool:
+        """True once the child has exited (also if it had already); False if it still runs after `timeout`."""
+        if not self.running:
+            return True
+        done = asyncio.get_running_loop().create_future()
+
+        def on_finished(_: object) -> None:
+            if not done.done():
+                done.set_result(True)
+
+        self.finished.connect(on_finished)
+        try:
+            await asyncio.wait_for(done, timeout)
+            return True
+        except TimeoutError:
+            return not self.running
+        finally:
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.finished.disconnect(on_finished)
+
+    async def stop(self, timeout: float) -> None:
+        """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`."""
+        self.close_stdin()
+        if not await self.wait_finished(timeout * 0.6):
+            log.info("gemini did not exit after stdin closed; terminating pid %s", self.pid)
+            self.terminate()
+            if not await self.wait_finished(timeout * 0.3):
+                log.warning("gemini ignored terminate; killing pid %s", self.pid)
+                self.kill()
+                await self.wait_finished(max(timeout * 0.3, 1.0))
 
     def _read_stdout(self) -> None:
         for line in self._stdout.feed(self._process.readAllStandardOutput().data()):

@@ -23,6 +23,7 @@ BENCHES = {
     "render": ("bench_render", "Transcript: streaming into a long conversation (issue 3)"),
     "checkpoint": ("bench_checkpoint", "History: checkpoint cost of a streaming answer (issue 8)"),
     "switch": ("bench_switch", "Conversations: switching between two open 2,000-message ones (issue 9)"),
+    "recycle": ("bench_recycle", "Recycling: 1,000 turns of one conversation with and without it (issue 9)"),
     "manager": ("bench_manager", "Session manager: memory of many conversations, New conversation (issue 9)"),
     "file_index": ("bench_file_index", "@ picker: a 100,000-file tree, first results and keystrokes (issue 10)"),
     "file_edits": ("bench_file_edits", "File edits: write_file through our fs capability vs the CLI (issue 12)"),

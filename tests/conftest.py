@@ -53,6 +53,19 @@ def pinned_gemini_entry() -> Path:
     return max(installed, key=lambda entry: parse_version(entry[1]) or ())[0]  # old releases live there too
 
 
+@pytest.fixture(autouse=True)
+def _no_image_left_on_the_clipboard() -> Iterator[None]:
+    """Offscreen Qt crashes at interpreter exit when the clipboard still holds image data (a segfault after
+    every test passed): whatever a test pasted is cleared once it is done."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    if isinstance(QGuiApplication.instance(), QGuiApplication):
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.mimeData() is not None and clipboard.mimeData().hasImage():
+            clipboard.clear()
+
+
 @pytest.fixture(scope="session")
 def gemini_command() -> GeminiCommand:
     node = shutil.which("node")

@@ -189,6 +189,9 @@ def test_the_socket_lives_in_a_folder_only_this_user_can_enter(
     shared_runtime = Path(tempfile.mkdtemp(prefix="rt"))  # short: a Unix socket's path has ~100 bytes
     shared_runtime.chmod(0o755)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared_runtime))
+    # The app's cache (the last resort) must fit a socket address wherever the checkout and its test folders are.
+    short_cache = Path(tempfile.mkdtemp(prefix="c", dir="/tmp" if Path("/tmp").is_dir() else None))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(short_cache))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "shared-tmp"))
     (tmp_path / "shared-tmp").mkdir()
     (tmp_path / "someone-elses").mkdir(mode=0o777)
@@ -210,6 +213,7 @@ def test_the_socket_lives_in_a_folder_only_this_user_can_enter(
     finally:
         instance.close()
         shutil.rmtree(shared_runtime)
+        shutil.rmtree(short_cache)
 
 
 @pytest.mark.skipif(not hasattr(socket, "SO_PEERCRED"), reason="the peer's user is known on Linux only")

@@ -268,7 +268,7 @@ class SessionManager(QObject):
         for client, result in zip(clients, results, strict=True):
             if isinstance(result, BaseException):
                 log.error("stopping gemini (pid %s) failed: %s", client.process_id, result)
-        self._tasks.cancel_all()
+        await self._tasks.cancel_and_wait(self.policy.stop_timeout)
 
     # ----- policies -----------------------------------------------------------------------------------------
 

@@ -29,6 +29,15 @@ class TaskSet:
         for task in list(self._tasks):
             task.cancel()
 
+    async def cancel_and_wait(self, timeout: float) -> None:
+        """Cancel, then give the tasks up to `timeout` seconds to run their clean-up, so none is left pending
+        (and finishing against deleted Qt objects) when the loop closes."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:

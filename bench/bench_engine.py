@@ -6,6 +6,7 @@ hits them alike. Run: `python3 scripts/dev.py bench engine` (or `.venv/bin/pytho
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,26 @@ def gemini_entry() -> Path:
     if not found:
         sys.exit("run through `python3 scripts/dev.py bench`, which installs the pinned gemini-cli")
     return found[-1]
+
+
+@contextlib.contextmanager
+def engine_against_fake(prefix: str) -> Iterator[EngineConfig]:
+    """The pinned gemini-cli configured against a fake model server, in a scratch folder of the checkout's private
+    .cache (gemini ignores settings below a world-writable folder such as /tmp); all of it removed afterwards."""
+    private = ROOT / ".cache" / "tmp"
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=private))
+    fake = FakeGemini()
+    fake.start()
+    try:
+        work = scratch / "work"
+        work.mkdir()
+        yield EngineConfig(gemini=GeminiCommand(shutil.which("node") or "node", (str(gemini_entry()),)), cwd=work,
+                           model=DEFAULT_MODEL, env=cli_environment(make_cli_home(scratch / "home"), fake.base_url),
+                           state_dir=scratch / "state")
+    finally:
+        fake.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 class RawAcp:

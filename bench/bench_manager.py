@@ -8,10 +8,8 @@ Run: `python3 scripts/dev.py bench manager` (or `.venv/bin/python bench/bench_ma
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,20 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench_engine import gemini_entry  # noqa: E402
+from bench_engine import engine_against_fake  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
 from gemini_desktop.engine import (  # noqa: E402
     EngineConfig,
-    GeminiCommand,
     GeminiSessionClient,
     ManagerPolicy,
     MessageChunk,
     SessionManager,
 )
 from gemini_desktop.engine.session_manager import child_rss_bytes  # noqa: E402
-from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
-from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
 from tests.support.qt_async import drive, install_loop  # noqa: E402
 
 CONVERSATIONS = 10
@@ -142,29 +137,15 @@ def resume_times(config: EngineConfig) -> tuple[list[float], list[float]]:
 def main() -> list[tuple[str, str, str]]:
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     install_loop(app)
-    node = shutil.which("node") or "node"
-    private = ROOT / ".cache" / "tmp"  # not below /tmp: gemini ignores settings under a world-writable folder
-    private.mkdir(parents=True, exist_ok=True, mode=0o700)
-    scratch = Path(tempfile.mkdtemp(prefix="bench-manager-", dir=private))
-    fake = FakeGemini()
-    fake.start()
-    work = scratch / "work"
-    work.mkdir()
-    config = EngineConfig(gemini=GeminiCommand(node, (str(gemini_entry()),)), cwd=work, model=DEFAULT_MODEL,
-                          env=cli_environment(make_cli_home(scratch / "home"), fake.base_url),
-                          state_dir=scratch / "state")
     defaults = ManagerPolicy()
     every_one = ManagerPolicy(max_live_processes=CONVERSATIONS + 1, idle_suspend_minutes=0, recycle_rss_mb=0,
                               warm_spare=False)
-    try:
+    with engine_against_fake("bench-manager-") as config:
         managed_rss, managed_live = open_conversations(config, defaults)
         peer_rss, peer_live = open_conversations(config, every_one)
         spare = new_conversation_times(config, defaults)
         cold = new_conversation_times(config, ManagerPolicy(warm_spare=False))
         warm_turns, resumed_turns = resume_times(config)
-    finally:
-        fake.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
     share = managed_rss / peer_rss
     spare_median, cold_median = statistics.median(spare), statistics.median(cold)
     speedup = cold_median / spare_median

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,13 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench_engine import gemini_entry  # noqa: E402
+from bench_engine import engine_against_fake  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
-from gemini_desktop.engine import Conversation, EngineConfig, GeminiCommand, ManagerPolicy, SessionManager  # noqa: E402
+from gemini_desktop.engine import Conversation, EngineConfig, ManagerPolicy, SessionManager  # noqa: E402
 from gemini_desktop.engine.session_manager import child_rss_bytes  # noqa: E402
-from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
-from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
 from tests.support.qt_async import drive, install_loop  # noqa: E402
 
 TURNS = 1000
@@ -93,22 +89,8 @@ def main(turns: int = TURNS) -> list[tuple[str, ...]]:
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     install_loop(app)
     block = max(1, turns // 10)  # ten rows: per 100 turns for the full run
-    node = shutil.which("node") or "node"
-    private = ROOT / ".cache" / "tmp"  # not below /tmp: gemini ignores settings under a world-writable folder
-    private.mkdir(parents=True, exist_ok=True, mode=0o700)
-    scratch = Path(tempfile.mkdtemp(prefix="bench-recycle-", dir=private))
-    fake = FakeGemini()
-    fake.start()
-    work = scratch / "work"
-    work.mkdir()
-    config = EngineConfig(gemini=GeminiCommand(node, (str(gemini_entry()),)), cwd=work, model=DEFAULT_MODEL,
-                          env=cli_environment(make_cli_home(scratch / "home"), fake.base_url),
-                          state_dir=scratch / "state")
-    try:
+    with engine_against_fake("bench-recycle-") as config:
         recycled, plain = run(config, turns, block)
-    finally:
-        fake.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
     rows: list[tuple[str, ...]] = [("turns", "recycled: child MB", "median ms", "never: child MB", "median ms")]
     for row in range(len(plain.rss)):
         window = slice(row * block, (row + 1) * block)

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gemini-desktop",
         description=f"{APP_NAME}: a desktop chat window for Google's gemini CLI.",
+        epilog="Subcommands: `gemini-desktop serve --help` (the local API without a window), "
+               "`gemini-desktop auth --help` (choose and check how gemini signs in).",
     )
     parser.add_argument("--gemini", metavar="PATH", help="the gemini program (or its entry .js) to run")
     parser.add_argument("folder", nargs="?", type=Path, metavar="FOLDER",
@@ -120,6 +122,10 @@ def version_text(explicit_gemini: str | None) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     started_at = time.monotonic()
     arguments = list(argv) if argv is not None else sys.argv[1:]
+    if arguments[:1] == ["auth"]:  # choose and check the way in, without a window
+        from gemini_desktop.auth_cli import main as auth_main
+
+        return auth_main(arguments[1:])
     if arguments[:1] == ["serve"]:  # the local API without a window: a subcommand with its own options
         from gemini_desktop.api.headless import serve
 

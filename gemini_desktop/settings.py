@@ -164,8 +164,8 @@ class AppSettings:
         old = _mcp_secret_users(self.load_mcp_servers())
         new = _mcp_secret_users(servers)
         for user in old.keys() - new.keys():
-            _forget_secret(user)
-        stored = all([_save_secret(user, value) for user, value in new.items() if old.get(user) != value])
+            forget_secret(user)
+        stored = all([save_secret(user, value) for user, value in new.items() if old.get(user) != value])
         self._set_text("mcp/servers", json.dumps([_mcp_entry(server) for server in servers]))
         return stored
 
@@ -232,6 +232,19 @@ class AppSettings:
     def current_conversation(self, value: int | None) -> None:
         self._set_text("session/current", str(value) if value else None)
 
+    def sign_in_fields(self) -> dict[str, Any] | None:
+        """The chosen way in without its secrets (those are in the keyring), or None when none was chosen."""
+        raw = self._text("signIn/choice")
+        try:
+            fields = json.loads(raw) if raw else None
+        except ValueError:
+            log.warning("the saved sign-in choice is unreadable; none is used")
+            return None
+        return fields if isinstance(fields, dict) and isinstance(fields.get("method"), str) else None
+
+    def save_sign_in_fields(self, fields: dict[str, Any] | None) -> None:
+        self._set_text("signIn/choice", json.dumps(fields) if fields else None)
+
     def sync(self) -> None:
         self._qsettings.sync()
 
@@ -251,7 +264,7 @@ def _usable_keyring() -> object | None:
         return None
 
 
-def _secret(user: str) -> str | None:
+def load_secret(user: str) -> str | None:
     backend = _usable_keyring()
     if backend is None:
         return None
@@ -262,7 +275,7 @@ def _secret(user: str) -> str | None:
         return None
 
 
-def _save_secret(user: str, secret: str) -> bool:
+def save_secret(user: str, secret: str) -> bool:
     """True when the secret is now in the system keyring; False means it lives only in this run's memory."""
     backend = _usable_keyring()
     if backend is None:
@@ -275,7 +288,7 @@ def _save_secret(user: str, secret: str) -> bool:
     return True
 
 
-def _forget_secret(user: str) -> bool:
+def forget_secret(user: str) -> bool:
     backend = _usable_keyring()
     if backend is None:
         return False
@@ -288,16 +301,16 @@ def _forget_secret(user: str) -> bool:
 
 
 def load_api_key() -> str | None:
-    return _secret(KEYRING_USER)
+    return load_secret(KEYRING_USER)
 
 
 def save_api_key(key: str) -> bool:
     """True when the key is now in the system keyring; False means it lives only in this run's memory."""
-    return _save_secret(KEYRING_USER, key)
+    return save_secret(KEYRING_USER, key)
 
 
 def forget_api_key() -> bool:
-    return _forget_secret(KEYRING_USER)
+    return forget_secret(KEYRING_USER)
 
 
 def _mcp_secret_user(server: str, kind: str, name: str) -> str:
@@ -324,7 +337,7 @@ def _mcp_server(entry: Any) -> McpServerConfig | None:
         return [str(n) for n in value] if isinstance(value, list) else []
 
     def secrets(kind: str) -> tuple[tuple[str, str], ...]:
-        return tuple((n, _secret(_mcp_secret_user(entry["name"], kind, n)) or "") for n in names(kind))
+        return tuple((n, load_secret(_mcp_secret_user(entry["name"], kind, n)) or "") for n in names(kind))
 
     return McpServerConfig(
         name=entry["name"], transport=transport, command=str(entry.get("command") or ""),

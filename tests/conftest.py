@@ -32,11 +32,14 @@ os.environ.pop("GOOGLE_API_KEY", None)
 os.environ.pop("GEMINI_DESKTOP_GEMINI", None)
 
 import pytest  # noqa: E402
+from keyring.backend import KeyringBackend  # noqa: E402
+from keyring.backends import fail  # noqa: E402
 
 from gemini_desktop.engine.locate import parse_version  # noqa: E402
 from gemini_desktop.engine.types import EngineConfig, GeminiCommand  # noqa: E402
 from tests.support.cli_env import cached_gemini_entry, cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
+from tests.support.keyrings import MemoryKeyring, keyring_in_use  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +67,16 @@ def _no_image_left_on_the_clipboard() -> Iterator[None]:
         clipboard = QGuiApplication.clipboard()
         if clipboard.mimeData() is not None and clipboard.mimeData().hasImage():
             clipboard.clear()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    yield from keyring_in_use(MemoryKeyring())
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[KeyringBackend]:
+    yield from keyring_in_use(fail.Keyring())
 
 
 @pytest.fixture(scope="session")

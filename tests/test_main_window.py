@@ -17,9 +17,10 @@ from gemini_desktop.engine import SessionState, Usage
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui import npm_installer
-from gemini_desktop.ui.banners import AuthPanel, CrashBanner, GeminiMissingPanel
+from gemini_desktop.ui.banners import CrashBanner, GeminiMissingPanel
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.settings_dialog import SettingsDialog
+from gemini_desktop.ui.sign_in_panel import SignInPanel
 from gemini_desktop.ui.status_bar import StatusBar
 from tests.support.qt_async import until
 
@@ -214,10 +215,10 @@ def test_crash_banner_shows_reason_as_plain_text_and_details_on_demand(qtbot: Qt
 
 
 def test_auth_panel_hands_over_the_key_and_clears_it(qtbot: QtBot) -> None:
-    panel = AuthPanel()
+    panel = SignInPanel()
     qtbot.addWidget(panel)
     keys: list[str] = []
-    panel.api_key_submitted.connect(keys.append)
+    panel.sign_in_chosen.connect(lambda sign_in: keys.append(sign_in.api_key))
     panel.key_field.setText("  ")
     panel.key_field.returnPressed.emit()
     assert keys == [] and "Paste an API key" in panel.status.text()

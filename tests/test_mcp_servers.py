@@ -7,14 +7,12 @@ import dataclasses
 import json
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from keyring.backends import fail
 
 from gemini_desktop.engine import EngineConfig, GeminiSessionClient, PermissionRequest
 from gemini_desktop.engine.mcp import SettingsSource, acp_mcp_servers, gemini_mcp_servers
@@ -22,6 +20,7 @@ from gemini_desktop.engine.mcp_probe import McpTool, probe_mcp_server
 from gemini_desktop.mcp_config import McpServerConfig, McpTransport
 from gemini_desktop.settings import AppSettings
 from tests.support.fake_gemini import FakeGemini, FunctionCall
+from tests.support.keyrings import MemoryKeyring
 
 TEST_SERVER = Path(__file__).resolve().parent / "support" / "mcp_test_server.py"
 
@@ -143,41 +142,6 @@ def test_the_servers_gemini_loads_itself_are_read_with_their_source_and_a_damage
     assert "'nothing'" in found.problems[0]
     assert str(project / ".gemini" / "settings.json") in found.problems[1]
     assert gemini_mcp_servers(tmp_path / "nobody", tmp_path / "nowhere").servers == ()
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username))
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    yield from keyring_in_use(backend)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[KeyringBackend]:
-    yield from keyring_in_use(fail.Keyring())
-
-
-def keyring_in_use(backend: KeyringBackend) -> Iterator[Any]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_the_apps_mcp_servers_are_saved_with_their_secrets_in_the_keyring_only(

@@ -29,6 +29,7 @@ from gemini_desktop.conversation.file_edits import ConversationEdits, EditJourna
 from gemini_desktop.conversation.model import ConversationModel, paths_and_diffs
 from gemini_desktop.conversation.permissions import PermissionDesk
 from gemini_desktop.engine.attachments import Message
+from gemini_desktop.engine.diagnosis import diagnose
 from gemini_desktop.engine.events import (
     CommandsUpdate,
     MessageChunk,
@@ -39,7 +40,9 @@ from gemini_desktop.engine.events import (
     ThoughtChunk,
     ToolCall,
 )
+from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.types import (
+    AuthRequired,
     ChatResult,
     EngineError,
     ResumeMethod,
@@ -82,6 +85,7 @@ class Turn:
     `chunks` and `thoughts` hold only what streamed since the last checkpoint."""
 
     user_key: int
+    text: str = ""  # what the user wrote (held for a resend when a refused sign-in kept it from gemini)
     turn_id: int | None = None
     assistant_key: int | None = None
     assistant_row: RowRef | None = None
@@ -121,6 +125,7 @@ class ConversationController(QObject):
     stalled = Signal(float)  # seconds without a word from gemini during a turn
     crashed = Signal(str, str)  # reason, the tail of gemini's stderr
     auth_required = Signal(object)  # AuthRequired
+    held_message = Signal(str)  # a message a refused sign-in kept from gemini, to send again once signed in
     session_started = Signal(object)  # ResumeOutcome, once this controller has recorded it
     choices_changed = Signal(object)  # ModelUpdate or ModeUpdate: the models or approval modes to choose from
     _from_writer = Signal(object)  # a callback of the history writer, run on this object's (the UI) thread
@@ -276,10 +281,11 @@ class ConversationController(QObject):
         resume_id = self._gemini_session_id if turns else None
         return await self._guard(self._client.start_session(resume_id=resume_id, transcript=turns, cwd=cwd))
 
-    async def use_api_key(self, key: str) -> bool:
-        """A new process signed in with this key (over ACP, not its environment); the conversation continues."""
+    async def use_sign_in(self, sign_in: SignIn) -> bool:
+        """A new process signed in this way (keys over ACP, not its environment); the conversation continues."""
         await self._quiesce(stop_process=True)
-        self._client.reconfigure(api_key=key)
+        api_key = sign_in.api_key if sign_in.method is SignInMethod.API_KEY else None
+        self._client.reconfigure(api_key=api_key, sign_in=sign_in)
         return await self._resume_with_client(None)
 
     async def authenticate(self, method_id: str) -> bool:
@@ -326,7 +332,7 @@ class ConversationController(QObject):
         self._write_user_message(self._store_session, message)
         key = self.model.add_user_message(message.text, queued=queued,
                                           attachments=shown_attachments(message.attachments))
-        turn = Turn(user_key=key)
+        turn = Turn(user_key=key, text=message.text)
         self._waiting.append(turn)
         turn.turn_id = self._client.submit(message)
         return key
@@ -457,7 +463,16 @@ class ConversationController(QObject):
         if turn is None:
             return
         text, thoughts = self._answer(turn)
-        self.model.add_notice(reason, kind="error")
+        diagnosis = diagnose(reason, project=self._client.config.sign_in.project
+                             if self._client.config.sign_in else "")
+        if diagnosis is not None:
+            self.model.add_notice(f"{diagnosis.title}. {diagnosis.advice}", kind="error")
+            if diagnosis.needs_sign_in:
+                if not text:  # nothing was answered: the message waits to be sent again
+                    self.held_message.emit(turn.text)
+                self.auth_required.emit(AuthRequired(reason, self._client.auth_methods, diagnosis))
+        else:
+            self.model.add_notice(reason, kind="error")
         self._end_answer(turn, view_state="failed", store_state="failed", text=text, thoughts=thoughts, error=reason)
 
     def _interrupt_open_turns(self) -> None:

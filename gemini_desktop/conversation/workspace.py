@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop.conversation.file_edits import EditJournal
+from gemini_desktop.conversation.sign_in_choice import load_sign_in, save_sign_in
 from gemini_desktop.engine.file_index import FileIndexCache
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld, find_gemini
+from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.types import EngineConfig, EngineError, GeminiCommand, TranscriptTurn
 from gemini_desktop.mcp_config import McpServerConfig
 from gemini_desktop.paths import data_dir
-from gemini_desktop.settings import AppSettings, LaunchOptions, load_api_key
+from gemini_desktop.settings import AppSettings, LaunchOptions
 
 if TYPE_CHECKING:
     from gemini_desktop.engine.session_manager import Conversation, ManagerPolicy, SessionManager
@@ -89,6 +91,7 @@ class Workspace(QObject):
         self._closing = False
         self._registering = asyncio.Lock()
         self.problem: GeminiUnavailable | None = None  # why no conversation can start (until gemini is set up)
+        self.sign_in: SignIn | None = None  # the way in new conversations use (None: gemini's own settings)
         self.file_indexes = FileIndexCache()  # one for the app: conversations in one folder share its index
 
     @property
@@ -131,7 +134,7 @@ class Workspace(QObject):
 
     async def _attach(self) -> SessionManager | None:
         try:
-            config = self._given_config or await self._resolve_config()
+            config = self._given_config or await self.resolve_config()
             config = dataclasses.replace(config, file_journal=config.file_journal or self.journal,
                                          mcp_servers=config.mcp_servers + tuple(await self.load_mcp_servers()))
             module = await load_manager_module()
@@ -153,15 +156,32 @@ class Workspace(QObject):
         self.problem = problem
         self.unavailable.emit(problem)
 
-    async def _resolve_config(self) -> EngineConfig:
+    async def resolve_config(self) -> EngineConfig:
         command = self._find(self.options.gemini or self.settings.gemini_path, self._install_dir)
-        api_key = None
-        if "GEMINI_API_KEY" not in os.environ:
-            # The keyring can be slow (D-Bus, an unlock prompt): never on the UI thread. The engine hands the key
-            # to gemini over ACP, so the tools the model runs never see it in their environment.
-            api_key = await asyncio.to_thread(load_api_key)
+        sign_in = await self.load_sign_in()
+        if sign_in is not None and sign_in.method is SignInMethod.API_KEY and "GEMINI_API_KEY" in os.environ:
+            sign_in = None  # a key in the environment is the user's explicit choice for this run
+        self.sign_in = sign_in
+        api_key = sign_in.api_key if sign_in is not None and sign_in.method is SignInMethod.API_KEY else None
         return EngineConfig(gemini=command, cwd=self.default_folder, model=self.options.model or self.settings.model,
-                            api_key=api_key, state_dir=data_dir() / "engine")
+                            api_key=api_key or None, sign_in=sign_in, state_dir=data_dir() / "engine")
+
+    async def load_sign_in(self) -> SignIn | None:
+        """The saved way in. The keyring can be slow (D-Bus, an unlock prompt): never on the UI thread. The engine
+        hands keys to gemini over ACP, so the tools the model runs never see them in their environment."""
+        self.settings.sync()
+        path = self.settings.path
+        return await asyncio.to_thread(lambda: load_sign_in(AppSettings(path)))
+
+    def use_sign_in(self, sign_in: SignIn) -> bool:
+        """Sign in another way from now on (saved; False when a secret could not reach the keyring): the
+        conversations opened from now on and the spare use it."""
+        stored = save_sign_in(self.settings, sign_in)
+        self.sign_in = sign_in
+        if self.manager is not None:
+            api_key = sign_in.api_key if sign_in.method is SignInMethod.API_KEY else None
+            self.manager.reconfigure(api_key=api_key, sign_in=sign_in)
+        return stored
 
     async def load_mcp_servers(self) -> list[McpServerConfig]:
         """The app's own MCP servers; their secrets come from the keyring, so off the UI thread (the worker
@@ -169,11 +189,6 @@ class Workspace(QObject):
         self.settings.sync()
         path = self.settings.path
         return await asyncio.to_thread(lambda: AppSettings(path).load_mcp_servers())
-
-    def use_api_key(self, key: str) -> None:
-        """A key entered in a sign-in panel signs in the conversations opened from now on too (and the spare)."""
-        if self.manager is not None:
-            self.manager.reconfigure(api_key=key)
 
     def use_mcp_servers(self, servers: Sequence[McpServerConfig]) -> None:
         """The list saved in Settings goes to every conversation opened from now on."""

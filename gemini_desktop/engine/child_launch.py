@@ -37,6 +37,8 @@ def child_env(config: EngineConfig, api_key_in_env: bool) -> dict[str, str]:
     """The child's environment; the API key goes in only for a gemini that cannot take it over ACP."""
     env = dict(os.environ)
     env.update(config.env)
+    if config.sign_in is not None:
+        env.update(config.sign_in.child_env())
     if api_key_in_env and config.api_key:
         env["GEMINI_API_KEY"] = config.api_key
     env["GEMINI_CLI_NO_RELAUNCH"] = "true"

@@ -34,6 +34,7 @@ from gemini_desktop.engine.attachments import (
 )
 from gemini_desktop.engine.child_launch import child_args, child_env, state_dir
 from gemini_desktop.engine.cli_sessions import FileBackup
+from gemini_desktop.engine.diagnosis import diagnose
 from gemini_desktop.engine.events import (
     AuthMethod,
     MessageChunk,
@@ -47,6 +48,7 @@ from gemini_desktop.engine.file_access import FileAccess
 from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.permissions import PendingPermissions, permission_response
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
+from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
@@ -101,7 +103,7 @@ class GeminiSessionClient(QObject):
     queue_changed = Signal(int)
     stalled = Signal(float)
     crashed = Signal(str, str)
-    auth_required = Signal(object)
+    auth_required = Signal(object)  # AuthRequired
     session_started = Signal(object)
     replayed = Signal(object)
     permissions_pending = Signal(int)
@@ -294,6 +296,25 @@ class GeminiSessionClient(QObject):
             self._api_key_in_env = True
             await self._stop_process(2.0)
             await self._spawn(flag)
+        sign_in = self._config.sign_in
+        if sign_in is not None and sign_in.method is not SignInMethod.API_KEY:
+            await self._sign_in_first(sign_in)
+
+    async def _sign_in_first(self, sign_in: SignIn) -> None:
+        """Vertex AI, Code Assist and gateways are chosen by `authenticate` before any session, so gemini never
+        falls back to whatever its own settings name (a terminal's key, a refused Google login)."""
+        log.info("signing gemini in: %s", sign_in.kind)
+        try:
+            await self._authenticate(sign_in.method, None, sign_in.authenticate_meta())
+        except EngineError as exc:
+            raise self._auth_required(str(exc)) from None
+
+    def _auth_required(self, reason: str) -> AuthRequired:
+        """The failure to raise, announced first (with what it means) so a sign-in panel can show it."""
+        diagnosis = diagnose(reason, project=self._config.sign_in.project if self._config.sign_in else "")
+        required = AuthRequired(f"gemini is not signed in: {reason}", self.auth_methods, diagnosis)
+        self.auth_required.emit(required)
+        return required
 
     def _takes_api_key_over_acp(self) -> bool:
         methods = self._init.auth_methods if self._init is not None else None
@@ -388,9 +409,7 @@ class GeminiSessionClient(QObject):
                                                                        mcp_servers=self._mcp_servers()))
         except acp.RequestError as exc:
             if _is_auth_error(exc):
-                methods = self.auth_methods
-                self.auth_required.emit(methods)
-                raise AuthRequired(f"gemini is not signed in: {exc}", methods) from None
+                raise self._auth_required(str(exc)) from None
             raise EngineError(f"gemini could not start a session: {exc}") from None
         except ConnectionError:
             raise self._connection_lost("gemini stopped") from None
@@ -763,9 +782,10 @@ class GeminiSessionClient(QObject):
             await self._ensure_process()
         await self._authenticate(method_id, api_key)
 
-    async def _authenticate(self, method_id: str, api_key: str | None) -> None:
+    async def _authenticate(self, method_id: str, api_key: str | None,
+                            meta: dict[str, Any] | None = None) -> None:
         conn = self._require_conn()
-        meta = {API_KEY_META: api_key} if api_key else {}
+        meta = meta if meta is not None else {API_KEY_META: api_key} if api_key else {}
         try:
             await asyncio.wait_for(conn.authenticate(method_id=method_id, **meta), self._config.auth_timeout)
         except TimeoutError:

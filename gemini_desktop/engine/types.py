@@ -12,7 +12,9 @@ from gemini_desktop.engine.events import AuthMethod, PermissionRequest
 from gemini_desktop.mcp_config import McpServerConfig
 
 if TYPE_CHECKING:
+    from gemini_desktop.engine.diagnosis import Diagnosis
     from gemini_desktop.engine.file_access import FileEditJournal
+    from gemini_desktop.engine.sign_in import SignIn
 
 
 class SessionState(StrEnum):
@@ -114,6 +116,8 @@ class EngineConfig:
     # Given to gemini through ACP `authenticate` when it asks to be signed in, never in its environment (every
     # tool the model runs inherits that); only a gemini too old to take it over ACP gets it as GEMINI_API_KEY.
     api_key: str | None = field(default=None, repr=False)
+    # Another way in (Vertex AI, Code Assist, a gateway) the user chose: its environment and `authenticate` call.
+    sign_in: SignIn | None = field(default=None, repr=False)
     start_timeout: float = 60.0
     stall_timeout: float = 120.0
     permission_timeout: float = 600.0
@@ -146,9 +150,10 @@ class StartTimeout(EngineError):
 
 
 class AuthRequired(EngineError):
-    def __init__(self, message: str, methods: tuple[AuthMethod, ...]) -> None:
+    def __init__(self, message: str, methods: tuple[AuthMethod, ...], diagnosis: Diagnosis | None = None) -> None:
         super().__init__(message)
         self.methods = methods
+        self.diagnosis = diagnosis
 
 
 class PromptFailed(EngineError):

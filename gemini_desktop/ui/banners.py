@@ -1,11 +1,11 @@
-"""Panels that replace silence with a next step: the engine crashed, gemini is missing, or not logged in.
+"""Panels that replace silence with a next step: the engine crashed or gemini is missing (signing in: sign_in_panel).
 
 Colours come from the palette (the highlight/alternate roles) so they follow the system's light or dark scheme.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -27,7 +27,7 @@ from gemini_desktop.ui.npm_installer import NpmInstaller
 INSTALL_COMMAND = "npm install -g @google/gemini-cli"
 
 
-def _plain_label(text: str, parent: QWidget, *, selectable: bool = False) -> QLabel:
+def plain_label(text: str, parent: QWidget, *, selectable: bool = False) -> QLabel:
     """Labels show engine text as plain text: nothing from the CLI may become markup."""
     label = QLabel(text, parent)
     label.setTextFormat(Qt.TextFormat.PlainText)
@@ -49,25 +49,37 @@ class Banner(QFrame):
         self.layout_ = QVBoxLayout(self)
 
 
+class Details:
+    """A "Details" toggle and the text it shows: what a program said, kept out of sight until asked for."""
+
+    def __init__(self, object_name: str, parent: QWidget) -> None:
+        self.toggle = QToolButton(parent)
+        self.toggle.setText(QCoreApplication.translate("Details", "Details"))
+        self.toggle.setCheckable(True)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.toggled.connect(self._show)
+        self.view = QPlainTextEdit(parent)
+        self.view.setObjectName(object_name)
+        self.view.setReadOnly(True)
+        self.view.setMaximumHeight(160)
+        self.view.hide()
+
+    def _show(self, shown: bool) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.view.setVisible(shown)
+
+
 class CrashBanner(Banner):
     restart_requested = Signal()
     new_session_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("crashBanner", parent)
-        self.reason = _plain_label("", self, selectable=True)
+        self.reason = plain_label("", self, selectable=True)
         self.reason.setObjectName("crashReason")
-        self.details_toggle = QToolButton(self)
-        self.details_toggle.setText(self.tr("Details"))
-        self.details_toggle.setCheckable(True)
-        self.details_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.details_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.details_toggle.toggled.connect(self._toggle_details)
-        self.stderr_view = QPlainTextEdit(self)
-        self.stderr_view.setObjectName("crashStderr")
-        self.stderr_view.setReadOnly(True)
-        self.stderr_view.setMaximumHeight(160)
-        self.stderr_view.hide()
+        self.details = Details("crashStderr", self)
+        self.details_toggle, self.stderr_view = self.details.toggle, self.details.view
         self.restart_button = QPushButton(self.tr("Restart"), self)
         self.restart_button.setObjectName("crashRestartButton")
         self.restart_button.setToolTip(self.tr("Start gemini again and continue this conversation"))
@@ -91,9 +103,6 @@ class CrashBanner(Banner):
         self.stderr_view.setPlainText(redact(stderr_tail) or self.tr("(gemini printed nothing on stderr)"))
         self.show()
 
-    def _toggle_details(self, shown: bool) -> None:
-        self.details_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.stderr_view.setVisible(shown)
 
 
 class GeminiMissingPanel(Banner):
@@ -106,7 +115,7 @@ class GeminiMissingPanel(Banner):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("geminiMissingPanel", parent)
         title = QLabel(self.tr("<b>Gemini CLI is needed</b>"), self)
-        self.explanation = _plain_label("", self)
+        self.explanation = plain_label("", self)
         self.explanation.setObjectName("geminiMissingReason")
         command_row = QHBoxLayout()
         self.command_field = QLineEdit(INSTALL_COMMAND, self)
@@ -133,13 +142,13 @@ class GeminiMissingPanel(Banner):
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)
         self.progress.hide()
-        self.install_status = _plain_label("", self)
+        self.install_status = plain_label("", self)
         self.install_status.setObjectName("installStatus")
         self.install_log = QPlainTextEdit(self)
         self.install_log.setObjectName("installLog")
         self.install_log.setReadOnly(True)
         self.install_log.hide()
-        for widget in (title, self.explanation, _plain_label(
+        for widget in (title, self.explanation, plain_label(
                 self.tr("Install it for all your terminals with this command, then press Retry:"), self)):
             self.layout_.addWidget(widget)
         self.layout_.addLayout(command_row)
@@ -184,49 +193,3 @@ class GeminiMissingPanel(Banner):
         )
         if path:
             self.located.emit(path)
-
-
-class AuthPanel(Banner):
-    """Not logged in: an API key (kept in the system keyring) or the Google login in the browser."""
-
-    api_key_submitted = Signal(str)
-    google_login_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("authPanel", parent)
-        title = QLabel(self.tr("<b>Sign in to Gemini</b>"), self)
-        self.message = _plain_label(
-            self.tr("gemini is installed but not signed in. Choose how it should talk to Gemini."), self)
-        self.key_field = QLineEdit(self)
-        self.key_field.setObjectName("apiKeyField")
-        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_field.setPlaceholderText(self.tr("Gemini API key (from Google AI Studio)"))
-        self.key_field.returnPressed.connect(self._submit_key)
-        key_button = QPushButton(self.tr("Use an API key"), self)
-        key_button.setObjectName("useApiKeyButton")
-        key_button.clicked.connect(self._submit_key)
-        self.google_button = QPushButton(self.tr("Log in with Google"), self)
-        self.google_button.setObjectName("googleLoginButton")
-        self.google_button.clicked.connect(self.google_login_requested)
-        self.status = _plain_label("", self)
-        self.status.setObjectName("authStatus")
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key_field, 1)
-        key_row.addWidget(key_button)
-        for widget in (title, self.message):
-            self.layout_.addWidget(widget)
-        self.layout_.addLayout(key_row)
-        self.layout_.addWidget(self.google_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.layout_.addWidget(self.status)
-        self.hide()
-
-    def set_status(self, text: str) -> None:
-        self.status.setText(text)
-
-    def _submit_key(self) -> None:
-        key = self.key_field.text().strip()
-        if not key:
-            self.set_status(self.tr("Paste an API key first."))
-            return
-        self.key_field.clear()
-        self.api_key_submitted.emit(key)

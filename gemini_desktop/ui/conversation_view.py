@@ -22,12 +22,20 @@ from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.attachments import stored_messages, stored_turns
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.engine.attachments import Message
-from gemini_desktop.engine.types import ContextUsage, EngineError, ResumeOutcome, SessionState, Usage
-from gemini_desktop.settings import save_api_key
+from gemini_desktop.engine.sign_in import SignIn, SignInMethod
+from gemini_desktop.engine.types import (
+    AuthRequired,
+    ContextUsage,
+    EngineError,
+    ResumeOutcome,
+    SessionState,
+    Usage,
+)
 from gemini_desktop.store import StoreError
-from gemini_desktop.ui.banners import AuthPanel, CrashBanner
+from gemini_desktop.ui.banners import CrashBanner
 from gemini_desktop.ui.find_bar import FindBar
 from gemini_desktop.ui.prompt_input import PromptInput
+from gemini_desktop.ui.sign_in_panel import SignInPanel
 from gemini_desktop.ui.transcript import TranscriptView
 from gemini_desktop.ui.undo_dialog import ask_overwrite
 
@@ -104,9 +112,10 @@ class ConversationView(QWidget):
         self.crash_banner = CrashBanner(self)
         self.crash_banner.restart_requested.connect(self.restart)
         self.crash_banner.new_session_requested.connect(self.start_over)
-        self.auth_panel = AuthPanel(self)
-        self.auth_panel.api_key_submitted.connect(self._use_api_key)
-        self.auth_panel.google_login_requested.connect(self._log_in_with_google)
+        self.auth_panel = SignInPanel(self)
+        self.auth_panel.sign_in_chosen.connect(self._use_sign_in)
+        self.auth_panel.google_login_requested.connect(lambda: self._log_in_with("oauth-personal"))
+        self.auth_panel.method_requested.connect(self._log_in_with)
         self.find_bar = FindBar(self.transcript, self)
         self.find_bar.closed.connect(self.prompt.setFocus)
         layout = QVBoxLayout(self)
@@ -268,6 +277,7 @@ class ConversationView(QWidget):
         controller.choices_changed.connect(lambda _choices: self._changed())
         controller.crashed.connect(self.crash_banner.show_crash)
         controller.auth_required.connect(self._on_auth_required)
+        controller.held_message.connect(self._on_held_message)
         controller.session_started.connect(self._on_session_started)
         controller.stalled.connect(self._on_stalled)
         controller.commands_changed.connect(self.prompt.set_commands)
@@ -318,9 +328,19 @@ class ConversationView(QWidget):
         return self.tr("This version of gemini does not accept {kinds} attachments; remove them to send the "
                        "message.").format(kinds=", ".join(missing))
 
-    def _on_auth_required(self, _methods: object) -> None:
+    def _on_auth_required(self, required: AuthRequired) -> None:
         self.auth_panel.set_status("")
+        self.auth_panel.show_methods(required.methods)
+        self.auth_panel.set_choice(self._workspace.sign_in)
+        self.auth_panel.show_diagnosis(required.diagnosis)
         self.auth_panel.show()
+
+    def _on_held_message(self, text: str) -> None:
+        """A message a refused sign-in kept from gemini goes back into the composer, to send once signed in."""
+        if not self.prompt.toPlainText().strip():
+            self.prompt.setPlainText(text)
+        self.status_message.emit(self.tr("Your message was not sent: it is back in the message box. Send it "
+                                         "again once signed in."), 15000)
 
     def _on_stalled(self, seconds: float) -> None:
         self.status_message.emit(
@@ -411,29 +431,29 @@ class ConversationView(QWidget):
         except EngineError as error:
             self.status_message.emit(str(error), 10000)
 
-    def _use_api_key(self, key: str) -> None:
+    def _use_sign_in(self, sign_in: SignIn) -> None:
         if self.controller is None:
             return
-        stored = save_api_key(key)
+        stored = self._workspace.use_sign_in(sign_in)
+        self.auth_panel.show_diagnosis(None)
         self.auth_panel.set_status(
-            self.tr("Key saved in the system keyring. Starting gemini…") if stored else
-            self.tr("No usable system keyring: the key is used for this run only. Starting gemini…"))
-        self._workspace.use_api_key(key)
-        run_soon(self.controller.use_api_key(key))
+            self.tr("Saved (secrets in the system keyring). Starting gemini…") if stored else
+            self.tr("No usable system keyring: the secrets are used for this run only. Starting gemini…"))
+        run_soon(self.controller.use_sign_in(sign_in))
 
-    def _log_in_with_google(self) -> None:
+    def _log_in_with(self, method_id: str) -> None:
         if self.controller is None:
             return
         timeout = self.controller.client.config.auth_timeout
         self.auth_panel.set_status(self.tr(
             "A browser window should open for the Google sign-in. Waiting up to {seconds:.0f} s…").format(
-            seconds=timeout))
-        run_soon(self._google_login())
+            seconds=timeout) if method_id == SignInMethod.GOOGLE else self.tr("Signing in…"))
+        run_soon(self._log_in(method_id))
 
-    async def _google_login(self) -> None:
+    async def _log_in(self, method_id: str) -> None:
         assert self.controller is not None
-        if not await self.controller.authenticate("oauth-personal"):
-            self.auth_panel.set_status(self.tr("Signing in with Google did not finish. Try again, or use a key."))
+        if not await self.controller.authenticate(method_id):
+            self.auth_panel.set_status(self.tr("Signing in did not finish. Try again, or choose another way in."))
 
     def undo_changes(self, entry_id: int) -> asyncio.Future[None] | None:
         """"Undo changes" on a turn or a tool card: the files go back off the UI thread; when some changed since,

@@ -44,33 +44,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
-    <name>AuthPanel</name>
-    <message>
-        <source>&lt;b&gt;Sign in to Gemini&lt;/b&gt;</source>
-        <translation>&lt;b&gt;登录 Gemini&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <source>gemini is installed but not signed in. Choose how it should talk to Gemini.</source>
-        <translation>gemini 已安装，但尚未登录。请选择它连接 Gemini 的方式。</translation>
-    </message>
-    <message>
-        <source>Gemini API key (from Google AI Studio)</source>
-        <translation>Gemini API 密钥（可在 Google AI Studio 获取）</translation>
-    </message>
-    <message>
-        <source>Use an API key</source>
-        <translation>使用 API 密钥</translation>
-    </message>
-    <message>
-        <source>Log in with Google</source>
-        <translation>使用 Google 账号登录</translation>
-    </message>
-    <message>
-        <source>Paste an API key first.</source>
-        <translation>请先粘贴 API 密钥。</translation>
-    </message>
-</context>
-<context>
     <name>ContextMeter</name>
     <message>
         <source>Context: –</source>
@@ -218,6 +191,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>此版本的 gemini 不接受 {kinds} 类附件；请移除它们后再发送消息。</translation>
     </message>
     <message>
+        <source>Your message was not sent: it is back in the message box. Send it again once signed in.</source>
+        <translation>消息未发送：已放回输入框。登录后请重新发送。</translation>
+    </message>
+    <message>
         <source>gemini has sent nothing for {seconds:.0f} s; press Stop (Esc) to give up.</source>
         <translation>gemini 已有 {seconds:.0f} 秒没有任何输出；按“停止”(Esc) 可放弃本次回答。</translation>
     </message>
@@ -230,28 +207,28 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>gemini 尚不可用。</translation>
     </message>
     <message>
-        <source>Key saved in the system keyring. Starting gemini…</source>
-        <translation>密钥已保存到系统密钥环。正在启动 gemini…</translation>
+        <source>Saved (secrets in the system keyring). Starting gemini…</source>
+        <translation>已保存（机密信息存于系统钥匙串）。正在启动 gemini…</translation>
     </message>
     <message>
-        <source>No usable system keyring: the key is used for this run only. Starting gemini…</source>
-        <translation>没有可用的系统密钥环：密钥仅在本次运行中使用。正在启动 gemini…</translation>
+        <source>No usable system keyring: the secrets are used for this run only. Starting gemini…</source>
+        <translation>没有可用的系统钥匙串：机密信息仅在本次运行中使用。正在启动 gemini…</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Signing in did not finish. Try again, or choose another way in.</source>
+        <translation>登录未完成。请重试，或选择其他登录方式。</translation>
     </message>
     <message>
         <source>A browser window should open for the Google sign-in. Waiting up to {seconds:.0f} s…</source>
         <translation>浏览器将打开 Google 登录页面。最多等待 {seconds:.0f} 秒…</translation>
     </message>
-    <message>
-        <source>Signing in with Google did not finish. Try again, or use a key.</source>
-        <translation>Google 登录未完成。请重试，或改用 API 密钥。</translation>
-    </message>
 </context>
 <context>
     <name>CrashBanner</name>
-    <message>
-        <source>Details</source>
-        <translation>详细信息</translation>
-    </message>
     <message>
         <source>Restart</source>
         <translation>重新启动</translation>
@@ -271,6 +248,76 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>(gemini printed nothing on stderr)</source>
         <translation>（gemini 未在 stderr 输出任何内容）</translation>
+    </message>
+</context>
+<context>
+    <name>Details</name>
+    <message>
+        <source>Details</source>
+        <translation>详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>Diagnosis</name>
+    <message>
+        <source>Google no longer serves gemini-cli to this Google account</source>
+        <translation>Google 已不再向此 Google 账号提供 gemini-cli 服务</translation>
+    </message>
+    <message>
+        <source>Since 18 June 2026 Google refuses “Log in with Google” in gemini-cli for individual accounts (free, Google AI Pro and Ultra) and points them to Google Antigravity. What still works: a Gemini API key from a paid project, Vertex AI, a Code Assist Standard or Enterprise licence (Google login with a Cloud project), or an AI API gateway.</source>
+        <translation>自 2026 年 6 月 18 日起，Google 拒绝个人账号（免费版、Google AI Pro 和 Ultra）在 gemini-cli 中“使用 Google 登录”，并引导其改用 Google Antigravity。仍然可用的方式：付费项目的 Gemini API 密钥、Vertex AI、Code Assist 标准版或企业版许可（使用 Google 登录并指定 Cloud 项目），或 AI API 网关。</translation>
+    </message>
+    <message>
+        <source>Google does not accept this API key</source>
+        <translation>Google 不接受此 API 密钥</translation>
+    </message>
+    <message>
+        <source>The key is wrong, expired or deleted. Create a key at aistudio.google.com/apikey (or in your Cloud project&apos;s credentials) and enter it again.</source>
+        <translation>密钥错误、已过期或已删除。请在 aistudio.google.com/apikey（或 Cloud 项目的凭据页面）创建密钥后重新输入。</translation>
+    </message>
+    <message>
+        <source>The project {project} does not allow this: enable the Gemini API (or the Vertex AI API) on it, and check that your account or service account may use it.</source>
+        <translation>项目 {project} 不允许此操作：请在该项目上启用 Gemini API（或 Vertex AI API），并确认你的账号或服务账号有权使用。</translation>
+    </message>
+    <message>
+        <source>The account does not allow this: enable the Gemini API (or the Vertex AI API) on its project, and check that it may use it.</source>
+        <translation>该账号不允许此操作：请在其项目上启用 Gemini API（或 Vertex AI API），并确认它有权使用。</translation>
+    </message>
+    <message>
+        <source>Permission denied</source>
+        <translation>权限被拒绝</translation>
+    </message>
+    <message>
+        <source>The quota of this account or key is used up for now. Try again in {seconds} s, or use a key or project with more quota.</source>
+        <translation>此账号或密钥的配额暂时已用完。请在 {seconds} 秒后重试，或使用配额更多的密钥或项目。</translation>
+    </message>
+    <message>
+        <source>The quota of this account or key is used up for now. Try again later, or use a key or project with more quota.</source>
+        <translation>此账号或密钥的配额暂时已用完。请稍后重试，或使用配额更多的密钥或项目。</translation>
+    </message>
+    <message>
+        <source>Quota exhausted</source>
+        <translation>配额已用完</translation>
+    </message>
+    <message>
+        <source>{host} could not be reached. Check the network connection, a proxy (HTTPS_PROXY) or a firewall, then try again.</source>
+        <translation>无法连接 {host}。请检查网络连接、代理（HTTPS_PROXY）或防火墙，然后重试。</translation>
+    </message>
+    <message>
+        <source>Google&apos;s servers could not be reached. Check the network connection, a proxy (HTTPS_PROXY) or a firewall, then try again.</source>
+        <translation>无法连接 Google 的服务器。请检查网络连接、代理（HTTPS_PROXY）或防火墙，然后重试。</translation>
+    </message>
+    <message>
+        <source>No connection</source>
+        <translation>无网络连接</translation>
+    </message>
+    <message>
+        <source>gemini is not signed in</source>
+        <translation>gemini 尚未登录</translation>
+    </message>
+    <message>
+        <source>Choose how gemini should reach Gemini: an API key, Vertex AI, a Code Assist licence or an AI API gateway.</source>
+        <translation>请选择 gemini 连接 Gemini 的方式：API 密钥、Vertex AI、Code Assist 许可或 AI API 网关。</translation>
     </message>
 </context>
 <context>
@@ -1099,6 +1146,252 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Open conversations</source>
         <translation>打开的对话</translation>
+    </message>
+</context>
+<context>
+    <name>SignIn</name>
+    <message>
+        <source>Gemini API key</source>
+        <translation>Gemini API 密钥</translation>
+    </message>
+    <message>
+        <source>Vertex AI (express mode, API key)</source>
+        <translation>Vertex AI（快速模式，API 密钥）</translation>
+    </message>
+    <message>
+        <source>gcloud default credentials</source>
+        <translation>gcloud 默认凭据</translation>
+    </message>
+    <message>
+        <source>Vertex AI: project {project}, {location} ({credentials})</source>
+        <translation>Vertex AI：项目 {project}，{location}（{credentials}）</translation>
+    </message>
+    <message>
+        <source>AI API gateway at {url}</source>
+        <translation>位于 {url} 的 AI API 网关</translation>
+    </message>
+    <message>
+        <source>Code Assist Standard/Enterprise: Google login, project {project}</source>
+        <translation>Code Assist 标准版/企业版：Google 登录，项目 {project}</translation>
+    </message>
+    <message>
+        <source>Log in with Google</source>
+        <translation>使用 Google 登录</translation>
+    </message>
+    <message>
+        <source>“{location}” is not a Vertex AI location (for example us-central1, europe-west4 or global).</source>
+        <translation>“{location}”不是 Vertex AI 区域（例如 us-central1、europe-west4 或 global）。</translation>
+    </message>
+    <message>
+        <source>“{name}” is not a valid header name.</source>
+        <translation>“{name}”不是有效的请求头名称。</translation>
+    </message>
+    <message>
+        <source>A header is written NAME=VALUE, not “{item}”.</source>
+        <translation>请求头的格式是 NAME=VALUE，而不是“{item}”。</translation>
+    </message>
+    <message>
+        <source>The API key is empty.</source>
+        <translation>API 密钥为空。</translation>
+    </message>
+    <message>
+        <source>An API key has no spaces or control characters: check what was pasted.</source>
+        <translation>API 密钥不含空格或控制字符：请检查粘贴的内容。</translation>
+    </message>
+    <message>
+        <source>The Google Cloud project id is empty.</source>
+        <translation>Google Cloud 项目 ID 为空。</translation>
+    </message>
+    <message>
+        <source>“{project}” is a project number: gemini needs the project id (for example my-project-123).</source>
+        <translation>“{project}”是项目编号：gemini 需要的是项目 ID（例如 my-project-123）。</translation>
+    </message>
+    <message>
+        <source>“{project}” is not a Google Cloud project id: 6 to 30 lowercase letters, digits and hyphens, starting with a letter.</source>
+        <translation>“{project}”不是 Google Cloud 项目 ID：应为 6 到 30 个小写字母、数字和连字符，并以字母开头。</translation>
+    </message>
+    <message>
+        <source>“{url}” is not a web address (https://host/…).</source>
+        <translation>“{url}”不是网址（https://host/…）。</translation>
+    </message>
+    <message>
+        <source>The gateway must use https: over plain http its headers (often a key) cross the network readable by anyone on the way. Plain http is allowed only for this computer (localhost, 127.0.0.1, ::1).</source>
+        <translation>网关必须使用 https：通过明文 http，其请求头（通常包含密钥）在网络上传输时，途经的任何人都能读取。只有本机（localhost、127.0.0.1、::1）允许使用明文 http。</translation>
+    </message>
+    <message>
+        <source>{path} does not exist or is not a file.</source>
+        <translation>{path} 不存在或不是文件。</translation>
+    </message>
+    <message>
+        <source>{path} is too large to be a credentials file.</source>
+        <translation>{path} 太大，不可能是凭据文件。</translation>
+    </message>
+    <message>
+        <source>{path} cannot be read: {reason}</source>
+        <translation>无法读取 {path}：{reason}</translation>
+    </message>
+    <message>
+        <source>{path} is not a JSON credentials file.</source>
+        <translation>{path} 不是 JSON 凭据文件。</translation>
+    </message>
+    <message>
+        <source>{path} is not a service-account key (a JSON file with client_email and private_key, from Google Cloud › IAM › Service accounts › Keys).</source>
+        <translation>{path} 不是服务账号密钥（应为包含 client_email 和 private_key 的 JSON 文件，来自 Google Cloud › IAM › 服务账号 › 密钥）。</translation>
+    </message>
+</context>
+<context>
+    <name>SignInPanel</name>
+    <message>
+        <source>&lt;b&gt;Sign in to Gemini&lt;/b&gt;</source>
+        <translation>&lt;b&gt;登录 Gemini&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>gemini is installed but not signed in. Choose how it should talk to Gemini.</source>
+        <translation>gemini 已安装但尚未登录。请选择它与 Gemini 通信的方式。</translation>
+    </message>
+    <message>
+        <source>Way to sign in</source>
+        <translation>登录方式</translation>
+    </message>
+    <message>
+        <source>Gemini API key</source>
+        <translation>Gemini API 密钥</translation>
+    </message>
+    <message>
+        <source>Vertex AI (Google Cloud)</source>
+        <translation>Vertex AI（Google Cloud）</translation>
+    </message>
+    <message>
+        <source>Code Assist Standard/Enterprise (Google login + project)</source>
+        <translation>Code Assist 标准版/企业版（Google 登录 + 项目）</translation>
+    </message>
+    <message>
+        <source>AI API gateway</source>
+        <translation>AI API 网关</translation>
+    </message>
+    <message>
+        <source>Log in with Google (personal account)</source>
+        <translation>使用 Google 登录（个人账号）</translation>
+    </message>
+    <message>
+        <source>Gemini API key (from Google AI Studio)</source>
+        <translation>Gemini API 密钥（来自 Google AI Studio）</translation>
+    </message>
+    <message>
+        <source>Google serves gemini-cli on API keys of projects with billing (paid tier). The key is kept in the system keyring.</source>
+        <translation>Google 为已启用结算（付费层级）的项目的 API 密钥提供 gemini-cli 服务。密钥保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <source>Use an API key</source>
+        <translation>使用 API 密钥</translation>
+    </message>
+    <message>
+        <source>Project id, e.g. my-project-123</source>
+        <translation>项目 ID，例如 my-project-123</translation>
+    </message>
+    <message>
+        <source>Vertex AI location</source>
+        <translation>Vertex AI 区域</translation>
+    </message>
+    <message>
+        <source>Service-account key file (empty: gcloud&apos;s default credentials)</source>
+        <translation>服务账号密钥文件（留空：使用 gcloud 默认凭据）</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Or an express-mode API key alone</source>
+        <translation>或仅使用快速模式 API 密钥</translation>
+    </message>
+    <message>
+        <source>Vertex AI bills your Google Cloud project. Give the project and location with a service-account key file (or gcloud&apos;s default credentials), or an express-mode API key.</source>
+        <translation>Vertex AI 从你的 Google Cloud 项目计费。请提供项目和区域以及服务账号密钥文件（或 gcloud 默认凭据），或提供快速模式 API 密钥。</translation>
+    </message>
+    <message>
+        <source>Project</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Credentials</source>
+        <translation>凭据</translation>
+    </message>
+    <message>
+        <source>Express key</source>
+        <translation>快速模式密钥</translation>
+    </message>
+    <message>
+        <source>Use Vertex AI</source>
+        <translation>使用 Vertex AI</translation>
+    </message>
+    <message>
+        <source>Project id of the licence</source>
+        <translation>许可所属的项目 ID</translation>
+    </message>
+    <message>
+        <source>For a Gemini Code Assist Standard or Enterprise licence: the Google login opens in the browser, with your organisation&apos;s project.</source>
+        <translation>适用于 Gemini Code Assist 标准版或企业版许可：将在浏览器中打开 Google 登录，并使用你所在组织的项目。</translation>
+    </message>
+    <message>
+        <source>Log in with Google</source>
+        <translation>使用 Google 登录</translation>
+    </message>
+    <message>
+        <source>https://gateway.example.com</source>
+        <translation>https://gateway.example.com</translation>
+    </message>
+    <message>
+        <source>Gateway headers, one NAME=VALUE per line</source>
+        <translation>网关请求头，每行一个 NAME=VALUE</translation>
+    </message>
+    <message>
+        <source>One header per line: NAME=VALUE</source>
+        <translation>每行一个请求头：NAME=VALUE</translation>
+    </message>
+    <message>
+        <source>An AI API gateway that speaks the Gemini API. Header values are kept in the system keyring.</source>
+        <translation>支持 Gemini API 的 AI API 网关。请求头的值保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Headers</source>
+        <translation>请求头</translation>
+    </message>
+    <message>
+        <source>Use this gateway</source>
+        <translation>使用此网关</translation>
+    </message>
+    <message>
+        <source>Since 18 June 2026 Google refuses this login for individual accounts (free, AI Pro, Ultra); it still works for accounts Google serves gemini-cli to.</source>
+        <translation>自 2026 年 6 月 18 日起，Google 拒绝个人账号（免费版、AI Pro、Ultra）使用此登录方式；Google 仍为其提供 gemini-cli 服务的账号可以继续使用。</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Service-account key file</source>
+        <translation>服务账号密钥文件</translation>
+    </message>
+    <message>
+        <source>JSON key files (*.json);;All files (*)</source>
+        <translation>JSON 密钥文件 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Paste an API key first.</source>
+        <translation>请先粘贴 API 密钥。</translation>
     </message>
 </context>
 <context>

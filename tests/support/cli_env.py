@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.support.fake_gemini import DEFAULT_MODEL
 
+LOOPBACK_ONLY = Path(__file__).with_name("loopback_only.cjs")
 GEMINI_PACKAGE = Path("node_modules", "@google", "gemini-cli")
 CLI_SETTINGS = {
     "security": {"auth": {"selectedType": "gemini-api-key"}},
@@ -30,6 +31,8 @@ def cli_environment(home: Path, base_url: str, *, api_key: str | None = "test-ke
         "GOOGLE_GEMINI_BASE_URL": base_url,
         "GEMINI_CLI_TRUST_WORKSPACE": "true",
         "NO_BROWSER": "true",
+        # gemini calls Google by itself too (user info, usage logs): names other than this machine's never resolve
+        "NODE_OPTIONS": f'--require "{LOOPBACK_ONLY}"',
     }
     if api_key is not None:
         env["GEMINI_API_KEY"] = api_key

@@ -32,6 +32,8 @@ class Reply:
     delay: float = 0.0
     status: int = 200
     error_message: str = ""
+    error_status: str = "INVALID_ARGUMENT"  # google.rpc status name of an error reply
+    error_details: tuple[dict[str, Any], ...] = ()  # google.rpc details (ErrorInfo reason, RetryInfo delay)
     hold_after: int | None = None
     usage: tuple[int, int] = (12, 7)  # promptTokenCount, candidatesTokenCount of the final chunk
     released: threading.Event = field(default_factory=threading.Event)
@@ -79,6 +81,9 @@ class RecordedRequest:
         ]
 
 
+FAKE_ACCESS_TOKEN = "fake-access-token-from-the-token-exchange"
+
+
 class FakeGemini:
     """Threaded HTTP server speaking just enough of the Gemini REST API for gemini-cli."""
 
@@ -86,6 +91,8 @@ class FakeGemini:
         self._replies: deque[Reply] = deque()
         self._lock = threading.Condition()
         self.requests: list[RecordedRequest] = []
+        # What a fake Code Assist server answers to loadCodeAssist (gemini's Google login path, CODE_ASSIST_ENDPOINT)
+        self.code_assist: dict[str, Any] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -132,8 +139,10 @@ class FakeGemini:
             self._replies.append(reply)
         return reply
 
-    def reply_error(self, status: int, message: str) -> Reply:
-        reply = Reply([], status=status, error_message=message)
+    def reply_error(self, status: int, message: str, error_status: str = "INVALID_ARGUMENT",
+                    details: tuple[dict[str, Any], ...] = ()) -> Reply:
+        """Queue an error answer shaped as Google's APIs send it (code, message, status, details)."""
+        reply = Reply([], status=status, error_message=message, error_status=error_status, error_details=details)
         with self._lock:
             self._replies.append(reply)
         return reply
@@ -214,6 +223,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake.record(request)
         if ":countTokens" in self.path:
             self._json(200, {"totalTokens": 42})
+        elif self.path.endswith("/sts/token"):  # Google's token exchange, for workload-identity credentials
+            self._json(200, {"access_token": FAKE_ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600,
+                             "issued_token_type": "urn:ietf:params:oauth:token-type:access_token"})
+        elif self.path.startswith("/v1internal:loadCodeAssist"):
+            self._json(200, self.fake.code_assist)
+        elif self.path.startswith("/v1internal:onboardUser"):
+            self._json(200, {})
         elif ":streamGenerateContent" in self.path:
             self._stream(self.fake.next_reply(request))
         elif ":generateContent" in self.path:
@@ -226,7 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, reply: Reply) -> None:
         if reply.status != 200:
             self._json(reply.status, {"error": {"code": reply.status, "message": reply.error_message,
-                                                "status": "RESOURCE_EXHAUSTED"}})
+                                                "status": reply.error_status,
+                                                "details": list(reply.error_details)}})
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")

@@ -1,0 +1,13 @@
+// Preloaded into gemini-cli by tests (NODE_OPTIONS=--require): any name other than this machine's fails to
+// resolve at once, so a test never reaches the network, even where gemini calls Google on its own (user info).
+const dns = require("node:dns");
+const original = dns.lookup;
+const LOCAL = new Set(["localhost", "127.0.0.1", "::1"]);
+dns.lookup = function lookup(hostname, options, callback) {
+  if (LOCAL.has(hostname)) return original.call(this, hostname, options, callback);
+  const done = typeof options === "function" ? options : callback;
+  const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname} (tests reach 127.0.0.1 only)`),
+                              { code: "ENOTFOUND", hostname });
+  process.stderr.write(`loopback-only: refused ${hostname}\n`);
+  process.nextTick(() => done(error));
+};

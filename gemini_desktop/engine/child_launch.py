@@ -27,16 +27,22 @@ def state_dir(config: EngineConfig) -> Path:
 
 
 def child_args(config: EngineConfig, acp_flag: str) -> list[str]:
-    args = [*config.gemini.args, acp_flag]
-    if config.model:
-        args += ["-m", config.model]
+    """gemini gets its ACP flag (which depends on its version); other agents the arguments of their profile."""
+    agent = config.agent
+    args = [*config.gemini.args, *agent.args, *([acp_flag] if agent.acp_flag_by_version and acp_flag else [])]
+    if config.model and agent.model_flag:
+        args += [agent.model_flag, config.model]
     return [*args, *config.extra_args]
 
 
 def child_env(config: EngineConfig, api_key_in_env: bool) -> dict[str, str]:
-    """The child's environment; the API key goes in only for a gemini that cannot take it over ACP."""
+    """The child's environment; the API key goes in only for a gemini that cannot take it over ACP. The
+    settings overlay and the no-relaunch switch are gemini-cli's own."""
     env = dict(os.environ)
+    env.update(config.agent.env)
     env.update(config.env)
+    if not config.agent.is_gemini:
+        return env
     if config.sign_in is not None:
         env.update(config.sign_in.child_env())
     if api_key_in_env and config.api_key:

@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from gemini_desktop import __version__
 from gemini_desktop.engine import cli_sessions, translate
 from gemini_desktop.engine.agent_callbacks import AgentCallbacks
+from gemini_desktop.engine.agents.profiles import AgentProfile
 from gemini_desktop.engine.attachments import (
     AttachmentError,
     Message,
@@ -181,6 +182,15 @@ class GeminiSessionClient(QObject):
         return self._models
 
     @property
+    def agent(self) -> AgentProfile:
+        return self._config.agent
+
+    @property
+    def agent_name(self) -> str:
+        """How messages name the agent (gemini's keep the CLI's own name)."""
+        return "gemini" if self._config.agent.is_gemini else self._config.agent.display_name
+
+    @property
     def agent_version(self) -> str:
         info = self._init.agent_info if self._init is not None else None
         return str(getattr(info, "version", "") or self._config.gemini.version)
@@ -267,7 +277,7 @@ class GeminiSessionClient(QObject):
             raise
         except Exception:  # an answer the SDK chokes on must not leave the state at "starting"
             log.exception("starting the gemini session failed")
-            error = EngineError(f"gemini could not be started: {UNREADABLE_ANSWER}.")
+            error = EngineError(f"{self.agent_name} could not be started: {UNREADABLE_ANSWER}.")
             self._start_failed(error)
             raise error from None
         self._set_state(SessionState.READY)
@@ -285,14 +295,16 @@ class GeminiSessionClient(QObject):
         try:
             await self._spawn(flag)
         except ProcessCrashed as exc:
-            if flag != "--acp" or "unknown argument" not in exc.stderr_tail.lower():
+            if (not self.agent.acp_flag_by_version or flag != "--acp"
+                    or "unknown argument" not in exc.stderr_tail.lower()):
                 raise
             log.info("this gemini does not know --acp; retrying with --experimental-acp")
             flag = "--experimental-acp"
             await self._spawn(flag)
-        if self._config.api_key and not self._api_key_in_env and not self._takes_api_key_over_acp():
-            log.info("gemini %s cannot take an API key over ACP: restarting it with the key in its environment",
-                     self.agent_version)
+        if (self.agent.api_key_over_authenticate and self._config.api_key and not self._api_key_in_env
+                and not self._takes_api_key_over_acp()):
+            log.info("%s %s cannot take an API key over ACP: restarting it with the key in its environment",
+                     self.agent_name, self.agent_version)
             self._api_key_in_env = True
             await self._stop_process(2.0)
             await self._spawn(flag)
@@ -312,12 +324,12 @@ class GeminiSessionClient(QObject):
     def _auth_required(self, reason: str) -> AuthRequired:
         """The failure to raise, announced first (with what it means) so a sign-in panel can show it."""
         diagnosis = diagnose(reason, project=self._config.sign_in.project if self._config.sign_in else "")
-        required = AuthRequired(f"gemini is not signed in: {reason}", self.auth_methods, diagnosis)
+        required = AuthRequired(f"{self.agent_name} is not signed in: {reason}", self.auth_methods, diagnosis)
         self.auth_required.emit(required)
         return required
 
     def _takes_api_key_over_acp(self) -> bool:
-        methods = self._init.auth_methods if self._init is not None else None
+        methods = self._init.auth_methods if self._init is not None and self.agent.api_key_over_authenticate else None
         return any(method.id == API_KEY_METHOD and API_KEY_META in (method.field_meta or {})
                    for method in methods or [])
 
@@ -364,16 +376,21 @@ class GeminiSessionClient(QObject):
             tail = process.stderr_tail()
             await self._stop_process(2.0)
             raise StartTimeout(
-                f"gemini did not answer within {self._config.start_timeout:.0f} s of starting." +
+                f"{self.agent_name} did not answer within {self._config.start_timeout:.0f} s of starting." +
                 (f"\n{tail}" if tail else "")
             ) from None
         except (ConnectionError, acp.RequestError) as exc:
             if isinstance(exc, acp.RequestError) and is_unreadable(exc):
                 await self._stop_process(2.0)
-                raise EngineError(f"gemini could not be started: {exc}.") from None
+                raise EngineError(f"{self.agent_name} could not be started: {exc}.") from None
             await process.wait_finished(2.0)
-            raise self._crash_error(process, f"gemini stopped while starting ({exc})") from None
-        log.info("gemini %s ready (pid %s, ACP %s)", self.agent_version, process.pid, self._init.protocol_version)
+            raise self._crash_error(process, f"{self.agent_name} stopped while starting ({exc})") from None
+        if self._init.protocol_version != acp.PROTOCOL_VERSION:
+            await self._stop_process(2.0)
+            raise EngineError(f"{self.agent_name} speaks ACP version {self._init.protocol_version}; Gemini Desktop "
+                              f"speaks version {acp.PROTOCOL_VERSION}.")
+        log.info("%s %s ready (pid %s, ACP %s)", self.agent_name, self.agent_version, process.pid,
+                 self._init.protocol_version)
 
     def _crash_error(self, process: AgentProcess, fallback: str) -> ProcessCrashed:
         outcome = process.outcome
@@ -410,9 +427,9 @@ class GeminiSessionClient(QObject):
         except acp.RequestError as exc:
             if _is_auth_error(exc):
                 raise self._auth_required(str(exc)) from None
-            raise EngineError(f"gemini could not start a session: {exc}") from None
+            raise EngineError(f"{self.agent_name} could not start a session: {exc}") from None
         except ConnectionError:
-            raise self._connection_lost("gemini stopped") from None
+            raise self._connection_lost(f"{self.agent_name} stopped") from None
         self._session_id = response.session_id
         self._transcript = []
         self._tools.clear()
@@ -438,6 +455,8 @@ class GeminiSessionClient(QObject):
             self._replay = None
 
     async def _resume(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
+        if not self.agent.cli_session_files:
+            return await self._resume_by_capability(resume_id, transcript)
         home = cli_sessions.cli_home(self._child_env(), Path.home())
         backup = FileBackup.take(home, resume_id, state_dir(self._config) / "cli-backups")
         expected = max(user_turn_count(transcript), backup.user_messages)
@@ -445,11 +464,12 @@ class GeminiSessionClient(QObject):
         try:
             replayed = await self._load(resume_id)
         except acp.RequestError as exc:
-            replayed, problem = [], f"gemini could not load it ({exc}{': ' + str(exc.data) if exc.data else ''})"
+            detail = f": {exc.data}" if exc.data else ""
+            replayed, problem = [], f"{self.agent_name} could not load it ({exc}{detail})"
         except ConnectionError:
-            raise self._connection_lost("gemini stopped while loading") from None
+            raise self._connection_lost(f"{self.agent_name} stopped while loading") from None
         if not problem and user_turn_count(replayed) < expected:
-            problem = f"gemini loaded {user_turn_count(replayed)} of {expected} messages"
+            problem = f"{self.agent_name} loaded {user_turn_count(replayed)} of {expected} messages"
         if not problem and backup.damaged():
             problem = "gemini damaged its session file while loading it"
         if not problem:
@@ -461,6 +481,33 @@ class GeminiSessionClient(QObject):
             backup.restore()
         source = max((transcript, backup.turns(), replayed), key=user_turn_count)
         return await self._rebuild(source, problem)
+
+    async def _resume_by_capability(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
+        """An agent without gemini's session files: session/load (replay kept only if it is complete) or
+        session/resume where advertised, else a new session that the transcript goes along with."""
+        conn = self._require_conn()
+        capabilities = self._init.agent_capabilities if self._init is not None else None
+        sessions = capabilities.session_capabilities if capabilities is not None else None
+        problem = f"{self.agent_name} cannot resume a conversation"
+        try:
+            if capabilities is not None and capabilities.load_session:
+                replayed = await self._load(resume_id)
+                self._adopt(replayed if user_turn_count(replayed) >= user_turn_count(transcript) else transcript)
+                self.replayed.emit(list(self._transcript))
+                return ResumeOutcome(ResumeMethod.LOADED, resume_id)
+            if sessions is not None and sessions.resume is not None:
+                self._session_id = resume_id
+                response = await self._signed_in(lambda: conn.resume_session(
+                    cwd=str(self._config.cwd), session_id=resume_id, mcp_servers=self._mcp_servers()))
+                self._apply_modes(response.modes if response is not None else None)
+                self._adopt(transcript)
+                return ResumeOutcome(ResumeMethod.RESUMED, resume_id)
+        except acp.RequestError as exc:
+            problem = f"{self.agent_name} could not load it ({exc})"
+        except ConnectionError:
+            raise self._connection_lost(f"{self.agent_name} stopped while loading") from None
+        log.info("resume of %s: %s", resume_id, problem)
+        return await self._seeded(transcript, problem)
 
     async def _rebuild(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:
         home = cli_sessions.cli_home(self._child_env(), Path.home())
@@ -477,6 +524,10 @@ class GeminiSessionClient(QObject):
                 self.replayed.emit(list(self._transcript))
                 return ResumeOutcome(ResumeMethod.REBUILT, new_id,
                                      f"{problem}; continued from Gemini Desktop's copy of the conversation")
+        return await self._seeded(turns, problem)
+
+    async def _seeded(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:
+        """A new session that the earlier conversation goes along with, in the next prompt."""
         outcome = await self._new()
         self._adopt(turns)
         self._seed = list(turns) if turns else None
@@ -516,7 +567,7 @@ class GeminiSessionClient(QObject):
             return
         tail = self._process.stderr_tail() if self._process else ""
         self.last_error = outcome.describe()
-        log.warning("gemini died unexpectedly: %s", self.last_error)
+        log.warning("%s died unexpectedly: %s", self.agent_name, self.last_error)
         self._conn = None
         if self._state in (SessionState.STARTING, SessionState.RESTARTING):
             return  # the start in progress reports it
@@ -603,13 +654,13 @@ class GeminiSessionClient(QObject):
         except asyncio.CancelledError:
             self._finish_turn(turn, "cancelled", None)
         except acp.RequestError as exc:
-            message = UNREADABLE_ANSWER if is_unreadable(exc) else f"gemini reported an error: {exc}"
+            message = UNREADABLE_ANSWER if is_unreadable(exc) else f"{self.agent_name} reported an error: {exc}"
             self._fail_turn(turn, PromptFailed(message, exc.code, exc.data))
         except ConnectionError:
             if turn.cancel_requested.is_set():
                 self._finish_turn(turn, "cancelled", None)
             else:
-                self._fail_turn(turn, self._connection_lost("gemini stopped"))
+                self._fail_turn(turn, self._connection_lost(f"{self.agent_name} stopped"))
         except Exception as exc:  # whatever else an answer does to the SDK, it ends this turn only
             log.exception("turn %d: reading gemini's answer failed", turn.turn_id)
             self._fail_turn(turn, PromptFailed(UNREADABLE_ANSWER, None, repr(exc)))
@@ -759,7 +810,7 @@ class GeminiSessionClient(QObject):
         try:
             await conn.set_session_mode(session_id=session_id, mode_id=mode_id)
         except acp.RequestError as exc:
-            raise EngineError(f"gemini refused the approval mode {mode_id!r}: {exc}") from None
+            raise EngineError(f"{self.agent_name} refused the approval mode {mode_id!r}: {exc}") from None
         available = self._modes.available if self._modes else ()
         self._modes = ModeUpdate(mode_id, available)
         self.event.emit(self._modes)
@@ -771,7 +822,7 @@ class GeminiSessionClient(QObject):
         try:
             await self._raw_request("session/set_model", {"sessionId": self._session_id, "modelId": model_id})
         except acp.RequestError as exc:
-            raise EngineError(f"gemini refused the model {model_id!r}: {exc}") from None
+            raise EngineError(f"{self.agent_name} refused the model {model_id!r}: {exc}") from None
         available = self._models.available if self._models else ()
         self._models = ModelUpdate(model_id, available)
         self.event.emit(self._models)
@@ -804,17 +855,17 @@ class GeminiSessionClient(QObject):
 
     def _require_conn(self) -> acp.ClientSideConnection:
         if self._conn is None:
-            raise EngineError("The gemini session is not running.")
+            raise EngineError(f"The {self.agent_name} session is not running.")
         return self._conn
 
     def _require_process(self) -> AgentProcess:
         if self._process is None:
-            raise EngineError("The gemini session is not running.")
+            raise EngineError(f"The {self.agent_name} session is not running.")
         return self._process
 
     def _require_session(self) -> str:
         if self._session_id is None:
-            raise EngineError("No gemini session is open.")
+            raise EngineError(f"No {self.agent_name} session is open.")
         return self._session_id
 
     def _start_failed(self, error: EngineError) -> None:

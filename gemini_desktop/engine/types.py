@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gemini_desktop.engine.agents.profiles import GEMINI, AgentProfile
 from gemini_desktop.engine.events import AuthMethod, PermissionRequest
 from gemini_desktop.mcp_config import McpServerConfig
 
@@ -29,7 +30,8 @@ class SessionState(StrEnum):
 
 @dataclass(frozen=True)
 class GeminiCommand:
-    """How to run gemini: `program` plus leading `args` (e.g. node + entry script), and its version."""
+    """How to run the agent: `program` plus leading `args` (e.g. node + entry script), and its version
+    (`acp_flag` is gemini's; other agents' ACP arguments are in their profile)."""
 
     program: str
     args: tuple[str, ...] = ()
@@ -82,6 +84,7 @@ class ResumeMethod(StrEnum):
     REBUILT = "rebuilt"  # the load failed or lost messages: the CLI's file restored from our backup, and a fresh
     # session file written from the fullest copy of the conversation (ours, the backup or the replay) loaded
     SEEDED = "seeded"  # a new session whose first prompt carries the earlier transcript
+    RESUMED = "resumed"  # session/resume of an agent that advertises it (no replay: the agent keeps the history)
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ class EngineConfig:
     serve_files: bool = True
     file_journal: FileEditJournal | None = None
     mcp_servers: tuple[McpServerConfig, ...] = ()  # passed to every session/new and session/load
+    agent: AgentProfile = GEMINI  # which kind of agent `gemini` runs: its launch arguments, names and quirks
 
 
 class EngineError(Exception):

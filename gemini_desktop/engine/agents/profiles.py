@@ -1,0 +1,117 @@
+"""What the app knows about each kind of ACP agent: how to find, install and launch it, and its quirks.
+
+The engine stays one ACP client; everything that differs between agents is data here, so a conversation only
+names its agent and the client reads the profile. The gemini profile carries what used to be assumed for every
+child: the CLI's own session files (backed up around a resume), the version floor, the API key over
+`authenticate`, the `--acp` / `--experimental-acp` flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Locate(StrEnum):
+    """Where an agent's program comes from."""
+
+    PATH = "path"  # a program on PATH (or a path the user chose)
+    NPM = "npm"  # an npm package, on PATH or installed privately into the app's data folder
+    ARCHIVE = "archive"  # a zip from a download address, unpacked into the app's data folder
+    CUSTOM = "custom"  # a command the user typed
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """One kind of agent. `name` is the stable id stored with each conversation."""
+
+    name: str
+    display_name: str
+    locate: Locate
+    program: str  # the name looked up on PATH, or the bin name of the npm package
+    args: tuple[str, ...] = ()  # after the program: what makes it speak ACP on stdin/stdout
+    env: Mapping[str, str] = field(default_factory=dict)
+    npm_package: str = ""
+    download_url: str = ""  # for Locate.ARCHIVE: the archive for this platform
+    version_args: tuple[str, ...] = ("--version",)
+    model_flag: str = ""  # how a chosen model goes on the command line, when the agent has no ACP call for it
+    auth_notes: str = ""  # how this agent signs in (shown where it needs signing in)
+    # quirks
+    cli_session_files: bool = False  # gemini-cli: its session files are backed up around a resume (facts §5)
+    version_floor: tuple[int, ...] = ()
+    api_key_over_authenticate: bool = False  # gemini-cli: an API key rides in authenticate's _meta
+    acp_flag_by_version: bool = False  # gemini-cli: `--acp` replaced `--experimental-acp` in 0.33
+
+    @property
+    def is_gemini(self) -> bool:
+        return self.name == GEMINI.name
+
+    def with_command(self, program: str, args: tuple[str, ...] = (), env: Mapping[str, str] | None = None
+                     ) -> AgentProfile:
+        """This profile launched another way (a custom agent's command, a user-chosen program)."""
+        return AgentProfile(**{**self.__dict__, "program": program, "args": args,
+                               "env": dict(env) if env is not None else self.env})
+
+
+GEMINI = AgentProfile(
+    name="gemini", display_name="Gemini CLI", locate=Locate.NPM, program="gemini",
+    npm_package="@google/gemini-cli", model_flag="-m",
+    auth_notes="Google login, a Gemini API key, Vertex AI, Code Assist or a gateway.",
+    cli_session_files=True, version_floor=(0, 24, 0), api_key_over_authenticate=True, acp_flag_by_version=True,
+)
+ANTIGRAVITY = AgentProfile(
+    name="antigravity", display_name="Google Antigravity", locate=Locate.ARCHIVE, program="agy_acp_server",
+    auth_notes="Signs in with a Google account through its own method.",
+)
+QWEN = AgentProfile(
+    name="qwen-code", display_name="Qwen Code", locate=Locate.NPM, program="qwen", args=("--acp",),
+    npm_package="@qwen-code/qwen-code", model_flag="-m",
+    auth_notes="Qwen OAuth, or an OpenAI-compatible key (--auth-type openai).",
+)
+CLAUDE = AgentProfile(
+    name="claude-code", display_name="Claude Code", locate=Locate.NPM, program="claude-code-acp",
+    npm_package="@zed-industries/claude-code-acp",
+    auth_notes="ANTHROPIC_API_KEY in its environment, or a Claude login.",
+)
+CODEX = AgentProfile(
+    name="codex", display_name="Codex", locate=Locate.NPM, program="codex-acp",
+    npm_package="@zed-industries/codex-acp",
+    auth_notes="OPENAI_API_KEY in its environment, or a ChatGPT login.",
+)
+COPILOT = AgentProfile(
+    name="copilot", display_name="GitHub Copilot", locate=Locate.PATH, program="copilot", args=("--acp",),
+    auth_notes="A GitHub login made with `copilot` in a terminal.",
+)
+OPENCODE = AgentProfile(
+    name="opencode", display_name="OpenCode", locate=Locate.PATH, program="opencode", args=("acp",),
+    auth_notes="Providers configured with `opencode auth login`.",
+)
+CUSTOM = AgentProfile(name="custom", display_name="Custom ACP agent", locate=Locate.CUSTOM, program="")
+
+PROFILES: dict[str, AgentProfile] = {
+    profile.name: profile for profile in (GEMINI, ANTIGRAVITY, QWEN, CLAUDE, CODEX, COPILOT, OPENCODE, CUSTOM)
+}
+DEFAULT_AGENT = GEMINI.name
+
+
+class UnknownAgent(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Unknown agent {name!r}: choose one of {', '.join(PROFILES)}.")
+
+
+def profile(name: str | None) -> AgentProfile:
+    """The profile stored under `name` (empty: the default, gemini); UnknownAgent otherwise."""
+    key = (name or DEFAULT_AGENT).strip().lower()
+    try:
+        return PROFILES[key]
+    except KeyError:
+        raise UnknownAgent(name or "") from None
+
+
+def display_name(name: str | None) -> str:
+    """What a conversation's agent is called on screen; an agent this version does not know keeps its id."""
+    try:
+        return profile(name).display_name
+    except UnknownAgent:
+        return str(name)

@@ -108,7 +108,7 @@ def pinned_gemini_entry() -> Path | None:
     dev = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(dev)
     try:
-        return Path(dev.gemini_entry(dev.GEMINI_CLI_PREFIX))
+        return Path(dev.npm_entry(dev.CACHE / f"gemini-cli-{dev.GEMINI_CLI_VERSION}", "@google/gemini-cli", "gemini"))
     except (OSError, KeyError, ValueError):
         return None
 

@@ -21,6 +21,8 @@ CACHE = ROOT / ".cache"
 GEMINI_CLI_VERSION = "0.61.0"
 # The last release below the app's version floor and the floor itself: tests/test_version_floor.py runs both.
 OLD_GEMINI_CLI_VERSIONS = ("0.22.4", "0.24.0")
+# A second ACP agent the tests run for real (tests/test_agent_qwen.py): npm package, version, its bin name.
+QWEN_CODE = ("@qwen-code/qwen-code", "0.24.4", "qwen")
 MIN_PYTHON = (3, 11)
 
 
@@ -53,27 +55,35 @@ def ensure_venv(extras: str) -> Path:
     return python
 
 
-def gemini_entry(prefix: Path) -> Path:
-    package = prefix / "node_modules" / "@google" / "gemini-cli"
+def npm_entry(prefix: Path, package_name: str, bin_name: str) -> Path:
+    package = prefix / "node_modules" / Path(*package_name.split("/"))
     bin_field = json.loads((package / "package.json").read_text(encoding="utf-8"))["bin"]
-    script = bin_field if isinstance(bin_field, str) else bin_field["gemini"]
-    return package / script
+    script = bin_field if isinstance(bin_field, str) else bin_field[bin_name]
+    entry = package / script
+    if not entry.is_file():
+        raise OSError(f"{entry} is missing")
+    return entry
 
 
-def ensure_gemini_cli(version: str = GEMINI_CLI_VERSION) -> Path:
-    """Install a gemini-cli release into .cache (reused when present); return its entry script."""
-    prefix = CACHE / f"gemini-cli-{version}"
+def ensure_npm_package(package_name: str, version: str, bin_name: str) -> Path:
+    """Install a pinned npm release into .cache (reused when present); return its entry script."""
+    prefix = CACHE / f"{package_name.rsplit('/', 1)[-1]}-{version}"
     try:
-        return gemini_entry(prefix)
+        return npm_entry(prefix, package_name, bin_name)
     except (OSError, KeyError, ValueError):
         pass
     npm = shutil.which("npm")
     if npm is None:
-        sys.exit(f"npm (Node.js 20+) is needed to install gemini-cli {version} for the tests.")
+        sys.exit(f"npm (Node.js 20+) is needed to install {package_name} {version} for the tests.")
     prefix.mkdir(parents=True, exist_ok=True)
     run([npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-         "--loglevel=error", f"@google/gemini-cli@{version}"])
-    return gemini_entry(prefix)
+         "--loglevel=error", f"{package_name}@{version}"])
+    return npm_entry(prefix, package_name, bin_name)
+
+
+def ensure_gemini_cli(version: str = GEMINI_CLI_VERSION) -> Path:
+    """Install a gemini-cli release into .cache (reused when present); return its entry script."""
+    return ensure_npm_package("@google/gemini-cli", version, "gemini")
 
 
 def cmd_test(args: list[str]) -> int:
@@ -81,7 +91,8 @@ def cmd_test(args: list[str]) -> int:
     entry = ensure_gemini_cli()
     old_entries = [str(ensure_gemini_cli(version)) for version in OLD_GEMINI_CLI_VERSIONS]
     env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry), PYTHONDONTWRITEBYTECODE="1",
-               GEMINI_DESKTOP_TEST_OLD_GEMINIS=os.pathsep.join(old_entries))
+               GEMINI_DESKTOP_TEST_OLD_GEMINIS=os.pathsep.join(old_entries),
+               GEMINI_DESKTOP_TEST_QWEN=str(ensure_npm_package(*QWEN_CODE)))
     return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
 
 

@@ -37,7 +37,7 @@ from keyring.backends import fail  # noqa: E402
 
 from gemini_desktop.engine.locate import parse_version  # noqa: E402
 from gemini_desktop.engine.types import EngineConfig, GeminiCommand  # noqa: E402
-from tests.support.cli_env import cached_gemini_entry, cli_environment, make_cli_home  # noqa: E402
+from tests.support.cli_env import cached_gemini_entry, cached_qwen_entry, cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
 from tests.support.keyrings import MemoryKeyring, keyring_in_use  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop  # noqa: E402
@@ -84,6 +84,19 @@ def gemini_command() -> GeminiCommand:
     node = shutil.which("node")
     assert node, "Node.js is needed for the end-to-end tests"
     return GeminiCommand(program=node, args=(str(pinned_gemini_entry()),), version="0.61.0")
+
+
+@pytest.fixture(scope="session")
+def qwen_command() -> GeminiCommand:
+    """The pinned Qwen Code that `python3 scripts/dev.py test` installed (or the one named by the environment)."""
+    named = os.environ.get("GEMINI_DESKTOP_TEST_QWEN")
+    cached = (ROOT / ".cache").glob("qwen-code-*")
+    entries = [Path(named)] if named else [entry for entry in map(cached_qwen_entry, cached) if entry]
+    if not entries:
+        pytest.fail("Qwen Code is not installed: run the tests with `python3 scripts/dev.py test`")
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the end-to-end tests"
+    return GeminiCommand(program=node, args=(str(entries[0]),), acp_flag="")
 
 
 @pytest.fixture

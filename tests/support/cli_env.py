@@ -49,3 +49,26 @@ def cached_gemini_entry(prefix: Path) -> tuple[Path, str] | None:
         return package / script, str(manifest["version"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+QWEN_PACKAGE = Path("node_modules", "@qwen-code", "qwen-code")
+
+
+def cached_qwen_entry(prefix: Path) -> Path | None:
+    """The entry script of a Qwen Code that `npm install --prefix` put into `prefix`."""
+    try:
+        manifest = json.loads((prefix / QWEN_PACKAGE / "package.json").read_text(encoding="utf-8"))
+        entry = prefix / QWEN_PACKAGE / manifest["bin"]["qwen"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return entry if entry.is_file() else None
+
+
+def qwen_environment(home: Path) -> dict[str, str]:
+    """A private home for Qwen Code's own state, and no name but this machine's resolves."""
+    return {"HOME": str(home), "NO_BROWSER": "true", "NODE_OPTIONS": f'--require "{LOOPBACK_ONLY}"'}
+
+
+def qwen_arguments(base_url: str, api_key: str = "test-key") -> tuple[str, ...]:
+    """How Qwen Code is pointed at an OpenAI-compatible server (after `--acp`)."""
+    return ("--auth-type", "openai", "--openai-base-url", base_url, "--openai-api-key", api_key)

@@ -17,7 +17,8 @@ Public API::
         # backup (show it to the user); StoreError only when even that fails, or the file is locked.
         # The file is created owner-only (0600; its WAL/SHM follow); a concurrent first opener is waited for.
     HistoryStore.without_saving(notice)       # in memory only, for a run whose database cannot be used
-    store.create_session(cwd, model=None, gemini_session_id=None, title=None, source="app") -> SessionRecord
+    store.create_session(cwd, model=None, gemini_session_id=None, title=None, source="app", agent="")
+        -> SessionRecord
     store.set_gemini_session_id(session_id, gemini_session_id)
     store.set_model(session_id, model)
     store.add_message(session_id, role, text, *, state="complete", thoughts="", attachments=()) -> message id

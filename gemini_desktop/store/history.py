@@ -57,6 +57,7 @@ CLOSE_PATIENCE = 2.0
 
 _SESSION_COLUMNS = """
     s.id, s.gemini_session_id, s.user_title, s.cwd, s.model, s.created, s.updated, s.source,
+    s.agent,
     (SELECT count(*) FROM messages m WHERE m.session_id = s.id),
     (SELECT substr(m.text, 1, 400) FROM messages m
         WHERE m.session_id = s.id AND m.role = 'user' AND trim(m.text) != '' ORDER BY m.id LIMIT 1)
@@ -236,15 +237,16 @@ class HistoryStore:
     # -- sessions ----------------------------------------------------------------------------------
 
     def create_session(self, cwd: str, model: str | None = None, gemini_session_id: str | None = None,
-                       title: str | None = None, source: str = "app") -> SessionRecord:
+                       title: str | None = None, source: str = "app", agent: str = "") -> SessionRecord:
+        """`agent`: the agent profile's name ("" is gemini)."""
         if source not in SOURCES:
             raise ValueError(f"unknown session source {source!r}")
         now = time.time()
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO sessions (gemini_session_id, user_title, cwd, model, created, updated, source)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (gemini_session_id, (title or "").strip() or None, cwd, model, now, now, source),
+                "INSERT INTO sessions (gemini_session_id, user_title, cwd, model, created, updated, source, agent)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (gemini_session_id, (title or "").strip() or None, cwd, model, now, now, source, agent),
             )
         created = self.get_session(int(cursor.lastrowid or 0))
         assert created is not None
@@ -287,9 +289,9 @@ class HistoryStore:
         rows = self._query(f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE {where}", parameters)
         return [
             SessionRecord(
-                id=row[0], gemini_session_id=row[1], title=row[2] or short_title(row[9] or ""),
+                id=row[0], gemini_session_id=row[1], title=row[2] or short_title(row[10] or ""),
                 user_title=row[2], cwd=row[3], model=row[4], created=_when(row[5]), updated=_when(row[6]),
-                source=row[7], message_count=row[8],
+                source=row[7], message_count=row[9], agent=row[8],
             )
             for row in rows
         ]

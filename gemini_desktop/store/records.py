@@ -36,6 +36,7 @@ class SessionRecord:
     updated: datetime
     message_count: int
     source: str
+    agent: str = ""  # the agent profile's name; "" is gemini (every conversation from before agents)
 
 
 @dataclass(frozen=True)

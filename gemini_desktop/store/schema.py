@@ -151,7 +151,13 @@ CREATE INDEX file_edits_by_message ON file_edits (message_id, id);
 CREATE INDEX file_edits_by_tool_call ON file_edits (gemini_session_id, tool_call_id, id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+# Which kind of agent each conversation runs on (an agent profile's name); '' is gemini, as every conversation
+# before agents had names.
+_V5 = """
+ALTER TABLE sessions ADD COLUMN agent TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

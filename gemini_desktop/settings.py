@@ -300,19 +300,6 @@ def forget_secret(user: str) -> bool:
     return True
 
 
-def load_api_key() -> str | None:
-    return load_secret(KEYRING_USER)
-
-
-def save_api_key(key: str) -> bool:
-    """True when the key is now in the system keyring; False means it lives only in this run's memory."""
-    return save_secret(KEYRING_USER, key)
-
-
-def forget_api_key() -> bool:
-    return forget_secret(KEYRING_USER)
-
-
 def _mcp_secret_user(server: str, kind: str, name: str) -> str:
     return f"mcp-server/{server}/{kind}/{name}"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -35,7 +36,7 @@ from gemini_desktop.store import HistoryStore  # noqa: E402
 from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
 from gemini_desktop.ui.mcp_dialog import McpServersDialog  # noqa: E402
 from gemini_desktop.ui.tool_card import PermissionPrompt  # noqa: E402
-from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
+from tests.support.cli_env import INELIGIBLE, cli_environment, code_assist_env, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini, FunctionCall  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop, until  # noqa: E402
 
@@ -238,6 +239,27 @@ async def undo_context_and_mcp(window: MainWindow, fake: FakeGemini, work: Path,
     await settle(0.5)
 
 
+def sign_in_shots(scratch: Path, config: EngineConfig, fake: FakeGemini, shots: Shots) -> None:
+    """The sign-in panel as an individual Google account meets it since 2026-06-18: the refusal diagnosed, then
+    the Vertex AI page of the ways in that still work."""
+    fake.code_assist = INELIGIBLE
+    refused = dataclasses.replace(config, env=code_assist_env(scratch / "refused-home", fake.base_url))
+    window = MainWindow(HistoryStore.open(scratch / "sign-in.sqlite3"), AppSettings(scratch / "sign-in.ini"),
+                        LaunchOptions(), engine_config=refused)
+    window.resize(1180, 780)
+    window.show()
+    window.start()
+    panel = window.auth_panel
+    drive(until(panel.isVisible, 60), timeout=70)
+    drive(settle(1.0))
+    shots.save(window, "sign-in-refused")
+    panel.method_box.setCurrentIndex(panel.method_box.findData("vertex"))
+    drive(settle(0.5))
+    shots.save(window, "sign-in-vertex")
+    window.close()
+    drive(until(lambda: window.is_shut_down), timeout=30)
+
+
 def dark_palette() -> QPalette:
     palette = QPalette()
     colours = {
@@ -310,6 +332,7 @@ def main() -> int:
         shots.save(first_run, "first-run")
         first_run.close()
         drive(until(lambda: first_run.is_shut_down), timeout=30)
+        sign_in_shots(scratch, config, fake, shots)
     finally:
         store.close()
         fake.stop()

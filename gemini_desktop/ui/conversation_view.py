@@ -329,11 +329,13 @@ class ConversationView(QWidget):
                        "message.").format(kinds=", ".join(missing))
 
     def _on_auth_required(self, required: AuthRequired) -> None:
-        self.auth_panel.set_status("")
-        self.auth_panel.show_methods(required.methods)
-        self.auth_panel.set_choice(self._workspace.sign_in)
-        self.auth_panel.show_diagnosis(required.diagnosis)
-        self.auth_panel.show()
+        self.auth_panel.offer(required.methods, self._workspace.sign_in, required.diagnosis)
+
+    def change_sign_in(self) -> None:
+        """Settings › Change…: the ways in this conversation's gemini advertised (all of gemini's before it
+        has started)."""
+        methods = self.client.auth_methods if self.client is not None else ()
+        self.auth_panel.offer(methods, self._workspace.sign_in, None, changing=True)
 
     def _on_held_message(self, text: str) -> None:
         """A message a refused sign-in kept from gemini goes back into the composer, to send once signed in."""

@@ -37,6 +37,7 @@ from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, 
 from gemini_desktop.engine.cli_sessions import cli_home
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.engine.types import EngineConfig
+from gemini_desktop.i18n import SYSTEM_LANGUAGE
 from gemini_desktop.paths import log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import FileEditLog, HistoryStore, StoreError, import_cli_sessions
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(settings, self.options, engine_config, install_dir=app_install_dir(),
                                    journal=edit_journal(store, self), parent=self)
         self.workspace.unavailable.connect(self._on_unavailable)
+        self.workspace.sign_in_changed.connect(self._show_sign_in)
         self.workspace.attached.connect(self._on_workspace_attached)
         self.conversations = OpenConversations(self.workspace, store, parent=self)  # shared with the local API
         self.conversations.opened.connect(self._on_conversation_opened)
@@ -369,6 +371,10 @@ class MainWindow(QMainWindow):
         for view in self.stack.views:
             view.changed.emit()
 
+    def _show_sign_in(self) -> None:
+        sign_in = self.workspace.sign_in
+        self.status.set_sign_in(sign_in.summary() if sign_in is not None else "")
+
     def _on_workspace_attached(self) -> None:
         manager = self.workspace.manager
         assert manager is not None
@@ -510,13 +516,16 @@ class MainWindow(QMainWindow):
         self.view.set_model(model_id)
 
     def show_settings(self) -> None:
-        language = self.settings.language
-        dialog = SettingsDialog(self.settings, self, api_address=self.local_api_address)
+        language = self.settings.language or SYSTEM_LANGUAGE  # never set reads as "follow the system"
+        dialog = SettingsDialog(self.settings, self, api_address=self.local_api_address,
+                                sign_in=self.workspace.sign_in, sign_out=self.workspace.sign_out)
         if not dialog.exec():
             return
+        if dialog.wants_sign_in_change:
+            self.view.change_sign_in()
         self.workspace.apply_policy()
         self.settings_saved.emit()
-        if self.settings.language != language:
+        if (self.settings.language or SYSTEM_LANGUAGE) != language:
             self._offer_restart()
 
     def show_mcp_servers(self) -> asyncio.Future[None]:

@@ -136,6 +136,11 @@ class StatusBar(QStatusBar):
         self.engine_label.setProperty("engineState", state)
         self.busy.setVisible(state in BUSY_STATES)
 
+    def set_sign_in(self, summary: str) -> None:
+        """`summary`: the way in new conversations use, never a secret ("" when gemini's own settings decide)."""
+        self.engine_label.setToolTip(self.tr("Signed in with: {way}").format(way=summary) if summary
+                                     else self.tr("Signed in as gemini's own settings say"))
+
     def set_queued(self, count: int) -> None:
         self.queue_label.setText(self.tr("{count} queued").format(count=count) if count else "")
         self.queue_label.setVisible(count > 0)

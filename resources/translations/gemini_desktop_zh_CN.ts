@@ -989,8 +989,24 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>跟随系统</translation>
     </message>
     <message>
-        <source>Forget the stored API key</source>
-        <translation>清除已保存的 API 密钥</translation>
+        <source>as gemini&apos;s own settings say</source>
+        <translation>按 gemini 自身的设置</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Forget the way in and its secrets in the keyring; the next gemini started asks how to sign in</source>
+        <translation>忘记登录方式及其保存在钥匙串中的机密信息；下次启动的 gemini 会询问如何登录</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>更改…</translation>
+    </message>
+    <message>
+        <source>Save these settings and choose another way in</source>
+        <translation>保存这些设置并选择其他登录方式</translation>
     </message>
     <message>
         <source> min</source>
@@ -1045,8 +1061,12 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>语言：</translation>
     </message>
     <message>
-        <source>API key:</source>
-        <translation>API 密钥：</translation>
+        <source>Signed in with:</source>
+        <translation>登录方式：</translation>
+    </message>
+    <message>
+        <source>Signed out: the next gemini started asks how to sign in.</source>
+        <translation>已退出登录：下次启动的 gemini 会询问如何登录。</translation>
     </message>
     <message>
         <source>gemini processes at most:</source>
@@ -1083,14 +1103,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Default working folder</source>
         <translation>默认工作文件夹</translation>
-    </message>
-    <message>
-        <source>Removed.</source>
-        <translation>已清除。</translation>
-    </message>
-    <message>
-        <source>No stored key.</source>
-        <translation>没有已保存的密钥。</translation>
     </message>
     <message>
         <source>Token copied.</source>
@@ -1252,6 +1264,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Way to sign in</source>
         <translation>登录方式</translation>
+    </message>
+    <message>
+        <source>Keep the current way in</source>
+        <translation>保持当前登录方式</translation>
+    </message>
+    <message>
+        <source>Choose another way in: the conversations started from now on use it.</source>
+        <translation>选择其他登录方式：此后新开始的对话将使用它。</translation>
     </message>
     <message>
         <source>Gemini API key</source>
@@ -1447,6 +1467,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Gemini: {state}</source>
         <translation>Gemini：{state}</translation>
+    </message>
+    <message>
+        <source>Signed in with: {way}</source>
+        <translation>登录方式：{way}</translation>
+    </message>
+    <message>
+        <source>Signed in as gemini&apos;s own settings say</source>
+        <translation>按 gemini 自身的设置登录</translation>
     </message>
     <message>
         <source>{count} queued</source>

@@ -4,16 +4,24 @@ are not plainly host[:port], raw on a socket so that no client library tidies th
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gemini_desktop.api.connections import REFUSAL, ConnectionLimits
 from gemini_desktop.api.security import host_name
+from gemini_desktop.api.server import ApiServer
+from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.conversation.workspace import Workspace
 from gemini_desktop.engine.types import EngineConfig
 from gemini_desktop.paths import api_token
+from gemini_desktop.settings import AppSettings, LaunchOptions
+from gemini_desktop.store import HistoryStore
 from tests.support.fake_gemini import FakeGemini
+from tests.support.http_exchange import request
 from tests.test_api import LocalApi, start_api
 
 
@@ -75,3 +83,40 @@ def test_strict_host_parsing_keeps_every_loopback_spelling_and_two_host_headers_
     assert api.run(raw_status(api.port, spaced.encode()), 20) == 200
     for value in ("127.0.0.1 ", " localhost", "localhost:1@evil.example", "", "a:b:c", "[::1]%eth0"):
         assert host_name(value) is None, value
+
+
+
+async def held_heads(port: int, count: int) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    held = []
+    for _ in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /health HTTP/1.1\r\nHost: loc")  # half a head, never finished
+        await writer.drain()
+        held.append((reader, writer))
+    return held
+
+
+def test_a_half_sent_head_is_closed_after_its_deadline_and_connections_beyond_the_cap_give_way_or_are_refused(
+        engine_config: EngineConfig, tmp_path: Path, run_async: Callable[..., Any]) -> None:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    workspace = Workspace(AppSettings(tmp_path / "settings.ini"), LaunchOptions(), engine_config)
+    conversations = OpenConversations(workspace, store)
+    server = ApiServer(conversations, api_token, port=0,
+                       limits=ConnectionLimits(max_connections=4, head_timeout=2.0, slow_head=0.5))
+    port = run_async(server.start())
+    try:
+        held = run_async(held_heads(port, 4))
+        refused = run_async(held_heads(port, 1))[0][0]
+        assert run_async(asyncio.wait_for(refused.read(), 5)) == REFUSAL  # at the cap, none slow yet
+        run_async(asyncio.sleep(0.7))
+        assert run_async(request(port, "GET", "/health", token=None)).status == 200  # the oldest gave way
+        assert run_async(asyncio.wait_for(held[0][0].read(), 5)) == b""
+        started = time.monotonic()
+        assert run_async(asyncio.wait_for(held[-1][0].read(), 5)) == b""  # closed at its deadline
+        assert time.monotonic() - started < 2.5
+        for _reader, writer in held:
+            writer.close()
+    finally:
+        run_async(server.stop())
+        run_async(workspace.shutdown())
+        store.close()

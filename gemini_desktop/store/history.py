@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 TITLE_LENGTH = 80
 CLOSE_PATIENCE = 2.0
+SQLITE_MIN_INT, SQLITE_MAX_INT = -(2**63), 2**63 - 1
 
 _SESSION_COLUMNS = """
     s.id, s.gemini_session_id, s.user_title, s.cwd, s.model, s.created, s.updated, s.source,
@@ -265,6 +266,9 @@ class HistoryStore:
             db.execute("UPDATE sessions SET user_title = ? WHERE id = ?", (title.strip() or None, session_id))
 
     def get_session(self, session_id: int) -> SessionRecord | None:
+        """None for an id SQLite cannot even hold (it would raise OverflowError): no such conversation."""
+        if not SQLITE_MIN_INT <= session_id <= SQLITE_MAX_INT:
+            return None
         found = self._sessions("s.id = ? AND s.deleted_at IS NULL", (session_id,))
         return found[0] if found else None
 

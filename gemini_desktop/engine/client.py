@@ -439,6 +439,7 @@ class GeminiSessionClient(QObject):
 
     async def _resume(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
         home = cli_sessions.cli_home(self._child_env(), Path.home())
+        cli_sessions.clear_the_minute(home, resume_id)
         backup = FileBackup.take(home, resume_id, state_dir(self._config) / "cli-backups")
         expected = max(user_turn_count(transcript), backup.user_messages)
         problem = ""
@@ -453,6 +454,7 @@ class GeminiSessionClient(QObject):
         if not problem and backup.damaged():
             problem = "gemini damaged its session file while loading it"
         if not problem:
+            cli_sessions.remove_strays(home, resume_id, list(backup.copies))
             self._adopt(replayed if user_turn_count(replayed) >= user_turn_count(transcript) else transcript)
             self.replayed.emit(list(self._transcript))
             return ResumeOutcome(ResumeMethod.LOADED, resume_id)
@@ -460,19 +462,24 @@ class GeminiSessionClient(QObject):
         if backup.copies:
             backup.restore()
         source = max((transcript, backup.turns(), replayed), key=user_turn_count)
-        return await self._rebuild(source, problem)
+        return await self._rebuild(source, problem, resume_id)
 
-    async def _rebuild(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:
+    async def _rebuild(self, turns: list[TranscriptTurn], problem: str, old_id: str) -> ResumeOutcome:
         home = cli_sessions.cli_home(self._child_env(), Path.home())
         chats = cli_sessions.project_chats_dir(home, self._config.cwd)
         if chats is not None and turns:
             new_id = cli_sessions.write_session_file(chats, turns, self._config.model)
+            rebuilt = cli_sessions.RebuiltSessions(state_dir(self._config))
+            rebuilt.add(new_id)
+            written = cli_sessions.session_files(home, new_id)
             try:
                 replayed = await self._load(new_id)
             except acp.RequestError as exc:
                 replayed = []
                 log.warning("loading the rebuilt session failed: %s", exc)
+            cli_sessions.remove_strays(home, new_id, written)
             if user_turn_count(replayed) >= user_turn_count(turns):
+                rebuilt.retire(home, old_id)
                 self._adopt(turns)
                 self.replayed.emit(list(self._transcript))
                 return ResumeOutcome(ResumeMethod.REBUILT, new_id,

@@ -36,6 +36,7 @@ from gemini_desktop.engine.events import (
     ModelUpdate,
     ModeUpdate,
     PermissionRequest,
+    PlanEntry,
     PlanUpdate,
     ThoughtChunk,
     ToolCall,
@@ -265,6 +266,9 @@ class ConversationController(QObject):
         self._gemini_session_id = record.gemini_session_id
         messages = self._store_call(self._store.messages, record.id) or []
         self.model.load_history(stored_messages(messages, self._store.blobs, record.cwd))
+        items = self._store_call(self._store.plan, record.id)
+        if items:
+            self.model.show_plan(PlanUpdate(tuple(PlanEntry(*item) for item in items)))
         self.model.state.folder = record.cwd
         self.session_changed.emit(record.id)
         cwd = Path(record.cwd)
@@ -405,6 +409,7 @@ class ConversationController(QObject):
             self._record_tool_call(event)
         elif isinstance(event, PlanUpdate):
             self.model.show_plan(event)
+            self._save_plan(event)
         elif isinstance(event, CommandsUpdate):
             self.commands_changed.emit(event.commands)
         elif isinstance(event, (ModelUpdate, ModeUpdate)):
@@ -413,6 +418,12 @@ class ConversationController(QObject):
             else:
                 self.model.state.mode = event.current
             self.choices_changed.emit(event)
+
+    def _save_plan(self, plan: PlanUpdate) -> None:
+        """The latest plan goes to the history, so a resumed conversation shows it again."""
+        if self._store_session is not None:
+            session, items = self._store_session, [(e.content, e.status, e.priority) for e in plan.entries]
+            self._writes.submit(lambda store: store.save_plan(session.require(), items))
 
     def _streaming_answer(self) -> int | None:
         return self._current.assistant_key if self._current is not None else None

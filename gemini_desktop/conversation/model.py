@@ -338,6 +338,11 @@ class ConversationModel:
     def add_notice(self, text: str, *, kind: str = "info") -> None:
         self._add(Notice(text, kind))
 
+    @property
+    def plan(self) -> PlanEntry | None:
+        """The plan the agent is working to (until the next message), for a view pinned above the composer."""
+        return self._plan
+
     def show_plan(self, plan: PlanUpdate) -> None:
         if self._plan is not None:
             self._plan.plan = plan

@@ -23,7 +23,7 @@ from acp import schema
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__
-from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine import cli_sessions, todos, translate
 from gemini_desktop.engine.agent_callbacks import AgentCallbacks
 from gemini_desktop.engine.attachments import (
     AttachmentError,
@@ -73,6 +73,8 @@ log = logging.getLogger(__name__)
 
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
+PLAN_READ_ATTEMPTS = 20
+PLAN_READ_INTERVAL = 0.1
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 
@@ -720,11 +722,26 @@ class GeminiSessionClient(QObject):
             turn.thoughts.append(event.text)
         elif isinstance(event, ToolCall):
             self._files.observe(event)
+            if todos.may_be_todos(event):
+                self._tasks.spawn(self._read_plan(session_id, event.tool_call_id))
         elif isinstance(event, ModeUpdate):
             available = self._modes.available if self._modes else ()
             event = ModeUpdate(event.current, event.available or available)
             self._modes = event
         self.event.emit(event)
+
+    async def _read_plan(self, session_id: str, tool_call_id: str) -> None:
+        """gemini's todo list, from its session file: it records the call just after telling us it completed."""
+        home = cli_sessions.cli_home(self._child_env(), Path.home())
+        for _ in range(PLAN_READ_ATTEMPTS):
+            files = await asyncio.to_thread(cli_sessions.session_files, home, session_id)
+            plan = await asyncio.to_thread(todos.plan_from_session_files, files, tool_call_id)
+            if plan is not None:
+                if session_id == self._session_id:
+                    self.event.emit(plan)
+                return
+            await asyncio.sleep(PLAN_READ_INTERVAL)
+        log.warning("the todo list of tool call %s was not found in gemini's session file", tool_call_id)
 
     async def _on_permission(self, session_id: str, tool_call: Any,
                              options: list[Any]) -> schema.RequestPermissionResponse:

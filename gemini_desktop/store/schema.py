@@ -151,7 +151,17 @@ CREATE INDEX file_edits_by_message ON file_edits (message_id, id);
 CREATE INDEX file_edits_by_tool_call ON file_edits (gemini_session_id, tool_call_id, id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+# The agent's latest plan (todo list) of a session, shown again when the conversation is resumed: items as a
+# JSON list of [content, status, priority].
+_V5 = """
+CREATE TABLE plans (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    items TEXT NOT NULL DEFAULT '[]',
+    updated REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

@@ -887,6 +887,37 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>PlanPanel</name>
+    <message>
+        <source>pending</source>
+        <translation>待办</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation>受阻</translation>
+    </message>
+    <message>
+        <source>Plan: {done} of {total} done</source>
+        <translation>计划：已完成 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>… {count} more</source>
+        <translation>… 还有 {count} 项</translation>
+    </message>
+</context>
+<context>
     <name>PromptInput</name>
     <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>

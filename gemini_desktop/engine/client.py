@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,7 @@ from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
+from gemini_desktop.engine.turn_queue import TurnQueue
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
@@ -122,7 +122,7 @@ class GeminiSessionClient(QObject):
         self._session_id: str | None = None
         self._tools = translate.ToolCallTracker()
         self._files = FileAccess(lambda: self._config.cwd, config.file_journal)
-        self._queue: deque[_Turn] = deque()
+        self._queue: TurnQueue[_Turn] = TurnQueue()
         self._current: _Turn | None = None
         self._next_turn_id = 1
         self._transcript: list[TranscriptTurn] = []
@@ -671,16 +671,36 @@ class GeminiSessionClient(QObject):
             elif idle < limit:
                 reported = False
 
-    def cancel(self) -> None:
-        """Stop the running turn and drop the queued ones.
+    def edit_queued(self, turn_id: int, message: Message) -> bool:
+        """Change a message still waiting for its turn; False once it was sent."""
+        turn = self._queue.find(turn_id)
+        if turn is not None:
+            turn.message, turn.text = message, remembered_text(message)
+        return turn is not None
+
+    def withdraw(self, turn_id: int) -> bool:
+        """Take back a message still waiting for its turn: it is never sent and reports nothing."""
+        turn = self._queue.withdraw(turn_id)
+        if turn is not None:
+            turn.future.cancel()
+            self.queue_changed.emit(len(self._queue))
+        return turn is not None
+
+    def reorder_queue(self, turn_ids: Sequence[int]) -> None:
+        """The waiting messages go in this order (those not named keep their order behind them)."""
+        self._queue.reorder(turn_ids)
+
+    def cancel(self, *, keep_queue: bool = False) -> None:
+        """Stop the running turn and, unless `keep_queue` (the next message is sent at once), drop the queued ones.
 
         The turn ends here at once, whatever the agent does with session/cancel: an agent that never answers
         it cannot hold the window busy. Its late answer to the prompt is ignored.
         """
-        for turn in list(self._queue):
-            self._finish_turn(turn, "cancelled", None)
-        self._queue.clear()
-        self.queue_changed.emit(0)
+        if not keep_queue:
+            for turn in list(self._queue):
+                self._finish_turn(turn, "cancelled", None)
+            self._queue.clear()
+            self.queue_changed.emit(0)
         self._permissions.withdraw_all()
         turn = self._current
         if turn is None or turn.cancel_requested.is_set():

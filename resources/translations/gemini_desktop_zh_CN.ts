@@ -937,6 +937,33 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>QueueRow</name>
+    <message>
+        <source>Edit the message before it is sent</source>
+        <translation>在发送前编辑这条消息</translation>
+    </message>
+    <message>
+        <source>Send earlier</source>
+        <translation>提前发送</translation>
+    </message>
+    <message>
+        <source>Send later</source>
+        <translation>推后发送</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>立即发送</translation>
+    </message>
+    <message>
+        <source>Stop the running answer and send this message now</source>
+        <translation>停止当前回答并立即发送这条消息</translation>
+    </message>
+    <message>
+        <source>Remove this message</source>
+        <translation>移除这条消息</translation>
+    </message>
+</context>
+<context>
     <name>SessionTreeModel</name>
     <message>
         <source>Conversation</source>
@@ -1652,10 +1679,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Show {count} more</source>
         <translation>再显示 {count} 条</translation>
-    </message>
-    <message>
-        <source>queued</source>
-        <translation>排队中</translation>
     </message>
     <message>
         <source>Undo this call&apos;s changes</source>

@@ -91,16 +91,11 @@ class EntryRenderer:
         """A tinted, indented run of blocks: a bubble without a table (see MarkdownRenderer grid tables)."""
         theme = self.theme
         bubble = f"background-color:{theme.user_bg}; margin-left:48px; margin-top:0px; margin-bottom:0px"
-        badge = ""
-        if entry.queued:
-            queued = QCoreApplication.translate("TranscriptView", "queued")
-            badge = (f' &nbsp;<span style="color:{theme.warning}; font-size:small">'
-                     f"⏳ {html.escape(queued)}</span>")
         body = self.markdown.render(clean_text(entry.text), block_style=bubble).html
         you = QCoreApplication.translate("TranscriptView", "You")
         attached = attachments_html(entry, theme, f"{bubble}; margin-top:4px")
         return (f'<p style="{bubble}; margin-top:12px; color:{theme.muted}"><b>{html.escape(you)}</b>'
-                f"{badge}</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
+                f"</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
 
     def thoughts(self, item: ThoughtItem) -> str:
         theme = self.theme

@@ -441,6 +441,20 @@ class HistoryStore:
         return [(str(item[0]), str(item[1]), str(item[2])) for item in items if isinstance(item, list)
                 and len(item) == 3] if isinstance(items, list) else []
 
+    def link_branch(self, session_id: int, parent_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO branches (session_id, parent_id, created) VALUES (?, ?, ?)",
+                       (session_id, parent_id, time.time()))
+
+    def branch_parent(self, session_id: int) -> int | None:
+        """The conversation this one was branched from ("Edit and resend"), if any."""
+        rows = self._query("SELECT parent_id FROM branches WHERE session_id = ?", (session_id,))
+        return int(rows[0][0]) if rows else None
+
+    def branches_of(self, session_id: int) -> list[int]:
+        return [int(row[0]) for row in self._query(
+            "SELECT session_id FROM branches WHERE parent_id = ? ORDER BY session_id", (session_id,))]
+
     def messages(self, session_id: int) -> list[MessageRecord]:
         """Oldest first; an answer still streaming (or cut off) includes every part saved so far."""
         with self._lock:

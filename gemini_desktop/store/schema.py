@@ -161,7 +161,17 @@ CREATE TABLE plans (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+# A conversation started by "Edit and resend" from an earlier one: the original stays, and each names the other.
+_V6 = """
+CREATE TABLE branches (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    parent_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    created REAL NOT NULL
+);
+CREATE INDEX branches_by_parent ON branches (parent_id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

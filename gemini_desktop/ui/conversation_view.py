@@ -34,6 +34,7 @@ from gemini_desktop.engine.types import (
 from gemini_desktop.store import StoreError
 from gemini_desktop.ui.banners import CrashBanner
 from gemini_desktop.ui.find_bar import FindBar
+from gemini_desktop.ui.message_actions import on_message_action
 from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.sign_in_panel import SignInPanel
 from gemini_desktop.ui.transcript import TranscriptView
@@ -81,6 +82,8 @@ class ConversationView(QWidget):
         self.transcript.link_clicked.connect(self.link_opened)
         self.transcript.link_hovered.connect(self.link_hovered)
         self.transcript.undo_requested.connect(self.undo_changes)
+        self.transcript.message_action.connect(
+            lambda action, key: on_message_action(self, self._conversations, action, key))
         self.prompt = PromptInput(self)
         self.prompt.message_submitted.connect(self.send_message)
         self.prompt.attachment_refused.connect(lambda reason: self.status_message.emit(reason, 10000))

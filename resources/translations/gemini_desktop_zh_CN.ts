@@ -845,6 +845,25 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>MessageActions</name>
+    <message>
+        <source>Nothing to retry here yet.</source>
+        <translation>这里还没有可以重试的内容。</translation>
+    </message>
+    <message>
+        <source>This message is not in the history yet.</source>
+        <translation>这条消息还不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>Edit and resend</source>
+        <translation>编辑并重新发送</translation>
+    </message>
+    <message>
+        <source>A new conversation starts from the turns before this message; this one is kept.</source>
+        <translation>将从这条消息之前的对话开始一个新对话；当前对话会保留。</translation>
+    </message>
+</context>
+<context>
     <name>NpmInstaller</name>
     <message>
         <source>{tools} not found. Install Node.js 20 or newer (it includes npm) from https://nodejs.org or your package manager, then try again.</source>
@@ -1739,6 +1758,22 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>{name} is no longer there.</source>
         <translation>{name} 已不存在。</translation>
+    </message>
+    <message>
+        <source>Copy message as Markdown</source>
+        <translation>以 Markdown 复制消息</translation>
+    </message>
+    <message>
+        <source>Copy message as plain text</source>
+        <translation>以纯文本复制消息</translation>
+    </message>
+    <message>
+        <source>Edit and resend…</source>
+        <translation>编辑并重新发送…</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
     </message>
 </context>
 <context>

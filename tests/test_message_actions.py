@@ -4,19 +4,27 @@ resend" makes in the history (the original kept and linked)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTextBrowser
 from pytestqt.qtbot import QtBot
 
-from gemini_desktop.conversation.branching import user_ordinal
+from gemini_desktop.conversation.branching import edit_and_resend, user_ordinal
+from gemini_desktop.conversation.model import AnswerText
+from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.conversation.workspace import Workspace
+from gemini_desktop.engine.types import EngineConfig
+from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore, StoreError
 from gemini_desktop.store.branch import branch_before
 from gemini_desktop.ui.transcript import TranscriptView
 from gemini_desktop.ui.transcript.message_menu import add_message_actions, message_at
+from tests.support.fake_gemini import FakeGemini
+from tests.support.qt_async import until
 
 
 @pytest.fixture
@@ -88,3 +96,43 @@ def test_edit_and_resend_branches_before_the_message_and_keeps_the_original_link
         branch_before(store, original.id, 2)
     with pytest.raises(StoreError):
         branch_before(store, 9999, 0)
+
+
+@pytest.mark.e2e
+def test_edit_and_resend_opens_a_branch_whose_gemini_has_the_turns_before_and_sends_the_new_text(
+        engine_config: EngineConfig, tmp_path: Path, store: HistoryStore, fake_gemini: FakeGemini,
+        run_async: Callable[..., Any]) -> None:
+    workspace = Workspace(AppSettings(tmp_path / "settings.ini"), LaunchOptions(), engine_config)
+    conversations = OpenConversations(workspace, store)
+
+    async def scenario() -> tuple[int, str | None]:
+        key = await conversations.open_new()
+        assert key is not None
+        controller = conversations.get(key)
+        assert controller is not None
+        for text in ("pick a colour", "why that one?"):
+            controller.submit(text)
+            await until(lambda: not controller.busy and controller.store_session_id is not None, 45, "answer")
+        await until(lambda: len(store.messages(controller.store_session_id or 0)) == 4, 10, "saved")
+        original = controller.store_session_id
+        assert original is not None
+        branch = await edit_and_resend(conversations, original, 1, "why not red?")
+        assert branch is not None and branch != key
+        branched = conversations.get(branch)
+        assert branched is not None
+        await until(lambda: not branched.busy and any(
+            isinstance(e, AnswerText) and e.text == "Echo: why not red?" for e in branched.model.entries),
+            60, "the branch's answer")
+        return original, branched.store_session_id
+
+    try:
+        original, branch_id = run_async(scenario(), timeout=150)
+    finally:
+        run_async(conversations.close_all(), timeout=30)
+        run_async(workspace.shutdown(), timeout=30)
+    assert branch_id is not None and store.branch_parent(branch_id) == original
+    assert [m.text for m in store.messages(original)] == [
+        "pick a colour", "Echo: pick a colour", "why that one?", "Echo: why that one?"]  # kept as it was
+    assert [m.text for m in store.messages(branch_id)][:3] == ["pick a colour", "Echo: pick a colour", "why not red?"]
+    last = fake_gemini.stream_requests()[-1]
+    assert "pick a colour" in "\n".join(last.texts()) and "why that one?" not in "\n".join(last.texts())

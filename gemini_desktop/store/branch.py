@@ -6,6 +6,8 @@ images are blobs, shared, not copied) and a link to it, so the history can lead 
 
 from __future__ import annotations
 
+import uuid
+
 from gemini_desktop.store.history import HistoryStore
 from gemini_desktop.store.records import StoreError
 
@@ -21,7 +23,8 @@ def branch_before(store: HistoryStore, session_id: int, user_ordinal: int) -> in
     if not 0 <= user_ordinal < len(users):
         raise StoreError("That message is not in the history (yet).")
     title = f"{record.user_title} (edited)" if record.user_title else None
-    branch = store.create_session(record.cwd, model=record.model, title=title)
+    # An id gemini has never seen: resuming the branch then rebuilds gemini's session from these copies.
+    branch = store.create_session(record.cwd, model=record.model, title=title, gemini_session_id=str(uuid.uuid4()))
     for message in messages[:users[user_ordinal]]:
         state = message.state if message.state != "streaming" else "interrupted"
         store.add_message(branch.id, message.role, message.text, state=state, thoughts=message.thoughts,

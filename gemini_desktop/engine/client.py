@@ -132,6 +132,7 @@ class GeminiSessionClient(QObject):
         self._modes: ModeUpdate | None = None
         self._models: ModelUpdate | None = None
         self._total_usage = Usage()
+        self._plans_asked = self._plans_shown = 0  # write_todos calls seen, and the newest whose plan was shown
         self._lifecycle = asyncio.Lock()
         self._stopping = False
         self._restarts = 0
@@ -743,21 +744,24 @@ class GeminiSessionClient(QObject):
         elif isinstance(event, ToolCall):
             self._files.observe(event)
             if todos.may_be_todos(event):
-                self._tasks.spawn(self._read_plan(session_id, event.tool_call_id))
+                self._plans_asked += 1
+                self._tasks.spawn(self._read_plan(session_id, event.tool_call_id, self._plans_asked))
         elif isinstance(event, ModeUpdate):
             available = self._modes.available if self._modes else ()
             event = ModeUpdate(event.current, event.available or available)
             self._modes = event
         self.event.emit(event)
 
-    async def _read_plan(self, session_id: str, tool_call_id: str) -> None:
-        """gemini's todo list, from its session file: it records the call just after telling us it completed."""
+    async def _read_plan(self, session_id: str, tool_call_id: str, number: int) -> None:
+        """gemini's todo list, from its session file: it records the call just after telling us it completed.
+        Reads may finish out of order: a plan older than one already shown is dropped."""
         home = cli_sessions.cli_home(self._child_env(), Path.home())
         for _ in range(PLAN_READ_ATTEMPTS):
             files = await asyncio.to_thread(cli_sessions.session_files, home, session_id)
             plan = await asyncio.to_thread(todos.plan_from_session_files, files, tool_call_id)
             if plan is not None:
-                if session_id == self._session_id:
+                if session_id == self._session_id and number > self._plans_shown:
+                    self._plans_shown = number
                     self.event.emit(plan)
                 return
             await asyncio.sleep(PLAN_READ_INTERVAL)

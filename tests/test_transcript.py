@@ -282,11 +282,11 @@ def test_finished_messages_are_not_rerendered_and_chunks_coalesce(view: Transcri
     assert "more199" in text_of(view)
 
 
-def test_queued_badge_notices_plan_and_finish_markers(view: TranscriptView, qtbot: QtBot) -> None:
+def test_queued_message_notices_plan_and_finish_markers(view: TranscriptView, qtbot: QtBot) -> None:
     key = view.model.add_user_message("do the thing", queued=True)
-    assert "queued" in text_of(view)
+    assert "do the thing" not in text_of(view)  # it waits in the queue panel, not in the transcript
     view.model.mark_sent(key)
-    assert "queued" not in text_of(view) and "do the thing" in text_of(view)
+    assert "do the thing" in text_of(view) and not view.model.queue.items
     answer = view.model.begin_assistant_message()
     view.model.append_text(answer, "partial")
     view.model.show_plan(PlanUpdate((PlanEntry("step one", "in_progress"),)))

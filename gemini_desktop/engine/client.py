@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from acp import schema
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__
-from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine import cli_sessions, todos, translate
 from gemini_desktop.engine.agent_callbacks import AgentCallbacks
 from gemini_desktop.engine.attachments import (
     AttachmentError,
@@ -52,6 +51,7 @@ from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
+from gemini_desktop.engine.turn_queue import TurnQueue
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
@@ -73,6 +73,8 @@ log = logging.getLogger(__name__)
 
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
+PLAN_READ_ATTEMPTS = 20
+PLAN_READ_INTERVAL = 0.1
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 
@@ -120,7 +122,7 @@ class GeminiSessionClient(QObject):
         self._session_id: str | None = None
         self._tools = translate.ToolCallTracker()
         self._files = FileAccess(lambda: self._config.cwd, config.file_journal)
-        self._queue: deque[_Turn] = deque()
+        self._queue: TurnQueue[_Turn] = TurnQueue()
         self._current: _Turn | None = None
         self._next_turn_id = 1
         self._transcript: list[TranscriptTurn] = []
@@ -130,6 +132,7 @@ class GeminiSessionClient(QObject):
         self._modes: ModeUpdate | None = None
         self._models: ModelUpdate | None = None
         self._total_usage = Usage()
+        self._plans_asked = self._plans_shown = 0  # write_todos calls seen, and the newest whose plan was shown
         self._lifecycle = asyncio.Lock()
         self._stopping = False
         self._restarts = 0
@@ -676,16 +679,36 @@ class GeminiSessionClient(QObject):
             elif idle < limit:
                 reported = False
 
-    def cancel(self) -> None:
-        """Stop the running turn and drop the queued ones.
+    def edit_queued(self, turn_id: int, message: Message) -> bool:
+        """Change a message still waiting for its turn; False once it was sent."""
+        turn = self._queue.find(turn_id)
+        if turn is not None:
+            turn.message, turn.text = message, remembered_text(message)
+        return turn is not None
+
+    def withdraw(self, turn_id: int) -> bool:
+        """Take back a message still waiting for its turn: it is never sent and reports nothing."""
+        turn = self._queue.withdraw(turn_id)
+        if turn is not None:
+            turn.future.cancel()
+            self.queue_changed.emit(len(self._queue))
+        return turn is not None
+
+    def reorder_queue(self, turn_ids: Sequence[int]) -> None:
+        """The waiting messages go in this order (those not named keep their order behind them)."""
+        self._queue.reorder(turn_ids)
+
+    def cancel(self, *, keep_queue: bool = False) -> None:
+        """Stop the running turn and, unless `keep_queue` (the next message is sent at once), drop the queued ones.
 
         The turn ends here at once, whatever the agent does with session/cancel: an agent that never answers
         it cannot hold the window busy. Its late answer to the prompt is ignored.
         """
-        for turn in list(self._queue):
-            self._finish_turn(turn, "cancelled", None)
-        self._queue.clear()
-        self.queue_changed.emit(0)
+        if not keep_queue:
+            for turn in list(self._queue):
+                self._finish_turn(turn, "cancelled", None)
+            self._queue.clear()
+            self.queue_changed.emit(0)
         self._permissions.withdraw_all()
         turn = self._current
         if turn is None or turn.cancel_requested.is_set():
@@ -727,11 +750,29 @@ class GeminiSessionClient(QObject):
             turn.thoughts.append(event.text)
         elif isinstance(event, ToolCall):
             self._files.observe(event)
+            if todos.may_be_todos(event):
+                self._plans_asked += 1
+                self._tasks.spawn(self._read_plan(session_id, event.tool_call_id, self._plans_asked))
         elif isinstance(event, ModeUpdate):
             available = self._modes.available if self._modes else ()
             event = ModeUpdate(event.current, event.available or available)
             self._modes = event
         self.event.emit(event)
+
+    async def _read_plan(self, session_id: str, tool_call_id: str, number: int) -> None:
+        """gemini's todo list, from its session file: it records the call just after telling us it completed.
+        Reads may finish out of order: a plan older than one already shown is dropped."""
+        home = cli_sessions.cli_home(self._child_env(), Path.home())
+        for _ in range(PLAN_READ_ATTEMPTS):
+            files = await asyncio.to_thread(cli_sessions.session_files, home, session_id)
+            plan = await asyncio.to_thread(todos.plan_from_session_files, files, tool_call_id)
+            if plan is not None:
+                if session_id == self._session_id and number > self._plans_shown:
+                    self._plans_shown = number
+                    self.event.emit(plan)
+                return
+            await asyncio.sleep(PLAN_READ_INTERVAL)
+        log.warning("the todo list of tool call %s was not found in gemini's session file", tool_call_id)
 
     async def _on_permission(self, session_id: str, tool_call: Any,
                              options: list[Any]) -> schema.RequestPermissionResponse:

@@ -151,7 +151,27 @@ CREATE INDEX file_edits_by_message ON file_edits (message_id, id);
 CREATE INDEX file_edits_by_tool_call ON file_edits (gemini_session_id, tool_call_id, id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+# The agent's latest plan (todo list) of a session, shown again when the conversation is resumed: items as a
+# JSON list of [content, status, priority].
+_V5 = """
+CREATE TABLE plans (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    items TEXT NOT NULL DEFAULT '[]',
+    updated REAL NOT NULL
+);
+"""
+
+# A conversation started by "Edit and resend" from an earlier one: the original stays, and each names the other.
+_V6 = """
+CREATE TABLE branches (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    parent_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    created REAL NOT NULL
+);
+CREATE INDEX branches_by_parent ON branches (parent_id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

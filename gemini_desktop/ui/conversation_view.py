@@ -34,9 +34,11 @@ from gemini_desktop.engine.types import (
 from gemini_desktop.store import StoreError
 from gemini_desktop.ui.banners import CrashBanner
 from gemini_desktop.ui.find_bar import FindBar
+from gemini_desktop.ui.message_actions import on_message_action
 from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.sign_in_panel import SignInPanel
 from gemini_desktop.ui.transcript import TranscriptView
+from gemini_desktop.ui.turn_dock import TurnDock
 from gemini_desktop.ui.undo_dialog import ask_overwrite
 
 if TYPE_CHECKING:
@@ -80,6 +82,8 @@ class ConversationView(QWidget):
         self.transcript.link_clicked.connect(self.link_opened)
         self.transcript.link_hovered.connect(self.link_hovered)
         self.transcript.undo_requested.connect(self.undo_changes)
+        self.transcript.message_action.connect(
+            lambda action, key: on_message_action(self, self._conversations, action, key))
         self.prompt = PromptInput(self)
         self.prompt.message_submitted.connect(self.send_message)
         self.prompt.attachment_refused.connect(lambda reason: self.status_message.emit(reason, 10000))
@@ -124,6 +128,8 @@ class ConversationView(QWidget):
         layout.addWidget(self.auth_panel)
         layout.addWidget(self.transcript, 1)
         layout.addWidget(self.find_bar)
+        self.turn_dock = TurnDock(self)
+        layout.addWidget(self.turn_dock)
         layout.addLayout(input_row)
         self.setFocusProxy(self.prompt)
         self.setAcceptDrops(True)
@@ -272,6 +278,7 @@ class ConversationView(QWidget):
         controller = self._conversations.adopt(conversation, self.transcript.model)  # shared with the local API
         self.controller = controller
         self.transcript.set_model(controller.model, controller.decide)
+        self.turn_dock.attach(controller)
         controller.state_changed.connect(self._on_state_changed)
         controller.queue_changed.connect(lambda _count: self._changed())
         controller.choices_changed.connect(lambda _choices: self._changed())

@@ -845,6 +845,25 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>MessageActions</name>
+    <message>
+        <source>Nothing to retry here yet.</source>
+        <translation>这里还没有可以重试的内容。</translation>
+    </message>
+    <message>
+        <source>This message is not in the history yet.</source>
+        <translation>这条消息还不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>Edit and resend</source>
+        <translation>编辑并重新发送</translation>
+    </message>
+    <message>
+        <source>A new conversation starts from the turns before this message; this one is kept.</source>
+        <translation>将从这条消息之前的对话开始一个新对话；当前对话会保留。</translation>
+    </message>
+</context>
+<context>
     <name>NpmInstaller</name>
     <message>
         <source>{tools} not found. Install Node.js 20 or newer (it includes npm) from https://nodejs.org or your package manager, then try again.</source>
@@ -887,6 +906,37 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>PlanPanel</name>
+    <message>
+        <source>pending</source>
+        <translation>待办</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation>受阻</translation>
+    </message>
+    <message>
+        <source>Plan: {done} of {total} done</source>
+        <translation>计划：已完成 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>… {count} more</source>
+        <translation>… 还有 {count} 项</translation>
+    </message>
+</context>
+<context>
     <name>PromptInput</name>
     <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
@@ -903,6 +953,33 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>pasted image</source>
         <translation>粘贴的图片</translation>
+    </message>
+</context>
+<context>
+    <name>QueueRow</name>
+    <message>
+        <source>Edit the message before it is sent</source>
+        <translation>在发送前编辑这条消息</translation>
+    </message>
+    <message>
+        <source>Send earlier</source>
+        <translation>提前发送</translation>
+    </message>
+    <message>
+        <source>Send later</source>
+        <translation>推后发送</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>立即发送</translation>
+    </message>
+    <message>
+        <source>Stop the running answer and send this message now</source>
+        <translation>停止当前回答并立即发送这条消息</translation>
+    </message>
+    <message>
+        <source>Remove this message</source>
+        <translation>移除这条消息</translation>
     </message>
 </context>
 <context>
@@ -1651,10 +1728,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>再显示 {count} 条</translation>
     </message>
     <message>
-        <source>queued</source>
-        <translation>排队中</translation>
-    </message>
-    <message>
         <source>Undo this call&apos;s changes</source>
         <translation>撤销此调用的更改</translation>
     </message>
@@ -1713,6 +1786,22 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>{name} is no longer there.</source>
         <translation>{name} 已不存在。</translation>
+    </message>
+    <message>
+        <source>Copy message as Markdown</source>
+        <translation>以 Markdown 复制消息</translation>
+    </message>
+    <message>
+        <source>Copy message as plain text</source>
+        <translation>以纯文本复制消息</translation>
+    </message>
+    <message>
+        <source>Edit and resend…</source>
+        <translation>编辑并重新发送…</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
     </message>
 </context>
 <context>

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -26,7 +26,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent, ShownAttachment
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
@@ -52,6 +52,7 @@ from gemini_desktop.ui.transcript.links import (
     link_may_deceive,
     link_target_text,
 )
+from gemini_desktop.ui.transcript.message_menu import add_message_actions, message_at
 from gemini_desktop.ui.transcript.prompts import Decide, PermissionPrompts
 from gemini_desktop.ui.transcript.regions import Region, editing, insert_html
 from gemini_desktop.ui.transcript.renderers import EntryRenderer
@@ -86,8 +87,12 @@ class _Browser(QTextBrowser):
         super().paintEvent(event)
         self.painted.emit()
 
+    message_actions: Callable[[QMenu, int], None] | None = None  # adds the actions of the message at a position
+
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = self.createStandardContextMenu(event.pos())
+        if self.message_actions is not None:
+            self.message_actions(menu, self.cursorForPosition(event.pos()).position())
         menu.addSeparator()
         action = menu.addAction(self.tr("Copy conversation as Markdown"))
         action.triggered.connect(self.copy_conversation_requested)
@@ -113,6 +118,7 @@ class TranscriptView(QWidget):
     permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
     attachment_opened = Signal(object)  # the ShownAttachment the user clicked
     undo_requested = Signal(int)  # "Undo changes" clicked on this model entry (a turn's or a tool card's)
+    message_action = Signal(str, int)  # "retry" or "edit" chosen on the message with this key
 
     def __init__(self, parent: QWidget | None = None, *, model: ConversationModel | None = None,
                  decide: Decide | None = None, welcome: bool = True) -> None:
@@ -143,6 +149,7 @@ class TranscriptView(QWidget):
         self._browser.anchorClicked.connect(self._on_anchor)
         self._browser.highlighted.connect(self._on_link_hovered)
         self._browser.copy_conversation_requested.connect(self._copy_conversation)
+        self._browser.message_actions = self._add_message_actions
         self.thumbnails = Thumbnails(self._document, self._attachment_named, self._browser.viewport().update, self)
         self._browser.thumbnails = self.thumbnails
         layout = QVBoxLayout(self)
@@ -506,6 +513,11 @@ class TranscriptView(QWidget):
         if problem:
             QToolTip.showText(QCursor.pos(), problem, self)
         self.attachment_opened.emit(attachment)
+
+    def _add_message_actions(self, menu: QMenu, position: int) -> None:
+        key = message_at(self._document, position)
+        if key is not None:
+            add_message_actions(menu, self._model, key, QGuiApplication.clipboard().setText, self.message_action.emit)
 
     def _copy_conversation(self) -> None:
         QGuiApplication.clipboard().setText(self._model.to_markdown())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.logs import redact
 from gemini_desktop.ui.npm_installer import NpmInstaller
 
@@ -193,3 +194,17 @@ class GeminiMissingPanel(Banner):
         )
         if path:
             self.located.emit(path)
+
+
+def describe_missing(error: Exception) -> str:
+    """Why gemini cannot be used, for the first-run panel."""
+    if isinstance(error, GeminiTooOld):
+        return QCoreApplication.translate(
+            "MainWindow", "gemini {version} ({path}) is too old: Gemini Desktop needs gemini {minimum} or newer. "
+            "Update it with: {command}").format(
+            version=error.version, path=error.path, minimum=error.minimum, command=error.update_command)
+    if isinstance(error, GeminiNotFound):
+        return QCoreApplication.translate(
+            "MainWindow", "Gemini Desktop talks to Google's gemini command-line tool, and it was not found "
+            "on this computer.")
+    return str(error)

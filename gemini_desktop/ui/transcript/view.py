@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QCursor,
     QDesktopServices,
+    QFont,
     QGuiApplication,
     QPaintEvent,
     QResizeEvent,
@@ -57,6 +58,8 @@ from gemini_desktop.ui.transcript.regions import Region, editing, insert_html
 from gemini_desktop.ui.transcript.renderers import EntryRenderer
 
 log = logging.getLogger(__name__)
+
+ZOOM_STEP = 0.1  # Ctrl++ / Ctrl+- change the transcript's text by 10% of the window's font
 
 HISTORY_PAGE = 100
 """A stored conversation opens with its last HISTORY_PAGE messages laid out; older ones follow a page at a time
@@ -356,6 +359,16 @@ class TranscriptView(QWidget):
         self._following = True
         self._jump.hide()
         self._scroll_to_end()
+
+    def set_zoom(self, steps: int) -> None:
+        """Text `steps` x 10% larger (or smaller) than the window's font; the document lays out once again."""
+        font = QFont(self.font())
+        font.setPointSizeF(max(4.0, self.font().pointSizeF() * (1 + ZOOM_STEP * steps)))
+        self._browser.setFont(font)
+
+    def zoom(self) -> float:
+        """The shown text size against the window's font (1.0 = not zoomed)."""
+        return self._browser.font().pointSizeF() / self.font().pointSizeF()
 
     # --- permissions ---
 

@@ -42,14 +42,14 @@ class Colours:
 LIGHT = Colours(
     background="#ffffff", surface="#f6f7f9", surface_raised="#eef1f5", border="#d0d7de", text="#1f2328",
     text_muted="#57606a", accent="#0b57d0", on_accent="#ffffff", user_bubble="#e8f0fe",
-    code_background="#f3f5f8", success="#1a7f37", error="#cf222e", warning="#8a5c00", running="#0969da",
-    disabled_text="#6e7781",
+    code_background="#f3f5f8", success="#116329", error="#b3261e", warning="#8a5c00", running="#0550ae",
+    disabled_text="#656d76",
 )
 DARK = Colours(
     background="#1b1b1d", surface="#202124", surface_raised="#2d2e31", border="#3c4043", text="#e8eaed",
     text_muted="#9aa0a6", accent="#8ab4f8", on_accent="#202124", user_bubble="#1f2a3d",
-    code_background="#26272a", success="#3fb950", error="#f85149", warning="#d29922", running="#58a6ff",
-    disabled_text="#80868b",
+    code_background="#26272a", success="#3fb950", error="#ff7b72", warning="#d29922", running="#58a6ff",
+    disabled_text="#8a9095",
 )
 
 # (foreground, background) token pairs that carry text: each must reach 4.5:1 in both schemes.

@@ -72,7 +72,7 @@ class SignInPanel(Banner):
         self.problem_title = QLabel(self)
         self.problem_title.setObjectName("signInProblem")
         self.problem_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem_advice = plain_label("", self, selectable=True)
+        self.problem_advice = plain_label("", self, selectable=self.tr("What to do"))
         self.problem_advice.setObjectName("signInAdvice")
         self.details = Details("signInDetails", self)
         self.method_box = QComboBox(self)

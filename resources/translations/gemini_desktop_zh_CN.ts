@@ -249,6 +249,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>CrashBanner</name>
     <message>
+        <source>Why gemini stopped</source>
+        <translation>gemini 停止的原因</translation>
+    </message>
+    <message>
         <source>Restart</source>
         <translation>重新启动</translation>
     </message>
@@ -373,6 +377,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>&lt;b&gt;需要 Gemini CLI&lt;/b&gt;</translation>
     </message>
     <message>
+        <source>Install command</source>
+        <translation>安装命令</translation>
+    </message>
+    <message>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
@@ -391,6 +399,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Retry</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Install output</source>
+        <translation>安装输出</translation>
     </message>
     <message>
         <source>Install it for all your terminals with this command, then press Retry:</source>
@@ -908,6 +920,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>PromptInput</name>
     <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
         <translation>给 Gemini 发消息 — Enter 发送，Shift+Enter 换行</translation>
     </message>
@@ -1282,6 +1298,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>gemini is installed but not signed in. Choose how it should talk to Gemini.</source>
         <translation>gemini 已安装但尚未登录。请选择它与 Gemini 通信的方式。</translation>
+    </message>
+    <message>
+        <source>What to do</source>
+        <translation>解决办法</translation>
     </message>
     <message>
         <source>Way to sign in</source>

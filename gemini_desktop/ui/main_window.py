@@ -49,6 +49,7 @@ from gemini_desktop.ui.sidebar import Sidebar
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
 from gemini_desktop.ui.tool_card import anywhere_shortcut
 from gemini_desktop.ui.transcript import link_target_text
+from gemini_desktop.ui.tray import Tray
 from gemini_desktop.ui.window_commands import WindowCommands
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_menus()
         self.commands = WindowCommands(self)  # the command palette, the shortcuts sheet, the zoom
+        self.tray = Tray(self)
         self._restore_geometry()
 
     # ---- construction

@@ -1040,6 +1040,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>预先启动一个 gemini，使新对话立即可用</translation>
     </message>
     <message>
+        <source>Closing the window keeps the app running in the tray</source>
+        <translation>关闭窗口时让应用在托盘中继续运行</translation>
+    </message>
+    <message>
         <source>Serve the local API to programs on this computer</source>
         <translation>向本机上的程序提供本地 API</translation>
     </message>
@@ -1739,6 +1743,21 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>{name} is no longer there.</source>
         <translation>{name} 已不存在。</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>{count} waiting for approval</source>
+        <translation>{count} 个等待批准</translation>
+    </message>
+    <message>
+        <source>{count} with news</source>
+        <translation>{count} 个有新消息</translation>
+    </message>
+    <message>
+        <source>Open {app}</source>
+        <translation>打开 {app}</translation>
     </message>
 </context>
 <context>

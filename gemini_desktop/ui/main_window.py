@@ -20,10 +20,10 @@ import PySide6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -264,11 +264,11 @@ class MainWindow(QMainWindow):
         return self.view.client
 
     @property
-    def send_button(self) -> QPushButton:
+    def send_button(self) -> QAbstractButton:
         return self.view.send_button
 
     @property
-    def stop_button(self) -> QPushButton:
+    def stop_button(self) -> QAbstractButton:
         return self.view.stop_button
 
     @property

@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>Explain what this project does and how it is organised</source>
+        <translation>解释这个项目做什么、如何组织</translation>
+    </message>
+    <message>
+        <source>Find likely bugs in the most recently changed files</source>
+        <translation>在最近修改的文件中找出可能的错误</translation>
+    </message>
+    <message>
+        <source>Write tests for the main module</source>
+        <translation>为主模块编写测试</translation>
+    </message>
+    <message>
+        <source>Summarise the README in five bullet points</source>
+        <translation>用五个要点总结 README</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Gemini Desktop cannot keep its history.
@@ -60,6 +79,41 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Commands</source>
         <translation>命令</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Attach files or images</source>
+        <translation>附加文件或图片</translation>
+    </message>
+    <message>
+        <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
+        <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
+    </message>
+    <message>
+        <source>Stop the answer</source>
+        <translation>停止回答</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>停止回答 (Esc)</translation>
+    </message>
+    <message>
+        <source>Send message</source>
+        <translation>发送消息</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>发送 (Enter)</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续对话</translation>
+    </message>
+    <message>
+        <source>Start gemini for this conversation now</source>
+        <translation>现在为此对话启动 gemini</translation>
     </message>
 </context>
 <context>
@@ -169,34 +223,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 </context>
 <context>
     <name>ConversationView</name>
-    <message>
-        <source>Send</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <source>Stop</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <source>Stop the answer (Esc)</source>
-        <translation>停止回答 (Esc)</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>继续对话</translation>
-    </message>
-    <message>
-        <source>Start gemini for this conversation now</source>
-        <translation>现在为此对话启动 gemini</translation>
-    </message>
-    <message>
-        <source>Attach…</source>
-        <translation>附件…</translation>
-    </message>
-    <message>
-        <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
-        <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
-    </message>
     <message>
         <source>New conversation</source>
         <translation>新对话</translation>
@@ -341,6 +367,25 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Choose how gemini should reach Gemini: an API key, Vertex AI, a Code Assist licence or an AI API gateway.</source>
         <translation>请选择 gemini 连接 Gemini 的方式：API 密钥、Vertex AI、Code Assist 许可或 AI API 网关。</translation>
+    </message>
+</context>
+<context>
+    <name>EmptyState</name>
+    <message>
+        <source>Ask Gemini anything</source>
+        <translation>向 Gemini 提问吧</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter starts a new line, / lists gemini&apos;s commands. Tool calls ask before they act.</source>
+        <translation>Enter 发送，Shift+Enter 换行，/ 列出 gemini 的命令。工具调用在执行前会先征求同意。</translation>
+    </message>
+    <message>
+        <source>Example: {prompt}</source>
+        <translation>示例：{prompt}</translation>
+    </message>
+    <message>
+        <source>Working in {folder}</source>
+        <translation>工作文件夹：{folder}</translation>
     </message>
 </context>
 <context>
@@ -1655,18 +1700,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Scroll to the newest output and keep following it</source>
         <translation>滚动到最新输出并持续跟随</translation>
-    </message>
-    <message>
-        <source>Ask Gemini anything</source>
-        <translation>向 Gemini 提问吧</translation>
-    </message>
-    <message>
-        <source>Enter sends, Shift+Enter starts a new line, / lists gemini&apos;s commands.</source>
-        <translation>Enter 发送，Shift+Enter 换行，输入 / 查看 gemini 的命令。</translation>
-    </message>
-    <message>
-        <source>Tool calls ask before they act. Every conversation is kept in History (Ctrl+H).</source>
-        <translation>工具调用在执行前会先征得您的同意。所有对话都保存在历史记录中（Ctrl+H）。</translation>
     </message>
     <message>
         <source>This is the beginning of the conversation.</source>

@@ -27,9 +27,10 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent, ShownAttachment
+from gemini_desktop.ui.empty_state import EmptyState
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.markdown_tables import grid_font
 from gemini_desktop.ui.theme import Theme
@@ -160,18 +161,7 @@ class TranscriptView(QWidget):
         self._jump.clicked.connect(self.scroll_to_bottom)
         self._jump.hide()
 
-        self._welcome = QLabel(self)
-        self._welcome.setObjectName("transcriptWelcome")
-        self._welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._welcome.setWordWrap(True)
-        self._welcome.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._welcome.setTextFormat(Qt.TextFormat.RichText)
-        self._welcome.setText(
-            "<p style='font-size:large'><b>" + self.tr("Ask Gemini anything") + "</b></p><p>"
-            + self.tr("Enter sends, Shift+Enter starts a new line, / lists gemini's commands.") + "<br>"
-            + self.tr("Tool calls ask before they act. Every conversation is kept in History (Ctrl+H).")
-            + "</p>")
-        self._welcome.setEnabled(False)
+        self._welcome = self.welcome = EmptyState(self)  # the examples fill the composer: its view wires them
 
         self._layout = DocumentLayout(self._document, self._entries, self._welcome.hide, self._after_output, self)
         self._prompts = PermissionPrompts(self._browser, self._layout, self._after_output, self.scroll_by, self)

@@ -24,6 +24,9 @@ def test_attach_send_and_stop_are_icon_buttons_inside_the_composer(make_window: 
         assert button.accessibleName() == name and button.toolTip()
     assert view.composer.isAncestorOf(view.prompt)
     assert view.prompt.geometry().bottom() < view.send_button.geometry().top()  # the buttons below the text
+    assert not view.stop_button.isVisible()  # nothing to stop
+    view.stop_button.setEnabled(True)  # as the view does while an answer streams
+    assert view.stop_button.isVisible()
 
 
 def test_an_example_prompt_fills_the_composer_and_sends_nothing(make_window: WindowFactory, qtbot: QtBot) -> None:

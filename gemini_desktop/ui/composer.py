@@ -6,7 +6,7 @@ ConversationView keeps deciding what they do and when they are enabled.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize
+from PySide6.QtCore import QEvent, QObject, QSize
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from gemini_desktop.ui import design
@@ -24,10 +24,13 @@ def icon_button(name: str, icon_name: str, accessible: str, tooltip: str, parent
     return button
 
 
-class Composer(QFrame):
+class Composer(QWidget):
+    """The frame sits in a margin of its own, so it reads as a box under the transcript, not a page edge."""
+
     def __init__(self, prompt: QPlainTextEdit, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("composer")
+        self.frame = QFrame(self)
+        self.frame.setObjectName("composer")
         self.prompt = prompt
         self._colours: design.Colours | None = None
         prompt.setFrameShape(QFrame.Shape.NoFrame)
@@ -48,12 +51,17 @@ class Composer(QFrame):
         row.addStretch(1)
         for widget in (self.resume_button, self.stop_button, self.send_button):
             row.addWidget(widget)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.frame)
         s = design.SPACE
         layout.setContentsMargins(s["md"], s["sm"], s["sm"], s["sm"])
         layout.setSpacing(s["xs"])
         layout.addWidget(prompt)
         layout.addLayout(row)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(s["lg"], s["sm"], s["lg"], s["lg"])
+        outer.addWidget(self.frame)
+        self.stop_button.installEventFilter(self)
+        self.stop_button.hide()
         self._restyle()
 
     def _restyle(self) -> None:
@@ -69,6 +77,12 @@ class Composer(QFrame):
         for button, name in ((self.attach_button, "paperclip"), (self.stop_button, "square"),
                              (self.send_button, "send")):
             button.setIcon(icon(name, colours.accent if button is self.send_button else colours.text_muted))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Stop shows only while there is something to stop (the view enables it); Send stays in its place."""
+        if watched is self.stop_button and event.type() == QEvent.Type.EnabledChange:
+            self.stop_button.setVisible(self.stop_button.isEnabled())
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 SPACE = {"xs": 4, "sm": 8, "md": 12, "lg": 16, "xl": 24, "xxl": 32}  # px, multiples of 4
 TYPE = {"caption": 0.85, "body": 1.0, "title": 1.15, "heading": 1.3}  # relative to the system font size
 RADIUS = {"sm": 4, "md": 8, "lg": 12}  # px: chips and code / cards and bubbles / the composer
-MESSAGE_WIDTH_EM = 46  # the transcript's readable line length (~80 characters of body text)
+MESSAGE_WIDTH_EM = 56  # the transcript's readable column (~100 characters of body text)
 ICON_SIZE = 18  # px: the composer's and the cards' icon buttons
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushBu
 
 from gemini_desktop.conversation.model import REJECT_KINDS
 from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
+from gemini_desktop.ui.icons import icon_html
 from gemini_desktop.ui.qt_safe_text import breakable, clean_text, shortened
 from gemini_desktop.ui.theme import Theme
 
@@ -60,6 +61,10 @@ def status_label(status: ToolStatus) -> str:
         ToolStatus.COMPLETED: QCoreApplication.translate("ToolCard", "completed"),
         ToolStatus.FAILED: QCoreApplication.translate("ToolCard", "failed"),
     }.get(status, str(status))
+
+
+_STATUS_ICONS = {ToolStatus.PENDING: "clock", ToolStatus.RUNNING: "loader-circle",
+                 ToolStatus.COMPLETED: "circle-check", ToolStatus.FAILED: "circle-x"}
 
 
 def status_colour(status: ToolStatus, theme: Theme) -> str:
@@ -124,7 +129,8 @@ def tool_card_html(call: ToolCall, theme: Theme) -> str:
     parts = [
         f'<p style="{card}; margin-top:8px"><span style="color:{colour}">▍</span>{icon} '
         f'<span style="color:{theme.muted}">{html.escape(kind_label(call.kind))}</span> &nbsp;<b>{title}</b>'
-        f' &nbsp;<span style="color:{colour}; font-weight:700">● {html.escape(status_label(call.status))}</span></p>'
+        f' &nbsp;{icon_html(_STATUS_ICONS.get(call.status, "clock"), colour)}'
+        f'<span style="color:{colour}; font-weight:700"> {html.escape(status_label(call.status))}</span></p>'
     ]
     parts.extend(f'<p style="{card}; color:{theme.muted}"><code>{_escape(path)}</code></p>' for path in call.paths)
     parts.extend(diff_html(diff, theme) for diff in call.diffs)

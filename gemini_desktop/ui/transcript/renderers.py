@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 
 from gemini_desktop.conversation.model import EndMark, Entry, Notice, PlanEntry, ToolCallEntry, TurnEdits, UserMessage
 from gemini_desktop.engine.events import PlanUpdate
+from gemini_desktop.ui.icons import icon_html
 from gemini_desktop.ui.markdown_limits import MAX_LIVE_BLOCK_CHARS
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.qt_safe_text import breakable, clean_text, shortened
@@ -84,8 +85,8 @@ class EntryRenderer:
 
     def assistant_header(self) -> str:
         gemini = QCoreApplication.translate("TranscriptView", "Gemini")
-        return (f'<p style="margin-top:12px; margin-bottom:0px; color:{self.theme.muted}">'
-                f"<b>{html.escape(gemini)}</b></p>")
+        return (f'<p style="margin-top:16px; margin-bottom:2px; color:{self.theme.muted}">'
+                f'{icon_html("sparkles", self.theme.running)} <b>{html.escape(gemini)}</b></p>')
 
     def user(self, entry: UserMessage) -> str:
         """A tinted, indented run of blocks: a bubble without a table (see MarkdownRenderer grid tables)."""
@@ -99,7 +100,8 @@ class EntryRenderer:
         body = self.markdown.render(clean_text(entry.text), block_style=bubble).html
         you = QCoreApplication.translate("TranscriptView", "You")
         attached = attachments_html(entry, theme, f"{bubble}; margin-top:4px")
-        return (f'<p style="{bubble}; margin-top:12px; color:{theme.muted}"><b>{html.escape(you)}</b>'
+        return (f'<p style="{bubble}; margin-top:16px; color:{theme.muted}">'
+                f'{icon_html("user", theme.muted)} <b>{html.escape(you)}</b>'
                 f"{badge}</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
 
     def thoughts(self, item: ThoughtItem) -> str:

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QCursor,
     QDesktopServices,
     QFont,
+    QFontInfo,
     QGuiApplication,
     QPaintEvent,
     QResizeEvent,
@@ -30,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent, ShownAttachment
+from gemini_desktop.ui import design
 from gemini_desktop.ui.empty_state import EmptyState
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.markdown_tables import grid_font
@@ -60,6 +62,7 @@ from gemini_desktop.ui.transcript.renderers import EntryRenderer
 
 log = logging.getLogger(__name__)
 
+DOCUMENT_MARGIN = 12
 ZOOM_STEP = 0.1  # Ctrl++ / Ctrl+- change the transcript's text by 10% of the window's font
 
 HISTORY_PAGE = 100
@@ -143,7 +146,7 @@ class TranscriptView(QWidget):
         self._browser.setUndoRedoEnabled(False)
         self._document = self._browser.document()
         self._document.setUndoRedoEnabled(False)
-        self._document.setDocumentMargin(12)
+        self._document.setDocumentMargin(DOCUMENT_MARGIN)
         self._browser.anchorClicked.connect(self._on_anchor)
         self._browser.highlighted.connect(self._on_link_hovered)
         self._browser.copy_conversation_requested.connect(self._copy_conversation)
@@ -355,6 +358,7 @@ class TranscriptView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(4.0, self.font().pointSizeF() * (1 + ZOOM_STEP * steps)))
         self._browser.setFont(font)
+        self._fit_tables_to_width()
 
     def zoom(self) -> float:
         """The shown text size against the window's font (1.0 = not zoomed)."""
@@ -444,9 +448,26 @@ class TranscriptView(QWidget):
         if self._following:
             self._scroll_to_end()
 
+    def _fit_column(self) -> None:
+        """Keep a readable line length: past `MESSAGE_WIDTH_EM` the text stays a centred column (the root
+        frame's side margins; only a width change moves them, and that relays out the document anyway)."""
+        em = QFontInfo(self._browser.font()).pixelSize()
+        side = max(DOCUMENT_MARGIN, (self.width() - design.MESSAGE_WIDTH_EM * em) // 2)  # the browser fills us
+        root = self._document.rootFrame()
+        frame = root.frameFormat()
+        if frame.leftMargin() != side:
+            frame.setLeftMargin(side)
+            frame.setRightMargin(side)
+            root.setFrameFormat(frame)
+
+    def column_width(self) -> int:
+        """The width the messages are laid out in."""
+        return self.width() - 2 * int(self._document.rootFrame().frameFormat().leftMargin())
+
     def _fit_tables_to_width(self) -> None:
         """Tables rendered from now on wrap their cells to fit the view (ones already shown keep their grid)."""
-        usable = self.width() - 2 * int(self._document.documentMargin()) - TABLE_SLACK_PX  # the browser fills us
+        self._fit_column()
+        usable = self.column_width() - TABLE_SLACK_PX
         self.renderer.table_width = max(MIN_TABLE_CHARS, int(usable / max(1.0, grid_font().width(" "))))
 
     # --- links and actions ---

@@ -14,13 +14,10 @@ from gemini_desktop.ui.icons import icon
 
 
 def example_prompts() -> list[str]:
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("EmptyState", text)
-
-    return [tr("Explain what this project does and how it is organised"),
-            tr("Find likely bugs in the most recently changed files"),
-            tr("Write tests for the main module"),
-            tr("Summarise the README in five bullet points")]
+    return [QCoreApplication.translate("EmptyState", "Explain what this project does and how it is organised"),
+            QCoreApplication.translate("EmptyState", "Find likely bugs in the most recently changed files"),
+            QCoreApplication.translate("EmptyState", "Write tests for the main module"),
+            QCoreApplication.translate("EmptyState", "Summarise the README in five bullet points")]
 
 
 def fill_composer(prompt: QPlainTextEdit, text: str) -> None:

@@ -10,7 +10,7 @@ import functools
 import logging
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from gemini_desktop.paths import resources_dir
@@ -63,23 +63,3 @@ def icon(name: str, colour: str | QColor | None = None) -> QIcon:
         colour = colour.name()
     return _tinted(name, colour or default_colour())
 
-
-DOCUMENT_PATH = "lucide/"  # gd-icon:lucide/<name>/<rrggbb>: an icon inside the transcript's document
-
-
-def icon_html(name: str, colour: str, size: int = 16) -> str:
-    """An <img> of icon `name` in `colour` for the transcript (served by `document_image`)."""
-    return (f'<img src="gd-icon:{DOCUMENT_PATH}{name}/{colour.lstrip("#")}" width="{size}" height="{size}"'
-            ' style="vertical-align:middle">')
-
-
-def document_image(path: str, size: int = 16, scale: float = 2.0) -> QImage:
-    """The image behind an icon_html URL path, drawn at `scale` x `size` pixels (crisp on a 2x screen; the
-    <img> size keeps its place in the text at `size`). A malformed path gives a null image, shown as nothing."""
-    parts = path.removeprefix(DOCUMENT_PATH).split("/")
-    if len(parts) != 2 or not QColor.isValidColorName(f"#{parts[1]}"):
-        return QImage()
-    pixels = round(size * scale)
-    image = icon(parts[0], f"#{parts[1]}").pixmap(pixels, pixels).toImage()
-    image.setDevicePixelRatio(scale)
-    return image

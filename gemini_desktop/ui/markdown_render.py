@@ -19,7 +19,6 @@ from PySide6.QtCore import QCoreApplication
 
 from gemini_desktop.ui import markdown_limits
 from gemini_desktop.ui.code_highlight import code_pre_html, highlighted_code_html
-from gemini_desktop.ui.icons import icon_html
 from gemini_desktop.ui.markdown_limits import (
     MAX_LIVE_BLOCK_CHARS,
     MAX_RERENDER_CHARS,
@@ -276,8 +275,7 @@ class MarkdownRenderer:
         if env["code_href"] is not None:
             href = html.escape(env["code_href"](index))
             copy_label = html.escape(QCoreApplication.translate("MarkdownRenderer", "Copy"))
-            copy = (f' &nbsp; {icon_html("copy", self.theme.link, 14)}'
-                    f' <a href="{href}" style="color:{self.theme.link}">{copy_label}</a>')
+            copy = f' &nbsp; <a href="{href}" style="color:{self.theme.link}">⧉ {copy_label}</a>'
         header = (  # a header bar on the block: the language and Copy
             f'<p style="margin-top:8px; margin-bottom:0px; background-color:{self.theme.inline_code_bg};'
             f' color:{self.theme.muted}"><span style="font-size:small">&nbsp;{label}</span>{copy}</p>'

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushBu
 
 from gemini_desktop.conversation.model import REJECT_KINDS
 from gemini_desktop.engine.events import FileDiff, PermissionOption, PermissionRequest, ToolCall, ToolStatus
-from gemini_desktop.ui.icons import icon_html
 from gemini_desktop.ui.qt_safe_text import breakable, clean_text, shortened
 from gemini_desktop.ui.theme import Theme
 
@@ -63,8 +62,9 @@ def status_label(status: ToolStatus) -> str:
     }.get(status, str(status))
 
 
-_STATUS_ICONS = {ToolStatus.PENDING: "clock", ToolStatus.RUNNING: "loader-circle",
-                 ToolStatus.COMPLETED: "circle-check", ToolStatus.FAILED: "circle-x"}
+# Status marks are text, not <img>: an image anywhere in the document made every streamed chunk ~5x slower to
+# reach the screen (bench/bench_render.py), and the word beside the mark says the status without colour.
+STATUS_MARKS = {ToolStatus.PENDING: "◷", ToolStatus.RUNNING: "⟳", ToolStatus.COMPLETED: "✓", ToolStatus.FAILED: "✕"}
 
 
 def status_colour(status: ToolStatus, theme: Theme) -> str:
@@ -129,8 +129,8 @@ def tool_card_html(call: ToolCall, theme: Theme) -> str:
     parts = [
         f'<p style="{card}; margin-top:8px"><span style="color:{colour}">▍</span>{icon} '
         f'<span style="color:{theme.muted}">{html.escape(kind_label(call.kind))}</span> &nbsp;<b>{title}</b>'
-        f' &nbsp;{icon_html(_STATUS_ICONS.get(call.status, "clock"), colour)}'
-        f'<span style="color:{colour}; font-weight:700"> {html.escape(status_label(call.status))}</span></p>'
+        f' &nbsp;<span style="color:{colour}; font-weight:700">{STATUS_MARKS.get(call.status, "◷")} '
+        f"{html.escape(status_label(call.status))}</span></p>"
     ]
     parts.extend(f'<p style="{card}; color:{theme.muted}"><code>{_escape(path)}</code></p>' for path in call.paths)
     parts.extend(diff_html(diff, theme) for diff in call.diffs)

@@ -2,25 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>Explain what this project does and how it is organised</source>
-        <translation>解释这个项目做什么、如何组织</translation>
-    </message>
-    <message>
-        <source>Find likely bugs in the most recently changed files</source>
-        <translation>在最近修改的文件中找出可能的错误</translation>
-    </message>
-    <message>
-        <source>Write tests for the main module</source>
-        <translation>为主模块编写测试</translation>
-    </message>
-    <message>
-        <source>Summarise the README in five bullet points</source>
-        <translation>用五个要点总结 README</translation>
-    </message>
-</context>
-<context>
     <name>App</name>
     <message>
         <source>Gemini Desktop cannot keep its history.
@@ -371,6 +352,22 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 </context>
 <context>
     <name>EmptyState</name>
+    <message>
+        <source>Explain what this project does and how it is organised</source>
+        <translation>解释这个项目做什么、如何组织</translation>
+    </message>
+    <message>
+        <source>Find likely bugs in the most recently changed files</source>
+        <translation>在最近修改的文件中找出可能的错误</translation>
+    </message>
+    <message>
+        <source>Write tests for the main module</source>
+        <translation>为主模块编写测试</translation>
+    </message>
+    <message>
+        <source>Summarise the README in five bullet points</source>
+        <translation>用五个要点总结 README</translation>
+    </message>
     <message>
         <source>Ask Gemini anything</source>
         <translation>向 Gemini 提问吧</translation>

@@ -22,7 +22,6 @@ from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap, QText
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Entry, ShownAttachment, UserMessage
-from gemini_desktop.ui import icons
 from gemini_desktop.ui.qt_safe_text import shortened
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.untrusted_text import visible_controls
@@ -79,11 +78,8 @@ def attachments_html(entry: UserMessage, theme: Theme, block_style: str) -> str:
 
 
 def chip_icon(name: str, widget: QWidget) -> QImage:
-    """The style's icon for a `gd-icon:file` or `gd-icon:folder` image; a bundled one for `gd-icon:lucide/...`."""
-    path = QUrl(name).path()
-    if path.startswith(icons.DOCUMENT_PATH):
-        return icons.document_image(path)
-    pixmap = (QStyle.StandardPixmap.SP_DirIcon if path == "folder" else QStyle.StandardPixmap.SP_FileIcon)
+    """The style's icon for a `gd-icon:file` or `gd-icon:folder` image."""
+    pixmap = (QStyle.StandardPixmap.SP_DirIcon if QUrl(name).path() == "folder" else QStyle.StandardPixmap.SP_FileIcon)
     return widget.style().standardIcon(pixmap).pixmap(16, 16).toImage()
 
 

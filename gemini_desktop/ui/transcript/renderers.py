@@ -11,7 +11,6 @@ from PySide6.QtCore import QCoreApplication
 
 from gemini_desktop.conversation.model import EndMark, Entry, Notice, PlanEntry, ToolCallEntry, TurnEdits, UserMessage
 from gemini_desktop.engine.events import PlanUpdate
-from gemini_desktop.ui.icons import icon_html
 from gemini_desktop.ui.markdown_limits import MAX_LIVE_BLOCK_CHARS
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.qt_safe_text import breakable, clean_text, shortened
@@ -86,7 +85,7 @@ class EntryRenderer:
     def assistant_header(self) -> str:
         gemini = QCoreApplication.translate("TranscriptView", "Gemini")
         return (f'<p style="margin-top:16px; margin-bottom:2px; color:{self.theme.muted}">'
-                f'{icon_html("sparkles", self.theme.running)} <b>{html.escape(gemini)}</b></p>')
+                f'<span style="color:{self.theme.running}">✦</span> <b>{html.escape(gemini)}</b></p>')
 
     def user(self, entry: UserMessage) -> str:
         """A tinted, indented run of blocks: a bubble without a table (see MarkdownRenderer grid tables)."""
@@ -101,7 +100,7 @@ class EntryRenderer:
         you = QCoreApplication.translate("TranscriptView", "You")
         attached = attachments_html(entry, theme, f"{bubble}; margin-top:4px")
         return (f'<p style="{bubble}; margin-top:16px; color:{theme.muted}">'
-                f'{icon_html("user", theme.muted)} <b>{html.escape(you)}</b>'
+                f'<span style="color:{theme.link}">●</span> <b>{html.escape(you)}</b>'
                 f"{badge}</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
 
     def thoughts(self, item: ThoughtItem) -> str:

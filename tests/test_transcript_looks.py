@@ -21,6 +21,13 @@ def test_a_wide_transcript_keeps_a_readable_centred_column(qtbot: QtBot) -> None
     qtbot.waitUntil(lambda: view.column_width() <= design.MESSAGE_WIDTH_EM * em)
     frame = view._document.rootFrame().frameFormat()
     assert frame.leftMargin() == frame.rightMargin() >= 250  # centred
+    view.model.load_history([("user", "hello", "complete")])  # a replay clears the document: the column stays
+    qtbot.waitUntil(lambda: "hello" in view._document.toPlainText())
+    assert view._document.rootFrame().frameFormat().leftMargin() == frame.leftMargin()
+    key = view.model.begin_assistant_message()
+    view.model.append_text(key, "streamed **text**\n\n```py\nx = 1\n```\n")
+    qtbot.waitUntil(lambda: "x = 1" in view._document.toPlainText())
+    assert view._document.rootFrame().frameFormat().leftMargin() == frame.leftMargin()  # streaming keeps it
     view.resize(400, 500)  # narrow: the text uses the width, only the usual margin
     qtbot.waitUntil(lambda: view._document.rootFrame().frameFormat().leftMargin() == 12)
 

@@ -275,7 +275,7 @@ class MarkdownRenderer:
         if env["code_href"] is not None:
             href = html.escape(env["code_href"](index))
             copy_label = html.escape(QCoreApplication.translate("MarkdownRenderer", "Copy"))
-            copy = f' &nbsp; <a href="{href}" style="color:{self.theme.link}">⧉ {copy_label}</a>'
+            copy = f' &nbsp; <a href="{href}" style="color:{self.theme.link}">{copy_label}</a>'
         header = (  # a header bar on the block: the language and Copy
             f'<p style="margin-top:8px; margin-bottom:0px; background-color:{self.theme.inline_code_bg};'
             f' color:{self.theme.muted}"><span style="font-size:small">&nbsp;{label}</span>{copy}</p>'

@@ -253,6 +253,7 @@ class TranscriptView(QWidget):
             self._earlier_region.fill(self._entries.earlier_line(len(self._earlier), HISTORY_PAGE))
         self._lay_out([entry for group in stored[hidden:] for entry in group] + list(entries[self._model.stored:]))
         self._welcome.setVisible(self._greets and not self._layout.laid_out and not self._earlier)
+        self._fit_column()  # clearing and refilling the document reset its root frame: the column again
         self._after_output()
 
     def _reset_layout(self) -> None:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTextBrowser, QWidget  # noqa: E402
 
@@ -33,6 +33,7 @@ from gemini_desktop.i18n import install_translators  # noqa: E402
 from gemini_desktop.mcp_config import McpServerConfig  # noqa: E402
 from gemini_desktop.settings import AppSettings, LaunchOptions  # noqa: E402
 from gemini_desktop.store import HistoryStore  # noqa: E402
+from gemini_desktop.ui import design  # noqa: E402
 from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
 from gemini_desktop.ui.mcp_dialog import McpServersDialog  # noqa: E402
 from gemini_desktop.ui.tool_card import PermissionPrompt  # noqa: E402
@@ -260,24 +261,6 @@ def sign_in_shots(scratch: Path, config: EngineConfig, fake: FakeGemini, shots: 
     drive(until(lambda: window.is_shut_down), timeout=30)
 
 
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    colours = {
-        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#1b1b1d", QPalette.ColorRole.AlternateBase: "#26272a",
-        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2e31",
-        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#8ab4f8",
-        QPalette.ColorRole.HighlightedText: "#202124", QPalette.ColorRole.ToolTipBase: "#2d2e31",
-        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-        QPalette.ColorRole.Link: "#8ab4f8", QPalette.ColorRole.Mid: "#3c4043", QPalette.ColorRole.Dark: "#151517",
-    }
-    for role, colour in colours.items():
-        palette.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
-    return palette
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lang", default="en", help="en or zh_CN")
@@ -292,8 +275,7 @@ def main() -> int:
         os.environ[var] = str(scratch / var.lower())
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    if args.dark:  # what a dark desktop theme hands the app (Xvfb has no theme to ask)
-        app.setPalette(dark_palette())
+    app.setPalette(design.palette(args.dark))  # as the app does for a light or dark desktop (Xvfb has none)
     install_translators(app, args.lang)
     install_loop(app)
     fake = FakeGemini()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPalette
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.engine.events import (
@@ -21,6 +21,7 @@ from gemini_desktop.engine.events import (
     ToolCall,
     ToolStatus,
 )
+from gemini_desktop.ui.empty_state import EmptyState
 from gemini_desktop.ui.transcript import HISTORY_PAGE, TranscriptView
 from tests.support.transcript_access import answer_item, ask, thought_item
 
@@ -192,11 +193,11 @@ def test_permission_reject_resolves_none(view: TranscriptView, qtbot: QtBot,
     future = ask(view, request())
     prompt = view.pending_prompt("call-1")
     assert prompt is not None
-    assert "● pending" in text_of(view)
+    assert " pending" in text_of(view)
     qtbot.mouseClick(prompt.buttons["reject-1"], Qt.MouseButton.LeftButton)
     assert result_of(future) is None
     assert "✗ Reject" in text_of(view)
-    assert "● failed" in text_of(view) and "● pending" not in text_of(view)  # a rejected call never runs
+    assert " failed" in text_of(view) and " pending" not in text_of(view)  # a rejected call never runs
 
 
 @pytest.mark.parametrize(("key", "expected"), [(Qt.Key.Key_Y, "allow-1"), (Qt.Key.Key_A, "allow-all"),
@@ -464,7 +465,7 @@ def test_welcome_shows_only_while_the_transcript_is_empty(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     view.resize(600, 400)
     view.show()
-    welcome = view.findChild(QLabel, "transcriptWelcome")
+    welcome = view.findChild(EmptyState, "transcriptWelcome")
     assert welcome is not None and welcome.isVisible()
     view.model.add_user_message("hello")
     assert not welcome.isVisible()

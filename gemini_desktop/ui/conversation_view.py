@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.attachments import stored_messages, stored_turns
@@ -33,6 +33,8 @@ from gemini_desktop.engine.types import (
 )
 from gemini_desktop.store import StoreError
 from gemini_desktop.ui.banners import CrashBanner
+from gemini_desktop.ui.composer import Composer
+from gemini_desktop.ui.empty_state import fill_composer
 from gemini_desktop.ui.find_bar import FindBar
 from gemini_desktop.ui.message_actions import on_message_action
 from gemini_desktop.ui.prompt_input import PromptInput
@@ -90,28 +92,14 @@ class ConversationView(QWidget):
         self.prompt.send_check = self._refusal
         self.prompt.setMaximumHeight(self.prompt.fontMetrics().lineSpacing() * PROMPT_LINES + 12)
         self.transcript.permission_focus_released.connect(self.prompt.setFocus)
-        self.send_button = QPushButton(self.tr("Send"), self)
-        self.send_button.setObjectName("sendButton")
+        self.transcript.welcome.prompt_chosen.connect(lambda text: fill_composer(self.prompt, text))
+        self.composer = Composer(self.prompt, self)
+        self.send_button, self.stop_button = self.composer.send_button, self.composer.stop_button
+        self.attach_button, self.resume_button = self.composer.attach_button, self.composer.resume_button
         self.send_button.clicked.connect(self.prompt.submit)
-        self.stop_button = QPushButton(self.tr("Stop"), self)
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setToolTip(self.tr("Stop the answer (Esc)"))
         self.stop_button.clicked.connect(self.cancel_turn)
-        self.resume_button = QPushButton(self.tr("Resume"), self)
-        self.resume_button.setObjectName("resumeButton")
-        self.resume_button.setToolTip(self.tr("Start gemini for this conversation now"))
         self.resume_button.clicked.connect(self.resume)
-        self.attach_button = QPushButton(self.tr("Attach…"), self)
-        self.attach_button.setObjectName("attachButton")
-        self.attach_button.setToolTip(self.tr("Attach files or images (or paste, drop, or type @ to mention a file)"))
         self.attach_button.clicked.connect(self.prompt.choose_attachments)
-        buttons = QVBoxLayout()
-        for button in (self.send_button, self.stop_button, self.attach_button, self.resume_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        input_row = QHBoxLayout()
-        input_row.addWidget(self.prompt, 1)
-        input_row.addLayout(buttons)
 
         self.crash_banner = CrashBanner(self)
         self.crash_banner.restart_requested.connect(self.restart)
@@ -130,7 +118,7 @@ class ConversationView(QWidget):
         layout.addWidget(self.find_bar)
         self.turn_dock = TurnDock(self)
         layout.addWidget(self.turn_dock)
-        layout.addLayout(input_row)
+        layout.addWidget(self.composer)
         self.setFocusProxy(self.prompt)
         self.setAcceptDrops(True)
         self._enable_attachments()
@@ -314,6 +302,7 @@ class ConversationView(QWidget):
     def _enable_attachments(self) -> None:
         """@ mentions and attachments are judged against the conversation's folder (it may change on resume)."""
         self.prompt.enable_attachments(self.folder, self._workspace.file_indexes)
+        self.transcript.welcome.set_folder(self.folder)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Files and images dropped anywhere on the conversation go to the composer, as if dropped there."""

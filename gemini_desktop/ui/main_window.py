@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal, qVersion
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -35,13 +35,12 @@ from gemini_desktop.conversation.file_edits import EditJournal
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, usable_folder
 from gemini_desktop.engine.cli_sessions import cli_home
-from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.engine.types import EngineConfig
 from gemini_desktop.i18n import SYSTEM_LANGUAGE
 from gemini_desktop.paths import log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import FileEditLog, HistoryStore, StoreError, import_cli_sessions
-from gemini_desktop.ui.banners import GeminiMissingPanel
+from gemini_desktop.ui.banners import GeminiMissingPanel, describe_missing
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.mcp_dialog import manage_mcp_servers, mcp_server_count
@@ -51,6 +50,8 @@ from gemini_desktop.ui.sidebar import Sidebar
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
 from gemini_desktop.ui.tool_card import anywhere_shortcut
 from gemini_desktop.ui.transcript import link_target_text
+from gemini_desktop.ui.tray import Tray
+from gemini_desktop.ui.window_commands import WindowCommands
 
 if TYPE_CHECKING:
     from gemini_desktop.conversation import ConversationController
@@ -64,19 +65,6 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MS = 8000  # a clean stop takes at most ~5 s (stdin close, terminate, kill)
 SWITCH_KEYS = 9  # Ctrl+1 .. Ctrl+9
-
-
-def describe_missing(error: Exception) -> str:
-    if isinstance(error, GeminiTooOld):
-        return QCoreApplication.translate(
-            "MainWindow", "gemini {version} ({path}) is too old: Gemini Desktop needs gemini {minimum} or newer. "
-            "Update it with: {command}").format(
-            version=error.version, path=error.path, minimum=error.minimum, command=error.update_command)
-    if isinstance(error, GeminiNotFound):
-        return QCoreApplication.translate(
-            "MainWindow", "Gemini Desktop talks to Google's gemini command-line tool, and it was not found "
-            "on this computer.")
-    return str(error)
 
 
 def edit_journal(store: HistoryStore, parent: QWidget) -> EditJournal:
@@ -116,6 +104,8 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self._build_widgets()
         self._build_menus()
+        self.commands = WindowCommands(self)  # the command palette, the shortcuts sheet, the zoom
+        self.tray = Tray(self)
         self._restore_geometry()
 
     # ---- construction
@@ -276,11 +266,11 @@ class MainWindow(QMainWindow):
         return self.view.client
 
     @property
-    def send_button(self) -> QPushButton:
+    def send_button(self) -> QAbstractButton:
         return self.view.send_button
 
     @property
-    def stop_button(self) -> QPushButton:
+    def stop_button(self) -> QAbstractButton:
         return self.view.stop_button
 
     @property

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
@@ -84,6 +85,10 @@ class SettingsDialog(QDialog):
         self.spare_box = QCheckBox(self.tr("Keep one gemini started, so a new conversation is ready at once"), self)
         self.spare_box.setObjectName("warmSpareBox")
         self.spare_box.setChecked(settings.warm_spare)
+        self.tray_box = QCheckBox(self.tr("Closing the window keeps the app running in the tray"), self)
+        self.tray_box.setObjectName("closeToTrayBox")
+        self.tray_box.setChecked(settings.close_to_tray)
+        self.tray_box.setEnabled(QSystemTrayIcon.isSystemTrayAvailable())
         self.api_box = QCheckBox(self.tr("Serve the local API to programs on this computer"), self)
         self.api_box.setObjectName("apiEnabledBox")
         self.api_box.setChecked(settings.api_enabled)
@@ -109,6 +114,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Suspend a conversation idle for:"), self.idle_box)
         form.addRow(self.tr("Restart an idle gemini above:"), self.memory_box)
         form.addRow("", self.spare_box)
+        form.addRow("", self.tray_box)
         form.addRow(self.tr("Local API:"), self._row(self.api_box, self.api_port, self.api_status))
         form.addRow(self.tr("Local API token:"), self._row(copy_token, new_token))
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
@@ -185,6 +191,7 @@ class SettingsDialog(QDialog):
         self.settings.idle_suspend_minutes = self.idle_box.value()
         self.settings.recycle_memory_mb = self.memory_box.value()
         self.settings.warm_spare = self.spare_box.isChecked()
+        self.settings.close_to_tray = self.tray_box.isChecked()
         self.settings.api_enabled = self.api_box.isChecked()
         self.settings.api_port = self.api_port.value()
         self.settings.sync()

@@ -77,7 +77,7 @@ class SignInPanel(Banner):
         bold = self.problem_title.font()
         bold.setBold(True)
         self.problem_title.setFont(bold)
-        self.problem_advice = plain_label("", self, selectable=True)
+        self.problem_advice = plain_label("", self, selectable=self.tr("What to do"))
         self.problem_advice.setObjectName("signInAdvice")
         self.details = Details("signInDetails", self)
         self.method_box = QComboBox(self)

@@ -53,6 +53,7 @@ class ChoiceBox(QComboBox):
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
+        self.setAccessibleName(tooltip)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setEnabled(False)
         self.activated.connect(lambda index: self.chosen.emit(str(self.itemData(index))))

@@ -44,6 +44,60 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>CommandPalette</name>
+    <message>
+        <source>Command palette</source>
+        <translation>命令面板</translation>
+    </message>
+    <message>
+        <source>Type a command…</source>
+        <translation>输入命令…</translation>
+    </message>
+    <message>
+        <source>Search commands</source>
+        <translation>搜索命令</translation>
+    </message>
+    <message>
+        <source>Commands</source>
+        <translation>命令</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Attach files or images</source>
+        <translation>附加文件或图片</translation>
+    </message>
+    <message>
+        <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
+        <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
+    </message>
+    <message>
+        <source>Stop the answer</source>
+        <translation>停止回答</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>停止回答 (Esc)</translation>
+    </message>
+    <message>
+        <source>Send message</source>
+        <translation>发送消息</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>发送 (Enter)</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续对话</translation>
+    </message>
+    <message>
+        <source>Start gemini for this conversation now</source>
+        <translation>现在为此对话启动 gemini</translation>
+    </message>
+</context>
+<context>
     <name>ContextMeter</name>
     <message>
         <source>Context: –</source>
@@ -151,34 +205,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>ConversationView</name>
     <message>
-        <source>Send</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <source>Stop</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <source>Stop the answer (Esc)</source>
-        <translation>停止回答 (Esc)</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>继续对话</translation>
-    </message>
-    <message>
-        <source>Start gemini for this conversation now</source>
-        <translation>现在为此对话启动 gemini</translation>
-    </message>
-    <message>
-        <source>Attach…</source>
-        <translation>附件…</translation>
-    </message>
-    <message>
-        <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
-        <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
-    </message>
-    <message>
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
@@ -229,6 +255,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 </context>
 <context>
     <name>CrashBanner</name>
+    <message>
+        <source>Why gemini stopped</source>
+        <translation>gemini 停止的原因</translation>
+    </message>
     <message>
         <source>Restart</source>
         <translation>重新启动</translation>
@@ -321,6 +351,41 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>EmptyState</name>
+    <message>
+        <source>Explain what this project does and how it is organised</source>
+        <translation>解释这个项目做什么、如何组织</translation>
+    </message>
+    <message>
+        <source>Find likely bugs in the most recently changed files</source>
+        <translation>在最近修改的文件中找出可能的错误</translation>
+    </message>
+    <message>
+        <source>Write tests for the main module</source>
+        <translation>为主模块编写测试</translation>
+    </message>
+    <message>
+        <source>Summarise the README in five bullet points</source>
+        <translation>用五个要点总结 README</translation>
+    </message>
+    <message>
+        <source>Ask Gemini anything</source>
+        <translation>向 Gemini 提问吧</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter starts a new line, / lists gemini&apos;s commands. Tool calls ask before they act.</source>
+        <translation>Enter 发送，Shift+Enter 换行，/ 列出 gemini 的命令。工具调用在执行前会先征求同意。</translation>
+    </message>
+    <message>
+        <source>Example: {prompt}</source>
+        <translation>示例：{prompt}</translation>
+    </message>
+    <message>
+        <source>Working in {folder}</source>
+        <translation>工作文件夹：{folder}</translation>
+    </message>
+</context>
+<context>
     <name>FindBar</name>
     <message>
         <source>Find in this conversation</source>
@@ -354,6 +419,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>&lt;b&gt;需要 Gemini CLI&lt;/b&gt;</translation>
     </message>
     <message>
+        <source>Install command</source>
+        <translation>安装命令</translation>
+    </message>
+    <message>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
@@ -372,6 +441,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Retry</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Install output</source>
+        <translation>安装输出</translation>
     </message>
     <message>
         <source>Install it for all your terminals with this command, then press Retry:</source>
@@ -939,6 +1012,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>PromptInput</name>
     <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
         <translation>给 Gemini 发消息 — Enter 发送，Shift+Enter 换行</translation>
     </message>
@@ -1098,6 +1175,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>预先启动一个 gemini，使新对话立即可用</translation>
     </message>
     <message>
+        <source>Closing the window keeps the app running in the tray</source>
+        <translation>关闭窗口时让应用在托盘中继续运行</translation>
+    </message>
+    <message>
         <source>Serve the local API to programs on this computer</source>
         <translation>向本机上的程序提供本地 API</translation>
     </message>
@@ -1192,6 +1273,21 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>The token file cannot be written: {error}</source>
         <translation>无法写入令牌文件：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsSheet</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation>快捷键</translation>
     </message>
 </context>
 <context>
@@ -1337,6 +1433,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>gemini is installed but not signed in. Choose how it should talk to Gemini.</source>
         <translation>gemini 已安装但尚未登录。请选择它与 Gemini 通信的方式。</translation>
+    </message>
+    <message>
+        <source>What to do</source>
+        <translation>解决办法</translation>
     </message>
     <message>
         <source>Way to sign in</source>
@@ -1704,18 +1804,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>滚动到最新输出并持续跟随</translation>
     </message>
     <message>
-        <source>Ask Gemini anything</source>
-        <translation>向 Gemini 提问吧</translation>
-    </message>
-    <message>
-        <source>Enter sends, Shift+Enter starts a new line, / lists gemini&apos;s commands.</source>
-        <translation>Enter 发送，Shift+Enter 换行，输入 / 查看 gemini 的命令。</translation>
-    </message>
-    <message>
-        <source>Tool calls ask before they act. Every conversation is kept in History (Ctrl+H).</source>
-        <translation>工具调用在执行前会先征得您的同意。所有对话都保存在历史记录中（Ctrl+H）。</translation>
-    </message>
-    <message>
         <source>This is the beginning of the conversation.</source>
         <translation>这是对话的开头。</translation>
     </message>
@@ -1805,6 +1893,21 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>Tray</name>
+    <message>
+        <source>{count} waiting for approval</source>
+        <translation>{count} 个等待批准</translation>
+    </message>
+    <message>
+        <source>{count} with news</source>
+        <translation>{count} 个有新消息</translation>
+    </message>
+    <message>
+        <source>Open {app}</source>
+        <translation>打开 {app}</translation>
+    </message>
+</context>
+<context>
     <name>UndoDialog</name>
     <message>
         <source>Undo changes</source>
@@ -1825,6 +1928,33 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Keep my changes</source>
         <translation>保留我的修改</translation>
+    </message>
+</context>
+<context>
+    <name>WindowCommands</name>
+    <message>
+        <source>Command palette…</source>
+        <translation>命令面板…</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Actual size</source>
+        <translation>实际大小</translation>
+    </message>
+    <message>
+        <source>Text size {percent}%</source>
+        <translation>文字大小 {percent}%</translation>
     </message>
 </context>
 <context>

@@ -88,7 +88,8 @@ class EntryRenderer:
 
     def assistant_header(self, key: int) -> str:
         gemini = QCoreApplication.translate("TranscriptView", "Gemini")
-        return (f'<p style="margin-top:12px; margin-bottom:0px; color:{self.theme.muted}">'
+        return (f'<p style="margin-top:16px; margin-bottom:2px; color:{self.theme.muted}">'
+                f'<span style="color:{self.theme.running}">✦</span> '
                 f'<a name="{MESSAGE_ANCHOR}{key}"><b>{html.escape(gemini)}</b></a></p>')
 
     def user(self, entry: UserMessage) -> str:
@@ -99,7 +100,8 @@ class EntryRenderer:
         you = QCoreApplication.translate("TranscriptView", "You")
         attached = attachments_html(entry, theme, f"{bubble}; margin-top:4px")
         anchor = f'<a name="{MESSAGE_ANCHOR}{entry.message}"><b>{html.escape(you)}</b></a>'
-        return (f'<p style="{bubble}; margin-top:12px; color:{theme.muted}">{anchor}'
+        return (f'<p style="{bubble}; margin-top:16px; color:{theme.muted}">'
+                f'<span style="color:{theme.link}">●</span> {anchor}'
                 f"</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
 
     def thoughts(self, item: ThoughtItem) -> str:

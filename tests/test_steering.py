@@ -4,8 +4,7 @@ panel), "Send now" cancelling the running answer, and "Retry" of the last messag
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,27 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from gemini_desktop.conversation import ConversationController, ConversationModel
 from gemini_desktop.conversation.model import AnswerText, EndMark, UserMessage
-from gemini_desktop.engine.client import GeminiSessionClient
-from gemini_desktop.engine.types import EngineConfig
 from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui.queue_panel import QueuePanel
 from tests.support.fake_gemini import FakeGemini
 from tests.support.qt_async import until
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def controller(engine_config: EngineConfig, store: HistoryStore,
-               run_async: Callable[..., Any]) -> Iterator[ConversationController]:
-    made = ConversationController(GeminiSessionClient(engine_config), store)
-    yield made
-    run_async(made.shutdown(), timeout=30)
 
 
 def sent_texts(model: ConversationModel) -> list[str]:

@@ -44,6 +44,8 @@ class PlanPanel(QFrame):
         self._running = False
         self.header = QToolButton(self)
         self.header.setObjectName("planHeader")
+        self.header.setAccessibleName(self.tr("Plan"))
+        self.header.setAccessibleDescription(self.tr("Show or hide the agent's plan"))
         self.header.setCheckable(True)
         self.header.setChecked(True)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

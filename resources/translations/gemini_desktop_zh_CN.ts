@@ -1001,6 +1001,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>受阻</translation>
     </message>
     <message>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <source>Show or hide the agent&apos;s plan</source>
+        <translation>显示或隐藏智能体的计划</translation>
+    </message>
+    <message>
         <source>Plan: {done} of {total} done</source>
         <translation>计划：已完成 {done}/{total}</translation>
     </message>

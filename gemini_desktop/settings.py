@@ -144,6 +144,24 @@ class AppSettings:
     def history_visible(self, value: bool) -> None:
         self._qsettings.setValue("window/history_visible", "true" if value else "false")
 
+    @property
+    def transcript_zoom(self) -> int:
+        """Steps of Ctrl++ / Ctrl+- from the system font size (0 = as the system has it)."""
+        return int(self._number("window/transcript_zoom", 0, -5, 10))
+
+    @transcript_zoom.setter
+    def transcript_zoom(self, value: int) -> None:
+        self._qsettings.setValue("window/transcript_zoom", int(value))
+
+    @property
+    def close_to_tray(self) -> bool:
+        """Closing the window from its title bar hides it in the tray; Quit still quits."""
+        return str(self._qsettings.value("window/close_to_tray", "false")).lower() == "true"
+
+    @close_to_tray.setter
+    def close_to_tray(self, value: bool) -> None:
+        self._qsettings.setValue("window/close_to_tray", "true" if value else "false")
+
     def load_mcp_servers(self) -> list[McpServerConfig]:
         """The app's own MCP servers; their secrets come from the keyring (empty when it is not available).
         A damaged entry is skipped (logged), never fatal."""
@@ -298,19 +316,6 @@ def forget_secret(user: str) -> bool:
         log.info("nothing removed from the keyring for %s: %s", user, type(error).__name__)
         return False
     return True
-
-
-def load_api_key() -> str | None:
-    return load_secret(KEYRING_USER)
-
-
-def save_api_key(key: str) -> bool:
-    """True when the key is now in the system keyring; False means it lives only in this run's memory."""
-    return save_secret(KEYRING_USER, key)
-
-
-def forget_api_key() -> bool:
-    return forget_secret(KEYRING_USER)
 
 
 def _mcp_secret_user(server: str, kind: str, name: str) -> str:

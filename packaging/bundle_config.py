@@ -67,7 +67,8 @@ def bundled_resources() -> list[tuple[str, str]]:
     """(source, destination dir) pairs of our own data files: translations, icons, Linux desktop files."""
     resources = ROOT / "resources"
     wanted = [*resources.glob("translations/*.qm"), *resources.glob("icons/*.svg"),
-              *resources.glob("icons/*.ico"), *resources.glob("icons/png/*.png"), *resources.glob("linux/*")]
+              *resources.glob("icons/*.ico"), *resources.glob("icons/png/*.png"),
+              *resources.glob("icons/lucide/*"), *resources.glob("linux/*")]
     return [(str(path), str(path.parent.relative_to(ROOT))) for path in sorted(wanted)]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTextBrowser, QWidget  # noqa: E402
 
@@ -32,10 +33,11 @@ from gemini_desktop.i18n import install_translators  # noqa: E402
 from gemini_desktop.mcp_config import McpServerConfig  # noqa: E402
 from gemini_desktop.settings import AppSettings, LaunchOptions  # noqa: E402
 from gemini_desktop.store import HistoryStore  # noqa: E402
+from gemini_desktop.ui import design  # noqa: E402
 from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
 from gemini_desktop.ui.mcp_dialog import McpServersDialog  # noqa: E402
 from gemini_desktop.ui.tool_card import PermissionPrompt  # noqa: E402
-from tests.support.cli_env import cli_environment, make_cli_home  # noqa: E402
+from tests.support.cli_env import INELIGIBLE, cli_environment, code_assist_env, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini, FunctionCall  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop, until  # noqa: E402
 
@@ -238,22 +240,25 @@ async def undo_context_and_mcp(window: MainWindow, fake: FakeGemini, work: Path,
     await settle(0.5)
 
 
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    colours = {
-        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#1b1b1d", QPalette.ColorRole.AlternateBase: "#26272a",
-        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2e31",
-        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#8ab4f8",
-        QPalette.ColorRole.HighlightedText: "#202124", QPalette.ColorRole.ToolTipBase: "#2d2e31",
-        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-        QPalette.ColorRole.Link: "#8ab4f8", QPalette.ColorRole.Mid: "#3c4043", QPalette.ColorRole.Dark: "#151517",
-    }
-    for role, colour in colours.items():
-        palette.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
-    return palette
+def sign_in_shots(scratch: Path, config: EngineConfig, fake: FakeGemini, shots: Shots) -> None:
+    """The sign-in panel as an individual Google account meets it since 2026-06-18: the refusal diagnosed, then
+    the Vertex AI page of the ways in that still work."""
+    fake.code_assist = INELIGIBLE
+    refused = dataclasses.replace(config, env=code_assist_env(scratch / "refused-home", fake.base_url))
+    window = MainWindow(HistoryStore.open(scratch / "sign-in.sqlite3"), AppSettings(scratch / "sign-in.ini"),
+                        LaunchOptions(), engine_config=refused)
+    window.resize(1180, 780)
+    window.show()
+    window.start()
+    panel = window.auth_panel
+    drive(until(panel.isVisible, 60), timeout=70)
+    drive(settle(1.0))
+    shots.save(window, "sign-in-refused")
+    panel.method_box.setCurrentIndex(panel.method_box.findData("vertex"))
+    drive(settle(0.5))
+    shots.save(window, "sign-in-vertex")
+    window.close()
+    drive(until(lambda: window.is_shut_down), timeout=30)
 
 
 def main() -> int:
@@ -270,8 +275,7 @@ def main() -> int:
         os.environ[var] = str(scratch / var.lower())
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    if args.dark:  # what a dark desktop theme hands the app (Xvfb has no theme to ask)
-        app.setPalette(dark_palette())
+    app.setPalette(design.palette(args.dark))  # as the app does for a light or dark desktop (Xvfb has none)
     install_translators(app, args.lang)
     install_loop(app)
     fake = FakeGemini()
@@ -310,6 +314,7 @@ def main() -> int:
         shots.save(first_run, "first-run")
         first_run.close()
         drive(until(lambda: first_run.is_shut_down), timeout=30)
+        sign_in_shots(scratch, config, fake, shots)
     finally:
         store.close()
         fake.stop()

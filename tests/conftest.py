@@ -35,8 +35,11 @@ import pytest  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
 from keyring.backends import fail  # noqa: E402
 
+from gemini_desktop.conversation import ConversationController  # noqa: E402
+from gemini_desktop.engine.client import GeminiSessionClient  # noqa: E402
 from gemini_desktop.engine.locate import parse_version  # noqa: E402
 from gemini_desktop.engine.types import EngineConfig, GeminiCommand  # noqa: E402
+from gemini_desktop.store import HistoryStore  # noqa: E402
 from tests.support.cli_env import cached_gemini_entry, cached_qwen_entry, cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
 from tests.support.keyrings import MemoryKeyring, keyring_in_use  # noqa: E402
@@ -149,3 +152,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_ISOLATED, ignore_errors=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    """A history database of the test's own."""
+    opened = HistoryStore.open(tmp_path / "history.sqlite3")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def controller(engine_config: EngineConfig, store: HistoryStore,
+               run_async: Callable[..., Any]) -> Iterator[ConversationController]:
+    made = ConversationController(GeminiSessionClient(engine_config), store)
+    yield made
+    run_async(made.shutdown(), timeout=30)

@@ -265,24 +265,33 @@ def on_own_loop(exchange: Coroutine[Any, Any, Answer]) -> Answer:
         return thread.submit(asyncio.run, exchange).result(90)
 
 
-def test_serve_runs_headless_answers_and_leaves_no_child_after_sigterm(tmp_path: Path, fake_gemini: FakeGemini,
-                                                                      workdir: Path) -> None:
+def start_serve(tmp_path: Path, fake_gemini: FakeGemini, workdir: Path,
+                preexec_fn: Callable[[], None] | None = None) -> tuple[subprocess.Popen[str], int, str, Path]:
+    """`gemini-desktop serve` on a free port with its own folders: the process, its port, token and CLI home."""
     home = make_cli_home(tmp_path / "home")
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(cli_environment(home, fake_gemini.base_url), QT_QPA_PLATFORM="",
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_STATE_HOME=str(tmp_path / "state"), XDG_CACHE_HOME=str(tmp_path / "cache"))
     env.pop("QT_QPA_PLATFORM")
-    fake_gemini.reply("Headless hello.")
     serving = subprocess.Popen(
         [sys.executable, "-m", "gemini_desktop", "serve", "--port", "0", "--cwd", str(workdir),
          "--gemini", str(pinned_gemini_entry()), "--model", "gemini-2.5-flash"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
+    line = serving.stdout.readline()  # type: ignore[union-attr]
+    if "127.0.0.1:" not in line:
+        serving.kill()
+        raise AssertionError(serving.communicate()[1] or line)
+    port = int(line.split("127.0.0.1:")[1].split()[0])
+    token = (tmp_path / "config" / "gemini-desktop" / "api-token").read_text().strip()
+    return serving, port, token, home
+
+
+def test_serve_runs_headless_answers_and_leaves_no_child_after_sigterm(tmp_path: Path, fake_gemini: FakeGemini,
+                                                                      workdir: Path) -> None:
+    fake_gemini.reply("Headless hello.")
+    serving, port, token, home = start_serve(tmp_path, fake_gemini, workdir)
     try:
-        line = serving.stdout.readline()  # type: ignore[union-attr]
-        assert "127.0.0.1:" in line, serving.stderr.read() if serving.poll() is not None else line  # type: ignore[union-attr]
-        port = int(line.split("127.0.0.1:")[1].split()[0])
-        token = (tmp_path / "config" / "gemini-desktop" / "api-token").read_text().strip()
         opened = on_own_loop(request(port, "POST", "/conversations", {}, token=token))
         assert opened.status == 201, opened.body
         key = opened.json()["id"]

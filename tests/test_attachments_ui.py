@@ -363,11 +363,13 @@ def test_a_message_queued_behind_a_running_answer_keeps_its_attachments(
         mention(qtbot, view, "then @later")
         pasted = view.prompt.attachments()[0].data
         qtbot.keyClick(view.prompt, Qt.Key.Key_Return)
-        queued = [e for e in view.transcript.model.entries if isinstance(e, UserMessage)][-1]
+        [queued] = view.transcript.model.queue.items
         assert queued.queued and [a.name for a in queued.attachments] == ["pasted image", "later.md"]
-        assert shown_names(view) == ["later.md"] and len(links_and_images(document_of(view))[1]) == 1
         held.release()
         await until(lambda: "Echo: then" in view.to_markdown(), 45, "queued message answered")
+        sent = [e for e in view.transcript.model.entries if isinstance(e, UserMessage)][-1]
+        assert sent is queued and not sent.queued
+        assert shown_names(view) == ["later.md"] and len(links_and_images(document_of(view))[1]) == 1
         request = the_request(fake_gemini, "then")
         assert [base64.b64decode(part["data"]) for part in inline_images(request)] == [pasted]
         assert "MANGO" in "\n".join(request.texts())

@@ -75,3 +75,16 @@ def test_rebuilt_file_is_named_in_an_earlier_minute_and_reads_back(tmp_path: Pat
     assert this_minute not in written.name
     assert earlier in written.name or (datetime.now(UTC) - timedelta(minutes=3)).strftime("%Y-%m-%dT%H-%M") \
         in written.name
+
+
+def test_a_replay_keeps_the_first_question_apart_from_the_preamble() -> None:
+    """gemini replays the preamble and the first question as two user chunks: joining them lost one message."""
+    from gemini_desktop.engine.transcript import consolidate_replay, user_turn_count
+
+    replay = [("user", "<session_context>\nThis is the Gemini CLI."), ("user", "Question one."),
+              ("assistant", "Answer "), ("assistant", "one."), ("user", "[Function Response: x]"),
+              ("user", "Question two."), ("user", "Question three.")]
+    turns = consolidate_replay(replay)
+    assert [(t.role, t.text) for t in turns] == [("user", "Question one."), ("assistant", "Answer one."),
+                                                 ("user", "Question two."), ("user", "Question three.")]
+    assert user_turn_count(turns) == 3

@@ -3,7 +3,7 @@ controller writes into the model and the history, and the permission round trip 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,21 +135,6 @@ def test_a_copied_conversation_cannot_carry_a_forged_turn_html_or_bidi() -> None
 
 
 # --- the controller, against the real gemini-cli -------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def controller(engine_config: EngineConfig, store: HistoryStore,
-               run_async: Callable[..., Any]) -> Iterator[ConversationController]:
-    made = ConversationController(GeminiSessionClient(engine_config), store)
-    yield made
-    run_async(made.shutdown(), timeout=30)
 
 
 def answers(model: ConversationModel) -> list[str]:

@@ -396,3 +396,31 @@ def test_a_mode_change_made_by_gemini_itself_reaches_the_mode_state(
     assert client.modes is not None and client.modes.current == "plan"
     assert {m.id for m in client.modes.available} >= {"default", "yolo"}
     assert not any("[MODE_UPDATE]" in text for text in chunks)
+
+
+def test_a_stopped_conversation_resumes_by_load_with_every_message_and_leaves_no_stray_file(
+        engine_config: EngineConfig, fake_gemini: FakeGemini, cli_home: Path, run_async: Callable[..., Any]) -> None:
+    """Stopped and resumed in the minute it began (the CLI's file name collides with the load's new recording):
+    gemini loads it, all messages come back, and the load's metadata-only file is gone."""
+    first = GeminiSessionClient(engine_config)
+    second = GeminiSessionClient(engine_config)
+    try:
+        run_async(first.start_session())
+        for question, answer in (("Question one.", "Answer one."), ("Question two.", "Answer two.")):
+            fake_gemini.reply(answer)
+            run_async(first.chat(question))
+        session_id, transcript = first.session_id, first.transcript
+        run_async(first.stop_session())
+        assert session_id is not None
+        before = {p.name for p in (cli_home / ".gemini" / "tmp").glob(f"*/chats/*{session_id[:8]}*")}
+        outcome = run_async(second.start_session(resume_id=session_id, transcript=transcript), timeout=90)
+        assert outcome.method is ResumeMethod.LOADED, outcome.detail
+        assert [t.text for t in second.transcript] == ["Question one.", "Answer one.", "Question two.", "Answer two."]
+        after = sorted((cli_home / ".gemini" / "tmp").glob(f"*/chats/*{session_id[:8]}*"))
+        assert len(after) == len(before) == 1
+        fake_gemini.reply("Answer three.")
+        run_async(second.chat("Question three."))
+        assert "Question one." in fake_gemini.stream_requests()[-1].texts()
+    finally:
+        run_async(second.stop_session())
+        run_async(first.stop_session())

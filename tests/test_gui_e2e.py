@@ -26,6 +26,7 @@ from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from tests.support.cli_env import cli_environment
 from tests.support.fake_gemini import FakeGemini, FunctionCall
+from tests.support.keyrings import MemoryKeyring
 from tests.support.processes import pid_alive
 from tests.support.qt_async import until
 
@@ -361,7 +362,7 @@ def test_html_and_script_links_in_model_output_are_inert(
 def test_api_key_entered_in_the_auth_panel_signs_gemini_in(
         make_window: WindowFactory, engine_config: EngineConfig, cli_home: Path, fake_gemini: FakeGemini,
         tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-        run_async: Callable[..., Any]) -> None:
+        memory_keyring: MemoryKeyring, run_async: Callable[..., Any]) -> None:
     caplog.set_level(logging.DEBUG)
     without_key = cli_environment(cli_home, fake_gemini.base_url, api_key=None)
     engine_config = dataclasses.replace(engine_config, env=without_key)
@@ -400,6 +401,32 @@ def test_api_key_entered_in_the_auth_panel_signs_gemini_in(
         assert window.client.config.api_key == secret
         type_and_send(qtbot, window, "again")
         await until(lambda: "Echo: again" in transcript_text(window), 45, "answer in the second conversation")
+        # The way in is named (never the key) in the status bar and in Settings, which can change it or sign out.
+        assert window.status.engine_label.toolTip() == "Signed in with: Gemini API key"
+        assert secret in memory_keyring.secrets.values()
+        named: list[str] = []
+
+        def change(dialog: SettingsDialog) -> int:
+            named.append(dialog.sign_in_label.text())
+            dialog.findChild(QPushButton, "changeSignInButton").click()
+            return dialog.result()
+
+        monkeypatch.setattr(SettingsDialog, "exec", change)
+        window.show_settings()
+        assert named == ["Gemini API key"]
+        panel = window.auth_panel
+        assert panel.isVisible() and "Choose another way in" in panel.message.text()
+        assert [panel.method_box.itemData(i) for i in range(panel.method_box.count())] == [
+            "api-key", "vertex", "code-assist", "gateway", "google"]  # from the four methods gemini 0.61 advertised
+        qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+        assert not panel.isVisible()
+        dialog = SettingsDialog(window.settings, window, sign_in=window.workspace.sign_in,
+                                sign_out=window.workspace.sign_out)
+        dialog.sign_out_button.click()
+        assert not dialog.sign_out_button.isEnabled() and "Signed out" in dialog.sign_in_label.text()
+        assert memory_keyring.secrets == {} and window.workspace.sign_in is None
+        assert "gemini's own settings" in window.status.engine_label.toolTip()
+        dialog.reject()
 
     run_async(scenario(), timeout=150)
     settings_file = tmp_path / "settings.ini"

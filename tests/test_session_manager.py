@@ -170,6 +170,7 @@ def test_a_streaming_queued_or_approval_waiting_conversation_is_never_suspended(
         assert (await running).text == "long story"
         assert (await queued).text == "Echo: and another"
         await asking
+        await until(lambda: manager.live_processes <= 2, timeout=15, what="back at the cap once turns end")
 
     run_async(scenario(), timeout=150)
 

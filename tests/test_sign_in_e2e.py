@@ -24,7 +24,7 @@ from gemini_desktop.engine import EngineConfig, GeminiSessionClient, SessionStat
 from gemini_desktop.engine.diagnosis import Problem
 from gemini_desktop.engine.sign_in import code_assist_sign_in, gateway_sign_in, vertex_sign_in
 from gemini_desktop.engine.types import AuthRequired, GeminiCommand
-from tests.support.cli_env import CLI_SETTINGS, cli_environment, make_cli_home
+from tests.support.cli_env import INELIGIBLE, code_assist_env, without_auth
 from tests.support.fake_gemini import DEFAULT_MODEL, FAKE_ACCESS_TOKEN, FakeGemini
 from tests.support.keyrings import FILE_VARIABLE
 from tests.support.qt_async import until
@@ -33,24 +33,6 @@ from tests.test_gui_e2e import WindowFactory, make_window, transcript_text, type
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
-NOWHERE = "http://127.0.0.1:9"  # nothing listens here: only the way in under test can reach the fake
-INELIGIBLE = {"ineligibleTiers": [{
-    "reasonCode": "UNSUPPORTED_CLIENT", "tierId": "free-tier", "tierName": "Gemini Code Assist for individuals",
-    "reasonMessage": "This client is no longer supported for Gemini Code Assist for individuals. To continue, "
-                     "please migrate to the Antigravity suite."}]}
-
-
-def without_auth(cli_home: Path, **env: str) -> dict[str, str]:
-    """gemini's environment with no key and a base URL that leads nowhere, plus `env`."""
-    return cli_environment(cli_home, NOWHERE, api_key=None) | env
-
-
-def code_assist_env(cli_home: Path, fake: FakeGemini) -> dict[str, str]:
-    make_cli_home(cli_home, CLI_SETTINGS | {"security": {"auth": {"selectedType": "oauth-personal"}}})
-    return without_auth(cli_home, GOOGLE_GENAI_USE_GCA="true", GOOGLE_CLOUD_ACCESS_TOKEN="cached-google-login",
-                        CODE_ASSIST_ENDPOINT=fake.base_url)
-
-
 def chat_once(config: EngineConfig, run_async: Callable[..., Any], text: str = "hi") -> str:
     client = GeminiSessionClient(config)
 
@@ -107,7 +89,8 @@ def test_vertex_ai_express_mode_uses_its_key(
 def test_the_code_assist_refusal_for_individuals_is_diagnosed_before_any_message(
         engine_config: EngineConfig, cli_home: Path, fake_gemini: FakeGemini, run_async: Callable[..., Any]) -> None:
     fake_gemini.code_assist = INELIGIBLE
-    client = GeminiSessionClient(dataclasses.replace(engine_config, env=code_assist_env(cli_home, fake_gemini)))
+    refused = code_assist_env(cli_home, fake_gemini.base_url)
+    client = GeminiSessionClient(dataclasses.replace(engine_config, env=refused))
     announced: list[AuthRequired] = []
     client.auth_required.connect(announced.append)
     states: list[str] = []
@@ -171,7 +154,7 @@ def test_the_window_shows_the_refusal_at_start_never_ready(
         make_window: WindowFactory, engine_config: EngineConfig, cli_home: Path,  # noqa: F811
         fake_gemini: FakeGemini, run_async: Callable[..., Any]) -> None:
     fake_gemini.code_assist = INELIGIBLE
-    config = dataclasses.replace(engine_config, env=code_assist_env(cli_home, fake_gemini))
+    config = dataclasses.replace(engine_config, env=code_assist_env(cli_home, fake_gemini.base_url))
 
     async def scenario() -> None:
         window = make_window(config)
@@ -227,7 +210,7 @@ def test_auth_commands_choose_check_and_forget_a_way_in(
     assert run_auth("logout", env=env).returncode == 0
     assert json.loads((tmp_path / "keyring.json").read_text()) == {}
     fake_gemini.code_assist = INELIGIBLE  # gemini's own settings: the refused Google login of an individual
-    ineligible = run_auth("status", *gemini, env=auth_env | code_assist_env(cli_home, fake_gemini))
+    ineligible = run_auth("status", *gemini, env=auth_env | code_assist_env(cli_home, fake_gemini.base_url))
     assert ineligible.returncode == 1, ineligible.stdout + ineligible.stderr
     assert ineligible.stdout.startswith("Method: none chosen")
     assert "Google no longer serves gemini-cli" in ineligible.stdout and "Antigravity" in ineligible.stdout
@@ -236,7 +219,7 @@ def test_auth_commands_choose_check_and_forget_a_way_in(
 def test_a_code_assist_licence_signs_in_with_its_project(
         engine_config: EngineConfig, cli_home: Path, fake_gemini: FakeGemini, run_async: Callable[..., Any]) -> None:
     fake_gemini.code_assist = {"currentTier": {"id": "standard-tier"}, "cloudaicompanionProject": "corp-project-1"}
-    config = dataclasses.replace(engine_config, env=code_assist_env(cli_home, fake_gemini),
+    config = dataclasses.replace(engine_config, env=code_assist_env(cli_home, fake_gemini.base_url),
                                  sign_in=code_assist_sign_in("corp-project-1"))
     client = GeminiSessionClient(config)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPalette
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.engine.events import (
@@ -21,6 +21,7 @@ from gemini_desktop.engine.events import (
     ToolCall,
     ToolStatus,
 )
+from gemini_desktop.ui.empty_state import EmptyState
 from gemini_desktop.ui.transcript import HISTORY_PAGE, TranscriptView
 from tests.support.transcript_access import answer_item, ask, thought_item
 
@@ -192,11 +193,11 @@ def test_permission_reject_resolves_none(view: TranscriptView, qtbot: QtBot,
     future = ask(view, request())
     prompt = view.pending_prompt("call-1")
     assert prompt is not None
-    assert "● pending" in text_of(view)
+    assert " pending" in text_of(view)
     qtbot.mouseClick(prompt.buttons["reject-1"], Qt.MouseButton.LeftButton)
     assert result_of(future) is None
     assert "✗ Reject" in text_of(view)
-    assert "● failed" in text_of(view) and "● pending" not in text_of(view)  # a rejected call never runs
+    assert " failed" in text_of(view) and " pending" not in text_of(view)  # a rejected call never runs
 
 
 @pytest.mark.parametrize(("key", "expected"), [(Qt.Key.Key_Y, "allow-1"), (Qt.Key.Key_A, "allow-all"),
@@ -282,11 +283,11 @@ def test_finished_messages_are_not_rerendered_and_chunks_coalesce(view: Transcri
     assert "more199" in text_of(view)
 
 
-def test_queued_badge_notices_plan_and_finish_markers(view: TranscriptView, qtbot: QtBot) -> None:
+def test_queued_message_notices_plan_and_finish_markers(view: TranscriptView, qtbot: QtBot) -> None:
     key = view.model.add_user_message("do the thing", queued=True)
-    assert "queued" in text_of(view)
+    assert "do the thing" not in text_of(view)  # it waits in the queue panel, not in the transcript
     view.model.mark_sent(key)
-    assert "queued" not in text_of(view) and "do the thing" in text_of(view)
+    assert "do the thing" in text_of(view) and not view.model.queue.items
     answer = view.model.begin_assistant_message()
     view.model.append_text(answer, "partial")
     view.model.show_plan(PlanUpdate((PlanEntry("step one", "in_progress"),)))
@@ -464,7 +465,7 @@ def test_welcome_shows_only_while_the_transcript_is_empty(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     view.resize(600, 400)
     view.show()
-    welcome = view.findChild(QLabel, "transcriptWelcome")
+    welcome = view.findChild(EmptyState, "transcriptWelcome")
     assert welcome is not None and welcome.isVisible()
     view.model.add_user_message("hello")
     assert not welcome.isVisible()

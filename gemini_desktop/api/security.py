@@ -8,7 +8,9 @@ page in a browser cannot read an answer even when it guesses the port.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -27,12 +29,28 @@ class BodyTooLarge(Exception):
     pass
 
 
-def host_name(host_header: str) -> str:
-    """The name part of a Host header: `[::1]:8080` -> `::1`, `localhost:80` -> `localhost`."""
-    host = host_header.strip().lower()
-    if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+# RFC 3986 section 3.2.2: a reg-name is unreserved, pct-encoded and sub-delims characters (a dotted IPv4
+# address is one too); an IP literal is an IPv6 address in brackets. RFC 9110 section 7.2: an optional ":port".
+_REG_NAME = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+")
+_PORT = re.compile(r"(?::[0-9]{1,5})?")
+
+
+def host_name(host_header: str) -> str | None:
+    """The name of a Host header parsed strictly as host[:port] (`[::1]:8080` -> `::1`, `LocalHost` ->
+    `localhost`); None for anything else (`localhost:1@evil.example`, spaces, two colons, an empty value)."""
+    if host_header.startswith("["):
+        literal, bracket, port = host_header[1:].partition("]")
+        try:
+            name = str(ipaddress.IPv6Address(literal)) if bracket else ""
+        except ValueError:
+            name = ""
+    else:
+        name = host_header.split(":", 1)[0]
+        port = host_header[len(name):]
+        name = name if _REG_NAME.fullmatch(name) else ""
+    if not name or not _PORT.fullmatch(port) or (port and int(port[1:]) > 65535):
+        return None
+    return name.lower()
 
 
 def bearer_token(authorization: str) -> str:

@@ -1,7 +1,8 @@
 """The local API's HTTP server: uvicorn as a task on the app's (qasync) loop, listening on loopback only.
 
 The sockets are bound here, to 127.0.0.1 and ::1 on one port, so nothing but this machine can connect whatever
-uvicorn's defaults are. uvicorn logs through the app's logging (redacted); its access log is off.
+uvicorn's defaults are; connections are bounded in time and number (connections.py). uvicorn logs through the
+app's logging (redacted); its access log is off.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 
 import uvicorn
 
+from gemini_desktop.api.connections import ConnectionLimits, bounded_protocol
 from gemini_desktop.api.routes import build_app
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.settings import DEFAULT_API_PORT
@@ -53,8 +55,9 @@ class ApiServer:
     """Start and stop the local API; `port` is the one it really listens on (useful with port 0)."""
 
     def __init__(self, conversations: OpenConversations, token: Callable[[], str],
-                 port: int = DEFAULT_API_PORT) -> None:
+                 port: int = DEFAULT_API_PORT, limits: ConnectionLimits | None = None) -> None:
         self._conversations = conversations
+        self._limits = limits or ConnectionLimits()
         self._token = token
         self._requested_port = port
         self._sockets: list[socket.socket] = []
@@ -71,7 +74,8 @@ class ApiServer:
         self._sockets = loopback_sockets(self._requested_port)
         self.port = self._sockets[0].getsockname()[1]
         config = uvicorn.Config(build_app(self._conversations, self._token), log_config=None, access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=2, server_header=False)
+                                lifespan="off", timeout_graceful_shutdown=2, server_header=False,
+                                http=bounded_protocol(self._limits), timeout_keep_alive=5)
         self._server = uvicorn.Server(config)
         self._task = asyncio.ensure_future(self._server.serve(sockets=self._sockets))
         while not self._server.started and not self._task.done():

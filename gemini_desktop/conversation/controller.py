@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,8 +25,9 @@ from gemini_desktop.conversation.attachments import (
     stored_turns,
 )
 from gemini_desktop.conversation.file_edits import ConversationEdits, EditJournal
-from gemini_desktop.conversation.model import ConversationModel, paths_and_diffs
+from gemini_desktop.conversation.model import ConversationModel, UserMessage, paths_and_diffs
 from gemini_desktop.conversation.permissions import PermissionDesk
+from gemini_desktop.conversation.turns import Turn, TurnEnd
 from gemini_desktop.engine.attachments import Message
 from gemini_desktop.engine.diagnosis import diagnose
 from gemini_desktop.engine.events import (
@@ -36,6 +36,7 @@ from gemini_desktop.engine.events import (
     ModelUpdate,
     ModeUpdate,
     PermissionRequest,
+    PlanEntry,
     PlanUpdate,
     ThoughtChunk,
     ToolCall,
@@ -79,37 +80,6 @@ def diff_text(call: ToolCall) -> str:
     return "\n".join(paths_and_diffs(call))
 
 
-@dataclass
-class Turn:
-    """One message the user sent and the answer to it, as far as it got. The answer itself is in the model;
-    `chunks` and `thoughts` hold only what streamed since the last checkpoint."""
-
-    user_key: int
-    text: str = ""  # what the user wrote (held for a resend when a refused sign-in kept it from gemini)
-    turn_id: int | None = None
-    assistant_key: int | None = None
-    assistant_row: RowRef | None = None
-    chunks: list[str] = field(default_factory=list)
-    thoughts: list[str] = field(default_factory=list)
-
-    def take_unsaved(self) -> tuple[str, str]:
-        """The text and thoughts streamed since the last call: a checkpoint costs what is new, not the answer."""
-        text, thoughts = "".join(self.chunks), "".join(self.thoughts)
-        self.chunks.clear()
-        self.thoughts.clear()
-        return text, thoughts
-
-
-@dataclass(frozen=True)
-class TurnEnd:
-    """How one message's answer ended, for a view that follows a single turn (the local API)."""
-
-    state: str  # one of model.FINISH_STATES
-    stop_reason: str | None = None
-    usage: Usage | None = None
-    error: str | None = None
-
-
 class ConversationController(QObject):
     commands_changed = Signal(object)  # tuple[SlashCommand, ...]
     answer_finished = Signal(str)  # the finished answer (for a desktop notification)
@@ -140,6 +110,7 @@ class ConversationController(QObject):
         self._gemini_session_id: str | None = client.session_id  # a warm spare's child has its session already
         self._waiting: list[Turn] = []  # sent or queued, not started yet (the engine runs them FIFO)
         self._current: Turn | None = None
+        self._last_sent: Message | None = None
         self._tool_calls: dict[str, ToolCall] = {}
         self._decisions: dict[str, str] = {}
         self.permissions = PermissionDesk(self.model, self._record_decision)
@@ -265,6 +236,9 @@ class ConversationController(QObject):
         self._gemini_session_id = record.gemini_session_id
         messages = self._store_call(self._store.messages, record.id) or []
         self.model.load_history(stored_messages(messages, self._store.blobs, record.cwd))
+        items = self._store_call(self._store.plan, record.id)
+        if items:
+            self.model.show_plan(PlanUpdate(tuple(PlanEntry(*item) for item in items)))
         self.model.state.folder = record.cwd
         self.session_changed.emit(record.id)
         cwd = Path(record.cwd)
@@ -307,6 +281,7 @@ class ConversationController(QObject):
         self._gemini_session_id = None
         self._tool_calls.clear()
         self._decisions.clear()
+        self._last_sent = None
         self.session_changed.emit(0)
 
     def _stored_turns(self) -> list[TranscriptTurn]:
@@ -329,13 +304,20 @@ class ConversationController(QObject):
             self._writes.submit(
                 lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id).id,
                 into=created, then=lambda session_id: self._on_session_saved(created, session_id))
-        self._write_user_message(self._store_session, message)
+        if not queued:
+            self._write_user_message(self._store_session, message)
         key = self.model.add_user_message(message.text, queued=queued,
                                           attachments=shown_attachments(message.attachments))
-        turn = Turn(user_key=key, text=message.text)
+        turn = Turn(user_key=key, text=message.text, message=message, held=queued)
         self._waiting.append(turn)
         turn.turn_id = self._client.submit(message)
         return key
+
+    def _save_held(self, turn: Turn) -> None:
+        """A queued message reaches the history as it was finally sent (or when it ends unsent)."""
+        if turn.held and turn.message is not None and self._store_session is not None:
+            self._write_user_message(self._store_session, turn.message)
+        turn.held = False
 
     def _write_user_message(self, session: RowRef, message: Message) -> None:
         """The attachments are recorded inside the writer job: hashing a file or storing an image never runs
@@ -360,6 +342,57 @@ class ConversationController(QObject):
             self._client.cancel()
         self.reject_pending_permissions()
 
+    # ---- steering: queued messages change before they are sent, "Send now", "Retry"
+
+    def _queued(self, key: int) -> Turn | None:
+        return next((turn for turn in self._waiting if turn.user_key == key and turn.held), None)
+
+    def edit_queued(self, key: int, text: str) -> bool:
+        """New text for a message still waiting (its attachments stay); False once it was sent."""
+        turn = self._queued(key)
+        if turn is None or turn.message is None or turn.turn_id is None or not text.strip():
+            return False
+        message = Message(text, turn.message.attachments)
+        if not self._client.edit_queued(turn.turn_id, message):
+            return False
+        turn.message, turn.text = message, text
+        return self.model.queue.edit(key, text)
+
+    def remove_queued(self, key: int) -> bool:
+        """Take back a waiting message: it is never sent nor kept."""
+        turn = self._queued(key)
+        if turn is None or turn.turn_id is None or not self._client.withdraw(turn.turn_id):
+            return False
+        self._waiting.remove(turn)
+        self.model.queue.take(key)
+        return True
+
+    def move_queued(self, key: int, index: int) -> bool:
+        """Move a waiting message to `index` among the waiting ones."""
+        if self._queued(key) is None or not self.model.queue.move(key, index):
+            return False
+        rank = {queued: number for number, queued in enumerate(self.model.queue.keys())}
+        held = sorted((turn for turn in self._waiting if turn.held), key=lambda turn: rank.get(turn.user_key, 0))
+        self._waiting = [turn for turn in self._waiting if not turn.held] + held
+        self._client.reorder_queue([turn.turn_id for turn in self._waiting if turn.turn_id is not None])
+        return True
+
+    def send_now(self, key: int) -> bool:
+        """Stop the running turn (protocol cancel, the rest of the queue stays) and send this message next."""
+        if not self.move_queued(key, 0):
+            return False
+        if self._current is not None:
+            self._client.cancel(keep_queue=True)
+            self.reject_pending_permissions()
+        return True
+
+    def retry(self) -> int | None:
+        """Send the last message again, with its attachments when this run sent it; the answer before stays."""
+        if self._last_sent is not None:
+            return self.submit(self._last_sent)
+        last = next((entry for entry in reversed(self.model.entries) if isinstance(entry, UserMessage)), None)
+        return self.submit(last.text) if last is not None else None
+
     def _take_waiting(self, turn_id: int) -> Turn | None:
         for turn in self._waiting:
             if turn.turn_id == turn_id:
@@ -378,6 +411,8 @@ class ConversationController(QObject):
             return
         turn.turn_id = turn_id
         self._current = turn
+        self._save_held(turn)
+        self._last_sent = turn.message
         self.model.state.activity = "streaming"
         self.model.mark_sent(turn.user_key)
         turn.assistant_key = self.model.begin_assistant_message()
@@ -405,6 +440,7 @@ class ConversationController(QObject):
             self._record_tool_call(event)
         elif isinstance(event, PlanUpdate):
             self.model.show_plan(event)
+            self._save_plan(event)
         elif isinstance(event, CommandsUpdate):
             self.commands_changed.emit(event.commands)
         elif isinstance(event, (ModelUpdate, ModeUpdate)):
@@ -413,6 +449,12 @@ class ConversationController(QObject):
             else:
                 self.model.state.mode = event.current
             self.choices_changed.emit(event)
+
+    def _save_plan(self, plan: PlanUpdate) -> None:
+        """The latest plan goes to the history, so a resumed conversation shows it again."""
+        if self._store_session is not None:
+            session, items = self._store_session, [(e.content, e.status, e.priority) for e in plan.entries]
+            self._writes.submit(lambda store: store.save_plan(session.require(), items))
 
     def _streaming_answer(self) -> int | None:
         return self._current.assistant_key if self._current is not None else None
@@ -484,6 +526,7 @@ class ConversationController(QObject):
             self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=text, thoughts=thoughts)
         waiting, self._waiting = self._waiting, []
         for unsent in waiting:
+            self._save_held(unsent)
             self.model.mark_sent(unsent.user_key)
             self.turn_ended.emit(unsent.user_key, TurnEnd("interrupted", error="the session ended before it was sent"))
 
@@ -494,6 +537,7 @@ class ConversationController(QObject):
         if turn.assistant_key is not None:
             self.model.finish_message(turn.assistant_key, state=view_state)
         else:
+            self._save_held(turn)
             self.model.mark_sent(turn.user_key)
         if turn.assistant_row is not None:
             answer = turn.assistant_row

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from gemini_desktop.conversation.message_queue import MessageQueue
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
 from gemini_desktop.engine.types import ContextUsage, Usage
 from gemini_desktop.untrusted_text import markdown_message
@@ -227,6 +228,7 @@ class ConversationModel:
         self._tools: dict[str, ToolCallEntry] = {}
         self._undone: set[str] = set()  # tool calls whose edits were put back
         self._plan: PlanEntry | None = None
+        self.queue = MessageQueue()
         self._observers: list[Observer] = []
         self.stored = 0
         """How many leading entries came from the history (a view may lay them out a page at a time)."""
@@ -260,22 +262,30 @@ class ConversationModel:
 
     def add_user_message(self, text: str, *, queued: bool = False,
                          attachments: tuple[ShownAttachment, ...] = ()) -> int:
-        """Returns the message's key."""
+        """Returns the message's key. A queued message waits in `queue` and joins the transcript when sent."""
         key = next(self._keys)
-        self._messages += 1
-        self._add(UserMessage(text, queued, attachments), key)
-        if self._plan is not None:
-            self._plan.current = False
-            self._plan = None
+        message = UserMessage(text, queued, attachments)
+        if queued:
+            message.id, message.message = next(self._ids), key
+            self.queue.add(message)
+        else:
+            self._place_sent(message, key)
         return key
 
+    def _place_sent(self, message: UserMessage, key: int) -> None:
+        self._messages += 1
+        self._add(message, key)
+        if self._plan is not None:  # a new message: the plan before it is history
+            self._plan.current = False
+            self._emit(Change.CHANGED, self._plan)
+            self._plan = None
+
     def mark_sent(self, key: int) -> None:
-        for entry in reversed(self._entries):
-            if entry.message == key and isinstance(entry, UserMessage):
-                if entry.queued:
-                    entry.queued = False
-                    self._emit(Change.CHANGED, entry)
-                return
+        """The message went to the agent (or ended unsent): it leaves the queue for the transcript."""
+        queued = self.queue.take(key)
+        if queued is not None:
+            queued.queued = False
+            self._place_sent(queued, key)
 
     def begin_assistant_message(self) -> int:
         key = next(self._keys)
@@ -337,6 +347,11 @@ class ConversationModel:
 
     def add_notice(self, text: str, *, kind: str = "info") -> None:
         self._add(Notice(text, kind))
+
+    @property
+    def plan(self) -> PlanEntry | None:
+        """The plan the agent is working to (until the next message), for a view pinned above the composer."""
+        return self._plan
 
     def show_plan(self, plan: PlanUpdate) -> None:
         if self._plan is not None:

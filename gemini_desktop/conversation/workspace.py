@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop.conversation.file_edits import EditJournal
-from gemini_desktop.conversation.sign_in_choice import load_sign_in, save_sign_in
+from gemini_desktop.conversation.sign_in_choice import forget_sign_in, load_sign_in, save_sign_in
 from gemini_desktop.engine.file_index import FileIndexCache
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld, find_gemini
 from gemini_desktop.engine.sign_in import SignIn, SignInMethod
@@ -75,6 +75,7 @@ class Workspace(QObject):
 
     attached = Signal()  # the manager exists: conversations can get processes
     unavailable = Signal(object)  # GeminiUnavailable: nothing can start until gemini is set up
+    sign_in_changed = Signal()  # `sign_in` is another way in (or none): the status bar says which
 
     def __init__(self, settings: AppSettings, options: LaunchOptions | None = None,
                  engine_config: EngineConfig | None = None, *, install_dir: Path | None = None,
@@ -162,6 +163,7 @@ class Workspace(QObject):
         if sign_in is not None and sign_in.method is SignInMethod.API_KEY and "GEMINI_API_KEY" in os.environ:
             sign_in = None  # a key in the environment is the user's explicit choice for this run
         self.sign_in = sign_in
+        self.sign_in_changed.emit()
         api_key = sign_in.api_key if sign_in is not None and sign_in.method is SignInMethod.API_KEY else None
         return EngineConfig(gemini=command, cwd=self.default_folder, model=self.options.model or self.settings.model,
                             api_key=api_key or None, sign_in=sign_in, state_dir=data_dir() / "engine")
@@ -177,11 +179,21 @@ class Workspace(QObject):
         """Sign in another way from now on (saved; False when a secret could not reach the keyring): the
         conversations opened from now on and the spare use it."""
         stored = save_sign_in(self.settings, sign_in)
+        self._switch_sign_in(sign_in)
+        return stored
+
+    def sign_out(self) -> None:
+        """Forget the way in and its secrets: the next gemini started asks again (open conversations keep
+        theirs until they restart)."""
+        forget_sign_in(self.settings)
+        self._switch_sign_in(None)
+
+    def _switch_sign_in(self, sign_in: SignIn | None) -> None:
         self.sign_in = sign_in
         if self.manager is not None:
-            api_key = sign_in.api_key if sign_in.method is SignInMethod.API_KEY else None
+            api_key = sign_in.api_key if sign_in is not None and sign_in.method is SignInMethod.API_KEY else None
             self.manager.reconfigure(api_key=api_key, sign_in=sign_in)
-        return stored
+        self.sign_in_changed.emit()
 
     async def load_mcp_servers(self) -> list[McpServerConfig]:
         """The app's own MCP servers; their secrets come from the keyring, so off the UI thread (the worker

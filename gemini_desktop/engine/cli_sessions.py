@@ -156,3 +156,65 @@ def write_session_file(chats: Path, turns: Sequence[TranscriptTurn], model: str 
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     log.info("rebuilt conversation as CLI session %s (%d messages) in %s", session_id, len(turns), path)
     return session_id
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H-%M")
+
+
+def clear_the_minute(home: Path, session_id: str, now: datetime | None = None) -> None:
+    """Rename this session's files named after the current (or next) minute to an earlier, free minute.
+
+    On load gemini-cli first starts a fresh recording, `session-<this minute>-<short id>.jsonl`, appended to with
+    `messages: []`: when the stored file has that very name (a conversation suspended in the minute it began) the
+    conversation is emptied and the load fails. The CLI finds a session by the id in its header, never by the name.
+    """
+    now = now or datetime.now(UTC)
+    short = session_id[:8]
+    taken = {_stamp(now + timedelta(minutes=step)) for step in (0, 1)}
+    for path in session_files(home, session_id):
+        if not any(path.name == f"session-{stamp}-{short}{path.suffix}" for stamp in taken):
+            continue
+        earlier = now - timedelta(minutes=2)
+        while (target := path.with_name(f"session-{_stamp(earlier)}-{short}{path.suffix}")).exists():
+            earlier -= timedelta(minutes=1)
+        path.rename(target)
+        log.info("renamed CLI session file %s to %s before loading it (same minute as the load)", path, target.name)
+
+
+def remove_strays(home: Path, session_id: str, kept: Sequence[Path]) -> None:
+    """Delete the files a load of ours left for this session beside `kept` (the ones there before it) that hold
+    no conversation: gemini starts a metadata-only recording on every load and then records into the old file."""
+    for path in session_files(home, session_id):
+        if path not in kept and user_message_count(path) == 0:
+            path.unlink(missing_ok=True)
+            log.info("removed the metadata-only CLI session file %s left by a load", path)
+
+
+class RebuiltSessions:
+    """The ids of CLI sessions Gemini Desktop wrote itself (rebuilds), so that only those are ever deleted."""
+
+    def __init__(self, state: Path) -> None:
+        self._path = state / "rebuilt-sessions.txt"
+
+    def _ids(self) -> set[str]:
+        try:
+            return set(self._path.read_text(encoding="utf-8").split())
+        except OSError:
+            return set()
+
+    def _save(self, ids: set[str]) -> None:
+        paths.write_private_text(self._path, "".join(f"{i}\n" for i in sorted(ids)))
+
+    def add(self, session_id: str) -> None:
+        self._save(self._ids() | {session_id})
+
+    def retire(self, home: Path, session_id: str) -> None:
+        """The conversation moved on from `session_id`: delete its files if we wrote them, else leave them."""
+        ids = self._ids()
+        if session_id not in ids:
+            return
+        for path in session_files(home, session_id):
+            path.unlink(missing_ok=True)
+            log.info("removed %s: a session Gemini Desktop rebuilt and no longer uses", path)
+        self._save(ids - {session_id})

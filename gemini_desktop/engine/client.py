@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from acp import schema
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__
-from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine import cli_sessions, todos, translate
 from gemini_desktop.engine.agent_callbacks import AgentCallbacks
 from gemini_desktop.engine.agents.profiles import AgentProfile
 from gemini_desktop.engine.attachments import (
@@ -53,6 +52,7 @@ from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
+from gemini_desktop.engine.turn_queue import TurnQueue
 from gemini_desktop.engine.types import (
     AuthRequired,
     ChatResult,
@@ -74,6 +74,8 @@ log = logging.getLogger(__name__)
 
 REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
 REPLAY_MAX_WAIT = 5.0
+PLAN_READ_ATTEMPTS = 20
+PLAN_READ_INTERVAL = 0.1
 API_KEY_METHOD = "gemini-api-key"
 API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 
@@ -121,7 +123,7 @@ class GeminiSessionClient(QObject):
         self._session_id: str | None = None
         self._tools = translate.ToolCallTracker()
         self._files = FileAccess(lambda: self._config.cwd, config.file_journal)
-        self._queue: deque[_Turn] = deque()
+        self._queue: TurnQueue[_Turn] = TurnQueue()
         self._current: _Turn | None = None
         self._next_turn_id = 1
         self._transcript: list[TranscriptTurn] = []
@@ -131,6 +133,7 @@ class GeminiSessionClient(QObject):
         self._modes: ModeUpdate | None = None
         self._models: ModelUpdate | None = None
         self._total_usage = Usage()
+        self._plans_asked = self._plans_shown = 0  # write_todos calls seen, and the newest whose plan was shown
         self._lifecycle = asyncio.Lock()
         self._stopping = False
         self._restarts = 0
@@ -458,6 +461,7 @@ class GeminiSessionClient(QObject):
         if not self.agent.cli_session_files:
             return await self._resume_by_capability(resume_id, transcript)
         home = cli_sessions.cli_home(self._child_env(), Path.home())
+        cli_sessions.clear_the_minute(home, resume_id)
         backup = FileBackup.take(home, resume_id, state_dir(self._config) / "cli-backups")
         expected = max(user_turn_count(transcript), backup.user_messages)
         problem = ""
@@ -473,6 +477,7 @@ class GeminiSessionClient(QObject):
         if not problem and backup.damaged():
             problem = "gemini damaged its session file while loading it"
         if not problem:
+            cli_sessions.remove_strays(home, resume_id, list(backup.copies))
             self._adopt(replayed if user_turn_count(replayed) >= user_turn_count(transcript) else transcript)
             self.replayed.emit(list(self._transcript))
             return ResumeOutcome(ResumeMethod.LOADED, resume_id)
@@ -480,7 +485,7 @@ class GeminiSessionClient(QObject):
         if backup.copies:
             backup.restore()
         source = max((transcript, backup.turns(), replayed), key=user_turn_count)
-        return await self._rebuild(source, problem)
+        return await self._rebuild(source, problem, resume_id)
 
     async def _resume_by_capability(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
         """An agent without gemini's session files: session/load (replay kept only if it is complete) or
@@ -509,17 +514,22 @@ class GeminiSessionClient(QObject):
         log.info("resume of %s: %s", resume_id, problem)
         return await self._seeded(transcript, problem)
 
-    async def _rebuild(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:
+    async def _rebuild(self, turns: list[TranscriptTurn], problem: str, old_id: str) -> ResumeOutcome:
         home = cli_sessions.cli_home(self._child_env(), Path.home())
         chats = cli_sessions.project_chats_dir(home, self._config.cwd)
         if chats is not None and turns:
             new_id = cli_sessions.write_session_file(chats, turns, self._config.model)
+            rebuilt = cli_sessions.RebuiltSessions(state_dir(self._config))
+            rebuilt.add(new_id)
+            written = cli_sessions.session_files(home, new_id)
             try:
                 replayed = await self._load(new_id)
             except acp.RequestError as exc:
                 replayed = []
                 log.warning("loading the rebuilt session failed: %s", exc)
+            cli_sessions.remove_strays(home, new_id, written)
             if user_turn_count(replayed) >= user_turn_count(turns):
+                rebuilt.retire(home, old_id)
                 self._adopt(turns)
                 self.replayed.emit(list(self._transcript))
                 return ResumeOutcome(ResumeMethod.REBUILT, new_id,
@@ -720,16 +730,36 @@ class GeminiSessionClient(QObject):
             elif idle < limit:
                 reported = False
 
-    def cancel(self) -> None:
-        """Stop the running turn and drop the queued ones.
+    def edit_queued(self, turn_id: int, message: Message) -> bool:
+        """Change a message still waiting for its turn; False once it was sent."""
+        turn = self._queue.find(turn_id)
+        if turn is not None:
+            turn.message, turn.text = message, remembered_text(message)
+        return turn is not None
+
+    def withdraw(self, turn_id: int) -> bool:
+        """Take back a message still waiting for its turn: it is never sent and reports nothing."""
+        turn = self._queue.withdraw(turn_id)
+        if turn is not None:
+            turn.future.cancel()
+            self.queue_changed.emit(len(self._queue))
+        return turn is not None
+
+    def reorder_queue(self, turn_ids: Sequence[int]) -> None:
+        """The waiting messages go in this order (those not named keep their order behind them)."""
+        self._queue.reorder(turn_ids)
+
+    def cancel(self, *, keep_queue: bool = False) -> None:
+        """Stop the running turn and, unless `keep_queue` (the next message is sent at once), drop the queued ones.
 
         The turn ends here at once, whatever the agent does with session/cancel: an agent that never answers
         it cannot hold the window busy. Its late answer to the prompt is ignored.
         """
-        for turn in list(self._queue):
-            self._finish_turn(turn, "cancelled", None)
-        self._queue.clear()
-        self.queue_changed.emit(0)
+        if not keep_queue:
+            for turn in list(self._queue):
+                self._finish_turn(turn, "cancelled", None)
+            self._queue.clear()
+            self.queue_changed.emit(0)
         self._permissions.withdraw_all()
         turn = self._current
         if turn is None or turn.cancel_requested.is_set():
@@ -771,11 +801,29 @@ class GeminiSessionClient(QObject):
             turn.thoughts.append(event.text)
         elif isinstance(event, ToolCall):
             self._files.observe(event)
+            if todos.may_be_todos(event):
+                self._plans_asked += 1
+                self._tasks.spawn(self._read_plan(session_id, event.tool_call_id, self._plans_asked))
         elif isinstance(event, ModeUpdate):
             available = self._modes.available if self._modes else ()
             event = ModeUpdate(event.current, event.available or available)
             self._modes = event
         self.event.emit(event)
+
+    async def _read_plan(self, session_id: str, tool_call_id: str, number: int) -> None:
+        """gemini's todo list, from its session file: it records the call just after telling us it completed.
+        Reads may finish out of order: a plan older than one already shown is dropped."""
+        home = cli_sessions.cli_home(self._child_env(), Path.home())
+        for _ in range(PLAN_READ_ATTEMPTS):
+            files = await asyncio.to_thread(cli_sessions.session_files, home, session_id)
+            plan = await asyncio.to_thread(todos.plan_from_session_files, files, tool_call_id)
+            if plan is not None:
+                if session_id == self._session_id and number > self._plans_shown:
+                    self._plans_shown = number
+                    self.event.emit(plan)
+                return
+            await asyncio.sleep(PLAN_READ_INTERVAL)
+        log.warning("the todo list of tool call %s was not found in gemini's session file", tool_call_id)
 
     async def _on_permission(self, session_id: str, tool_call: Any,
                              options: list[Any]) -> schema.RequestPermissionResponse:

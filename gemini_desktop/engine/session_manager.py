@@ -295,7 +295,7 @@ class SessionManager(QObject):
         if self._checking is None or self._checking.done():
             self._checking = self._tasks.spawn(self.check_policies())
 
-    def _make_room(self, needing: Conversation) -> None:
+    def _make_room(self, needing: Conversation | None) -> None:
         """Over the cap: the spare goes first, then the least recently used idle conversations. A cap exceeded
         because nothing could yield is caught up the next time a conversation needs a process."""
         if self._shutting_down:
@@ -416,6 +416,8 @@ class SessionManager(QObject):
         for signal in (client.queue_changed, client.permissions_pending, client.turn_started,
                        client.turn_finished, client.turn_failed):
             signal.connect(lambda *_: self._on_used(conversation))
+        for ended in (client.turn_finished, client.turn_failed):  # above the cap, give back idle ones at once
+            ended.connect(lambda *_: asyncio.get_running_loop().call_soon(self._make_room, None))
         client.session_started.connect(lambda _outcome: self._on_session_started(conversation))
         client.event.connect(lambda event: self._on_event(conversation, event))
         self.opened.emit(conversation.key)

@@ -16,18 +16,21 @@ FUNCTION_RESPONSE_PREFIX = "[Function Response"
 
 
 def consolidate_replay(chunks: Sequence[tuple[str, str]]) -> list[TranscriptTurn]:
-    """Replayed chunks -> whole messages, without the CLI's preamble and tool-result echoes."""
+    """Replayed chunks -> whole messages, without the CLI's preamble and tool-result echoes.
+
+    gemini-cli replays each stored user message as one chunk, and the preamble is a user message of its own, right
+    before the first one typed: user chunks are never joined, else the first question sinks into the preamble and
+    every load looks one message short. Assistant chunks are joined (thoughts and tool steps split an answer).
+    """
     turns: list[TranscriptTurn] = []
     for role, text in chunks:
-        if turns and turns[-1].role == role:
+        if role == "user" and (is_preamble(text) or text.lstrip().startswith(FUNCTION_RESPONSE_PREFIX)):
+            continue
+        if role == "assistant" and turns and turns[-1].role == role:
             turns[-1] = TranscriptTurn(role, turns[-1].text + text)
         else:
             turns.append(TranscriptTurn(role, text))
-    return [
-        t for t in turns
-        if t.text.strip()
-        and not (t.role == "user" and (is_preamble(t.text) or t.text.lstrip().startswith(FUNCTION_RESPONSE_PREFIX)))
-    ]
+    return [t for t in turns if t.text.strip()]
 
 
 def remembered_text(message: Message) -> str:

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 TITLE_LENGTH = 80
 CLOSE_PATIENCE = 2.0
+SQLITE_MIN_INT, SQLITE_MAX_INT = -(2**63), 2**63 - 1
 
 _SESSION_COLUMNS = """
     s.id, s.gemini_session_id, s.user_title, s.cwd, s.model, s.created, s.updated, s.source,
@@ -267,6 +268,9 @@ class HistoryStore:
             db.execute("UPDATE sessions SET user_title = ? WHERE id = ?", (title.strip() or None, session_id))
 
     def get_session(self, session_id: int) -> SessionRecord | None:
+        """None for an id SQLite cannot even hold (it would raise OverflowError): no such conversation."""
+        if not SQLITE_MIN_INT <= session_id <= SQLITE_MAX_INT:
+            return None
         found = self._sessions("s.id = ? AND s.deleted_at IS NULL", (session_id,))
         return found[0] if found else None
 
@@ -424,6 +428,38 @@ class HistoryStore:
         now = time.time()
         with self._transaction() as db:
             db.executemany("UPDATE file_edits SET undone = ? WHERE id = ?", [(now, edit) for edit in edit_ids])
+
+    def save_plan(self, session_id: int, items: Sequence[tuple[str, str, str]]) -> None:
+        """The session's latest plan, (content, status, priority) per item; it replaces the one before."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO plans (session_id, items, updated) VALUES (?, ?, ?) ON CONFLICT (session_id)"
+                       " DO UPDATE SET items = excluded.items, updated = excluded.updated",
+                       (session_id, json_text([list(item) for item in items]), time.time()))
+
+    def plan(self, session_id: int) -> list[tuple[str, str, str]]:
+        """The session's latest plan ([] when it has none); malformed items are left out."""
+        rows = self._query("SELECT items FROM plans WHERE session_id = ?", (session_id,))
+        try:
+            items = json.loads(rows[0][0]) if rows else []
+        except ValueError:
+            log.warning("the stored plan of session %s is unreadable; none shown", session_id)
+            return []
+        return [(str(item[0]), str(item[1]), str(item[2])) for item in items if isinstance(item, list)
+                and len(item) == 3] if isinstance(items, list) else []
+
+    def link_branch(self, session_id: int, parent_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO branches (session_id, parent_id, created) VALUES (?, ?, ?)",
+                       (session_id, parent_id, time.time()))
+
+    def branch_parent(self, session_id: int) -> int | None:
+        """The conversation this one was branched from ("Edit and resend"), if any."""
+        rows = self._query("SELECT parent_id FROM branches WHERE session_id = ?", (session_id,))
+        return int(rows[0][0]) if rows else None
+
+    def branches_of(self, session_id: int) -> list[int]:
+        return [int(row[0]) for row in self._query(
+            "SELECT session_id FROM branches WHERE parent_id = ? ORDER BY session_id", (session_id,))]
 
     def messages(self, session_id: int) -> list[MessageRecord]:
         """Oldest first; an answer still streaming (or cut off) includes every part saved so far."""

@@ -151,13 +151,33 @@ CREATE INDEX file_edits_by_message ON file_edits (message_id, id);
 CREATE INDEX file_edits_by_tool_call ON file_edits (gemini_session_id, tool_call_id, id);
 """
 
+# The agent's latest plan (todo list) of a session, shown again when the conversation is resumed: items as a
+# JSON list of [content, status, priority].
+_V5 = """
+CREATE TABLE plans (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    items TEXT NOT NULL DEFAULT '[]',
+    updated REAL NOT NULL
+);
+"""
+
+# A conversation started by "Edit and resend" from an earlier one: the original stays, and each names the other.
+_V6 = """
+CREATE TABLE branches (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    parent_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    created REAL NOT NULL
+);
+CREATE INDEX branches_by_parent ON branches (parent_id);
+"""
+
 # Which kind of agent each conversation runs on (an agent profile's name); '' is gemini, as every conversation
 # before agents had names.
-_V5 = """
+_V7 = """
 ALTER TABLE sessions ADD COLUMN agent TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

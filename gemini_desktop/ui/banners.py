@@ -21,19 +21,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.logs import redact
 from gemini_desktop.ui.npm_installer import NpmInstaller
 
 INSTALL_COMMAND = "npm install -g @google/gemini-cli"
 
 
-def plain_label(text: str, parent: QWidget, *, selectable: bool = False) -> QLabel:
-    """Labels show engine text as plain text: nothing from the CLI may become markup."""
+def plain_label(text: str, parent: QWidget, *, selectable: str = "") -> QLabel:
+    """Labels show engine text as plain text: nothing from the CLI may become markup. A `selectable` one takes
+    the keyboard on a click, so it carries that accessible name (its text may still be empty)."""
     label = QLabel(text, parent)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setAccessibleName(selectable)
     return label
 
 
@@ -61,6 +64,7 @@ class Details:
         self.toggle.toggled.connect(self._show)
         self.view = QPlainTextEdit(parent)
         self.view.setObjectName(object_name)
+        self.view.setAccessibleName(QCoreApplication.translate("Details", "Details"))
         self.view.setReadOnly(True)
         self.view.setMaximumHeight(160)
         self.view.hide()
@@ -76,7 +80,7 @@ class CrashBanner(Banner):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("crashBanner", parent)
-        self.reason = plain_label("", self, selectable=True)
+        self.reason = plain_label("", self, selectable=self.tr("Why gemini stopped"))
         self.reason.setObjectName("crashReason")
         self.details = Details("crashStderr", self)
         self.details_toggle, self.stderr_view = self.details.toggle, self.details.view
@@ -121,6 +125,7 @@ class GeminiMissingPanel(Banner):
         self.command_field = QLineEdit(INSTALL_COMMAND, self)
         self.command_field.setObjectName("installCommand")
         self.command_field.setReadOnly(True)
+        self.command_field.setAccessibleName(self.tr("Install command"))
         copy_button = QPushButton(self.tr("Copy"), self)
         copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(INSTALL_COMMAND))
         command_row.addWidget(self.command_field, 1)
@@ -147,6 +152,7 @@ class GeminiMissingPanel(Banner):
         self.install_log = QPlainTextEdit(self)
         self.install_log.setObjectName("installLog")
         self.install_log.setReadOnly(True)
+        self.install_log.setAccessibleName(self.tr("Install output"))
         self.install_log.hide()
         for widget in (title, self.explanation, plain_label(
                 self.tr("Install it for all your terminals with this command, then press Retry:"), self)):
@@ -193,3 +199,17 @@ class GeminiMissingPanel(Banner):
         )
         if path:
             self.located.emit(path)
+
+
+def describe_missing(error: Exception) -> str:
+    """Why gemini cannot be used, for the first-run panel."""
+    if isinstance(error, GeminiTooOld):
+        return QCoreApplication.translate(
+            "MainWindow", "gemini {version} ({path}) is too old: Gemini Desktop needs gemini {minimum} or newer. "
+            "Update it with: {command}").format(
+            version=error.version, path=error.path, minimum=error.minimum, command=error.update_command)
+    if isinstance(error, GeminiNotFound):
+        return QCoreApplication.translate(
+            "MainWindow", "Gemini Desktop talks to Google's gemini command-line tool, and it was not found "
+            "on this computer.")
+    return str(error)

@@ -119,7 +119,12 @@ class Notifier(QObject):
         self._stack = stack
         self._window = window
         self._tray: QSystemTrayIcon | None = None
+        self._lasting_tray = False  # the app's own tray icon (ui/tray.py) carries the messages, and stays
         self._notified: ConversationView | None = None
+
+    def use_tray(self, tray: QSystemTrayIcon) -> None:
+        self._tray, self._lasting_tray = tray, True
+        tray.messageClicked.connect(self._open)
 
     def notify(self, view: ConversationView, title: str, text: str) -> None:
         self._notified = view
@@ -129,7 +134,8 @@ class Notifier(QObject):
                 self._tray.messageClicked.connect(self._open)
             self._tray.show()
             self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, NOTIFICATION_MS)
-            QTimer.singleShot(NOTIFICATION_MS * 2, self._tray.hide)  # no lasting tray icon for one message
+            if not self._lasting_tray:
+                QTimer.singleShot(NOTIFICATION_MS * 2, self._tray.hide)  # no lasting tray icon for one message
         else:
             QApplication.alert(self._window)
 

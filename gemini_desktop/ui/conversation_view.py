@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.attachments import stored_messages, stored_turns
@@ -33,10 +33,14 @@ from gemini_desktop.engine.types import (
 )
 from gemini_desktop.store import StoreError
 from gemini_desktop.ui.banners import CrashBanner
+from gemini_desktop.ui.composer import Composer
+from gemini_desktop.ui.empty_state import fill_composer
 from gemini_desktop.ui.find_bar import FindBar
+from gemini_desktop.ui.message_actions import on_message_action
 from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.sign_in_panel import SignInPanel
 from gemini_desktop.ui.transcript import TranscriptView
+from gemini_desktop.ui.turn_dock import TurnDock
 from gemini_desktop.ui.undo_dialog import ask_overwrite
 
 if TYPE_CHECKING:
@@ -80,34 +84,22 @@ class ConversationView(QWidget):
         self.transcript.link_clicked.connect(self.link_opened)
         self.transcript.link_hovered.connect(self.link_hovered)
         self.transcript.undo_requested.connect(self.undo_changes)
+        self.transcript.message_action.connect(
+            lambda action, key: on_message_action(self, self._conversations, action, key))
         self.prompt = PromptInput(self)
         self.prompt.message_submitted.connect(self.send_message)
         self.prompt.attachment_refused.connect(lambda reason: self.status_message.emit(reason, 10000))
         self.prompt.send_check = self._refusal
         self.prompt.setMaximumHeight(self.prompt.fontMetrics().lineSpacing() * PROMPT_LINES + 12)
         self.transcript.permission_focus_released.connect(self.prompt.setFocus)
-        self.send_button = QPushButton(self.tr("Send"), self)
-        self.send_button.setObjectName("sendButton")
+        self.transcript.welcome.prompt_chosen.connect(lambda text: fill_composer(self.prompt, text))
+        self.composer = Composer(self.prompt, self)
+        self.send_button, self.stop_button = self.composer.send_button, self.composer.stop_button
+        self.attach_button, self.resume_button = self.composer.attach_button, self.composer.resume_button
         self.send_button.clicked.connect(self.prompt.submit)
-        self.stop_button = QPushButton(self.tr("Stop"), self)
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setToolTip(self.tr("Stop the answer (Esc)"))
         self.stop_button.clicked.connect(self.cancel_turn)
-        self.resume_button = QPushButton(self.tr("Resume"), self)
-        self.resume_button.setObjectName("resumeButton")
-        self.resume_button.setToolTip(self.tr("Start gemini for this conversation now"))
         self.resume_button.clicked.connect(self.resume)
-        self.attach_button = QPushButton(self.tr("Attach…"), self)
-        self.attach_button.setObjectName("attachButton")
-        self.attach_button.setToolTip(self.tr("Attach files or images (or paste, drop, or type @ to mention a file)"))
         self.attach_button.clicked.connect(self.prompt.choose_attachments)
-        buttons = QVBoxLayout()
-        for button in (self.send_button, self.stop_button, self.attach_button, self.resume_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        input_row = QHBoxLayout()
-        input_row.addWidget(self.prompt, 1)
-        input_row.addLayout(buttons)
 
         self.crash_banner = CrashBanner(self)
         self.crash_banner.restart_requested.connect(self.restart)
@@ -124,7 +116,9 @@ class ConversationView(QWidget):
         layout.addWidget(self.auth_panel)
         layout.addWidget(self.transcript, 1)
         layout.addWidget(self.find_bar)
-        layout.addLayout(input_row)
+        self.turn_dock = TurnDock(self)
+        layout.addWidget(self.turn_dock)
+        layout.addWidget(self.composer)
         self.setFocusProxy(self.prompt)
         self.setAcceptDrops(True)
         self._enable_attachments()
@@ -272,6 +266,7 @@ class ConversationView(QWidget):
         controller = self._conversations.adopt(conversation, self.transcript.model)  # shared with the local API
         self.controller = controller
         self.transcript.set_model(controller.model, controller.decide)
+        self.turn_dock.attach(controller)
         controller.state_changed.connect(self._on_state_changed)
         controller.queue_changed.connect(lambda _count: self._changed())
         controller.choices_changed.connect(lambda _choices: self._changed())
@@ -307,6 +302,7 @@ class ConversationView(QWidget):
     def _enable_attachments(self) -> None:
         """@ mentions and attachments are judged against the conversation's folder (it may change on resume)."""
         self.prompt.enable_attachments(self.folder, self._workspace.file_indexes)
+        self.transcript.welcome.set_folder(self.folder)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Files and images dropped anywhere on the conversation go to the composer, as if dropped there."""
@@ -329,11 +325,13 @@ class ConversationView(QWidget):
                        "message.").format(kinds=", ".join(missing))
 
     def _on_auth_required(self, required: AuthRequired) -> None:
-        self.auth_panel.set_status("")
-        self.auth_panel.show_methods(required.methods)
-        self.auth_panel.set_choice(self._workspace.sign_in)
-        self.auth_panel.show_diagnosis(required.diagnosis)
-        self.auth_panel.show()
+        self.auth_panel.offer(required.methods, self._workspace.sign_in, required.diagnosis)
+
+    def change_sign_in(self) -> None:
+        """Settings › Change…: the ways in this conversation's gemini advertised (all of gemini's before it
+        has started)."""
+        methods = self.client.auth_methods if self.client is not None else ()
+        self.auth_panel.offer(methods, self._workspace.sign_in, None, changing=True)
 
     def _on_held_message(self, text: str) -> None:
         """A message a refused sign-in kept from gemini goes back into the composer, to send once signed in."""

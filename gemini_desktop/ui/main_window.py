@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal, qVersion
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -35,12 +35,12 @@ from gemini_desktop.conversation.file_edits import EditJournal
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.conversation.workspace import GeminiUnavailable, Workspace, usable_folder
 from gemini_desktop.engine.cli_sessions import cli_home
-from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld
 from gemini_desktop.engine.types import EngineConfig
+from gemini_desktop.i18n import SYSTEM_LANGUAGE
 from gemini_desktop.paths import log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import FileEditLog, HistoryStore, StoreError, import_cli_sessions
-from gemini_desktop.ui.banners import GeminiMissingPanel
+from gemini_desktop.ui.banners import GeminiMissingPanel, describe_missing
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.mcp_dialog import manage_mcp_servers, mcp_server_count
@@ -50,6 +50,8 @@ from gemini_desktop.ui.sidebar import Sidebar
 from gemini_desktop.ui.status_bar import NOT_SET_UP, StatusBar
 from gemini_desktop.ui.tool_card import anywhere_shortcut
 from gemini_desktop.ui.transcript import link_target_text
+from gemini_desktop.ui.tray import Tray
+from gemini_desktop.ui.window_commands import WindowCommands
 
 if TYPE_CHECKING:
     from gemini_desktop.conversation import ConversationController
@@ -63,19 +65,6 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MS = 8000  # a clean stop takes at most ~5 s (stdin close, terminate, kill)
 SWITCH_KEYS = 9  # Ctrl+1 .. Ctrl+9
-
-
-def describe_missing(error: Exception) -> str:
-    if isinstance(error, GeminiTooOld):
-        return QCoreApplication.translate(
-            "MainWindow", "gemini {version} ({path}) is too old: Gemini Desktop needs gemini {minimum} or newer. "
-            "Update it with: {command}").format(
-            version=error.version, path=error.path, minimum=error.minimum, command=error.update_command)
-    if isinstance(error, GeminiNotFound):
-        return QCoreApplication.translate(
-            "MainWindow", "Gemini Desktop talks to Google's gemini command-line tool, and it was not found "
-            "on this computer.")
-    return str(error)
 
 
 def edit_journal(store: HistoryStore, parent: QWidget) -> EditJournal:
@@ -99,6 +88,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(settings, self.options, engine_config, install_dir=app_install_dir(),
                                    journal=edit_journal(store, self), parent=self)
         self.workspace.unavailable.connect(self._on_unavailable)
+        self.workspace.sign_in_changed.connect(self._show_sign_in)
         self.workspace.attached.connect(self._on_workspace_attached)
         self.conversations = OpenConversations(self.workspace, store, parent=self)  # shared with the local API
         self.conversations.opened.connect(self._on_conversation_opened)
@@ -114,6 +104,8 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self._build_widgets()
         self._build_menus()
+        self.commands = WindowCommands(self)  # the command palette, the shortcuts sheet, the zoom
+        self.tray = Tray(self)
         self._restore_geometry()
 
     # ---- construction
@@ -274,11 +266,11 @@ class MainWindow(QMainWindow):
         return self.view.client
 
     @property
-    def send_button(self) -> QPushButton:
+    def send_button(self) -> QAbstractButton:
         return self.view.send_button
 
     @property
-    def stop_button(self) -> QPushButton:
+    def stop_button(self) -> QAbstractButton:
         return self.view.stop_button
 
     @property
@@ -368,6 +360,10 @@ class MainWindow(QMainWindow):
         self.status.set_state(NOT_SET_UP)
         for view in self.stack.views:
             view.changed.emit()
+
+    def _show_sign_in(self) -> None:
+        sign_in = self.workspace.sign_in
+        self.status.set_sign_in(sign_in.summary() if sign_in is not None else "")
 
     def _on_workspace_attached(self) -> None:
         manager = self.workspace.manager
@@ -510,13 +506,16 @@ class MainWindow(QMainWindow):
         self.view.set_model(model_id)
 
     def show_settings(self) -> None:
-        language = self.settings.language
-        dialog = SettingsDialog(self.settings, self, api_address=self.local_api_address)
+        language = self.settings.language or SYSTEM_LANGUAGE  # never set reads as "follow the system"
+        dialog = SettingsDialog(self.settings, self, api_address=self.local_api_address,
+                                sign_in=self.workspace.sign_in, sign_out=self.workspace.sign_out)
         if not dialog.exec():
             return
+        if dialog.wants_sign_in_change:
+            self.view.change_sign_in()
         self.workspace.apply_policy()
         self.settings_saved.emit()
-        if self.settings.language != language:
+        if (self.settings.language or SYSTEM_LANGUAGE) != language:
             self._offer_restart()
 
     def show_mcp_servers(self) -> asyncio.Future[None]:

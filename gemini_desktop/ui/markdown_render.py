@@ -276,9 +276,9 @@ class MarkdownRenderer:
             href = html.escape(env["code_href"](index))
             copy_label = html.escape(QCoreApplication.translate("MarkdownRenderer", "Copy"))
             copy = f' &nbsp; <a href="{href}" style="color:{self.theme.link}">{copy_label}</a>'
-        header = (
-            f'<p style="margin-top:6px; margin-bottom:0px; color:{self.theme.muted}">'
-            f'<span style="font-size:small">{label}</span>{copy}</p>'
+        header = (  # a header bar on the block: the language and Copy
+            f'<p style="margin-top:8px; margin-bottom:0px; background-color:{self.theme.inline_code_bg};'
+            f' color:{self.theme.muted}"><span style="font-size:small">&nbsp;{label}</span>{copy}</p>'
         )
         if mode == "now" and coloured:
             return header + highlighted_code_html(code, language, self.theme)

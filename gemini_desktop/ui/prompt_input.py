@@ -43,6 +43,7 @@ class PromptInput(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("promptInput")
+        self.setAccessibleName(self.tr("Message"))
         self.setPlaceholderText(self.tr("Message Gemini — Enter to send, Shift+Enter for a new line"))
         self.setTabChangesFocus(True)
         self._sent: list[str] = []

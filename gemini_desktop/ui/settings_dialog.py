@@ -1,4 +1,4 @@
-"""Preferences: which gemini to run, the default model and folder, the language, the stored API key, how many
+"""Preferences: which gemini to run, the default model and folder, the language, the way in (and signing out), how many
 gemini processes the open conversations may keep (each costs about 250 MB), and the local API (on/off, port, its
 token to copy or regenerate)."""
 
@@ -20,18 +20,22 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
 
+from gemini_desktop.engine.sign_in import SignIn
 from gemini_desktop.i18n import SOURCE_LANGUAGE, SYSTEM_LANGUAGE
 from gemini_desktop.paths import api_token, regenerate_api_token
-from gemini_desktop.settings import MIN_API_PORT, AppSettings, forget_api_key
+from gemini_desktop.settings import MIN_API_PORT, AppSettings
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None, *, api_address: str = "") -> None:
-        """`api_address`: where the local API listens now ("" when it is off)."""
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None, *, api_address: str = "",
+                 sign_in: SignIn | None = None, sign_out: Callable[[], None] | None = None) -> None:
+        """`api_address`: where the local API listens now ("" when it is off); `sign_in`: the way in in use
+        (None: gemini's own settings decide), which `sign_out` forgets."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Settings"))
@@ -57,9 +61,21 @@ class SettingsDialog(QDialog):
         self.language_box.addItem("English", SOURCE_LANGUAGE)
         self.language_box.addItem("简体中文", "zh_CN")
         self.language_box.setCurrentIndex(max(0, self.language_box.findData(settings.language or SYSTEM_LANGUAGE)))
-        forget_key = QPushButton(self.tr("Forget the stored API key"), self)
-        forget_key.clicked.connect(self._forget_key)
-        self.key_status = QLabel("", self)
+        self._sign_out = sign_out
+        self.sign_in_label = QLabel(sign_in.summary() if sign_in is not None
+                                    else self.tr("as gemini's own settings say"), self)
+        self.sign_in_label.setObjectName("signInSummary")
+        self.sign_out_button = QPushButton(self.tr("Sign out"), self)
+        self.sign_out_button.setObjectName("signOutButton")
+        self.sign_out_button.setToolTip(self.tr("Forget the way in and its secrets in the keyring; the next gemini "
+                                                "started asks how to sign in"))
+        self.sign_out_button.setEnabled(sign_in is not None and sign_out is not None)
+        self.sign_out_button.clicked.connect(self._sign_out_now)
+        self.wants_sign_in_change = False  # "Change…": the window shows the sign-in panel once this closes
+        change = QPushButton(self.tr("Change…"), self)
+        change.setObjectName("changeSignInButton")
+        change.setToolTip(self.tr("Save these settings and choose another way in"))
+        change.clicked.connect(self._change_sign_in)
         self.cap_box = self._spin_box("processCapBox", 1, 32, settings.max_live_processes, "")
         self.idle_box = self._spin_box("idleMinutesBox", 0, 24 * 60, settings.idle_suspend_minutes,
                                        self.tr(" min"))
@@ -69,6 +85,10 @@ class SettingsDialog(QDialog):
         self.spare_box = QCheckBox(self.tr("Keep one gemini started, so a new conversation is ready at once"), self)
         self.spare_box.setObjectName("warmSpareBox")
         self.spare_box.setChecked(settings.warm_spare)
+        self.tray_box = QCheckBox(self.tr("Closing the window keeps the app running in the tray"), self)
+        self.tray_box.setObjectName("closeToTrayBox")
+        self.tray_box.setChecked(settings.close_to_tray)
+        self.tray_box.setEnabled(QSystemTrayIcon.isSystemTrayAvailable())
         self.api_box = QCheckBox(self.tr("Serve the local API to programs on this computer"), self)
         self.api_box.setObjectName("apiEnabledBox")
         self.api_box.setChecked(settings.api_enabled)
@@ -89,11 +109,12 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Default model:"), self.model_field)
         form.addRow(self.tr("Default working folder:"), self._row(self.folder_field, browse_folder))
         form.addRow(self.tr("Language:"), self.language_box)
-        form.addRow(self.tr("API key:"), self._row(forget_key, self.key_status))
+        form.addRow(self.tr("Signed in with:"), self._row(self.sign_in_label, change, self.sign_out_button))
         form.addRow(self.tr("gemini processes at most:"), self.cap_box)
         form.addRow(self.tr("Suspend a conversation idle for:"), self.idle_box)
         form.addRow(self.tr("Restart an idle gemini above:"), self.memory_box)
         form.addRow("", self.spare_box)
+        form.addRow("", self.tray_box)
         form.addRow(self.tr("Local API:"), self._row(self.api_box, self.api_port, self.api_status))
         form.addRow(self.tr("Local API token:"), self._row(copy_token, new_token))
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
@@ -134,8 +155,15 @@ class SettingsDialog(QDialog):
         if folder:
             self.folder_field.setText(folder)
 
-    def _forget_key(self) -> None:
-        self.key_status.setText(self.tr("Removed.") if forget_api_key() else self.tr("No stored key."))
+    def _change_sign_in(self) -> None:
+        self.wants_sign_in_change = True
+        self.accept()
+
+    def _sign_out_now(self) -> None:
+        assert self._sign_out is not None
+        self._sign_out()
+        self.sign_in_label.setText(self.tr("Signed out: the next gemini started asks how to sign in."))
+        self.sign_out_button.setEnabled(False)
 
     def _copy_token(self) -> None:
         self._with_token(api_token, self.tr("Token copied."))
@@ -163,6 +191,7 @@ class SettingsDialog(QDialog):
         self.settings.idle_suspend_minutes = self.idle_box.value()
         self.settings.recycle_memory_mb = self.memory_box.value()
         self.settings.warm_spare = self.spare_box.isChecked()
+        self.settings.close_to_tray = self.tray_box.isChecked()
         self.settings.api_enabled = self.api_box.isChecked()
         self.settings.api_port = self.api_port.value()
         self.settings.sync()

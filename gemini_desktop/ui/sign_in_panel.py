@@ -67,12 +67,17 @@ class SignInPanel(Banner):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("authPanel", parent)
         title = QLabel(self.tr("<b>Sign in to Gemini</b>"), self)
-        self.message = plain_label(
-            self.tr("gemini is installed but not signed in. Choose how it should talk to Gemini."), self)
+        self.message = plain_label("", self)
+        self.close_button = QPushButton(self.tr("Keep the current way in"), self)
+        self.close_button.setObjectName("signInClose")
+        self.close_button.clicked.connect(self.hide)
         self.problem_title = QLabel(self)
         self.problem_title.setObjectName("signInProblem")
         self.problem_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem_advice = plain_label("", self, selectable=True)
+        bold = self.problem_title.font()
+        bold.setBold(True)
+        self.problem_title.setFont(bold)
+        self.problem_advice = plain_label("", self, selectable=self.tr("What to do"))
         self.problem_advice.setObjectName("signInAdvice")
         self.details = Details("signInDetails", self)
         self.method_box = QComboBox(self)
@@ -91,8 +96,8 @@ class SignInPanel(Banner):
         self.layout_.addWidget(self.method_box, 0, Qt.AlignmentFlag.AlignLeft)
         self.layout_.addWidget(self.pages)
         self.layout_.addWidget(self.status)
-        self.show_methods(())
-        self.show_diagnosis(None)
+        self.layout_.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.offer((), None, None)
         self.hide()
 
     # ---- what to show
@@ -133,6 +138,20 @@ class SignInPanel(Banner):
         if index >= 0:
             self.method_box.setCurrentIndex(index)
 
+    def offer(self, methods: Sequence[AuthMethod], current: SignIn | None, diagnosis: Diagnosis | None, *,
+              changing: bool = False) -> None:
+        """Show the ways in gemini advertised, on the one in use. `changing`: asked for from Settings while signed
+        in, so it says so and can be closed; otherwise gemini cannot work until one is chosen."""
+        self.message.setText(
+            self.tr("Choose another way in: the conversations started from now on use it.") if changing
+            else self.tr("gemini is installed but not signed in. Choose how it should talk to Gemini."))
+        self.close_button.setVisible(changing)
+        self.set_status("")
+        self.show_methods(methods)
+        self.set_choice(current)
+        self.show_diagnosis(diagnosis)
+        self.show()
+
     def set_status(self, text: str) -> None:
         self.status.setText(text)
 
@@ -172,6 +191,7 @@ class SignInPanel(Banner):
         button.setObjectName(f"signIn-{page}")
         button.clicked.connect(on_click)
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)  # a short page keeps its fields together at the top of the tallest one's space
         self._page_index[page] = self.pages.addWidget(widget)
         if page == "api-key":
             button.setObjectName("useApiKeyButton")

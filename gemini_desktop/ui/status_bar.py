@@ -53,6 +53,7 @@ class ChoiceBox(QComboBox):
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
+        self.setAccessibleName(tooltip)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setEnabled(False)
         self.activated.connect(lambda index: self.chosen.emit(str(self.itemData(index))))
@@ -135,6 +136,11 @@ class StatusBar(QStatusBar):
         self.engine_label.setText(self.tr("Gemini: {state}").format(state=state_label(state)))
         self.engine_label.setProperty("engineState", state)
         self.busy.setVisible(state in BUSY_STATES)
+
+    def set_sign_in(self, summary: str) -> None:
+        """`summary`: the way in new conversations use, never a secret ("" when gemini's own settings decide)."""
+        self.engine_label.setToolTip(self.tr("Signed in with: {way}").format(way=summary) if summary
+                                     else self.tr("Signed in as gemini's own settings say"))
 
     def set_queued(self, count: int) -> None:
         self.queue_label.setText(self.tr("{count} queued").format(count=count) if count else "")

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QPalette
 
+from gemini_desktop.ui import design
+
+MUTED = 0.75  # how far secondary text goes from the background to the text: 4.5:1 on every block background
+
 
 def _blend(base: QColor, over: QColor, amount: float) -> str:
     """`over` laid on `base` at `amount` opacity, as #rrggbb (Qt rich text has no alpha in CSS)."""
@@ -46,13 +50,13 @@ class Theme:
         text = palette.color(QPalette.ColorRole.Text)
         highlight = palette.color(QPalette.ColorRole.Highlight)
         dark = base.lightness() < 128
-        green = QColor("#3fb950" if dark else "#1a7f37")
-        red = QColor("#f85149" if dark else "#cf222e")
+        tokens = design.colours(dark)  # the status colours of docs/design.md, checked for contrast
+        green, red = QColor(tokens.success), QColor(tokens.error)
         return cls(
             dark=dark,
             text=text.name(),
-            muted=_blend(base, text, 0.6),
-            link=palette.color(QPalette.ColorRole.Link).name() if not dark else "#58a6ff",
+            muted=_blend(base, text, MUTED),
+            link=palette.color(QPalette.ColorRole.Link).name() if not dark else tokens.accent,
             user_bg=_blend(base, highlight, 0.18 if dark else 0.12),
             assistant_bg=_blend(base, text, 0.05),
             card_bg=_blend(base, text, 0.03),
@@ -61,13 +65,13 @@ class Theme:
             inline_code_bg=_blend(base, text, 0.1),
             success=green.name(),
             error=red.name(),
-            warning="#d29922" if dark else "#9a6700",
-            running="#58a6ff" if dark else "#0969da",
+            warning=tokens.warning,
+            running=tokens.running,
             diff_add_fg=green.name(),
             diff_add_bg=_blend(base, green, 0.15),
             diff_del_fg=red.name(),
             diff_del_bg=_blend(base, red, 0.15),
-            diff_hunk=_blend(base, text, 0.5),
+            diff_hunk=_blend(base, text, MUTED),
             find_bg=_blend(base, QColor("#f2cc60"), 0.45 if dark else 0.6),
             pygments_style="github-dark" if dark else "default",
         )

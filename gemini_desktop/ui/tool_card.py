@@ -62,6 +62,11 @@ def status_label(status: ToolStatus) -> str:
     }.get(status, str(status))
 
 
+# Status marks are text, not <img>: an image anywhere in the document made every streamed chunk ~5x slower to
+# reach the screen (bench/bench_render.py), and the word beside the mark says the status without colour.
+STATUS_MARKS = {ToolStatus.PENDING: "◷", ToolStatus.RUNNING: "⟳", ToolStatus.COMPLETED: "✓", ToolStatus.FAILED: "✕"}
+
+
 def status_colour(status: ToolStatus, theme: Theme) -> str:
     return {
         ToolStatus.PENDING: theme.muted,
@@ -124,7 +129,8 @@ def tool_card_html(call: ToolCall, theme: Theme) -> str:
     parts = [
         f'<p style="{card}; margin-top:8px"><span style="color:{colour}">▍</span>{icon} '
         f'<span style="color:{theme.muted}">{html.escape(kind_label(call.kind))}</span> &nbsp;<b>{title}</b>'
-        f' &nbsp;<span style="color:{colour}; font-weight:700">● {html.escape(status_label(call.status))}</span></p>'
+        f' &nbsp;<span style="color:{colour}; font-weight:700">{STATUS_MARKS.get(call.status, "◷")} '
+        f"{html.escape(status_label(call.status))}</span></p>"
     ]
     parts.extend(f'<p style="{card}; color:{theme.muted}"><code>{_escape(path)}</code></p>' for path in call.paths)
     parts.extend(diff_html(diff, theme) for diff in call.diffs)

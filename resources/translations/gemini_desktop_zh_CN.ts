@@ -44,6 +44,60 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>CommandPalette</name>
+    <message>
+        <source>Command palette</source>
+        <translation>命令面板</translation>
+    </message>
+    <message>
+        <source>Type a command…</source>
+        <translation>输入命令…</translation>
+    </message>
+    <message>
+        <source>Search commands</source>
+        <translation>搜索命令</translation>
+    </message>
+    <message>
+        <source>Commands</source>
+        <translation>命令</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Attach files or images</source>
+        <translation>附加文件或图片</translation>
+    </message>
+    <message>
+        <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
+        <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
+    </message>
+    <message>
+        <source>Stop the answer</source>
+        <translation>停止回答</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>停止回答 (Esc)</translation>
+    </message>
+    <message>
+        <source>Send message</source>
+        <translation>发送消息</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>发送 (Enter)</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续对话</translation>
+    </message>
+    <message>
+        <source>Start gemini for this conversation now</source>
+        <translation>现在为此对话启动 gemini</translation>
+    </message>
+</context>
+<context>
     <name>ContextMeter</name>
     <message>
         <source>Context: –</source>
@@ -151,34 +205,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>ConversationView</name>
     <message>
-        <source>Send</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <source>Stop</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <source>Stop the answer (Esc)</source>
-        <translation>停止回答 (Esc)</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>继续对话</translation>
-    </message>
-    <message>
-        <source>Start gemini for this conversation now</source>
-        <translation>现在为此对话启动 gemini</translation>
-    </message>
-    <message>
-        <source>Attach…</source>
-        <translation>附件…</translation>
-    </message>
-    <message>
-        <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
-        <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
-    </message>
-    <message>
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
@@ -229,6 +255,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 </context>
 <context>
     <name>CrashBanner</name>
+    <message>
+        <source>Why gemini stopped</source>
+        <translation>gemini 停止的原因</translation>
+    </message>
     <message>
         <source>Restart</source>
         <translation>重新启动</translation>
@@ -321,6 +351,41 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>EmptyState</name>
+    <message>
+        <source>Explain what this project does and how it is organised</source>
+        <translation>解释这个项目做什么、如何组织</translation>
+    </message>
+    <message>
+        <source>Find likely bugs in the most recently changed files</source>
+        <translation>在最近修改的文件中找出可能的错误</translation>
+    </message>
+    <message>
+        <source>Write tests for the main module</source>
+        <translation>为主模块编写测试</translation>
+    </message>
+    <message>
+        <source>Summarise the README in five bullet points</source>
+        <translation>用五个要点总结 README</translation>
+    </message>
+    <message>
+        <source>Ask Gemini anything</source>
+        <translation>向 Gemini 提问吧</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter starts a new line, / lists gemini&apos;s commands. Tool calls ask before they act.</source>
+        <translation>Enter 发送，Shift+Enter 换行，/ 列出 gemini 的命令。工具调用在执行前会先征求同意。</translation>
+    </message>
+    <message>
+        <source>Example: {prompt}</source>
+        <translation>示例：{prompt}</translation>
+    </message>
+    <message>
+        <source>Working in {folder}</source>
+        <translation>工作文件夹：{folder}</translation>
+    </message>
+</context>
+<context>
     <name>FindBar</name>
     <message>
         <source>Find in this conversation</source>
@@ -354,6 +419,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>&lt;b&gt;需要 Gemini CLI&lt;/b&gt;</translation>
     </message>
     <message>
+        <source>Install command</source>
+        <translation>安装命令</translation>
+    </message>
+    <message>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
@@ -372,6 +441,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Retry</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Install output</source>
+        <translation>安装输出</translation>
     </message>
     <message>
         <source>Install it for all your terminals with this command, then press Retry:</source>
@@ -845,6 +918,25 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>MessageActions</name>
+    <message>
+        <source>Nothing to retry here yet.</source>
+        <translation>这里还没有可以重试的内容。</translation>
+    </message>
+    <message>
+        <source>This message is not in the history yet.</source>
+        <translation>这条消息还不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>Edit and resend</source>
+        <translation>编辑并重新发送</translation>
+    </message>
+    <message>
+        <source>A new conversation starts from the turns before this message; this one is kept.</source>
+        <translation>将从这条消息之前的对话开始一个新对话；当前对话会保留。</translation>
+    </message>
+</context>
+<context>
     <name>NpmInstaller</name>
     <message>
         <source>{tools} not found. Install Node.js 20 or newer (it includes npm) from https://nodejs.org or your package manager, then try again.</source>
@@ -887,7 +979,50 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>PlanPanel</name>
+    <message>
+        <source>pending</source>
+        <translation>待办</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation>受阻</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <source>Show or hide the agent&apos;s plan</source>
+        <translation>显示或隐藏智能体的计划</translation>
+    </message>
+    <message>
+        <source>Plan: {done} of {total} done</source>
+        <translation>计划：已完成 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>… {count} more</source>
+        <translation>… 还有 {count} 项</translation>
+    </message>
+</context>
+<context>
     <name>PromptInput</name>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
     <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
         <translation>给 Gemini 发消息 — Enter 发送，Shift+Enter 换行</translation>
@@ -903,6 +1038,33 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>pasted image</source>
         <translation>粘贴的图片</translation>
+    </message>
+</context>
+<context>
+    <name>QueueRow</name>
+    <message>
+        <source>Edit the message before it is sent</source>
+        <translation>在发送前编辑这条消息</translation>
+    </message>
+    <message>
+        <source>Send earlier</source>
+        <translation>提前发送</translation>
+    </message>
+    <message>
+        <source>Send later</source>
+        <translation>推后发送</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>立即发送</translation>
+    </message>
+    <message>
+        <source>Stop the running answer and send this message now</source>
+        <translation>停止当前回答并立即发送这条消息</translation>
+    </message>
+    <message>
+        <source>Remove this message</source>
+        <translation>移除这条消息</translation>
     </message>
 </context>
 <context>
@@ -989,8 +1151,24 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>跟随系统</translation>
     </message>
     <message>
-        <source>Forget the stored API key</source>
-        <translation>清除已保存的 API 密钥</translation>
+        <source>as gemini&apos;s own settings say</source>
+        <translation>按 gemini 自身的设置</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Forget the way in and its secrets in the keyring; the next gemini started asks how to sign in</source>
+        <translation>忘记登录方式及其保存在钥匙串中的机密信息；下次启动的 gemini 会询问如何登录</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>更改…</translation>
+    </message>
+    <message>
+        <source>Save these settings and choose another way in</source>
+        <translation>保存这些设置并选择其他登录方式</translation>
     </message>
     <message>
         <source> min</source>
@@ -1003,6 +1181,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Keep one gemini started, so a new conversation is ready at once</source>
         <translation>预先启动一个 gemini，使新对话立即可用</translation>
+    </message>
+    <message>
+        <source>Closing the window keeps the app running in the tray</source>
+        <translation>关闭窗口时让应用在托盘中继续运行</translation>
     </message>
     <message>
         <source>Serve the local API to programs on this computer</source>
@@ -1045,8 +1227,12 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>语言：</translation>
     </message>
     <message>
-        <source>API key:</source>
-        <translation>API 密钥：</translation>
+        <source>Signed in with:</source>
+        <translation>登录方式：</translation>
+    </message>
+    <message>
+        <source>Signed out: the next gemini started asks how to sign in.</source>
+        <translation>已退出登录：下次启动的 gemini 会询问如何登录。</translation>
     </message>
     <message>
         <source>gemini processes at most:</source>
@@ -1085,14 +1271,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>默认工作文件夹</translation>
     </message>
     <message>
-        <source>Removed.</source>
-        <translation>已清除。</translation>
-    </message>
-    <message>
-        <source>No stored key.</source>
-        <translation>没有已保存的密钥。</translation>
-    </message>
-    <message>
         <source>Token copied.</source>
         <translation>令牌已复制。</translation>
     </message>
@@ -1103,6 +1281,21 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>The token file cannot be written: {error}</source>
         <translation>无法写入令牌文件：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsSheet</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation>快捷键</translation>
     </message>
 </context>
 <context>
@@ -1250,8 +1443,20 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>gemini 已安装但尚未登录。请选择它与 Gemini 通信的方式。</translation>
     </message>
     <message>
+        <source>What to do</source>
+        <translation>解决办法</translation>
+    </message>
+    <message>
         <source>Way to sign in</source>
         <translation>登录方式</translation>
+    </message>
+    <message>
+        <source>Keep the current way in</source>
+        <translation>保持当前登录方式</translation>
+    </message>
+    <message>
+        <source>Choose another way in: the conversations started from now on use it.</source>
+        <translation>选择其他登录方式：此后新开始的对话将使用它。</translation>
     </message>
     <message>
         <source>Gemini API key</source>
@@ -1449,6 +1654,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>Gemini：{state}</translation>
     </message>
     <message>
+        <source>Signed in with: {way}</source>
+        <translation>登录方式：{way}</translation>
+    </message>
+    <message>
+        <source>Signed in as gemini&apos;s own settings say</source>
+        <translation>按 gemini 自身的设置登录</translation>
+    </message>
+    <message>
         <source>{count} queued</source>
         <translation>{count} 条排队中</translation>
     </message>
@@ -1599,18 +1812,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>滚动到最新输出并持续跟随</translation>
     </message>
     <message>
-        <source>Ask Gemini anything</source>
-        <translation>向 Gemini 提问吧</translation>
-    </message>
-    <message>
-        <source>Enter sends, Shift+Enter starts a new line, / lists gemini&apos;s commands.</source>
-        <translation>Enter 发送，Shift+Enter 换行，输入 / 查看 gemini 的命令。</translation>
-    </message>
-    <message>
-        <source>Tool calls ask before they act. Every conversation is kept in History (Ctrl+H).</source>
-        <translation>工具调用在执行前会先征得您的同意。所有对话都保存在历史记录中（Ctrl+H）。</translation>
-    </message>
-    <message>
         <source>This is the beginning of the conversation.</source>
         <translation>这是对话的开头。</translation>
     </message>
@@ -1621,10 +1822,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Show {count} more</source>
         <translation>再显示 {count} 条</translation>
-    </message>
-    <message>
-        <source>queued</source>
-        <translation>排队中</translation>
     </message>
     <message>
         <source>Undo this call&apos;s changes</source>
@@ -1686,6 +1883,37 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <source>{name} is no longer there.</source>
         <translation>{name} 已不存在。</translation>
     </message>
+    <message>
+        <source>Copy message as Markdown</source>
+        <translation>以 Markdown 复制消息</translation>
+    </message>
+    <message>
+        <source>Copy message as plain text</source>
+        <translation>以纯文本复制消息</translation>
+    </message>
+    <message>
+        <source>Edit and resend…</source>
+        <translation>编辑并重新发送…</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>{count} waiting for approval</source>
+        <translation>{count} 个等待批准</translation>
+    </message>
+    <message>
+        <source>{count} with news</source>
+        <translation>{count} 个有新消息</translation>
+    </message>
+    <message>
+        <source>Open {app}</source>
+        <translation>打开 {app}</translation>
+    </message>
 </context>
 <context>
     <name>UndoDialog</name>
@@ -1708,6 +1936,33 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Keep my changes</source>
         <translation>保留我的修改</translation>
+    </message>
+</context>
+<context>
+    <name>WindowCommands</name>
+    <message>
+        <source>Command palette…</source>
+        <translation>命令面板…</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Actual size</source>
+        <translation>实际大小</translation>
+    </message>
+    <message>
+        <source>Text size {percent}%</source>
+        <translation>文字大小 {percent}%</translation>
     </message>
 </context>
 <context>

@@ -72,3 +72,22 @@ def qwen_environment(home: Path) -> dict[str, str]:
 def qwen_arguments(base_url: str, api_key: str = "test-key") -> tuple[str, ...]:
     """How Qwen Code is pointed at an OpenAI-compatible server (after `--acp`)."""
     return ("--auth-type", "openai", "--openai-base-url", base_url, "--openai-api-key", api_key)
+
+
+NOWHERE = "http://127.0.0.1:9"  # nothing listens here: only the way in under test can reach the fake
+INELIGIBLE = {"ineligibleTiers": [{
+    "reasonCode": "UNSUPPORTED_CLIENT", "tierId": "free-tier", "tierName": "Gemini Code Assist for individuals",
+    "reasonMessage": "This client is no longer supported for Gemini Code Assist for individuals. To continue, "
+                     "please migrate to the Antigravity suite."}]}
+
+
+def without_auth(cli_home: Path, **env: str) -> dict[str, str]:
+    """gemini's environment with no key and a base URL that leads nowhere, plus `env`."""
+    return cli_environment(cli_home, NOWHERE, api_key=None) | env
+
+
+def code_assist_env(cli_home: Path, endpoint: str) -> dict[str, str]:
+    """gemini on a cached Google login whose Code Assist answers come from `endpoint` (a FakeGemini)."""
+    make_cli_home(cli_home, CLI_SETTINGS | {"security": {"auth": {"selectedType": "oauth-personal"}}})
+    return without_auth(cli_home, GOOGLE_GENAI_USE_GCA="true", GOOGLE_CLOUD_ACCESS_TOKEN="cached-google-login",
+                        CODE_ASSIST_ENDPOINT=endpoint)

@@ -10,6 +10,7 @@ Modes:
   exit         exits at once with code 3 after a line on stderr
   crash-turn   streams one chunk of the first prompt, then dies with code 9
   hang-turn    never answers prompts (and never streams anything)
+  plan         on each prompt, sends three ACP `plan` updates of three steps (none, one, then all done) first
   leak-key     on the first prompt, prints API keys on stderr (as a careless agent might) and dies with code 5
 
 Hostile modes (only the first prompt meets the fault; later prompts are answered as in normal mode):
@@ -58,6 +59,19 @@ def chunk(session_id: str, text: str) -> None:
     send({"jsonrpc": "2.0", "method": "session/update", "params": {
         "sessionId": session_id,
         "update": {"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": text}}}})
+
+
+PLAN_STEPS = ("Read the code", "Change it", "Run the tests")
+
+
+def send_plans(session_id: str) -> None:
+    for done in (0, 1, 3):
+        entries = [{"content": step, "priority": "high" if number == 0 else "medium",
+                    "status": "completed" if number < done else "in_progress" if number == done else "pending"}
+                   for number, step in enumerate(PLAN_STEPS)]
+        send({"jsonrpc": "2.0", "method": "session/update", "params": {
+            "sessionId": session_id, "update": {"sessionUpdate": "plan", "entries": entries}}})
+        time.sleep(0.05)
 
 
 def deeply_nested(head: str) -> bytes:
@@ -158,6 +172,8 @@ def main() -> None:
                 continue
             if first and MODE == "terminal-calls":
                 text = f"{text} ({call_client_methods(session_id)})"
+            if MODE == "plan":
+                send_plans(session_id)
             if MODE == "crash-turn":
                 chunk(session_id, "half an ans")
                 time.sleep(0.2)

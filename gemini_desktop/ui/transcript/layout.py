@@ -119,7 +119,7 @@ class DocumentLayout(QObject):
         """Append the blocks that settled since the last flush, then redraw only the growing last block."""
         first = item.source.first
         if item.tail is None:
-            region.fill(self.entries.assistant_header() if first else "")
+            region.fill(self.entries.assistant_header(item.source.message) if first else "")
             item.tail = region.break_block_at_end() if first else marker(self._document, region.start.position())
         item.render_count += 1
         del item.codes[item.settled_codes:]
@@ -173,7 +173,8 @@ class DocumentLayout(QObject):
                 item.codes = rendered.code_blocks
                 item.settled_codes = len(item.codes)
                 item.render_count += 1
-                parts.append((self.entries.assistant_header() if item.source.first else "") + rendered.html)
+                header = self.entries.assistant_header(item.source.message) if item.source.first else ""
+                parts.append(header + rendered.html)
             else:
                 parts.append(self.entries.html(item))
         return "".join(parts)

@@ -32,6 +32,10 @@ def state_label(state: str) -> str:
     return labels.get(state, state)
 
 
+MESSAGE_ANCHOR = "gd-msg:"
+"""Names the header of each message in the document, so a position there leads back to its message."""
+
+
 class EntryRenderer:
     """Renders entries in the current theme; `slot_html` draws the room a permission prompt is placed over."""
 
@@ -82,25 +86,23 @@ class EntryRenderer:
         return (f'<p {style}><a href="gd-undo:{entry.id}" style="color:{self.theme.link}">↶ '
                 f"{html.escape(label)}</a></p>")
 
-    def assistant_header(self) -> str:
+    def assistant_header(self, key: int) -> str:
         gemini = QCoreApplication.translate("TranscriptView", "Gemini")
-        return (f'<p style="margin-top:12px; margin-bottom:0px; color:{self.theme.muted}">'
-                f"<b>{html.escape(gemini)}</b></p>")
+        return (f'<p style="margin-top:16px; margin-bottom:2px; color:{self.theme.muted}">'
+                f'<span style="color:{self.theme.running}">✦</span> '
+                f'<a name="{MESSAGE_ANCHOR}{key}"><b>{html.escape(gemini)}</b></a></p>')
 
     def user(self, entry: UserMessage) -> str:
         """A tinted, indented run of blocks: a bubble without a table (see MarkdownRenderer grid tables)."""
         theme = self.theme
         bubble = f"background-color:{theme.user_bg}; margin-left:48px; margin-top:0px; margin-bottom:0px"
-        badge = ""
-        if entry.queued:
-            queued = QCoreApplication.translate("TranscriptView", "queued")
-            badge = (f' &nbsp;<span style="color:{theme.warning}; font-size:small">'
-                     f"⏳ {html.escape(queued)}</span>")
         body = self.markdown.render(clean_text(entry.text), block_style=bubble).html
         you = QCoreApplication.translate("TranscriptView", "You")
         attached = attachments_html(entry, theme, f"{bubble}; margin-top:4px")
-        return (f'<p style="{bubble}; margin-top:12px; color:{theme.muted}"><b>{html.escape(you)}</b>'
-                f"{badge}</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
+        anchor = f'<a name="{MESSAGE_ANCHOR}{entry.message}"><b>{html.escape(you)}</b></a>'
+        return (f'<p style="{bubble}; margin-top:16px; color:{theme.muted}">'
+                f'<span style="color:{theme.link}">●</span> {anchor}'
+                f"</p>{body}{attached}<p style=\"{bubble}; font-size:4px\"></p>")
 
     def thoughts(self, item: ThoughtItem) -> str:
         theme = self.theme

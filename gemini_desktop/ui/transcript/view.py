@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QCursor,
     QDesktopServices,
+    QFont,
+    QFontInfo,
     QGuiApplication,
     QPaintEvent,
     QResizeEvent,
@@ -26,9 +28,11 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QTextBrowser, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gemini_desktop.conversation.model import Change, ConversationModel, Entry, ModelEvent, ShownAttachment
+from gemini_desktop.ui import design
+from gemini_desktop.ui.empty_state import EmptyState
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
 from gemini_desktop.ui.markdown_tables import grid_font
 from gemini_desktop.ui.theme import Theme
@@ -52,11 +56,15 @@ from gemini_desktop.ui.transcript.links import (
     link_may_deceive,
     link_target_text,
 )
+from gemini_desktop.ui.transcript.message_menu import add_message_actions, message_at
 from gemini_desktop.ui.transcript.prompts import Decide, PermissionPrompts
 from gemini_desktop.ui.transcript.regions import Region, editing, insert_html
 from gemini_desktop.ui.transcript.renderers import EntryRenderer
 
 log = logging.getLogger(__name__)
+
+DOCUMENT_MARGIN = 12
+ZOOM_STEP = 0.1  # Ctrl++ / Ctrl+- change the transcript's text by 10% of the window's font
 
 HISTORY_PAGE = 100
 """A stored conversation opens with its last HISTORY_PAGE messages laid out; older ones follow a page at a time
@@ -86,8 +94,12 @@ class _Browser(QTextBrowser):
         super().paintEvent(event)
         self.painted.emit()
 
+    message_actions: Callable[[QMenu, int], None] | None = None  # adds the actions of the message at a position
+
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = self.createStandardContextMenu(event.pos())
+        if self.message_actions is not None:
+            self.message_actions(menu, self.cursorForPosition(event.pos()).position())
         menu.addSeparator()
         action = menu.addAction(self.tr("Copy conversation as Markdown"))
         action.triggered.connect(self.copy_conversation_requested)
@@ -113,6 +125,7 @@ class TranscriptView(QWidget):
     permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
     attachment_opened = Signal(object)  # the ShownAttachment the user clicked
     undo_requested = Signal(int)  # "Undo changes" clicked on this model entry (a turn's or a tool card's)
+    message_action = Signal(str, int)  # "retry" or "edit" chosen on the message with this key
 
     def __init__(self, parent: QWidget | None = None, *, model: ConversationModel | None = None,
                  decide: Decide | None = None, welcome: bool = True) -> None:
@@ -139,10 +152,11 @@ class TranscriptView(QWidget):
         self._browser.setUndoRedoEnabled(False)
         self._document = self._browser.document()
         self._document.setUndoRedoEnabled(False)
-        self._document.setDocumentMargin(12)
+        self._document.setDocumentMargin(DOCUMENT_MARGIN)
         self._browser.anchorClicked.connect(self._on_anchor)
         self._browser.highlighted.connect(self._on_link_hovered)
         self._browser.copy_conversation_requested.connect(self._copy_conversation)
+        self._browser.message_actions = self._add_message_actions
         self.thumbnails = Thumbnails(self._document, self._attachment_named, self._browser.viewport().update, self)
         self._browser.thumbnails = self.thumbnails
         layout = QVBoxLayout(self)
@@ -157,18 +171,7 @@ class TranscriptView(QWidget):
         self._jump.clicked.connect(self.scroll_to_bottom)
         self._jump.hide()
 
-        self._welcome = QLabel(self)
-        self._welcome.setObjectName("transcriptWelcome")
-        self._welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._welcome.setWordWrap(True)
-        self._welcome.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._welcome.setTextFormat(Qt.TextFormat.RichText)
-        self._welcome.setText(
-            "<p style='font-size:large'><b>" + self.tr("Ask Gemini anything") + "</b></p><p>"
-            + self.tr("Enter sends, Shift+Enter starts a new line, / lists gemini's commands.") + "<br>"
-            + self.tr("Tool calls ask before they act. Every conversation is kept in History (Ctrl+H).")
-            + "</p>")
-        self._welcome.setEnabled(False)
+        self._welcome = self.welcome = EmptyState(self)  # the examples fill the composer: its view wires them
 
         self._layout = DocumentLayout(self._document, self._entries, self._welcome.hide, self._after_output, self)
         self._prompts = PermissionPrompts(self._browser, self._layout, self._after_output, self.scroll_by, self)
@@ -257,6 +260,7 @@ class TranscriptView(QWidget):
             self._earlier_region.fill(self._entries.earlier_line(len(self._earlier), HISTORY_PAGE))
         self._lay_out([entry for group in stored[hidden:] for entry in group] + list(entries[self._model.stored:]))
         self._welcome.setVisible(self._greets and not self._layout.laid_out and not self._earlier)
+        self._fit_column()  # clearing and refilling the document reset its root frame: the column again
         self._after_output()
 
     def _reset_layout(self) -> None:
@@ -357,6 +361,17 @@ class TranscriptView(QWidget):
         self._jump.hide()
         self._scroll_to_end()
 
+    def set_zoom(self, steps: int) -> None:
+        """Text `steps` x 10% larger (or smaller) than the window's font; the document lays out once again."""
+        font = QFont(self.font())
+        font.setPointSizeF(max(4.0, self.font().pointSizeF() * (1 + ZOOM_STEP * steps)))
+        self._browser.setFont(font)
+        self._fit_tables_to_width()
+
+    def zoom(self) -> float:
+        """The shown text size against the window's font (1.0 = not zoomed)."""
+        return self._browser.font().pointSizeF() / self.font().pointSizeF()
+
     # --- permissions ---
 
     def answer_permission(self, key: Qt.Key) -> bool:
@@ -441,9 +456,26 @@ class TranscriptView(QWidget):
         if self._following:
             self._scroll_to_end()
 
+    def _fit_column(self) -> None:
+        """Keep a readable line length: past `MESSAGE_WIDTH_EM` the text stays a centred column (the root
+        frame's side margins; only a width change moves them, and that relays out the document anyway)."""
+        em = QFontInfo(self._browser.font()).pixelSize()
+        side = max(DOCUMENT_MARGIN, (self.width() - design.MESSAGE_WIDTH_EM * em) // 2)  # the browser fills us
+        root = self._document.rootFrame()
+        frame = root.frameFormat()
+        if frame.leftMargin() != side:
+            frame.setLeftMargin(side)
+            frame.setRightMargin(side)
+            root.setFrameFormat(frame)
+
+    def column_width(self) -> int:
+        """The width the messages are laid out in."""
+        return self.width() - 2 * int(self._document.rootFrame().frameFormat().leftMargin())
+
     def _fit_tables_to_width(self) -> None:
         """Tables rendered from now on wrap their cells to fit the view (ones already shown keep their grid)."""
-        usable = self.width() - 2 * int(self._document.documentMargin()) - TABLE_SLACK_PX  # the browser fills us
+        self._fit_column()
+        usable = self.column_width() - TABLE_SLACK_PX
         self.renderer.table_width = max(MIN_TABLE_CHARS, int(usable / max(1.0, grid_font().width(" "))))
 
     # --- links and actions ---
@@ -506,6 +538,11 @@ class TranscriptView(QWidget):
         if problem:
             QToolTip.showText(QCursor.pos(), problem, self)
         self.attachment_opened.emit(attachment)
+
+    def _add_message_actions(self, menu: QMenu, position: int) -> None:
+        key = message_at(self._document, position)
+        if key is not None:
+            add_message_actions(menu, self._model, key, QGuiApplication.clipboard().setText, self.message_action.emit)
 
     def _copy_conversation(self) -> None:
         QGuiApplication.clipboard().setText(self._model.to_markdown())

@@ -241,7 +241,7 @@ def test_missing_api_key_reports_auth_required(engine_config: EngineConfig, cli_
         with pytest.raises(AuthRequired) as failure:
             run_async(client.start_session())
         assert {m.id for m in failure.value.methods} >= {"gemini-api-key", "oauth-personal"}
-        assert reported and reported[0] == failure.value.methods
+        assert reported and reported[0].methods == failure.value.methods
         assert client.state == SessionState.FAILED
     finally:
         run_async(client.stop_session())

@@ -29,7 +29,6 @@ from gemini_desktop.settings import LaunchOptions
 if TYPE_CHECKING:
     from gemini_desktop.api.switch import LocalApiSwitch
     from gemini_desktop.store import HistoryStore
-    from gemini_desktop.ui import design
     from gemini_desktop.ui.main_window import MainWindow
 
 SMOKE_ENGINE_WAIT = 60.0  # seconds; without gemini the smoke test then fails with its own report
@@ -304,6 +303,8 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
     app.setDesktopFileName(APP_ID)
     if app_icon_path().is_file():
         app.setWindowIcon(QIcon(str(app_icon_path())))
+    from gemini_desktop.ui import design
+
     app.setPalette(design.palette(design.system_prefers_dark()))  # the colours of docs/design.md
     settings = AppSettings()
     install_translators(app, settings.language)

@@ -259,6 +259,43 @@ def sign_in_shots(scratch: Path, config: EngineConfig, fake: FakeGemini, shots: 
     shots.save(window, "sign-in-vertex")
     window.close()
     drive(until(lambda: window.is_shut_down), timeout=30)
+    drive(refused_turns(scratch, config, fake, shots), timeout=200)
+
+
+async def refused_turns(scratch: Path, config: EngineConfig, fake: FakeGemini, shots: Shots) -> None:
+    """What a turn Google refuses says: a key it does not accept, a project without the API, a spent quota."""
+    window = MainWindow(HistoryStore.open(scratch / "refused.sqlite3"), AppSettings(scratch / "refused.ini"),
+                        LaunchOptions(), engine_config=config)
+    window.resize(1180, 780)
+    window.show()
+    window.start()
+    await until(lambda: window.client is not None and window.client.state == SessionState.READY, 60)
+    refusals = [
+        (400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", "API_KEY_INVALID",
+         "sign-in-key-refused"),
+        (403, "Generative Language API has not been used in project my-proj-123 before or it is disabled.",
+         "PERMISSION_DENIED", "SERVICE_DISABLED", "sign-in-permission"),
+    ]
+    for status, message, error_status, reason, name in refusals:
+        fake.reply_error(status, message, error_status,
+                         ({"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason},))
+        window.send_message("Summarise README.md")
+        await until(lambda m=message: window.auth_panel.isVisible() and window.client.state == SessionState.READY
+                    and m in window.auth_panel.details.view.toPlainText(), 60)
+        window.prompt.clear()
+        await settle(1.0)
+        shots.save(window, name)
+    fake.reply_error(429, "You exceeded your current quota.", "RESOURCE_EXHAUSTED",
+                     ({"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                       "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},))
+    window.auth_panel.hide()
+    window.send_message("Summarise README.md")
+    await until(lambda: "Quota" in window.transcript.model.to_markdown() or "配额" in
+                window.transcript.model.to_markdown(), 60)
+    await settle(1.0)
+    shots.save(window, "quota-exhausted")
+    window.close()
+    await until(lambda: window.is_shut_down, 30)
 
 
 def main() -> int:

@@ -42,13 +42,6 @@ AGENT = Path(__file__).parent / "support" / "scripted_agent.py"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def make_window(tmp_path: Path, store: HistoryStore, run_async: Callable[..., Any]) -> Iterator[WindowFactory]:
     """Windows sharing one history and one settings file, as two launches of the app do."""
     made: list[MainWindow] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,6 @@ from tests.support.cli_env import cli_environment
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini
 
 PREAMBLE = "<session_context>\nThis is the Gemini CLI. We are setting up the context for our chat.\n</session_context>"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,6 @@ from gemini_desktop.ui.history_panel import HTML_ROLE, SESSION_ID_ROLE, HistoryP
 from gemini_desktop.ui.transcript import HISTORY_PAGE
 
 DAY = 24 * 3600
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 def add_session(store: HistoryStore, cwd: str, question: str, *, age_days: float = 0.0,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import tracemalloc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,6 @@ from gemini_desktop.store.cli_import import BATCH_MESSAGES
 from tests.test_cli_import import chats_dir, gemini, header, texts, user, write_jsonl
 
 HANG_GUARD = 60.0  # seconds; only to turn a hang into a failure, never reached by a working import
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

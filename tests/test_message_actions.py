@@ -4,7 +4,7 @@ resend" makes in the history (the original kept and linked)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,6 @@ from gemini_desktop.ui.transcript import TranscriptView
 from gemini_desktop.ui.transcript.message_menu import add_message_actions, message_at
 from tests.support.fake_gemini import FakeGemini
 from tests.support.qt_async import until
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 def actions_at(view: TranscriptView, needle: str) -> tuple[int | None, dict[str, object]]:

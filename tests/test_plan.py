@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +37,6 @@ STATES = [tuple(MARKS[status].format(text) for text, status in zip(TODOS, state,
 def todos(*statuses: str) -> FunctionCall:
     return FunctionCall("write_todos", {"todos": [{"description": text, "status": status}
                                                   for text, status in zip(TODOS, statuses, strict=True)]})
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield opened
-    opened.close()
 
 
 class PanelWatch:

@@ -13,7 +13,7 @@ from gemini_desktop.engine.types import ContextUsage, ModelUsage
 from gemini_desktop.ui.context_meter import ContextMeter
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini
 from tests.support.qt_async import until
-from tests.test_shell import WindowFactory, make_window, ready, send, shown, store  # noqa: F401 (fixtures)
+from tests.test_shell import WindowFactory, make_window, ready, send, shown  # noqa: F401 (fixtures)
 
 
 @pytest.mark.e2e

@@ -19,7 +19,7 @@ from gemini_desktop.ui.mcp_dialog import McpServerEditor, McpServersDialog
 from tests.support.cli_env import CLI_SETTINGS
 from tests.support.qt_async import until
 from tests.test_mcp_servers import shout_server
-from tests.test_shell import WindowFactory, make_window, ready, store  # noqa: F401 (fixtures)
+from tests.test_shell import WindowFactory, make_window, ready  # noqa: F401 (fixtures)
 
 
 @pytest.mark.e2e

@@ -18,7 +18,7 @@ from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from tests.support.fake_gemini import FakeGemini, FunctionCall
 from tests.support.qt_async import until
-from tests.test_shell import WindowFactory, make_window, ready, send, shown, store  # noqa: F401 (fixtures)
+from tests.test_shell import WindowFactory, make_window, ready, send, shown  # noqa: F401 (fixtures)
 from tests.test_transcript import click_anchor
 
 

@@ -32,8 +32,7 @@ from gemini_desktop.engine.attachments import (
     missing_capabilities,
     prompt_blocks,
 )
-from gemini_desktop.engine.child_launch import child_args, child_env, state_dir
-from gemini_desktop.engine.cli_sessions import FileBackup
+from gemini_desktop.engine.child_launch import child_args, child_env
 from gemini_desktop.engine.diagnosis import diagnose
 from gemini_desktop.engine.events import (
     AuthMethod,
@@ -48,9 +47,10 @@ from gemini_desktop.engine.file_access import FileAccess
 from gemini_desktop.engine.mcp import acp_mcp_servers
 from gemini_desktop.engine.permissions import PendingPermissions, permission_response
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
+from gemini_desktop.engine.session_opening import SessionOpening, is_auth_error
 from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.tasks import TaskSet
-from gemini_desktop.engine.transcript import consolidate_replay, remembered_text, seed_prompt, user_turn_count
+from gemini_desktop.engine.transcript import remembered_text, seed_prompt
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.turn_queue import TurnQueue
 from gemini_desktop.engine.types import (
@@ -62,7 +62,6 @@ from gemini_desktop.engine.types import (
     PermissionHandler,
     ProcessCrashed,
     PromptFailed,
-    ResumeMethod,
     ResumeOutcome,
     SessionState,
     StartTimeout,
@@ -72,8 +71,6 @@ from gemini_desktop.engine.types import (
 
 log = logging.getLogger(__name__)
 
-REPLAY_QUIET = 0.3  # replayed updates can trail the load response; wait this long after the last one
-REPLAY_MAX_WAIT = 5.0
 PLAN_READ_ATTEMPTS = 20
 PLAN_READ_INTERVAL = 0.1
 API_KEY_METHOD = "gemini-api-key"
@@ -92,12 +89,7 @@ class _Turn:
     prompt: asyncio.Future[Any] | None = None
 
 
-def _is_auth_error(error: acp.RequestError) -> bool:
-    text = str(error).lower()
-    return error.code == -32000 or "auth" in text or "api key" in text
-
-
-class GeminiSessionClient(QObject):
+class GeminiSessionClient(QObject, SessionOpening):
     state_changed = Signal(str)
     event = Signal(object)
     turn_started = Signal(int, str)
@@ -343,7 +335,7 @@ class GeminiSessionClient(QObject):
             return await request()
         except acp.RequestError as exc:
             process = self._process
-            if (not _is_auth_error(exc) or not self._config.api_key or self._api_key_in_env
+            if (not is_auth_error(exc) or not self._config.api_key or self._api_key_in_env
                     or process is None or self._key_offered_to is process or not self._takes_api_key_over_acp()):
                 raise
             self._key_offered_to = process
@@ -421,138 +413,6 @@ class GeminiSessionClient(QObject):
             if models is not None:
                 self._models = models
                 self.event.emit(models)
-
-    async def _new(self) -> ResumeOutcome:
-        conn = self._require_conn()
-        try:
-            response = await self._signed_in(lambda: conn.new_session(cwd=str(self._config.cwd),
-                                                                       mcp_servers=self._mcp_servers()))
-        except acp.RequestError as exc:
-            if _is_auth_error(exc):
-                raise self._auth_required(str(exc)) from None
-            raise EngineError(f"{self.agent_name} could not start a session: {exc}") from None
-        except ConnectionError:
-            raise self._connection_lost(f"{self.agent_name} stopped") from None
-        self._session_id = response.session_id
-        self._transcript = []
-        self._tools.clear()
-        self._apply_modes(response.modes)
-        return ResumeOutcome(ResumeMethod.NEW, response.session_id)
-
-    async def _load(self, session_id: str) -> list[TranscriptTurn]:
-        """session/load with the replay captured (not shown live); returns the replayed conversation."""
-        conn = self._require_conn()
-        self._replay = []
-        self._replay_last = time.monotonic()
-        self._session_id = session_id
-        try:
-            response = await self._signed_in(
-                lambda: conn.load_session(cwd=str(self._config.cwd), session_id=session_id,
-                                          mcp_servers=self._mcp_servers()))
-            deadline = time.monotonic() + REPLAY_MAX_WAIT
-            while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
-                await asyncio.sleep(REPLAY_QUIET / 3)
-            self._apply_modes(response.modes if response is not None else None)
-            return consolidate_replay(self._replay)
-        finally:
-            self._replay = None
-
-    async def _resume(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
-        if not self.agent.cli_session_files:
-            return await self._resume_by_capability(resume_id, transcript)
-        home = cli_sessions.cli_home(self._child_env(), Path.home())
-        cli_sessions.clear_the_minute(home, resume_id)
-        backup = FileBackup.take(home, resume_id, state_dir(self._config) / "cli-backups")
-        expected = max(user_turn_count(transcript), backup.user_messages)
-        problem = ""
-        try:
-            replayed = await self._load(resume_id)
-        except acp.RequestError as exc:
-            detail = f": {exc.data}" if exc.data else ""
-            replayed, problem = [], f"{self.agent_name} could not load it ({exc}{detail})"
-        except ConnectionError:
-            raise self._connection_lost(f"{self.agent_name} stopped while loading") from None
-        if not problem and user_turn_count(replayed) < expected:
-            problem = f"{self.agent_name} loaded {user_turn_count(replayed)} of {expected} messages"
-        if not problem and backup.damaged():
-            problem = "gemini damaged its session file while loading it"
-        if not problem:
-            cli_sessions.remove_strays(home, resume_id, list(backup.copies))
-            self._adopt(replayed if user_turn_count(replayed) >= user_turn_count(transcript) else transcript)
-            self.replayed.emit(list(self._transcript))
-            return ResumeOutcome(ResumeMethod.LOADED, resume_id)
-        log.warning("resume of %s: %s", resume_id, problem)
-        if backup.copies:
-            backup.restore()
-        source = max((transcript, backup.turns(), replayed), key=user_turn_count)
-        return await self._rebuild(source, problem, resume_id)
-
-    async def _resume_by_capability(self, resume_id: str, transcript: list[TranscriptTurn]) -> ResumeOutcome:
-        """An agent without gemini's session files: session/load (replay kept only if it is complete) or
-        session/resume where advertised, else a new session that the transcript goes along with."""
-        conn = self._require_conn()
-        capabilities = self._init.agent_capabilities if self._init is not None else None
-        sessions = capabilities.session_capabilities if capabilities is not None else None
-        problem = f"{self.agent_name} cannot resume a conversation"
-        try:
-            if capabilities is not None and capabilities.load_session:
-                replayed = await self._load(resume_id)
-                self._adopt(replayed if user_turn_count(replayed) >= user_turn_count(transcript) else transcript)
-                self.replayed.emit(list(self._transcript))
-                return ResumeOutcome(ResumeMethod.LOADED, resume_id)
-            if sessions is not None and sessions.resume is not None:
-                self._session_id = resume_id
-                response = await self._signed_in(lambda: conn.resume_session(
-                    cwd=str(self._config.cwd), session_id=resume_id, mcp_servers=self._mcp_servers()))
-                self._apply_modes(response.modes if response is not None else None)
-                self._adopt(transcript)
-                return ResumeOutcome(ResumeMethod.RESUMED, resume_id)
-        except acp.RequestError as exc:
-            problem = f"{self.agent_name} could not load it ({exc})"
-        except ConnectionError:
-            raise self._connection_lost(f"{self.agent_name} stopped while loading") from None
-        log.info("resume of %s: %s", resume_id, problem)
-        return await self._seeded(transcript, problem)
-
-    async def _rebuild(self, turns: list[TranscriptTurn], problem: str, old_id: str) -> ResumeOutcome:
-        home = cli_sessions.cli_home(self._child_env(), Path.home())
-        chats = cli_sessions.project_chats_dir(home, self._config.cwd)
-        if chats is not None and turns:
-            new_id = cli_sessions.write_session_file(chats, turns, self._config.model)
-            rebuilt = cli_sessions.RebuiltSessions(state_dir(self._config))
-            rebuilt.add(new_id)
-            written = cli_sessions.session_files(home, new_id)
-            try:
-                replayed = await self._load(new_id)
-            except acp.RequestError as exc:
-                replayed = []
-                log.warning("loading the rebuilt session failed: %s", exc)
-            cli_sessions.remove_strays(home, new_id, written)
-            if user_turn_count(replayed) >= user_turn_count(turns):
-                rebuilt.retire(home, old_id)
-                self._adopt(turns)
-                self.replayed.emit(list(self._transcript))
-                return ResumeOutcome(ResumeMethod.REBUILT, new_id,
-                                     f"{problem}; continued from Gemini Desktop's copy of the conversation")
-        return await self._seeded(turns, problem)
-
-    async def _seeded(self, turns: list[TranscriptTurn], problem: str) -> ResumeOutcome:
-        """A new session that the earlier conversation goes along with, in the next prompt."""
-        outcome = await self._new()
-        self._adopt(turns)
-        self._seed = list(turns) if turns else None
-        return ResumeOutcome(ResumeMethod.SEEDED, outcome.session_id,
-                             f"{problem}; the earlier conversation is sent along with your next message")
-
-    def _adopt(self, turns: Sequence[TranscriptTurn]) -> None:
-        self._transcript = list(turns)
-        self._tools.clear()
-
-    def _apply_modes(self, modes: schema.SessionModeState | None) -> None:
-        update = translate.mode_update(modes)
-        if update is not None:
-            self._modes = update
-            self.event.emit(update)
 
     async def _stop_process(self, timeout: float = 5.0) -> None:
         process, conn = self._process, self._conn

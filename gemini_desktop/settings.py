@@ -222,6 +222,22 @@ class AppSettings:
         self._qsettings.setValue("manager/recycle_memory_mb", int(value))
 
     @property
+    def default_agent(self) -> str:
+        """The agent profile's name new conversations start with ("" is gemini): Ctrl+N, `serve`, API model ids."""
+        return (self._text("agents/default") or "").strip().lower()
+
+    @default_agent.setter
+    def default_agent(self, value: str) -> None:
+        self._set_text("agents/default", value.strip().lower() or None)
+
+    def agent_program(self, name: str) -> str | None:
+        """A program the user chose for agent `name` instead of looking it up (as gemini_path is for gemini)."""
+        return self._text(f"agents/{name}/program")
+
+    def set_agent_program(self, name: str, program: str | None) -> None:
+        self._set_text(f"agents/{name}/program", program)
+
+    @property
     def warm_spare(self) -> bool:
         return str(self._qsettings.value("manager/warm_spare", "true")).lower() != "false"
 

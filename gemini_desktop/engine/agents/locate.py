@@ -49,8 +49,9 @@ def _npm_entry(profile: AgentProfile, prefix: Path) -> tuple[Path, str] | None:
     return (entry, str(manifest.get("version", ""))) if entry is not None and entry.is_file() else None
 
 
-def _unpacked_program(profile: AgentProfile, folder: Path) -> Path | None:
-    names = {profile.program, profile.program + ".exe"}
+def unpacked_program(profile: AgentProfile, folder: Path) -> Path | None:
+    """The program inside an unpacked archive (the registry ships Antigravity as NAME.par / NAME.exe)."""
+    names = {profile.program, profile.program + ".exe", profile.program + ".par"}
     found = sorted((path for path in folder.rglob("*") if path.name in names and path.is_file()),
                    key=lambda path: len(path.parts)) if folder.is_dir() else []
     return found[0] if found else None
@@ -79,7 +80,7 @@ def find_agent(profile: AgentProfile, explicit: str | None = None, agents_dir: P
         entry = _npm_entry(profile, folder) if profile.locate is Locate.NPM else None
         if entry is not None and node is not None:
             return GeminiCommand(program=node, args=(str(entry[0]),), version=entry[1], acp_flag="")
-        unpacked = _unpacked_program(profile, folder) if profile.locate is Locate.ARCHIVE else None
+        unpacked = unpacked_program(profile, folder) if profile.locate is Locate.ARCHIVE else None
         if unpacked is not None:
             return GeminiCommand(program=str(unpacked), acp_flag="")
     raise AgentNotFound(profile, searched)

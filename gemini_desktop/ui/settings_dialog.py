@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSystemTrayIcon,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +30,7 @@ from gemini_desktop.engine.sign_in import SignIn
 from gemini_desktop.i18n import SOURCE_LANGUAGE, SYSTEM_LANGUAGE
 from gemini_desktop.paths import api_token, regenerate_api_token
 from gemini_desktop.settings import MIN_API_PORT, AppSettings
+from gemini_desktop.ui.agents_page import AgentsPage
 
 
 class SettingsDialog(QDialog):
@@ -122,8 +124,15 @@ class SettingsDialog(QDialog):
                                    parent=self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        general = QWidget(self)
+        general.setLayout(form)
+        self.agents_page = AgentsPage(settings, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(general, self.tr("General"))
+        self.tabs.addTab(self.agents_page, self.tr("Agents"))
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addWidget(note)
         layout.addWidget(buttons)
 
@@ -181,6 +190,10 @@ class SettingsDialog(QDialog):
             return
         self.api_status.setText(done)
 
+    def done(self, result: int) -> None:
+        self.agents_page.cancel_installs()
+        super().done(result)
+
     def accept(self) -> None:
         self.settings.gemini_path = self.gemini_field.text().strip() or None
         self.settings.model = self.model_field.text().strip() or None
@@ -194,5 +207,6 @@ class SettingsDialog(QDialog):
         self.settings.close_to_tray = self.tray_box.isChecked()
         self.settings.api_enabled = self.api_box.isChecked()
         self.settings.api_port = self.api_port.value()
+        self.agents_page.save()
         self.settings.sync()
         super().accept()

@@ -38,6 +38,7 @@ class LaunchOptions:
     smoke_test: bool = False
     smoke_report: Path | None = None
     resume: int | None = None
+    agent: str | None = None  # the default agent of new conversations in this launch (--agent)
 
 
 def default_settings_path() -> Path:

@@ -300,9 +300,10 @@ class ConversationController(QObject):
         if self._store_session is None:
             config = self._client.config
             cwd, model, gemini_id = str(config.cwd), config.model, self._gemini_session_id
+            agent = "" if config.agent.is_gemini else config.agent.name
             created = self._store_session = RowRef()
             self._writes.submit(
-                lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id).id,
+                lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id, agent=agent).id,
                 into=created, then=lambda session_id: self._on_session_saved(created, session_id))
         if not queued:
             self._write_user_message(self._store_session, message)

@@ -26,6 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gemini_desktop.engine.agents.launch import AgentLauncher, agent_key
 from gemini_desktop.engine.client import GeminiSessionClient
 from gemini_desktop.engine.events import ModeUpdate
 from gemini_desktop.engine.tasks import TaskSet
@@ -105,6 +106,7 @@ class Conversation:
     def __init__(self, key: str, client: GeminiSessionClient, mode: str | None, now: float) -> None:
         self.key = key
         self.client = client
+        self.agent = client.agent.name  # the profile its every (re)start launches
         self.mode = mode  # re-applied after a resume: a fresh child starts in gemini's default mode
         self.last_used = now
         self.activity = activity_of(client)
@@ -126,9 +128,12 @@ class Conversation:
         return self.idle and not (self.suspending or self.recycling)
 
 
+SpareTarget = tuple[Path, str | None, str]  # folder, model, agent
+
+
 @dataclass
 class _Spare:
-    target: tuple[Path, str | None]
+    target: SpareTarget
     client: GeminiSessionClient
     started: asyncio.Future[bool]
 
@@ -139,14 +144,18 @@ class SessionManager(QObject):
     activity_changed = Signal(str, object)  # key, ActivityState
 
     def __init__(self, config: EngineConfig, policy: ManagerPolicy | None = None, *,
-                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None,
+                 launcher: AgentLauncher | None = None, default_agent: str = "") -> None:
+        """`config` is gemini's; `launcher` derives every other agent's from it. The spare is of `default_agent`."""
         super().__init__(parent)
         self._config = config
+        self.launcher = launcher or AgentLauncher()
+        self.default_agent = agent_key(default_agent)
         self.policy = policy or ManagerPolicy()
         self._clock = clock
         self._conversations: dict[str, Conversation] = {}
         self._spare: _Spare | None = None
-        self._spare_target: tuple[Path, str | None] | None = None
+        self._spare_target: SpareTarget | None = None
         self._clients: set[GeminiSessionClient] = set()  # every client not yet stopped for good, spares too
         self._tasks = TaskSet("session manager")
         self._shutting_down = False
@@ -204,15 +213,20 @@ class SessionManager(QObject):
     # ----- opening and closing ------------------------------------------------------------------------------
 
     def warm_up(self, cwd: Path, model: str | None = None) -> None:
-        """Name the folder and model a new conversation most likely gets, and start a spare for them."""
-        self._spare_target = (Path(cwd), model)
+        """Name the folder and model a new conversation most likely gets, and start a spare (of the default
+        agent) for them."""
+        self._spare_target = (Path(cwd), model, self.default_agent)
         self._refresh_spare()
 
-    async def open_new(self, cwd: Path, model: str | None = None, mode: str | None = None) -> Conversation:
-        """A new conversation in `cwd`, ready to send: the spare's child when it fits, else a cold start."""
-        self._spare_target = (Path(cwd), model)
-        client = await self._take_spare(self._spare_target)
-        conversation = self._register(client or self._new_client(Path(cwd), model), mode)
+    async def open_new(self, cwd: Path, model: str | None = None, mode: str | None = None,
+                       agent: str | None = None) -> Conversation:
+        """A new conversation in `cwd` with `agent` (None: the default one), ready to send: the spare's child
+        when it fits, else a cold start. EngineError when that agent cannot be launched (not installed)."""
+        target = (Path(cwd), model, self.default_agent if agent is None else self.launcher.profile(agent).name)
+        if target[2] == self.default_agent:
+            self._spare_target = target
+        client = await self._take_spare(target)
+        conversation = self._register(client or self._new_client(*target), mode)
         try:
             if client is None:
                 await conversation.client.start_session()
@@ -223,13 +237,14 @@ class SessionManager(QObject):
 
     async def open_existing(self, session_id: str, transcript: Sequence[TranscriptTurn], cwd: Path,
                             model: str | None = None, mode: str | None = None, *,
-                            start: bool = False) -> Conversation:
-        """An earlier conversation (`transcript` is the safe-resume reference). Without `start` it opens suspended:
-        its child starts on the first message or `resume()`. Opening one already open returns that one."""
+                            start: bool = False, agent: str = "") -> Conversation:
+        """An earlier conversation of `agent` ("": gemini; `transcript` is the safe-resume reference). Without
+        `start` it opens suspended: its child starts on the first message or `resume()`. Opening one already open
+        returns that one."""
         existing = self.find_session(session_id)
         if existing is not None:
             return existing
-        client = self._new_client(Path(cwd), model)
+        client = self._new_client(Path(cwd), model, agent)
         client.prepare_resume(session_id, transcript)
         conversation = self._register(client, mode)
         if start:
@@ -312,7 +327,7 @@ class SessionManager(QObject):
             conversation.suspending = True  # counted out at once, so a second start does not pick it again
             self._tasks.spawn(self._suspend(conversation, "over the cap"))
         if excess > len(candidates):
-            log.warning("%d gemini processes for a cap of %d: no other conversation is idle, so none is suspended",
+            log.warning("%d agent processes for a cap of %d: no other conversation is idle, so none is suspended",
                         self.live_processes, self.policy.max_live_processes)
 
     async def _suspend(self, conversation: Conversation, reason: str) -> None:
@@ -356,7 +371,12 @@ class SessionManager(QObject):
             self._drop_spare()
         if self.live_processes + 1 > self.policy.max_live_processes:
             return  # a spare must never cost a conversation its process
-        spare = _Spare(target, self._new_client(*target), asyncio.get_running_loop().create_future())
+        try:
+            client = self._new_client(*target)
+        except EngineError as exc:
+            log.warning("no spare: %s", exc)
+            return
+        spare = _Spare(target, client, asyncio.get_running_loop().create_future())
         self._spare = spare
         self._tasks.spawn(self._start_spare(spare))
 
@@ -386,7 +406,7 @@ class SessionManager(QObject):
             self._clients.discard(client)
             client.deleteLater()
 
-    async def _take_spare(self, target: tuple[Path, str | None]) -> GeminiSessionClient | None:
+    async def _take_spare(self, target: SpareTarget) -> GeminiSessionClient | None:
         """The spare's client if it is for `target`; one still starting is waited for (it is ahead of a cold
         start) and stays counted as live meanwhile."""
         spare = self._spare
@@ -403,8 +423,9 @@ class SessionManager(QObject):
 
     # ----- the conversations' clients -----------------------------------------------------------------------
 
-    def _new_client(self, cwd: Path, model: str | None) -> GeminiSessionClient:
-        config = dataclasses.replace(self._config, cwd=cwd, model=model or self._config.model)
+    def _new_client(self, cwd: Path, model: str | None, agent: str = "") -> GeminiSessionClient:
+        """A client for `agent`: gemini's configuration, or the one the launcher derives from it (located now)."""
+        config = self.launcher.config_for(dataclasses.replace(self._config, cwd=cwd), agent, model)
         client = GeminiSessionClient(config, self)
         self._clients.add(client)
         return client

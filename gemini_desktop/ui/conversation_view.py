@@ -184,12 +184,13 @@ class ConversationView(QWidget):
 
     # ---- opening
 
-    def open_new(self) -> asyncio.Future[bool]:
-        """A new conversation: the view shows at once, its process comes from the workspace (the warm spare)."""
-        return self._open(self._open_new())
+    def open_new(self, agent: str | None = None) -> asyncio.Future[bool]:
+        """A new conversation with `agent` (None: the default one): the view shows at once, its process comes
+        from the workspace (the warm spare)."""
+        return self._open(self._open_new(agent))
 
-    async def _open_new(self) -> bool:
-        return await self._workspace.open_new(self._folder, on_open=self._attach) is not None
+    async def _open_new(self, agent: str | None) -> bool:
+        return await self._workspace.open_new(self._folder, on_open=self._attach, agent=agent) is not None
 
     def show_history(self, *, shown_from_message: int | None = None, find: str = "") -> bool:
         """Render the stored conversation read-only, at once and without a process."""
@@ -227,7 +228,8 @@ class ConversationView(QWidget):
             return False
         turns = stored_turns(self._store.messages(history_id))
         folder = Path(record.cwd) if Path(record.cwd).is_dir() else self._workspace.default_folder
-        conversation = await self._workspace.open_suspended(history_id, record.gemini_session_id, turns, folder)
+        conversation = await self._workspace.open_suspended(history_id, record.gemini_session_id, turns, folder,
+                                                            record.agent)
         if conversation is None:
             return False
         controller = self._attach(conversation)

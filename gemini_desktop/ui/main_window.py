@@ -40,6 +40,7 @@ from gemini_desktop.i18n import SYSTEM_LANGUAGE
 from gemini_desktop.paths import log_dir
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import FileEditLog, HistoryStore, StoreError, import_cli_sessions
+from gemini_desktop.ui.agent_menu import AgentMenu
 from gemini_desktop.ui.banners import GeminiMissingPanel, describe_missing
 from gemini_desktop.ui.conversation_stack import ConversationStack, Notifier
 from gemini_desktop.ui.conversation_view import ConversationView
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addActions([self.new_session_action, self.open_folder_action, self.close_conversation_action,
                               self.restart_action])
+        self.agent_menu = AgentMenu(self, file_menu, before=self.open_folder_action)
         file_menu.addSeparator()
         file_menu.addActions([self.copy_markdown_action, self.settings_action, self.mcp_action])
         file_menu.addSeparator()
@@ -428,10 +430,11 @@ class MainWindow(QMainWindow):
         self.view.cancel_turn()
         self.stop_action.setEnabled(self.view.busy)
 
-    def new_session(self, _checked: bool = False, *, folder: Path | None = None) -> ConversationView:
-        """A new conversation in the shown one's folder (or `folder`), through the warm spare."""
+    def new_session(self, _checked: bool = False, *, folder: Path | None = None,
+                    agent: str | None = None) -> ConversationView:
+        """A new conversation with `agent` (None: the default) in the shown one's folder (or `folder`)."""
         view = self.stack.create(folder=folder or self.view.folder)
-        view.open_new()
+        view.open_new(agent)
         self.stack.show_view(view)
         return view
 

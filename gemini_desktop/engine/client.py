@@ -49,6 +49,7 @@ from gemini_desktop.engine.permissions import PendingPermissions, permission_res
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
 from gemini_desktop.engine.session_opening import SessionOpening, is_auth_error
 from gemini_desktop.engine.sign_in import SignIn, SignInMethod
+from gemini_desktop.engine.start_failure import crash_error, unreadable_start, with_stderr, wrong_protocol
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import remembered_text, seed_prompt
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
@@ -271,8 +272,8 @@ class GeminiSessionClient(QObject, SessionOpening):
             self._start_failed(exc)
             raise
         except Exception:  # an answer the SDK chokes on must not leave the state at "starting"
-            log.exception("starting the gemini session failed")
-            error = EngineError(f"{self.agent_name} could not be started: {UNREADABLE_ANSWER}.")
+            log.exception("starting the %s session failed", self.agent_name)
+            error = EngineError(unreadable_start(self.agent_name, self._process))
             self._start_failed(error)
             raise error from None
         self._set_state(SessionState.READY)
@@ -370,27 +371,22 @@ class GeminiSessionClient(QObject, SessionOpening):
         except TimeoutError:
             tail = process.stderr_tail()
             await self._stop_process(2.0)
-            raise StartTimeout(
-                f"{self.agent_name} did not answer within {self._config.start_timeout:.0f} s of starting." +
-                (f"\n{tail}" if tail else "")
-            ) from None
+            raise StartTimeout(with_stderr(f"{self.agent_name} did not answer within {self._config.start_timeout:.0f} "
+                                           "s of starting.", self.agent_name, tail)) from None
         except (ConnectionError, acp.RequestError) as exc:
             if isinstance(exc, acp.RequestError) and is_unreadable(exc):
+                unreadable = EngineError(unreadable_start(self.agent_name, process))
                 await self._stop_process(2.0)
-                raise EngineError(f"{self.agent_name} could not be started: {exc}.") from None
+                raise unreadable from None
             await process.wait_finished(2.0)
-            raise self._crash_error(process, f"{self.agent_name} stopped while starting ({exc})") from None
+            name = self.agent_name
+            raise crash_error(process, name, f"{name} stopped while starting ({exc})", starting=True) from None
         if self._init.protocol_version != acp.PROTOCOL_VERSION:
+            other = EngineError(wrong_protocol(self.agent_name, self._init.protocol_version, process))
             await self._stop_process(2.0)
-            raise EngineError(f"{self.agent_name} speaks ACP version {self._init.protocol_version}; Gemini Desktop "
-                              f"speaks version {acp.PROTOCOL_VERSION}.")
+            raise other
         log.info("%s %s ready (pid %s, ACP %s)", self.agent_name, self.agent_version, process.pid,
                  self._init.protocol_version)
-
-    def _crash_error(self, process: AgentProcess, fallback: str) -> ProcessCrashed:
-        outcome = process.outcome
-        message = outcome.describe() if outcome is not None else fallback
-        return ProcessCrashed(message, outcome.exit_code if outcome else None, process.stderr_tail())
 
     def _connection_lost(self, fallback: str) -> ProcessCrashed:
         """The SDK's connection ended. If gemini still runs, the connection died under it (a failure inside the
@@ -403,7 +399,7 @@ class GeminiSessionClient(QObject, SessionOpening):
             process.kill()
             return ProcessCrashed("The connection to gemini broke; gemini is restarted.", None,
                                   process.stderr_tail())
-        return self._crash_error(process, fallback)
+        return crash_error(process, self.agent_name, fallback)
 
     def _observe_raw(self, message: dict[str, Any]) -> None:
         """The CLI's `models` block is not in the SDK's models; pick it from the raw session/new|load result."""
@@ -436,7 +432,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         if self._stopping or process is not self._process:
             return
         tail = self._process.stderr_tail() if self._process else ""
-        self.last_error = outcome.describe()
+        self.last_error = outcome.describe(self.agent_name)
         log.warning("%s died unexpectedly: %s", self.agent_name, self.last_error)
         self._conn = None
         if self._state in (SessionState.STARTING, SessionState.RESTARTING):
@@ -777,6 +773,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         return self._session_id
 
     def _start_failed(self, error: EngineError) -> None:
+        log.warning("%s could not start: %s", self.agent_name, error)
         self.last_error = str(error)
         self._set_state(SessionState.FAILED)
         self._fail_queue(str(error))

@@ -62,7 +62,7 @@ def test_an_agent_that_is_not_installed_is_named_and_gemini_goes_on(
     assert not manager.launcher.installed("qwen-code") and manager.launcher.installed("gemini")
 
     async def scenario() -> str:
-        with pytest.raises(EngineError, match="Qwen Code was not found.*npm install -g @qwen-code/qwen-code"):
+        with pytest.raises(EngineError, match=r"Qwen Code was not found.*npm install -g @qwen-code/qwen-code"):
             await manager.open_new(tmp_path, agent="qwen-code")
         with pytest.raises(EngineError, match="Unknown agent 'nonsense'"):
             await manager.open_new(tmp_path, agent="nonsense")

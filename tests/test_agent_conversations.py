@@ -10,13 +10,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
 
+from gemini_desktop.api.server import ApiServer
+from gemini_desktop.app import main
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.conversation.workspace import Workspace
 from gemini_desktop.engine import EngineConfig, SessionState
 from gemini_desktop.engine.agents.launch import AgentLauncher, AgentSetup
-from gemini_desktop.settings import AppSettings
+from gemini_desktop.paths import api_token
+from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore
 from tests.support.cli_env import qwen_arguments, qwen_environment
 from tests.support.fake_gemini import FakeGemini
@@ -50,24 +54,30 @@ def agents_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture
+def qwen_launcher(tmp_path: Path, agents_dir: Path, fake_openai: FakeOpenAI) -> AgentLauncher:
+    """Qwen Code pointed at the fake OpenAI server, with a home of its own."""
+    qwen_home = tmp_path / "qwen-home"
+    qwen_home.mkdir(exist_ok=True)
+    setup = AgentSetup(args=qwen_arguments(fake_openai.base_url), env=qwen_environment(qwen_home),
+                       model=DEFAULT_MODEL)
+    return AgentLauncher(lambda name: setup if name == "qwen-code" else AgentSetup(), agents_dir)
+
+
 def answers(store: HistoryStore, history_id: int) -> list[str]:
     return [m.text for m in store.messages(history_id) if m.role == "assistant" and m.state == "complete"]
 
 
 def test_a_qwen_conversation_beside_a_gemini_one_and_after_a_restart(
         tmp_path: Path, engine_config: EngineConfig, fake_gemini: FakeGemini, fake_openai: FakeOpenAI,
-        agents_dir: Path, run_async: Callable[..., Any]) -> None:
+        qwen_launcher: AgentLauncher, run_async: Callable[..., Any]) -> None:
     qwen_home = tmp_path / "qwen-home"
-    qwen_home.mkdir()
-    setup = AgentSetup(args=qwen_arguments(fake_openai.base_url), env=qwen_environment(qwen_home),
-                       model=DEFAULT_MODEL)
     settings = AppSettings(tmp_path / "settings.ini")
     settings.warm_spare = False
     store = HistoryStore.open(tmp_path / "history.sqlite3")
 
     def launch() -> tuple[Workspace, OpenConversations]:
-        launcher = AgentLauncher(lambda name: setup if name == "qwen-code" else AgentSetup(), agents_dir)
-        workspace = Workspace(settings, engine_config=engine_config, agents=launcher)
+        workspace = Workspace(settings, engine_config=engine_config, agents=qwen_launcher)
         return workspace, OpenConversations(workspace, store)
 
     async def first_run() -> int:
@@ -123,3 +133,52 @@ def test_a_qwen_conversation_beside_a_gemini_one_and_after_a_restart(
         run_async(after_restart(history_id), timeout=150)
     finally:
         store.close()
+
+
+def test_serve_with_qwen_as_the_default_agent_answers_the_official_openai_client(
+        tmp_path: Path, engine_config: EngineConfig, fake_gemini: FakeGemini, fake_openai: FakeOpenAI,
+        qwen_launcher: AgentLauncher, run_async: Callable[..., Any]) -> None:
+    """What `serve --agent qwen-code` runs: plain model ids go to Qwen Code, `gemini/…` to gemini."""
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    workspace = Workspace(AppSettings(tmp_path / "settings.ini"), LaunchOptions(agent="qwen-code"), engine_config,
+                          agents=qwen_launcher)
+    conversations = OpenConversations(workspace, store)
+    server = ApiServer(conversations, api_token, port=0)
+
+    async def scenario() -> None:
+        port = await server.start()
+        client = openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=api_token(), max_retries=0)
+        fake_openai.reply("Noted: blue.")
+        messages: list[Any] = [{"role": "user", "content": "My colour is blue."}]
+        first = await client.chat.completions.create(model=DEFAULT_MODEL, messages=messages, user="colours")
+        assert first.choices[0].message.content == "Noted: blue."
+        messages += [{"role": "assistant", "content": "Noted: blue."}, {"role": "user", "content": "Colour?"}]
+        second = await client.chat.completions.create(model=f"qwen-code/{DEFAULT_MODEL}", messages=messages,
+                                                      user="colours")
+        assert second.choices[0].message.content == "echo: Colour?"
+        assert "My colour is blue." in "\n".join(fake_openai.stream_requests()[-1].texts())
+        fake_gemini.reply("Gemini answers.")
+        other = await client.chat.completions.create(model="gemini/gemini-2.5-flash",
+                                                     messages=[{"role": "user", "content": "Hi"}])
+        assert other.choices[0].message.content == "Gemini answers."
+        ids = [model.id async for model in await client.models.list()]
+        assert f"qwen-code/{DEFAULT_MODEL}" in ids and "gemini-2.5-flash" in ids
+        with pytest.raises(openai.BadRequestError, match="Unknown agent 'nope'"):
+            await client.chat.completions.create(model="nope/x", messages=[{"role": "user", "content": "Hi"}])
+        agents = sorted(conversations.get(key).client.agent.name for key in conversations.open_keys())
+        assert agents == ["gemini", "qwen-code"]
+        await client.close()
+
+    try:
+        run_async(scenario(), timeout=200)
+    finally:
+        run_async(server.stop())
+        run_async(conversations.close_all(), timeout=30)
+        run_async(workspace.shutdown(), timeout=30)
+        store.close()
+
+
+def test_an_unknown_agent_on_the_command_line_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    for arguments in (["--agent", "nope"], ["serve", "--agent", "nope"]):
+        assert main(arguments) == 2
+        assert "Unknown agent 'nope': choose one of gemini, antigravity, qwen-code" in capsys.readouterr().err

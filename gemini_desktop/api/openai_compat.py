@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gemini_desktop.api.turns import TurnFeed
 from gemini_desktop.conversation.model import AnswerText, ConversationModel, UserMessage
-from gemini_desktop.engine.types import TranscriptTurn
+from gemini_desktop.engine.agents.profiles import DEFAULT_AGENT, PROFILES
+from gemini_desktop.engine.types import EngineError, TranscriptTurn
 
 if TYPE_CHECKING:
     from gemini_desktop.api.routes import Api
@@ -99,6 +100,23 @@ def chunk(ident: str, model: str, delta: dict[str, Any], finish: str | None = No
 FINISH_REASONS = {"end_turn": "stop", "max_tokens": "length", "cancelled": "stop", "max_turn_requests": "length"}
 
 
+def agent_and_model(model: str | None) -> tuple[str | None, str | None]:
+    """`AGENT/MODEL` picks the agent (and its model); a plain id is a model of the default agent. An unknown
+    agent is the caller's mistake (400), said with the names that work."""
+    if not model or "/" not in model:
+        return None, model or None
+    agent, _, rest = model.partition("/")
+    if agent.lower() not in PROFILES:
+        raise HTTPException(400, f"Unknown agent {agent!r} in model {model!r}: use AGENT/MODEL with one of "
+                                 f"{', '.join(PROFILES)}, or a plain model id for the default agent.")
+    return agent.lower(), rest or None
+
+
+def model_id(agent: str, model: str) -> str:
+    """How a model is named to API callers: gemini's plain (as before agents), the others' as AGENT/MODEL."""
+    return model if agent == DEFAULT_AGENT else f"{agent}/{model}"
+
+
 class OpenAiBridge:
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -111,13 +129,18 @@ class OpenAiBridge:
         if not turns or turns[-1][0] != "user" or not turns[-1][1]:
             raise HTTPException(422, "messages must end with a non-empty user message.")
         conversations = self.api.conversations
+        agent, model = agent_and_model(model)
         key = self.bindings.get(conversation_id) if conversation_id else None
         controller = conversations.get(key) if key is not None else None
-        if controller is not None and transcript_of(controller.model) == turns[:-1] and not controller.busy:
+        if (controller is not None and transcript_of(controller.model) == turns[:-1] and not controller.busy
+                and (agent is None or controller.client.agent.name == agent)):
             return key, turns[-1][1]  # type: ignore[return-value]
         earlier = [TranscriptTurn(role, text) for role, text in turns[:-1]]
-        key = await (conversations.open_seeded(earlier, model=model) if earlier
-                     else conversations.open_new(model=model))
+        try:
+            key = await (conversations.open_seeded(earlier, model=model, agent=agent) if earlier
+                         else conversations.open_new(model=model, agent=agent))
+        except EngineError as failure:  # the agent is not installed, or would not start
+            raise HTTPException(503, str(failure)) from None
         if key is None:
             raise HTTPException(503, "gemini is not usable (not found, or the app is quitting).")
         if conversation_id:
@@ -168,10 +191,12 @@ class OpenAiBridge:
         for key in self.api.conversations.open_keys():
             client = self.api.controller(key).client
             offered = client.models.available if client.models is not None else ()
-            ids += [choice.id for choice in offered]
-            ids.append(client.config.model or "")
+            ids += [model_id(client.agent.name, model) for model in (*(c.id for c in offered), client.config.model)
+                    if model]
         workspace = self.api.conversations.workspace
-        ids.append(workspace.options.model or workspace.settings.model or "")
+        default = workspace.options.model or (workspace.settings.model if workspace.default_agent == DEFAULT_AGENT
+                                              else None)
+        ids.append(model_id(workspace.default_agent, default) if default else "")
         unique = list(dict.fromkeys(model for model in ids if model))
         return {"object": "list", "data": [{"id": model, "object": "model", "created": 0, "owned_by": OWNER}
                                            for model in unique]}

@@ -60,7 +60,7 @@ class OpenConversations(QObject):
         return conversation.key if conversation is not None else None
 
     async def open_seeded(self, transcript: Sequence[TranscriptTurn], folder: Path | None = None,
-                          model: str | None = None) -> str | None:
+                          model: str | None = None, agent: str | None = None) -> str | None:
         """A new conversation that starts from an earlier exchange held elsewhere (another tool's history):
         gemini gets it as context on the first message, through the engine's safe resume."""
         manager = await self.workspace.ready()
@@ -68,8 +68,8 @@ class OpenConversations(QObject):
             return None
         workspace = self.workspace
         conversation = await manager.open_existing(
-            f"seeded-{uuid.uuid4().hex}", list(transcript),
-            folder or workspace.default_folder, model or workspace.options.model or workspace.settings.model)
+            f"seeded-{uuid.uuid4().hex}", list(transcript), folder or workspace.default_folder,
+            model or workspace.model_for(agent), agent=agent or workspace.default_agent)
         self.adopt(conversation)
         return conversation.key
 

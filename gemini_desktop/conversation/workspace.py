@@ -265,7 +265,7 @@ class Workspace(QObject):
 
             manager.opened.connect(opened)
             opening = asyncio.ensure_future(
-                manager.open_new(folder, model or self._model_for(agent), mode, agent))
+                manager.open_new(folder, model or self.model_for(agent), mode, agent))
             try:
                 await asyncio.wait([opening, registered], return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -281,9 +281,9 @@ class Workspace(QObject):
         if manager is None or self._closing:
             return None
         return await manager.open_existing(gemini_session_id or f"unstarted-{history_id}", transcript, folder,
-                                           self._model_for(agent), agent=agent)
+                                           self.model_for(agent), agent=agent)
 
-    def _model_for(self, agent: str | None) -> str | None:
+    def model_for(self, agent: str | None) -> str | None:
         """--model is the launch's default agent's, the model in Settings gemini's: other agents start with
         their own."""
         chosen = self.default_agent if agent is None else agent

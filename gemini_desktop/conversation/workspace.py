@@ -164,7 +164,7 @@ class Workspace(QObject):
             config, policy_from(self.settings, module.ManagerPolicy),  # type: ignore[attr-defined]
             parent=self, launcher=self.agents, default_agent=self.default_agent)
         self.manager = manager
-        manager.warm_up(self.default_folder, config.model)
+        manager.warm_up(self.default_folder, config.model if is_gemini(self.default_agent) else self.model_for(None))
         self.attached.emit()
         return manager
 

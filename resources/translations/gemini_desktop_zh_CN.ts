@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgentMenu</name>
+    <message>
+        <source>New conversation &amp;with</source>
+        <translation>新建对话，使用(&amp;W)</translation>
+    </message>
+    <message>
+        <source>{agent} (not installed)</source>
+        <translation>{agent}（未安装）</translation>
+    </message>
+    <message>
+        <source>{agent} (default)</source>
+        <translation>{agent}（默认）</translation>
+    </message>
+    <message>
+        <source>New conversation with {agent}</source>
+        <translation>使用 {agent} 新建对话</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Gemini Desktop cannot keep its history.

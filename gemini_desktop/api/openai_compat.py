@@ -18,9 +18,9 @@ from fastapi import FastAPI, Header, HTTPException
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from gemini_desktop.api.agent_models import agent_and_model, model_id
 from gemini_desktop.api.turns import TurnFeed
 from gemini_desktop.conversation.model import AnswerText, ConversationModel, UserMessage
-from gemini_desktop.engine.agents.profiles import DEFAULT_AGENT, PROFILES
 from gemini_desktop.engine.types import EngineError, TranscriptTurn
 
 if TYPE_CHECKING:
@@ -100,23 +100,6 @@ def chunk(ident: str, model: str, delta: dict[str, Any], finish: str | None = No
 FINISH_REASONS = {"end_turn": "stop", "max_tokens": "length", "cancelled": "stop", "max_turn_requests": "length"}
 
 
-def agent_and_model(model: str | None) -> tuple[str | None, str | None]:
-    """`AGENT/MODEL` picks the agent (and its model); a plain id is a model of the default agent. An unknown
-    agent is the caller's mistake (400), said with the names that work."""
-    if not model or "/" not in model:
-        return None, model or None
-    agent, _, rest = model.partition("/")
-    if agent.lower() not in PROFILES:
-        raise HTTPException(400, f"Unknown agent {agent!r} in model {model!r}: use AGENT/MODEL with one of "
-                                 f"{', '.join(PROFILES)}, or a plain model id for the default agent.")
-    return agent.lower(), rest or None
-
-
-def model_id(agent: str, model: str) -> str:
-    """How a model is named to API callers: gemini's plain (as before agents), the others' as AGENT/MODEL."""
-    return model if agent == DEFAULT_AGENT else f"{agent}/{model}"
-
-
 class OpenAiBridge:
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -194,8 +177,7 @@ class OpenAiBridge:
             ids += [model_id(client.agent.name, model) for model in (*(c.id for c in offered), client.config.model)
                     if model]
         workspace = self.api.conversations.workspace
-        default = workspace.options.model or (workspace.settings.model if workspace.default_agent == DEFAULT_AGENT
-                                              else None)
+        default = workspace.model_for(None)
         ids.append(model_id(workspace.default_agent, default) if default else "")
         unique = list(dict.fromkeys(model for model in ids if model))
         return {"object": "list", "data": [{"id": model, "object": "model", "created": 0, "owned_by": OWNER}

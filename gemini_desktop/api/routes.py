@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from pydantic import BaseModel, ConfigDict, Field
 
 from gemini_desktop import __version__
+from gemini_desktop.api.agent_models import agent_and_model
 from gemini_desktop.api.security import BodyTooLarge, Guard
 from gemini_desktop.api.turns import ApiEvent, TurnFeed, usage_json
 from gemini_desktop.conversation.controller import ConversationController
@@ -123,7 +124,11 @@ class Api:
             folder = Path(body.folder).expanduser()
             if not folder.is_absolute() or not folder.is_dir():
                 raise HTTPException(422, f"folder must be an existing absolute folder: {body.folder!r}")
-        key = await self.conversations.open_new(folder, body.model, body.approval_mode)
+        agent, model = agent_and_model(body.model)
+        try:
+            key = await self.conversations.open_new(folder, model, body.approval_mode, agent)
+        except EngineError as failure:  # that agent is not installed, or would not start
+            raise HTTPException(503, str(failure)) from None
         if key is None:
             raise HTTPException(503, "gemini is not usable (not found, or the app is quitting).")
         modes = self.controller(key).client.modes

@@ -38,15 +38,15 @@ def gemini_config(tmp_path: Path) -> EngineConfig:
 
 @pytest.fixture
 def manager_for(tmp_path: Path, run_async: Callable[..., Any],
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], SessionManager]]:
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., SessionManager]]:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))  # no qwen on PATH
     made: list[SessionManager] = []
 
-    def make(program: str | None) -> SessionManager:
+    def make(program: str | None, policy: ManagerPolicy | None = None, default_agent: str = "") -> SessionManager:
         launcher = AgentLauncher(lambda name: AgentSetup(program=program) if name == "qwen-code" else AgentSetup(),
                                  tmp_path / "agents")
-        manager = SessionManager(gemini_config(tmp_path), ManagerPolicy(warm_spare=False, check_interval=3600),
-                                 launcher=launcher)
+        policy = policy or ManagerPolicy(warm_spare=False, check_interval=3600)
+        manager = SessionManager(gemini_config(tmp_path), policy, launcher=launcher, default_agent=default_agent)
         made.append(manager)
         return manager
 
@@ -56,7 +56,7 @@ def manager_for(tmp_path: Path, run_async: Callable[..., Any],
 
 
 def test_an_agent_that_is_not_installed_is_named_and_gemini_goes_on(
-        manager_for: Callable[[str | None], SessionManager], tmp_path: Path,
+        manager_for: Callable[..., SessionManager], tmp_path: Path,
         run_async: Callable[..., Any]) -> None:
     manager = manager_for(None)
     assert not manager.launcher.installed("qwen-code") and manager.launcher.installed("gemini")
@@ -82,7 +82,7 @@ def test_an_agent_that_is_not_installed_is_named_and_gemini_goes_on(
                        r"Qwen Code printed:\nscripted agent: bad-initialize on purpose"),
 ])
 def test_a_broken_agent_says_its_name_and_stderr_and_the_next_conversation_works(
-        manager_for: Callable[[str | None], SessionManager], tmp_path: Path, run_async: Callable[..., Any],
+        manager_for: Callable[..., SessionManager], tmp_path: Path, run_async: Callable[..., Any],
         caplog: pytest.LogCaptureFixture, mode: str, expected: str) -> None:
     manager = manager_for(str(wrapper(tmp_path, mode)))
     assert manager.launcher.installed("qwen-code")
@@ -98,6 +98,30 @@ def test_a_broken_agent_says_its_name_and_stderr_and_the_next_conversation_works
     with caplog.at_level(logging.WARNING):
         assert run_async(scenario(), timeout=40) == "ok: still here?"
     assert any(record.getMessage().startswith("Qwen Code could not start") for record in caplog.records)
+
+
+def test_the_cap_counts_every_agents_children_and_the_spare_is_the_default_agents(
+        manager_for: Callable[..., SessionManager], tmp_path: Path, run_async: Callable[..., Any]) -> None:
+    manager = manager_for(str(wrapper(tmp_path, "normal")), ManagerPolicy(max_live_processes=2, check_interval=3600),
+                          "qwen-code")
+
+    async def scenario() -> None:
+        manager.warm_up(tmp_path)
+        spare = await manager.spare_ready()
+        assert spare is not None and manager.live_processes == 1
+        gemini = await manager.open_new(tmp_path, agent="gemini")  # not the spare: that one is Qwen Code's
+        assert gemini.agent == "gemini" and gemini.client.process_id != spare
+        qwen = await manager.open_new(tmp_path)  # the default agent: the spare's process
+        assert qwen.agent == "qwen-code" and qwen.client.process_id == spare
+        assert (await qwen.client.chat("hi")).text == "ok: hi"
+        second = await manager.open_new(tmp_path, agent="gemini")  # a third child for a cap of 2:
+        await until(lambda: gemini.client.process_id is None, timeout=10)  # the least recently used yields
+        assert manager.live_processes == 2 and qwen.client.process_id == spare
+        assert second.client.process_id is not None
+        assert (await gemini.client.chat("back?")).text == "ok: back?"  # resumed on its own agent
+        assert gemini.client.agent.is_gemini
+
+    run_async(scenario(), timeout=60)
 
 
 def test_the_window_shows_a_broken_agent_in_its_conversation(

@@ -1613,6 +1613,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>（无改动）</translation>
     </message>
     <message>
+        <source>▾ Hide details</source>
+        <translation>▾ 隐藏详情</translation>
+    </message>
+    <message>
+        <source>▸ Show details</source>
+        <translation>▸ 显示详情</translation>
+    </message>
+    <message>
         <source>… (output shortened)</source>
         <translation>……（输出已截断）</translation>
     </message>

@@ -9,6 +9,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 APP_ID = "io.github.gemini_desktop.GeminiDesktop"
@@ -70,7 +71,8 @@ def make_deb(bundle: Path, version: str, dist: Path) -> Path | None:
     return deb
 
 
-def _launch(executable: str) -> str:
+def version_of(executable: str) -> str:
+    """Launch the app headless with --version: it starts, loads Qt and prints its version."""
     completed = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=120,
                                env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     if completed.returncode != 0:
@@ -83,8 +85,9 @@ def may_install() -> bool:
     return os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get") is not None
 
 
-def check_deb(deb: Path, *, install: bool) -> str:
-    """Install, launch and remove the package as a user would (`install`), else inspect and unpack it."""
+def check_deb(deb: Path, *, install: bool, launch: Callable[[str], str] = version_of) -> str:
+    """Install, `launch` and remove the package as a user would (`install`), else inspect, unpack and `launch`
+    it; `launch` gets the installed executable's path and says how the run went."""
     info = subprocess.run(["dpkg-deb", "--info", str(deb)], capture_output=True, text=True, check=True).stdout
     contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True,
                               check=True).stdout
@@ -98,11 +101,11 @@ def check_deb(deb: Path, *, install: bool) -> str:
         subprocess.run(["apt-get", "install", "-y", "-qq", str(deb.resolve())], check=True, env=env,
                        capture_output=True)
         try:
-            return f"installed with apt, {_launch(f'/usr/bin/{PACKAGE}')!r}, removed"
+            return f"installed with apt, {launch(f'/usr/bin/{PACKAGE}')!r}, removed"
         finally:
             subprocess.run(["apt-get", "remove", "-y", "-qq", PACKAGE], check=True, env=env, capture_output=True)
             if Path(f"/opt/{PACKAGE}").exists():
                 raise RuntimeError(f"removing {PACKAGE} left /opt/{PACKAGE} behind")
     with tempfile.TemporaryDirectory(prefix="gemini-desktop-deb-x-") as scratch:
         subprocess.run(["dpkg", "-x", str(deb), scratch], check=True)
-        return f"unpacked with dpkg -x, {_launch(str(Path(scratch) / 'opt' / PACKAGE / PACKAGE))!r}"
+        return f"unpacked with dpkg -x, {launch(str(Path(scratch) / 'opt' / PACKAGE / PACKAGE))!r}"

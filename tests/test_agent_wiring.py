@@ -135,7 +135,7 @@ def test_the_window_shows_a_broken_agent_in_its_conversation(
     try:
         window.show()
         run_async(window.start(), timeout=30)
-        menu = window.agent_menu
+        menu = window.menus.agent_menu
         menu.refresh()
         assert menu.entries["qwen-code"].text() == "Qwen Code"
         assert menu.entries["gemini"].text() == "Gemini CLI (default)"

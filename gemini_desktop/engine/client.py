@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from gemini_desktop import __version__
 from gemini_desktop.engine import cli_sessions, todos, translate
 from gemini_desktop.engine.agent_callbacks import AgentCallbacks
+from gemini_desktop.engine.agent_updates import AgentOffer, auth_methods
 from gemini_desktop.engine.agents.profiles import AgentProfile
 from gemini_desktop.engine.attachments import (
     AttachmentError,
@@ -40,6 +41,7 @@ from gemini_desktop.engine.events import (
     ModelUpdate,
     ModeUpdate,
     PermissionRequest,
+    SessionEvent,
     ThoughtChunk,
     ToolCall,
 )
@@ -123,8 +125,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         self._seed: list[TranscriptTurn] | None = None
         self._replay: list[tuple[str, str]] | None = None
         self._replay_last = 0.0
-        self._modes: ModeUpdate | None = None
-        self._models: ModelUpdate | None = None
+        self._offer = AgentOffer()
         self._total_usage = Usage()
         self._plans_asked = self._plans_shown = 0  # write_todos calls seen, and the newest whose plan was shown
         self._lifecycle = asyncio.Lock()
@@ -171,11 +172,11 @@ class GeminiSessionClient(QObject, SessionOpening):
 
     @property
     def modes(self) -> ModeUpdate | None:
-        return self._modes
+        return self._offer.modes
 
     @property
     def models(self) -> ModelUpdate | None:
-        return self._models
+        return self._offer.models
 
     @property
     def agent(self) -> AgentProfile:
@@ -193,8 +194,7 @@ class GeminiSessionClient(QObject, SessionOpening):
 
     @property
     def auth_methods(self) -> tuple[AuthMethod, ...]:
-        methods = self._init.auth_methods if self._init is not None else None
-        return tuple(AuthMethod(m.id, m.name, m.description or "") for m in methods or [])
+        return auth_methods(self._init.auth_methods if self._init is not None else None)
 
     @property
     def prompt_capabilities(self) -> PromptCapabilities | None:
@@ -403,12 +403,9 @@ class GeminiSessionClient(QObject, SessionOpening):
 
     def _observe_raw(self, message: dict[str, Any]) -> None:
         """The CLI's `models` block is not in the SDK's models; pick it from the raw session/new|load result."""
-        result = message.get("result")
-        if isinstance(result, dict) and "models" in result:
-            models = translate.model_update(result["models"])
-            if models is not None:
-                self._models = models
-                self.event.emit(models)
+        models = self._offer.from_raw_result(message.get("result"))
+        if models is not None:
+            self.event.emit(models)
 
     async def _stop_process(self, timeout: float = 5.0) -> None:
         process, conn = self._process, self._conn
@@ -643,12 +640,13 @@ class GeminiSessionClient(QObject, SessionOpening):
         if session_id != self._session_id:
             log.debug("update for another session %s ignored", session_id)
             return
-        event = translate.session_event(update, self._tools)
+        for event in self._offer.events(update, self._tools):
+            self._on_event(session_id, event)
+
+    def _on_event(self, session_id: str, event: SessionEvent) -> None:
         if self._replay is not None and isinstance(event, MessageChunk):
             self._replay.append((event.role, event.text))
             self._replay_last = time.monotonic()
-            return
-        if event is None:
             return
         turn = self._current
         if turn is not None and isinstance(event, MessageChunk) and event.role == "assistant":
@@ -660,10 +658,6 @@ class GeminiSessionClient(QObject, SessionOpening):
             if todos.may_be_todos(event):
                 self._plans_asked += 1
                 self._tasks.spawn(self._read_plan(session_id, event.tool_call_id, self._plans_asked))
-        elif isinstance(event, ModeUpdate):
-            available = self._modes.available if self._modes else ()
-            event = ModeUpdate(event.current, event.available or available)
-            self._modes = event
         self.event.emit(event)
 
     async def _read_plan(self, session_id: str, tool_call_id: str, number: int) -> None:
@@ -710,26 +704,19 @@ class GeminiSessionClient(QObject, SessionOpening):
     # ----- settings that go to the agent --------------------------------------------------------------------
 
     async def set_mode(self, mode_id: str) -> None:
-        conn, session_id = self._require_conn(), self._require_session()
-        try:
-            await conn.set_session_mode(session_id=session_id, mode_id=mode_id)
-        except acp.RequestError as exc:
-            raise EngineError(f"{self.agent_name} refused the approval mode {mode_id!r}: {exc}") from None
-        available = self._modes.available if self._modes else ()
-        self._modes = ModeUpdate(mode_id, available)
-        self.event.emit(self._modes)
+        """`session/set_mode`, or `session/set_config_option` when the modes came as a config option."""
+        chosen = await self._offer.set_mode(self._require_conn(), self._require_session(), mode_id, self.agent_name)
+        for update in chosen:
+            self.event.emit(update)
 
     async def set_model(self, model_id: str) -> None:
+        """gemini's `session/set_model`, or `session/set_config_option` for a config option of category model."""
         self.reconfigure(model=model_id)
         if self._conn is None or self._session_id is None:
             return
-        try:
-            await self._raw_request("session/set_model", {"sessionId": self._session_id, "modelId": model_id})
-        except acp.RequestError as exc:
-            raise EngineError(f"{self.agent_name} refused the model {model_id!r}: {exc}") from None
-        available = self._models.available if self._models else ()
-        self._models = ModelUpdate(model_id, available)
-        self.event.emit(self._models)
+        for update in await self._offer.set_model(self._conn, self._raw_request, self._session_id, model_id,
+                                                  self.agent_name):
+            self.event.emit(update)
 
     async def authenticate(self, method_id: str, api_key: str | None = None) -> None:
         """Sign the agent in; bounded by auth_timeout because an offline key check never answers."""

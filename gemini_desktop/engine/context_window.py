@@ -45,6 +45,8 @@ def context_share(model: str | None, usage: ContextUsage | None) -> float | None
     """The share (0..1, may pass 1) of `model`'s window the conversation fills after the turn `usage` reports:
     what it sent plus what came back, which the next request carries. The model's own line of the per-model
     usage is used when gemini gave one; None for an unknown model or no usage."""
+    if usage is not None and usage.window:
+        return (usage.input_tokens + usage.output_tokens) / usage.window
     window = context_window(model)
     if window is None or usage is None:
         return None

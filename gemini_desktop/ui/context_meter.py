@@ -44,7 +44,7 @@ class ContextMeter(QLabel):
     def _tooltip(self, model: str | None, usage: ContextUsage | None) -> str:
         if usage is None:
             return self.tr("How full the context window is: known after the first answer.")
-        window = context_window(model)
+        window = usage.window or context_window(model)
         lines = [self.tr("Model: {model}").format(model=model or self.tr("not known")),
                  self.tr("Context window: {tokens} tokens").format(tokens=f"{window:,}") if window is not None
                  else self.tr("Context window: unknown for this model"),
@@ -53,6 +53,9 @@ class ContextMeter(QLabel):
         lines += [self.tr("{model}: {inp:,} in / {out:,} out").format(model=line.model, inp=line.input_tokens,
                                                                       out=line.output_tokens)
                   for line in usage.per_model]
+        if usage.cost is not None:
+            lines.append(self.tr("Cost so far: {amount:.2f} {currency}").format(amount=usage.cost,
+                                                                                 currency=usage.currency))
         if self.warning:
             lines.append(self.tr("The context is nearly full: gemini will compress older messages. Starting a "
                                  "new conversation keeps answers sharp."))

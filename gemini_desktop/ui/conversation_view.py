@@ -283,6 +283,7 @@ class ConversationView(QWidget):
         controller.error.connect(lambda message: self.status_message.emit(message, 10000))
         controller.session_changed.connect(self._on_history_changed)
         controller.history_changed.connect(self._on_history_changed)
+        self._follow_images()
         self._changed()
         return controller
 
@@ -299,12 +300,24 @@ class ConversationView(QWidget):
         self.crash_banner.hide()
         self.auth_panel.hide()
         self._enable_attachments()
+        self._follow_images()
         self._changed()
 
     def _enable_attachments(self) -> None:
         """@ mentions and attachments are judged against the conversation's folder (it may change on resume)."""
         self.prompt.enable_attachments(self.folder, self._workspace.file_indexes)
         self.transcript.welcome.set_folder(self.folder)
+
+    def _follow_images(self) -> None:
+        """Images are offered only when the running agent advertised `promptCapabilities.image`; the Attach
+        button's tip, a drop and a paste say why not (before the agent has started, they are allowed and the
+        engine checks again)."""
+        client = self.client
+        refused = self.controller is not None and self.controller.model.state.accepts_images is False
+        reason = self.tr("{agent} does not accept images: attach files or text instead.").format(
+            agent=client.agent_name if client is not None else "") if refused else ""
+        self.prompt.refuse_images(reason)
+        self.composer.note_attachments(reason)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Files and images dropped anywhere on the conversation go to the composer, as if dropped there."""
@@ -326,13 +339,20 @@ class ConversationView(QWidget):
         return self.tr("This version of gemini does not accept {kinds} attachments; remove them to send the "
                        "message.").format(kinds=", ".join(missing))
 
+    def _agent_command(self) -> tuple[str, ...]:
+        """How the agent is run, for the command a `terminal` sign-in method asks the user to run."""
+        command = self.client.config.gemini if self.client is not None else None
+        return (command.program, *command.args) if command is not None else ()
+
     def _on_auth_required(self, required: AuthRequired) -> None:
+        self.auth_panel.agent_command = self._agent_command()
         self.auth_panel.offer(required.methods, self._workspace.sign_in, required.diagnosis)
 
     def change_sign_in(self) -> None:
         """Settings › Change…: the ways in this conversation's gemini advertised (all of gemini's before it
         has started)."""
         methods = self.client.auth_methods if self.client is not None else ()
+        self.auth_panel.agent_command = self._agent_command()
         self.auth_panel.offer(methods, self._workspace.sign_in, None, changing=True)
 
     def _on_held_message(self, text: str) -> None:

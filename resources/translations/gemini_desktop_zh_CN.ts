@@ -88,6 +88,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>附加文件或图片</translation>
     </message>
     <message>
+        <source>Attach files (or drop them, or type @ to mention a file). {reason}</source>
+        <translation>附加文件（或拖放文件，或输入 @ 提及文件）。{reason}</translation>
+    </message>
+    <message>
         <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
         <translation>附加文件或图片（也可以粘贴、拖放，或输入 @ 提及文件）</translation>
     </message>
@@ -163,6 +167,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>{model}：输入 {inp:,} / 输出 {out:,}</translation>
     </message>
     <message>
+        <source>Cost so far: {amount:.2f} {currency}</source>
+        <translation>目前费用：{amount:.2f} {currency}</translation>
+    </message>
+    <message>
         <source>The context is nearly full: gemini will compress older messages. Starting a new conversation keeps answers sharp.</source>
         <translation>上下文即将用满：gemini 会压缩较早的消息。开始新的对话可让回答保持准确。</translation>
     </message>
@@ -230,6 +238,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>That conversation is no longer in the history.</source>
         <translation>该对话已不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>{agent} does not accept images: attach files or text instead.</source>
+        <translation>{agent} 不接受图片：请改为附加文件或文本。</translation>
     </message>
     <message>
         <source>This version of gemini does not accept {kinds} attachments; remove them to send the message.</source>
@@ -1476,6 +1488,22 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Sign in</source>
         <translation>登录</translation>
+    </message>
+    <message>
+        <source>Set these environment variables for the agent, then press Sign in:</source>
+        <translation>请为该代理设置以下环境变量，然后点击“登录”：</translation>
+    </message>
+    <message>
+        <source>Get them here: {link}</source>
+        <translation>在此获取：{link}</translation>
+    </message>
+    <message>
+        <source>Run this once in a terminal, then press Sign in:</source>
+        <translation>请在终端中运行一次以下命令，然后点击“登录”：</translation>
+    </message>
+    <message>
+        <source>The agent signs in by itself: press Sign in.</source>
+        <translation>该代理会自行登录：请点击“登录”。</translation>
     </message>
     <message>
         <source>Service-account key file</source>

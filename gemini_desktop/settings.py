@@ -205,6 +205,15 @@ class AppSettings:
         self._qsettings.setValue("manager/max_live_processes", int(value))
 
     @property
+    def max_waiting_turns(self) -> int:
+        """Local API turns that may wait for a free process before the API answers 429."""
+        return int(self._number("manager/max_waiting_turns", 32, 0, 10_000))
+
+    @max_waiting_turns.setter
+    def max_waiting_turns(self, value: int) -> None:
+        self._qsettings.setValue("manager/max_waiting_turns", int(value))
+
+    @property
     def idle_suspend_minutes(self) -> int:
         """0 = never."""
         return int(self._number("manager/idle_suspend_minutes", 15, 0, 24 * 60))

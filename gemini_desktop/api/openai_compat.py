@@ -132,6 +132,7 @@ class OpenAiBridge:
 
     async def complete(self, request: ChatRequest, conversation_id: str | None) -> Response:
         conversation_id = conversation_id or request.user
+        self.api.admit(self.bindings.get(conversation_id) if conversation_id else None)
         key, text = await self.target(conversation_id, incoming_turns(request.messages), request.model)
         controller = self.api.controller(key)
         model = request.model or controller.client.config.model or OWNER

@@ -58,7 +58,8 @@ async def load_manager_module() -> object:
 def policy_from(settings: AppSettings, policy_class: type[ManagerPolicy]) -> ManagerPolicy:
     return policy_class(max_live_processes=settings.max_live_processes,
                         idle_suspend_minutes=settings.idle_suspend_minutes,
-                        recycle_rss_mb=settings.recycle_memory_mb, warm_spare=settings.warm_spare)
+                        recycle_rss_mb=settings.recycle_memory_mb, warm_spare=settings.warm_spare,
+                        max_waiting=settings.max_waiting_turns)
 
 
 def usable_folder(text: str) -> Path | None:

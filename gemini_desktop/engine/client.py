@@ -111,6 +111,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         self._config = config
         self._state = SessionState.STOPPED
         self.permission_handler: PermissionHandler | None = None
+        self.process_gate: Callable[[], Awaitable[None]] | None = None  # awaited before a child starts (the cap)
         self._process: AgentProcess | None = None
         self._transport: QProcessTransport | None = None
         self._conn: acp.ClientSideConnection | None = None
@@ -287,6 +288,8 @@ class GeminiSessionClient(QObject, SessionOpening):
     async def _ensure_process(self) -> None:
         if self._conn is not None and self._process is not None and self._process.running:
             return
+        if self.process_gate is not None:
+            await self.process_gate()
         flag = self._config.gemini.acp_flag
         try:
             await self._spawn(flag)

@@ -10,7 +10,7 @@ import html
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from gemini_desktop.engine.context_window import context_share, context_window, needs_warning
+from gemini_desktop.engine.context_window import answering_model, context_share, context_window, needs_warning
 from gemini_desktop.engine.types import ContextUsage
 from gemini_desktop.ui.theme import Theme
 
@@ -24,7 +24,10 @@ class ContextMeter(QLabel):
         self.show_usage(None, None)
 
     def show_usage(self, model: str | None, usage: ContextUsage | None) -> None:
-        """`usage` of the conversation's last turn (None before its first answer) with `model`."""
+        """`usage` of the conversation's last turn (None before its first answer) with `model` (on "Auto", the
+        model gemini chose for the turn)."""
+        if usage is not None and context_window(model) is None:
+            model = answering_model(usage) or model
         self.share = share = context_share(model, usage)
         self.warning = needs_warning(share)
         self.setProperty("contextWarning", self.warning)

@@ -169,6 +169,14 @@ class ConversationView(QWidget):
         return ("failed" if self._workspace.problem is not None else "starting"), 0
 
     @property
+    def waiting_for(self) -> tuple[str, int, int] | None:
+        """While its start waits for a free process: the agent's name, the busy processes and the cap."""
+        state = self.conversation.activity if self.conversation is not None else None
+        if state is None or str(state.activity) != "waiting_process":
+            return None
+        return state.agent, state.busy, state.cap
+
+    @property
     def context(self) -> tuple[str | None, ContextUsage | None]:
         """The model in use and its last turn's usage, for the context meter."""
         client = self.client

@@ -1204,6 +1204,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>Sidebar</name>
     <message>
+        <source>waiting for a free {agent} ({busy} of {cap} busy)</source>
+        <translation>等待空闲的 {agent}（{cap} 个中 {busy} 个忙碌）</translation>
+    </message>
+    <message>
         <source>starting</source>
         <translation>正在启动</translation>
     </message>

@@ -22,42 +22,30 @@ from acp import schema
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__
-from gemini_desktop.engine import cli_sessions, todos, translate
+from gemini_desktop.engine import translate
 from gemini_desktop.engine.agent_callbacks import AgentCallbacks
-from gemini_desktop.engine.agent_updates import AgentOffer, auth_methods
+from gemini_desktop.engine.agent_handlers import AgentHandlers
+from gemini_desktop.engine.agent_requests import AgentRequests
+from gemini_desktop.engine.agent_updates import AgentOffer
 from gemini_desktop.engine.agents.profiles import AgentProfile
 from gemini_desktop.engine.attachments import (
     AttachmentError,
     Message,
     PromptCapabilities,
-    missing_capabilities,
     prompt_blocks,
 )
 from gemini_desktop.engine.child_launch import child_args, child_env
-from gemini_desktop.engine.diagnosis import diagnose
-from gemini_desktop.engine.events import (
-    AuthMethod,
-    MessageChunk,
-    ModelUpdate,
-    ModeUpdate,
-    PermissionRequest,
-    SessionEvent,
-    ThoughtChunk,
-    ToolCall,
-)
 from gemini_desktop.engine.file_access import FileAccess
-from gemini_desktop.engine.mcp import acp_mcp_servers
-from gemini_desktop.engine.permissions import PendingPermissions, permission_response
+from gemini_desktop.engine.permissions import PendingPermissions
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
-from gemini_desktop.engine.session_opening import SessionOpening, is_auth_error
-from gemini_desktop.engine.sign_in import SignIn, SignInMethod
+from gemini_desktop.engine.session_opening import SessionOpening
+from gemini_desktop.engine.sign_in import SignInMethod
 from gemini_desktop.engine.start_failure import crash_error, unreadable_start, with_stderr, wrong_protocol
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import remembered_text, seed_prompt
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.turn_queue import TurnQueue
 from gemini_desktop.engine.types import (
-    AuthRequired,
     ChatResult,
     ContextUsage,
     EngineConfig,
@@ -74,10 +62,6 @@ from gemini_desktop.engine.types import (
 
 log = logging.getLogger(__name__)
 
-PLAN_READ_ATTEMPTS = 20
-PLAN_READ_INTERVAL = 0.1
-API_KEY_METHOD = "gemini-api-key"
-API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 
 
 @dataclass
@@ -92,7 +76,7 @@ class _Turn:
     prompt: asyncio.Future[Any] | None = None
 
 
-class GeminiSessionClient(QObject, SessionOpening):
+class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers):
     state_changed = Signal(str)
     event = Signal(object)
     turn_started = Signal(int, str)
@@ -172,14 +156,6 @@ class GeminiSessionClient(QObject, SessionOpening):
         return len(self._permissions)
 
     @property
-    def modes(self) -> ModeUpdate | None:
-        return self._offer.modes
-
-    @property
-    def models(self) -> ModelUpdate | None:
-        return self._offer.models
-
-    @property
     def agent(self) -> AgentProfile:
         return self._config.agent
 
@@ -192,24 +168,6 @@ class GeminiSessionClient(QObject, SessionOpening):
     def agent_version(self) -> str:
         info = self._init.agent_info if self._init is not None else None
         return str(getattr(info, "version", "") or self._config.gemini.version)
-
-    @property
-    def auth_methods(self) -> tuple[AuthMethod, ...]:
-        return auth_methods(self._init.auth_methods if self._init is not None else None)
-
-    @property
-    def prompt_capabilities(self) -> PromptCapabilities | None:
-        """What the running agent accepts besides text and file references; None before it has started."""
-        capabilities = self._init.agent_capabilities if self._init is not None else None
-        if capabilities is None:
-            return None
-        return PromptCapabilities.from_schema(capabilities.prompt_capabilities)
-
-    def missing_capabilities(self, message: Message) -> list[str]:
-        """What this message needs that the agent did not advertise (checked again when it is sent; an agent
-        not started yet is assumed to accept everything until it says otherwise)."""
-        capabilities = self.prompt_capabilities
-        return [] if capabilities is None else missing_capabilities(message.attachments, capabilities)
 
     @property
     def stderr_tail(self) -> str:
@@ -310,46 +268,6 @@ class GeminiSessionClient(QObject, SessionOpening):
         sign_in = self._config.sign_in
         if sign_in is not None and sign_in.method is not SignInMethod.API_KEY:
             await self._sign_in_first(sign_in)
-
-    async def _sign_in_first(self, sign_in: SignIn) -> None:
-        """Vertex AI, Code Assist and gateways are chosen by `authenticate` before any session, so gemini never
-        falls back to whatever its own settings name (a terminal's key, a refused Google login)."""
-        log.info("signing gemini in: %s", sign_in.kind)
-        try:
-            await self._authenticate(sign_in.method, None, sign_in.authenticate_meta())
-        except EngineError as exc:
-            raise self._auth_required(str(exc)) from None
-
-    def _auth_required(self, reason: str) -> AuthRequired:
-        """The failure to raise, announced first (with what it means) so a sign-in panel can show it."""
-        diagnosis = diagnose(reason, project=self._config.sign_in.project if self._config.sign_in else "")
-        required = AuthRequired(f"{self.agent_name} is not signed in: {reason}", self.auth_methods, diagnosis)
-        self.auth_required.emit(required)
-        return required
-
-    def _takes_api_key_over_acp(self) -> bool:
-        methods = self._init.auth_methods if self._init is not None and self.agent.api_key_over_authenticate else None
-        return any(method.id == API_KEY_METHOD and API_KEY_META in (method.field_meta or {})
-                   for method in methods or [])
-
-    async def _signed_in(self, request: Callable[[], Awaitable[Any]]) -> Any:
-        """Run a session request; if gemini asks to be signed in, offer our API key (once per process) over ACP
-        `authenticate` and run it again. Someone signed in another way is never switched to the key."""
-        try:
-            return await request()
-        except acp.RequestError as exc:
-            process = self._process
-            if (not is_auth_error(exc) or not self._config.api_key or self._api_key_in_env
-                    or process is None or self._key_offered_to is process or not self._takes_api_key_over_acp()):
-                raise
-            self._key_offered_to = process
-            log.info("gemini asks to be signed in: authenticating with the API key over ACP")
-            try:
-                await self._authenticate(API_KEY_METHOD, self._config.api_key)
-            except EngineError as failure:
-                log.warning("the API key was not accepted: %s", failure)
-                raise exc from None
-        return await request()
 
     async def _spawn(self, acp_flag: str) -> None:
         process = AgentProcess(self._config.stderr_lines, self)
@@ -636,114 +554,6 @@ class GeminiSessionClient(QObject, SessionOpening):
         while self._queue:
             self._fail_turn(self._queue.popleft(), EngineError(reason))
         self.queue_changed.emit(0)
-
-    # ----- agent callbacks ----------------------------------------------------------------------------------
-
-    def _on_session_update(self, session_id: str, update: Any) -> None:
-        if session_id != self._session_id:
-            log.debug("update for another session %s ignored", session_id)
-            return
-        for event in self._offer.events(update, self._tools):
-            self._on_event(session_id, event)
-
-    def _on_event(self, session_id: str, event: SessionEvent) -> None:
-        if self._replay is not None and isinstance(event, MessageChunk):
-            self._replay.append((event.role, event.text))
-            self._replay_last = time.monotonic()
-            return
-        turn = self._current
-        if turn is not None and isinstance(event, MessageChunk) and event.role == "assistant":
-            turn.chunks.append(event.text)
-        elif turn is not None and isinstance(event, ThoughtChunk):
-            turn.thoughts.append(event.text)
-        elif isinstance(event, ToolCall):
-            self._files.observe(event)
-            if todos.may_be_todos(event):
-                self._plans_asked += 1
-                self._tasks.spawn(self._read_plan(session_id, event.tool_call_id, self._plans_asked))
-        self.event.emit(event)
-
-    async def _read_plan(self, session_id: str, tool_call_id: str, number: int) -> None:
-        """gemini's todo list, from its session file: it records the call just after telling us it completed.
-        Reads may finish out of order: a plan older than one already shown is dropped."""
-        home = cli_sessions.cli_home(self._child_env(), Path.home())
-        for _ in range(PLAN_READ_ATTEMPTS):
-            files = await asyncio.to_thread(cli_sessions.session_files, home, session_id)
-            plan = await asyncio.to_thread(todos.plan_from_session_files, files, tool_call_id)
-            if plan is not None:
-                if session_id == self._session_id and number > self._plans_shown:
-                    self._plans_shown = number
-                    self.event.emit(plan)
-                return
-            await asyncio.sleep(PLAN_READ_INTERVAL)
-        log.warning("the todo list of tool call %s was not found in gemini's session file", tool_call_id)
-
-    async def _on_permission(self, session_id: str, tool_call: Any,
-                             options: list[Any]) -> schema.RequestPermissionResponse:
-        request = translate.permission_request(tool_call, options, self._tools)
-        self.event.emit(request.tool_call)
-        turn = self._current
-        chosen = None
-        if turn is not None and not turn.cancel_requested.is_set():
-            chosen = await self._permissions.ask(self.permission_handler, request, self._config.permission_timeout)
-        cancelled = turn is not None and turn.cancel_requested.is_set()
-        if chosen is not None and not cancelled:
-            self._files_allowed(request, chosen)
-        return permission_response(request, chosen, cancelled)
-
-    def _files_allowed(self, request: PermissionRequest, chosen: str) -> None:
-        """An approved tool call may use the paths it named, even outside the working folder."""
-        if any(o.option_id == chosen and o.kind.startswith("allow") for o in request.options):
-            self._files.allow(request.tool_call)
-
-    def _client_capabilities(self) -> schema.ClientCapabilities:
-        serve = self._config.serve_files
-        return schema.ClientCapabilities(fs=schema.FileSystemCapabilities(read_text_file=serve,
-                                                                          write_text_file=serve))
-
-    def _mcp_servers(self) -> list[Any]:
-        return acp_mcp_servers(self._config.mcp_servers)
-
-    # ----- settings that go to the agent --------------------------------------------------------------------
-
-    async def set_mode(self, mode_id: str) -> None:
-        """`session/set_mode`, or `session/set_config_option` when the modes came as a config option."""
-        chosen = await self._offer.set_mode(self._require_conn(), self._require_session(), mode_id, self.agent_name)
-        for update in chosen:
-            self.event.emit(update)
-
-    async def set_model(self, model_id: str) -> None:
-        """gemini's `session/set_model`, or `session/set_config_option` for a config option of category model."""
-        self.reconfigure(model=model_id)
-        if self._conn is None or self._session_id is None:
-            return
-        for update in await self._offer.set_model(self._conn, self._raw_request, self._session_id, model_id,
-                                                  self.agent_name):
-            self.event.emit(update)
-
-    async def authenticate(self, method_id: str, api_key: str | None = None) -> None:
-        """Sign the agent in; bounded by auth_timeout because an offline key check never answers."""
-        async with self._lifecycle:
-            await self._ensure_process()
-        await self._authenticate(method_id, api_key)
-
-    async def _authenticate(self, method_id: str, api_key: str | None,
-                            meta: dict[str, Any] | None = None) -> None:
-        conn = self._require_conn()
-        meta = meta if meta is not None else {API_KEY_META: api_key} if api_key else {}
-        try:
-            await asyncio.wait_for(conn.authenticate(method_id=method_id, **meta), self._config.auth_timeout)
-        except TimeoutError:
-            raise EngineError(f"Signing in did not finish within {self._config.auth_timeout:.0f} s.") from None
-        except acp.RequestError as exc:
-            raise EngineError(f"Signing in failed: {exc}") from None
-
-    async def _raw_request(self, method: str, params: dict[str, Any]) -> Any:
-        """A request the SDK has no typed call for (gemini's session/set_model)."""
-        connection = getattr(self._require_conn(), "_conn", None)
-        if connection is None:
-            raise EngineError(f"this ACP SDK cannot send {method}")
-        return await connection.send_request(method, params)
 
     # ----- helpers ------------------------------------------------------------------------------------------
 

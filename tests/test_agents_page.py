@@ -20,7 +20,8 @@ def test_install_with_progress_then_the_row_shows_path_and_version(tmp_path: Pat
         url = site.serve("/agy.zip", agent_zip(extra={"blob": os.urandom(400_000)}))
         page = AgentsPage(settings, root=tmp_path / "agents", download_url=url)
         qtbot.addWidget(page)
-        status, bar, button = page.statuses["antigravity"], page.bars["antigravity"], page.install_buttons["antigravity"]
+        status, bar = page.statuses["antigravity"], page.bars["antigravity"]
+        button = page.install_buttons["antigravity"]
         qtbot.waitUntil(lambda: "not found" in status.text(), timeout=10_000)
         values: list[tuple[int, int]] = []
         page.reports.progress.connect(lambda name, done, total: values.append((bar.value(), bar.maximum())))

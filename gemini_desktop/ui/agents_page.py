@@ -148,10 +148,12 @@ class AgentsPage(QWidget):
         bar.setRange(0, 0)
         bar.show()
 
+        def report(done: int, total: int | None) -> None:
+            self.reports.send("progress", profile.name, done, total or 0)
+
         def work() -> None:
             try:
-                install_archive(profile, url=self.download_url, root=self.root, cancel=cancel,
-                                progress=lambda done, total: self.reports.send("progress", profile.name, done, total or 0))
+                install_archive(profile, url=self.download_url, root=self.root, cancel=cancel, progress=report)
             except InstallError as exc:
                 self.reports.send("finished", profile.name, str(exc))
                 return

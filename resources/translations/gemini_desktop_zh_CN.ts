@@ -21,6 +21,53 @@
     </message>
 </context>
 <context>
+    <name>AgentsPage</name>
+    <message>
+        <source>Default agent</source>
+        <translation>默认智能体</translation>
+    </message>
+    <message>
+        <source>Default agent:</source>
+        <translation>默认智能体：</translation>
+    </message>
+    <message>
+        <source>Looking…</source>
+        <translation>正在查找…</translation>
+    </message>
+    <message>
+        <source>Signs in: {how}</source>
+        <translation>登录方式：{how}</translation>
+    </message>
+    <message>
+        <source>Choose program…</source>
+        <translation>选择程序…</translation>
+    </message>
+    <message>
+        <source>Choose the program of {agent}</source>
+        <translation>选择 {agent} 的程序</translation>
+    </message>
+    <message>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <source>Install {agent}</source>
+        <translation>安装 {agent}</translation>
+    </message>
+    <message>
+        <source>Install progress of {agent}</source>
+        <translation>{agent} 的安装进度</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Locate the program of {agent}</source>
+        <translation>找到 {agent} 的程序</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Gemini Desktop cannot keep its history.
@@ -1132,6 +1179,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Signed in with:</source>
         <translation>登录方式：</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>Agents</source>
+        <translation>智能体</translation>
     </message>
     <message>
         <source>Signed out: the next gemini started asks how to sign in.</source>

@@ -43,3 +43,16 @@ class McpServerConfig:
         if self.transport != McpTransport.STDIO and not self.url.startswith(("http://", "https://")):
             found.append("An http or sse server needs a URL starting with http:// or https://.")
         return found
+
+
+def parse_pairs(text: str, separator: str) -> tuple[tuple[str, str], ...]:
+    """`NAME=value` (env) or `Name: value` (headers) lines; raises ValueError naming the line that is neither."""
+    pairs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, found, value = line.partition(separator)
+        if not found or not name.strip():
+            raise ValueError(str(number))
+        pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ KEYRING_SERVICE = ORG_NAME
 KEYRING_USER = "gemini-api-key"
 DEFAULT_API_PORT = 8765
 MIN_API_PORT = 1024  # below it a port needs privileges
+CUSTOM_AGENT = "custom"  # the profile name of the custom ACP agent (engine/agents/profiles.py)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,16 @@ class LaunchOptions:
     smoke_report: Path | None = None
     resume: int | None = None
     agent: str | None = None  # the default agent of new conversations in this launch (--agent)
+
+
+@dataclass(frozen=True)
+class CustomAgent:
+    """The "Custom ACP agent" the user set up: a command, its arguments, its environment (values are secrets:
+    kept out of the repr, and in the keyring)."""
+
+    command: str = ""
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 def default_settings_path() -> Path:
@@ -180,11 +191,7 @@ class AppSettings:
     def save_mcp_servers(self, servers: list[McpServerConfig]) -> bool:
         """Save the list; env and header values go to the keyring only. False when some secret could not be
         stored there: it is then not saved at all (never written to the INI file), so it lasts this run only."""
-        old = _mcp_secret_users(self.load_mcp_servers())
-        new = _mcp_secret_users(servers)
-        for user in old.keys() - new.keys():
-            forget_secret(user)
-        stored = all([save_secret(user, value) for user, value in new.items() if old.get(user) != value])
+        stored = replace_secrets(_mcp_secret_users(self.load_mcp_servers()), _mcp_secret_users(servers))
         self._set_text("mcp/servers", json.dumps([_mcp_entry(server) for server in servers]))
         return stored
 
@@ -246,6 +253,30 @@ class AppSettings:
 
     def set_agent_program(self, name: str, program: str | None) -> None:
         self._set_text(f"agents/{name}/program", program)
+
+    def custom_agent(self, *, secrets: bool = True) -> CustomAgent:
+        """The custom ACP agent: its command is agent_program("custom"); its env values come from the keyring
+        (empty when it is not available, or without `secrets`), so read it off the UI thread."""
+        try:
+            args, names = (json.loads(self._text(f"agents/{CUSTOM_AGENT}/{key}") or "[]") for key in ("args", "env"))
+        except ValueError:
+            log.warning("the saved custom agent is unreadable; its arguments and environment are not used")
+            args, names = [], []
+        words = [str(word) for word in args] if isinstance(args, list) else []
+        keys = [str(name) for name in names] if isinstance(names, list) else []
+        values = [load_secret(_agent_secret_user(name)) if secrets else None for name in keys]
+        return CustomAgent(self.agent_program(CUSTOM_AGENT) or "", tuple(words),
+                           tuple((name, value or "") for name, value in zip(keys, values, strict=True)))
+
+    def save_custom_agent(self, agent: CustomAgent, previous: CustomAgent | None = None) -> bool:
+        """The command and arguments go to the INI file, the env values to the keyring only (False when one could
+        not be stored there: it then lasts this run only). `previous`: what was saved, when it is known."""
+        old = previous if previous is not None else self.custom_agent()
+        stored = replace_secrets(_agent_secret_users(old), _agent_secret_users(agent))
+        self.set_agent_program(CUSTOM_AGENT, agent.command.strip() or None)
+        self._set_text(f"agents/{CUSTOM_AGENT}/args", json.dumps(list(agent.args)) if agent.args else None)
+        self._set_text(f"agents/{CUSTOM_AGENT}/env", json.dumps([n for n, _ in agent.env]) if agent.env else None)
+        return stored
 
     @property
     def warm_spare(self) -> bool:
@@ -342,6 +373,22 @@ def forget_secret(user: str) -> bool:
         log.info("nothing removed from the keyring for %s: %s", user, type(error).__name__)
         return False
     return True
+
+
+def replace_secrets(old: dict[str, str], new: dict[str, str]) -> bool:
+    """Keyring entries `old` become `new`: gone ones are removed, changed ones stored. False when one could not
+    be stored."""
+    for user in old.keys() - new.keys():
+        forget_secret(user)
+    return all([save_secret(user, value) for user, value in new.items() if old.get(user) != value])
+
+
+def _agent_secret_user(name: str) -> str:
+    return f"agent/{CUSTOM_AGENT}/env/{name}"
+
+
+def _agent_secret_users(agent: CustomAgent) -> dict[str, str]:
+    return {_agent_secret_user(name): value for name, value in agent.env}
 
 
 def _mcp_secret_user(server: str, kind: str, name: str) -> str:

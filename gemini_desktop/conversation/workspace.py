@@ -87,7 +87,8 @@ class Workspace(QObject):
         """`journal`: where every conversation's file edits are kept (so a turn can be undone); `agents`: how
         the agents other than gemini are launched (default: as Settings say)."""
         super().__init__(parent)
-        self.agents = agents or launcher_from(settings)
+        launcher, self.agent_setups = launcher_from(settings)
+        self.agents = agents or launcher
         self.journal = journal
         self._install_dir = install_dir  # where the first-run panel installs gemini-cli for this app
         self.settings = settings
@@ -151,6 +152,7 @@ class Workspace(QObject):
     async def _attach(self) -> SessionManager | None:
         try:
             config = self._given_config or await self.resolve_config()
+            await self.agent_setups.load()
             config = dataclasses.replace(config, file_journal=config.file_journal or self.journal,
                                          mcp_servers=config.mcp_servers + tuple(await self.load_mcp_servers()))
             module = await load_manager_module()

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from gemini_desktop.conversation import run_soon
 from gemini_desktop.engine.cli_sessions import cli_home
-from gemini_desktop.mcp_config import McpServerConfig, McpTransport
+from gemini_desktop.mcp_config import McpServerConfig, McpTransport, parse_pairs
 from gemini_desktop.settings import AppSettings
 from gemini_desktop.ui.dialogs import discard, finished
 
@@ -65,19 +65,6 @@ def gemini_server_lines(found: GeminiMcpServers) -> list[str]:
             line += QCoreApplication.translate("McpServersDialog", " — excluded")
         lines.append(line)
     return lines
-
-
-def parse_pairs(text: str, separator: str) -> tuple[tuple[str, str], ...]:
-    """`NAME=value` (env) or `Name: value` (headers) lines; raises ValueError naming the line that is neither."""
-    pairs = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        name, found, value = line.partition(separator)
-        if not found or not name.strip():
-            raise ValueError(str(number))
-        pairs.append((name.strip(), value.strip()))
-    return tuple(pairs)
 
 
 class McpServerEditor(QDialog):

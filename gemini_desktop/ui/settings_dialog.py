@@ -195,6 +195,9 @@ class SettingsDialog(QDialog):
         super().done(result)
 
     def accept(self) -> None:
+        if not self.agents_page.check():
+            self.tabs.setCurrentWidget(self.agents_page)
+            return
         self.settings.gemini_path = self.gemini_field.text().strip() or None
         self.settings.model = self.model_field.text().strip() or None
         folder = self.folder_field.text().strip()

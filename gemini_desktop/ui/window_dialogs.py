@@ -36,6 +36,11 @@ class WindowDialogs(QObject):
                                 sign_in=window.workspace.sign_in, sign_out=window.workspace.sign_out)
         if not dialog.exec():
             return
+        if dialog.agents_page.saved_custom is not None:
+            window.workspace.agent_setups.use_custom(dialog.agents_page.saved_custom)
+        if not dialog.agents_page.custom_saved_in_keyring:
+            window.status.showMessage(self.tr("No usable system keyring: the custom agent's environment values "
+                                              "last for this run only."), 10000)
         if dialog.wants_sign_in_change:
             window.view.change_sign_in()
         window.workspace.apply_policy()

@@ -39,12 +39,28 @@
         <translation>登录方式：{how}</translation>
     </message>
     <message>
+        <source>Its program is chosen on the General page.</source>
+        <translation>它的程序在“常规”页中选择。</translation>
+    </message>
+    <message>
+        <source>found automatically</source>
+        <translation>自动查找</translation>
+    </message>
+    <message>
+        <source>Program of {agent}</source>
+        <translation>{agent} 的程序</translation>
+    </message>
+    <message>
         <source>Choose program…</source>
         <translation>选择程序…</translation>
     </message>
     <message>
         <source>Choose the program of {agent}</source>
         <translation>选择 {agent} 的程序</translation>
+    </message>
+    <message>
+        <source>Program:</source>
+        <translation>程序：</translation>
     </message>
     <message>
         <source>Install</source>
@@ -59,8 +75,108 @@
         <translation>{agent} 的安装进度</translation>
     </message>
     <message>
+        <source>the program that speaks ACP on stdin/stdout</source>
+        <translation>通过 stdin/stdout 使用 ACP 通信的程序</translation>
+    </message>
+    <message>
+        <source>Arguments of the custom agent</source>
+        <translation>自定义智能体的参数</translation>
+    </message>
+    <message>
+        <source>as in a shell, e.g. --acp --model &quot;my model&quot;</source>
+        <translation>写法同 shell，例如 --acp --model &quot;my model&quot;</translation>
+    </message>
+    <message>
+        <source>Environment of the custom agent</source>
+        <translation>自定义智能体的环境变量</translation>
+    </message>
+    <message>
+        <source>NAME=value, one per line (values kept in the system keyring)</source>
+        <translation>NAME=value，每行一个（值保存在系统密钥环中）</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Start the agent and ask it ACP initialize</source>
+        <translation>启动该智能体并发送 ACP initialize 请求</translation>
+    </message>
+    <message>
+        <source>Arguments:</source>
+        <translation>参数：</translation>
+    </message>
+    <message>
+        <source>Environment:</source>
+        <translation>环境变量：</translation>
+    </message>
+    <message>
+        <source>Reinstall</source>
+        <translation>重新安装</translation>
+    </message>
+    <message>
+        <source>Found {program}, but it does not run: {problem}</source>
+        <translation>找到了 {program}，但无法运行：{problem}</translation>
+    </message>
+    <message>
+        <source>version unknown</source>
+        <translation>版本未知</translation>
+    </message>
+    <message>
+        <source>{program} — {version}</source>
+        <translation>{program} — {version}</translation>
+    </message>
+    <message>
+        <source>{agent}: no program {command} was found.</source>
+        <translation>{agent}：找不到程序 {command}。</translation>
+    </message>
+    <message>
+        <source>{agent} has no command yet: type the program that speaks ACP.</source>
+        <translation>{agent} 还没有命令：请输入使用 ACP 通信的程序。</translation>
+    </message>
+    <message>
+        <source>Not found at {path}.</source>
+        <translation>在 {path} 找不到。</translation>
+    </message>
+    <message>
+        <source>Not installed.</source>
+        <translation>未安装。</translation>
+    </message>
+    <message>
+        <source>Install puts {package} into this app&apos;s own folder with npm (or run `npm install -g {package}`), or choose its program.</source>
+        <translation>“安装”会用 npm 将 {package} 装入本应用自己的文件夹（也可以运行 `npm install -g {package}`），或者选择它的程序。</translation>
+    </message>
+    <message>
+        <source>{tools} not found: install Node.js 20 or newer first.</source>
+        <translation>找不到 {tools}：请先安装 Node.js 20 或更高版本。</translation>
+    </message>
+    <message>
+        <source>Install downloads it for this computer into this app&apos;s own folder, or choose its program.</source>
+        <translation>“安装”会下载适用于本机的版本并放入本应用自己的文件夹，或者选择它的程序。</translation>
+    </message>
+    <message>
+        <source>Run `npm install -g {package}`, or install it from the window&apos;s first-run panel.</source>
+        <translation>运行 `npm install -g {package}`，或在窗口的首次运行面板中安装。</translation>
+    </message>
+    <message>
+        <source>Install `{program}` as its maker says so that it is on PATH, or choose its program.</source>
+        <translation>按其开发者的说明安装 `{program}` 并使其位于 PATH 中，或者选择它的程序。</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+    <message>
+        <source>Installing…</source>
+        <translation>正在安装…</translation>
+    </message>
+    <message>
+        <source>The arguments of the custom agent cannot be read: {error}.</source>
+        <translation>无法读取自定义智能体的参数：{error}。</translation>
+    </message>
+    <message>
+        <source>Environment line {line} of the custom agent is not NAME=value.</source>
+        <translation>自定义智能体的环境变量第 {line} 行不是 NAME=value 格式。</translation>
     </message>
     <message>
         <source>Locate the program of {agent}</source>
@@ -1953,6 +2069,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 </context>
 <context>
     <name>WindowDialogs</name>
+    <message>
+        <source>No usable system keyring: the custom agent&apos;s environment values last for this run only.</source>
+        <translation>没有可用的系统密钥环：自定义智能体的环境变量值仅在本次运行中有效。</translation>
+    </message>
     <message>
         <source>{app} shows the new language after a restart.</source>
         <translation>{app} 重新启动后将显示新的语言。</translation>

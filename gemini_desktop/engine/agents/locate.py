@@ -23,11 +23,16 @@ log = logging.getLogger(__name__)
 class AgentNotFound(EngineError):
     """Names the agent, where it was looked for and how to get it."""
 
-    def __init__(self, profile: AgentProfile, searched: list[str]) -> None:
+    def __init__(self, profile: AgentProfile, searched: list[str], explicit: str | None = None) -> None:
         how = (f"Install it with `npm install -g {profile.npm_package}` or from Settings › Agents"
                if profile.npm_package else "Install it from Settings › Agents" if profile.locate is Locate.ARCHIVE
-               else f"Put `{profile.program}` on PATH" if profile.program else "Set its command in Settings › Agents")
-        super().__init__(f"{profile.display_name} was not found. {how}, or choose its location.")
+               else f"Put `{profile.program}` on PATH" if profile.program else "Check its command in Settings › Agents")
+        if profile.locate is Locate.CUSTOM and not explicit:
+            message = f"{profile.display_name} has no command yet: set one in Settings › Agents."
+        else:
+            where = f" (no program `{explicit}`)" if explicit else ""
+            message = f"{profile.display_name} was not found{where}. {how}, or choose its location."
+        super().__init__(message)
         self.profile = profile
         self.searched = searched
 
@@ -66,7 +71,7 @@ def find_agent(profile: AgentProfile, explicit: str | None = None, agents_dir: P
     if explicit:
         path = Path(explicit).expanduser()
         if not path.exists() and shutil.which(explicit) is None:
-            raise AgentNotFound(profile, [explicit])
+            raise AgentNotFound(profile, [explicit], explicit)
         return GeminiCommand(program=str(path) if path.exists() else str(shutil.which(explicit)), acp_flag="")
     if profile.program:
         searched.append(f"PATH: {profile.program}")

@@ -39,6 +39,7 @@ def _text_of(content: Any) -> str:
 @dataclass(frozen=True)
 class ChatRequest:
     body: dict[str, Any]
+    authorization: str = ""  # the Authorization header: which key the agent was given
 
     @property
     def stream(self) -> bool:
@@ -135,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.rstrip("/").endswith("/chat/completions") or not isinstance(body, dict):
             self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
             return
-        request = ChatRequest(body)
+        request = ChatRequest(body, self.headers.get("Authorization") or "")
         reply = self.fake.record(request)
         model = str(body.get("model") or DEFAULT_MODEL)
         if not request.stream:

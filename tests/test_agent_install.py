@@ -4,7 +4,10 @@ the engine; every bad download fails with a clear message and leaves no file beh
 
 from __future__ import annotations
 
+import hashlib
 import os
+import platform
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,11 +15,14 @@ from typing import Any
 
 import pytest
 
+from gemini_desktop.conversation.workspace import Workspace
+from gemini_desktop.engine.agents import install
 from gemini_desktop.engine.agents.install import InstallCancelled, InstallError, InstallLimits, install_archive
 from gemini_desktop.engine.agents.locate import find_agent
 from gemini_desktop.engine.agents.profiles import ANTIGRAVITY
 from gemini_desktop.engine.client import GeminiSessionClient
 from gemini_desktop.engine.types import EngineConfig
+from gemini_desktop.settings import AppSettings, LaunchOptions
 from tests.support.archive_server import ArchiveServer, agent_zip, archive_server, symlink_zip
 
 
@@ -128,3 +134,48 @@ def test_cancel_during_the_download_leaves_nothing(site: ArchiveServer, tmp_path
         install_archive(ANTIGRAVITY, url=site.serve("/agy.zip", agent_zip(extra={"b": os.urandom(500_000)})),
                         root=root, progress=lambda done, total: cancel.set(), cancel=cancel)
     assert leftovers(root) == []
+
+
+def test_the_archive_must_match_its_sha256_when_one_is_known(site: ArchiveServer, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A digest in the table (or given) is checked before anything is unpacked; a mismatch installs nothing and
+    keeps an earlier install as it was."""
+    root = tmp_path / "agents"
+    body = agent_zip()
+    url = site.serve("/agy.zip", body)
+    right = hashlib.sha256(body).hexdigest()
+    wrong = hashlib.sha256(b"something else").hexdigest()
+    monkeypatch.setitem(install.ANTIGRAVITY_ARCHIVES, (sys.platform.replace("win32", "windows"),
+                                                       platform.machine().lower()), install.Archive(url, wrong))
+    with pytest.raises(InstallError, match=f"its sha256 is {right}, not {wrong}. Nothing was installed."):
+        install_archive(ANTIGRAVITY, root=root)  # the table's address and digest
+    assert leftovers(root) == []
+    assert install_archive(ANTIGRAVITY, url=url, sha256=right.upper(), root=root).version == "0.0.1"
+    with pytest.raises(InstallError, match="not the published one"):
+        install_archive(ANTIGRAVITY, url=site.serve("/other.zip", agent_zip(extra={"new.txt": b"new"})),
+                        sha256=right, root=root)
+    assert leftovers(root) == ["antigravity", "antigravity/README.txt", "antigravity/agy_acp_server"]
+
+
+def test_a_conversation_finds_the_installed_antigravity_in_the_apps_folder_without_path(
+        site: ArchiveServer, tmp_path: Path, engine_config: EngineConfig, run_async: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings › Agents installs into agents_dir(); the workspace's launcher looks there when a conversation of
+    that agent starts, with nothing on PATH."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+    installed = install_archive(ANTIGRAVITY, url=site.serve("/agy.zip", agent_zip()))
+    assert installed.program.is_relative_to(tmp_path / "data")
+    workspace = Workspace(AppSettings(tmp_path / "settings.ini"), LaunchOptions(), engine_config)
+    assert workspace.agent_installed("antigravity")
+
+    async def scenario() -> str:
+        await workspace.ready()
+        conversation = await workspace.open_new(tmp_path, agent="antigravity")
+        assert conversation is not None and conversation.client.config.gemini.program == str(installed.program)
+        return (await conversation.client.chat("found?")).text
+
+    try:
+        assert run_async(scenario(), timeout=60) == "ok: found?"
+    finally:
+        run_async(workspace.shutdown(), timeout=30)

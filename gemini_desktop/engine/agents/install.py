@@ -9,6 +9,7 @@ a half-installed agent is never found by locate.py. Blocking by design: the UI r
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import ipaddress
 import json
@@ -39,14 +40,25 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int | None], None]  # bytes downloaded, bytes expected (None when the server says not)
 CHUNK = 64 * 1024
 _AGY = "https://dl.google.com/agy-extensions/releases/{os}/agy-acp-server-1.2.1-{platform}.zip"
-# The ACP registry's archives of antigravity-acp 1.2.1, by (system, machine).
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Where an agent's archive is, and its sha256 when one is pinned (checked before anything is unpacked)."""
+
+    url: str
+    sha256: str = ""
+
+
+# The ACP registry's archives of antigravity-acp 1.2.1, by (system, machine). Neither Google nor the registry
+# publishes digests for them and none was taken here, so none is pinned: add one as `sha256=` and it is checked.
 ANTIGRAVITY_ARCHIVES = {
-    ("darwin", "arm64"): _AGY.format(os="macos", platform="darwin-arm64"),
-    ("darwin", "x86_64"): _AGY.format(os="macos", platform="darwin-x86_64"),
-    ("linux", "x86_64"): _AGY.format(os="linux", platform="linux-x86_64"),
-    ("linux", "aarch64"): _AGY.format(os="linux", platform="linux-arm64"),
-    ("windows", "amd64"): _AGY.format(os="windows", platform="windows-x86_64"),
-    ("windows", "arm64"): _AGY.format(os="windows", platform="windows-arm64"),
+    ("darwin", "arm64"): Archive(_AGY.format(os="macos", platform="darwin-arm64")),
+    ("darwin", "x86_64"): Archive(_AGY.format(os="macos", platform="darwin-x86_64")),
+    ("linux", "x86_64"): Archive(_AGY.format(os="linux", platform="linux-x86_64")),
+    ("linux", "aarch64"): Archive(_AGY.format(os="linux", platform="linux-arm64")),
+    ("windows", "amd64"): Archive(_AGY.format(os="windows", platform="windows-x86_64")),
+    ("windows", "arm64"): Archive(_AGY.format(os="windows", platform="windows-arm64")),
 }
 
 
@@ -84,21 +96,32 @@ def agents_dir() -> Path:
     return data_dir() / "agents"
 
 
-def archive_address(profile: AgentProfile) -> str:
-    """The archive for this computer: the profile's own, else the registry's for Antigravity; "" when none."""
-    if profile.download_url or profile.name != ANTIGRAVITY.name:
-        return profile.download_url
+def archive_for(profile: AgentProfile) -> Archive | None:
+    """The archive for this computer: the profile's own, else the registry's for Antigravity; None when none."""
+    if profile.download_url:
+        return Archive(profile.download_url)
+    if profile.name != ANTIGRAVITY.name:
+        return None
     machine = platform.machine().lower()
-    return ANTIGRAVITY_ARCHIVES.get((sys.platform.replace("win32", "windows"), machine), "")
+    return ANTIGRAVITY_ARCHIVES.get((sys.platform.replace("win32", "windows"), machine))
 
 
-def install_archive(profile: AgentProfile, *, url: str | None = None, root: Path | None = None,
-                    progress: Progress | None = None, cancel: threading.Event | None = None,
-                    limits: InstallLimits = InstallLimits()) -> InstalledAgent:
-    """Download, unpack, check and put in place `profile`'s agent; InstallError (nothing left behind) if not."""
+def archive_address(profile: AgentProfile) -> str:
+    """The address of archive_for(profile); "" when there is none."""
+    archive = archive_for(profile)
+    return archive.url if archive is not None else ""
+
+
+def install_archive(profile: AgentProfile, *, url: str | None = None, sha256: str | None = None,
+                    root: Path | None = None, progress: Progress | None = None,
+                    cancel: threading.Event | None = None, limits: InstallLimits = InstallLimits()) -> InstalledAgent:
+    """Download, unpack, check and put in place `profile`'s agent; InstallError (nothing left behind) if not.
+    `url` and `sha256` replace the table's archive (a local mirror, the tests); a digest, when known, must match."""
     if profile.locate is not Locate.ARCHIVE:
         raise InstallError(f"{profile.display_name} is not installed from an archive.")
-    address = url or archive_address(profile)
+    table = archive_for(profile) if url is None else None
+    address = url or (table.url if table is not None else "")
+    digest = (sha256 if sha256 is not None else table.sha256 if table is not None else "").lower()
     if not address:
         raise InstallError(f"{profile.display_name} has no download for this computer ({sys.platform}, "
                            f"{platform.machine()}).")
@@ -112,7 +135,7 @@ def install_archive(profile: AgentProfile, *, url: str | None = None, root: Path
         raise InstallError(f"Cannot write to {root}: {exc.strerror or exc}.") from None
     try:
         archive = staging / "download.zip"
-        _download(address, archive, limits, progress, cancel)
+        _check_digest(profile, _download(address, archive, limits, progress, cancel), digest)
         unpacked = staging / profile.name
         _unpack(archive, unpacked, limits, cancel)
         archive.unlink()
@@ -152,8 +175,16 @@ def _stop_if_cancelled(cancel: threading.Event) -> None:
         raise InstallCancelled("The install was cancelled.")
 
 
+def _check_digest(profile: AgentProfile, got: str, expected: str) -> None:
+    if expected and got != expected:
+        raise InstallError(f"The download of {profile.display_name} is not the published one: its sha256 is {got}, "
+                           f"not {expected}. Nothing was installed.")
+
+
 def _download(address: str, target: Path, limits: InstallLimits, progress: Progress | None,
-              cancel: threading.Event) -> None:
+              cancel: threading.Event) -> str:
+    """Into `target`; the sha256 of what came, hashed while it comes."""
+    digest = hashlib.sha256()
     try:
         with urllib.request.urlopen(address, timeout=limits.network_timeout) as response:
             length = response.headers.get("Content-Length")
@@ -169,11 +200,13 @@ def _download(address: str, target: Path, limits: InstallLimits, progress: Progr
                     if done > limits.download_bytes:
                         raise InstallError(f"The download is larger than {limits.download_bytes // 2**20} MB.")
                     file.write(chunk)
+                    digest.update(chunk)
                     if progress is not None:
                         progress(done, total)
             _stop_if_cancelled(cancel)
             if total is not None and done < total:
                 raise InstallError(f"The download was cut short ({done} of {total} bytes).")
+            return digest.hexdigest()
     except urllib.error.HTTPError as exc:
         raise InstallError(f"The download failed: the server answered {exc.code} {exc.reason}.") from None
     except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as exc:

@@ -8,10 +8,14 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from gemini_desktop import i18n
+from gemini_desktop.engine.agents.profiles import PROFILES
 from gemini_desktop.settings import AppSettings, CustomAgent
 from gemini_desktop.ui.agents_page import AgentsPage
 from gemini_desktop.ui.settings_dialog import SettingsDialog
@@ -85,6 +89,7 @@ def test_every_agent_is_listed_with_how_to_get_it(tmp_path: Path, qtbot: QtBot) 
                                "choose its program.")
     assert says["custom"] == "Custom ACP agent has no command yet: type the program that speaks ACP."
     assert set(page.install_buttons) == {"antigravity", "qwen-code", "claude-code", "codex"}
+    assert all(page.sign_in_notes(profile) == profile.auth_notes for profile in PROFILES.values())
     assert page.default_box.count() == len(says) == 8
 
 
@@ -146,3 +151,14 @@ def test_unreadable_custom_agent_input_keeps_the_dialog_open_and_says_why(
     dialog.accept()
     assert page.message.text() == "The arguments of the custom agent cannot be read: No closing quotation."
     assert memory_keyring.secrets == {}
+
+
+def test_the_page_speaks_chinese_including_how_each_agent_signs_in(tmp_path: Path, qtbot: QtBot, qapp: Any) -> None:
+    assert i18n.install_translators(qapp, "zh_CN") == "zh_CN"
+    try:
+        page = page_for(qtbot, AppSettings(tmp_path / "s.ini"), tmp_path / "agents")
+        texts = {label.text() for label in page.findChildren(QLabel)}
+        assert "登录方式：环境变量中的 ANTHROPIC_API_KEY，或 Claude 登录。" in texts
+        qtbot.waitUntil(lambda: page.statuses["copilot"].text().startswith("未安装。"), timeout=10_000)
+    finally:
+        i18n.install_translators(qapp, "en")

@@ -132,7 +132,7 @@ class AgentsPage(QWidget):
         self.statuses[profile.name] = status
         column.addWidget(status)
         if profile.auth_notes:
-            notes = QLabel(self.tr("Signs in: {how}").format(how=profile.auth_notes), box)
+            notes = QLabel(self.tr("Signs in: {how}").format(how=self.sign_in_notes(profile)), box)
             notes.setWordWrap(True)
             column.addWidget(notes)
         if profile is CUSTOM:
@@ -145,6 +145,19 @@ class AgentsPage(QWidget):
         if way in (InstallWay.NPM, InstallWay.ARCHIVE):
             column.addLayout(self._install_row(profile, box))
         return box
+
+    def sign_in_notes(self, profile: AgentProfile) -> str:
+        """The profile's auth_notes in the interface's language (a profile this page does not know: as written)."""
+        notes = {
+            "gemini": self.tr("Google login, a Gemini API key, Vertex AI, Code Assist or a gateway."),
+            "antigravity": self.tr("Signs in with a Google account through its own method."),
+            "qwen-code": self.tr("Qwen OAuth, or an OpenAI-compatible key (--auth-type openai)."),
+            "claude-code": self.tr("ANTHROPIC_API_KEY in its environment, or a Claude login."),
+            "codex": self.tr("OPENAI_API_KEY in its environment, or a ChatGPT login."),
+            "copilot": self.tr("A GitHub login made with `copilot` in a terminal."),
+            "opencode": self.tr("Providers configured with `opencode auth login`."),
+        }
+        return notes.get(profile.name, profile.auth_notes)
 
     def _program_row(self, profile: AgentProfile, box: QWidget) -> QHBoxLayout:
         field = QLineEdit(self.settings.agent_program(profile.name) or "", box)

@@ -43,6 +43,34 @@
         <translation>它的程序在“常规”页中选择。</translation>
     </message>
     <message>
+        <source>Google login, a Gemini API key, Vertex AI, Code Assist or a gateway.</source>
+        <translation>Google 登录、Gemini API 密钥、Vertex AI、Code Assist 或网关。</translation>
+    </message>
+    <message>
+        <source>Signs in with a Google account through its own method.</source>
+        <translation>通过它自己的方式用 Google 账号登录。</translation>
+    </message>
+    <message>
+        <source>Qwen OAuth, or an OpenAI-compatible key (--auth-type openai).</source>
+        <translation>Qwen OAuth，或 OpenAI 兼容的密钥（--auth-type openai）。</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_API_KEY in its environment, or a Claude login.</source>
+        <translation>环境变量中的 ANTHROPIC_API_KEY，或 Claude 登录。</translation>
+    </message>
+    <message>
+        <source>OPENAI_API_KEY in its environment, or a ChatGPT login.</source>
+        <translation>环境变量中的 OPENAI_API_KEY，或 ChatGPT 登录。</translation>
+    </message>
+    <message>
+        <source>A GitHub login made with `copilot` in a terminal.</source>
+        <translation>在终端中用 `copilot` 完成的 GitHub 登录。</translation>
+    </message>
+    <message>
+        <source>Providers configured with `opencode auth login`.</source>
+        <translation>用 `opencode auth login` 配置的服务提供方。</translation>
+    </message>
+    <message>
         <source>found automatically</source>
         <translation>自动查找</translation>
     </message>

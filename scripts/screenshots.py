@@ -31,11 +31,12 @@ from gemini_desktop.conversation.model import TurnEdits  # noqa: E402
 from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState  # noqa: E402
 from gemini_desktop.i18n import install_translators  # noqa: E402
 from gemini_desktop.mcp_config import McpServerConfig  # noqa: E402
-from gemini_desktop.settings import AppSettings, LaunchOptions  # noqa: E402
+from gemini_desktop.settings import AppSettings, CustomAgent, LaunchOptions  # noqa: E402
 from gemini_desktop.store import HistoryStore  # noqa: E402
 from gemini_desktop.ui import design  # noqa: E402
 from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
 from gemini_desktop.ui.mcp_dialog import McpServersDialog  # noqa: E402
+from gemini_desktop.ui.settings_dialog import SettingsDialog  # noqa: E402
 from gemini_desktop.ui.tool_card import PermissionPrompt  # noqa: E402
 from tests.support.cli_env import INELIGIBLE, cli_environment, code_assist_env, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini, FunctionCall  # noqa: E402
@@ -298,11 +299,34 @@ async def refused_turns(scratch: Path, config: EngineConfig, fake: FakeGemini, s
     await until(lambda: window.is_shut_down, 30)
 
 
+def agents_shots(scratch: Path, shots: Shots) -> None:
+    """Settings › Agents: gemini and Qwen Code found with their versions, the others with how to get them, and a
+    custom agent (the scripted one) checked over ACP."""
+    cached = ROOT / ".cache"
+    (scratch / "agents-home").mkdir()
+    os.environ["HOME"] = str(scratch / "agents-home")  # for what Qwen Code writes when it is asked its version
+    settings = AppSettings(scratch / "agents.ini")
+    settings.gemini_path = str(next(cached.glob("gemini-cli-0.6*/node_modules/.bin/gemini")))
+    settings.set_agent_program("qwen-code", str(next(cached.glob("qwen-code-*/node_modules/.bin/qwen"))))
+    settings.save_custom_agent(CustomAgent(sys.executable, (str(ROOT / "tests" / "support" / "scripted_agent.py"),
+                                                            "normal")))
+    dialog = SettingsDialog(settings)
+    dialog.tabs.setCurrentWidget(dialog.agents_page)
+    dialog.resize(820, 1280)
+    dialog.show()
+    statuses = dialog.agents_page.statuses.values()
+    drive(until(lambda: all(label.text() not in ("Looking…", "正在查找…") for label in statuses), 60), timeout=90)
+    drive(settle(0.5))
+    shots.save(dialog, "settings-agents")
+    dialog.reject()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lang", default="en", help="en or zh_CN")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--dark", action="store_true", help="the dark colour scheme (file names end in -dark)")
+    parser.add_argument("--only", choices=["agents"], help="only this page (Settings › Agents)")
     args = parser.parse_args()
     zh = args.lang == "zh_CN"
     entry = next(ROOT.glob(".cache/gemini-cli-*/node_modules/@google/gemini-cli/bundle/gemini.js"))
@@ -315,6 +339,11 @@ def main() -> int:
     app.setPalette(design.palette(args.dark))  # as the app does for a light or dark desktop (Xvfb has none)
     install_translators(app, args.lang)
     install_loop(app)
+    if args.only == "agents":
+        agents_shots(scratch, Shots(Path(args.out), ("-zh_CN" if zh else "") + ("-dark" if args.dark else ""), 0))
+        uninstall_loop()
+        shutil.rmtree(scratch, ignore_errors=True)
+        return 0
     fake = FakeGemini()
     fake.start()
     work = scratch / ("项目" if zh else "project")
@@ -352,6 +381,7 @@ def main() -> int:
         first_run.close()
         drive(until(lambda: first_run.is_shut_down), timeout=30)
         sign_in_shots(scratch, config, fake, shots)
+        agents_shots(scratch, shots)
     finally:
         store.close()
         fake.stop()

@@ -42,6 +42,7 @@ from gemini_desktop.conversation.agents_overview import (
     read_custom_agent,
 )
 from gemini_desktop.engine.agents.install import agents_dir
+from gemini_desktop.engine.agents.locate import private_dir
 from gemini_desktop.engine.agents.profiles import CUSTOM, DEFAULT_AGENT, PROFILES, AgentProfile
 from gemini_desktop.settings import AppSettings, CustomAgent
 from gemini_desktop.ui.npm_installer import app_install_dir
@@ -150,7 +151,7 @@ class AgentsPage(QWidget):
         """The profile's auth_notes in the interface's language (a profile this page does not know: as written)."""
         notes = {
             "gemini": self.tr("Google login, a Gemini API key, Vertex AI, Code Assist or a gateway."),
-            "antigravity": self.tr("Signs in with a Google account through its own method."),
+            "antigravity": self.tr("A Google account, through its own method."),
             "qwen-code": self.tr("Qwen OAuth, or an OpenAI-compatible key (--auth-type openai)."),
             "claude-code": self.tr("ANTHROPIC_API_KEY in its environment, or a Claude login."),
             "codex": self.tr("OPENAI_API_KEY in its environment, or a ChatGPT login."),
@@ -217,7 +218,10 @@ class AgentsPage(QWidget):
         form.addRow(self.command_field)
         form.addRow(self.tr("Arguments:"), self.args_field)
         form.addRow(self.tr("Environment:"), self.env_field)
-        form.addRow("", check)
+        checking = QHBoxLayout()
+        checking.addWidget(check)
+        checking.addStretch()
+        form.addRow("", checking)
         return form
 
     # ----- what each agent is now ------------------------------------------------------------------------------
@@ -250,7 +254,8 @@ class AgentsPage(QWidget):
         self.statuses[name].setText(self.describe(row))
         button = self.install_buttons.get(name)
         if button is not None and name not in self._jobs:
-            button.setText(self.tr("Reinstall") if row.found else self.tr("Install"))
+            mine = row.found and str(private_dir(row.profile, self.root)) in row.program  # the app's own install
+            button.setText(self.tr("Reinstall") if mine else self.tr("Install"))
 
     def describe(self, row: AgentRow) -> str:
         """The row's status line: where the program is and its version, else why not and how to get it."""
@@ -286,7 +291,7 @@ class AgentsPage(QWidget):
         else:
             how = self.tr("Install `{program}` as its maker says so that it is on PATH, or choose its program."
                           ).format(program=profile.program)
-        return f"{head} {how}"
+        return self.tr("{status} {how}").format(status=head, how=how)
 
     # ----- installing ------------------------------------------------------------------------------------------
 

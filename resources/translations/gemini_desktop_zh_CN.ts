@@ -47,8 +47,8 @@
         <translation>Google 登录、Gemini API 密钥、Vertex AI、Code Assist 或网关。</translation>
     </message>
     <message>
-        <source>Signs in with a Google account through its own method.</source>
-        <translation>通过它自己的方式用 Google 账号登录。</translation>
+        <source>A Google account, through its own method.</source>
+        <translation>Google 账号，通过它自己的方式登录。</translation>
     </message>
     <message>
         <source>Qwen OAuth, or an OpenAI-compatible key (--auth-type openai).</source>
@@ -189,6 +189,10 @@
     <message>
         <source>Install `{program}` as its maker says so that it is on PATH, or choose its program.</source>
         <translation>按其开发者的说明安装 `{program}` 并使其位于 PATH 中，或者选择它的程序。</translation>
+    </message>
+    <message>
+        <source>{status} {how}</source>
+        <translation>{status}{how}</translation>
     </message>
     <message>
         <source>Cancel</source>

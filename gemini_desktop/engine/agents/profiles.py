@@ -62,7 +62,7 @@ GEMINI = AgentProfile(
 )
 ANTIGRAVITY = AgentProfile(
     name="antigravity", display_name="Google Antigravity", locate=Locate.ARCHIVE, program="agy_acp_server",
-    auth_notes="Signs in with a Google account through its own method.",
+    auth_notes="A Google account, through its own method.",
 )
 QWEN = AgentProfile(
     name="qwen-code", display_name="Qwen Code", locate=Locate.NPM, program="qwen", args=("--acp",),

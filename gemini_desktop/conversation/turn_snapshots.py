@@ -1,0 +1,104 @@
+"""Snapshots taken around a conversation's turns, so "Undo changes" covers whatever a turn changed.
+
+Attached to a session client beside its controller (the controller is not grown): the first tool call of a turn
+that is not read-only (ACP kind other than read / search / fetch / think) starts a snapshot of the working
+folder on a worker thread; a permission request waits for it at most `PERMISSION_WAIT_S`, so a slow disk delays
+an approval a little and never blocks a turn. When the turn ends the folder is snapshotted again and the files
+it changed are announced. The git work never runs on the UI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from gemini_desktop.engine.events import ToolCall
+from gemini_desktop.store import StoreError
+from gemini_desktop.store.turn_snapshots import TurnSnapshots
+
+log = logging.getLogger(__name__)
+
+READ_ONLY_KINDS = frozenset({"read", "search", "fetch", "think"})
+PERMISSION_WAIT_S = 2.0
+
+
+class TurnSnapshotter(QObject):
+    """Takes each turn's before/after snapshots; `turn_changed(key, paths, skipped)` once a turn changed files."""
+
+    turn_changed = Signal(str, list, list)
+    failed = Signal(str)  # a snapshot could not be taken: the turn runs on, its undo covers less
+
+    def __init__(self, client: Any, snapshots: TurnSnapshots, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._client = client
+        self.snapshots = snapshots
+        self._key: str | None = None
+        self._before: asyncio.Task | None = None
+        self._skipped: list[str] = []
+        self._finishing: set[asyncio.Task] = set()  # after-snapshots still running (kept so none is collected)
+        self._ask: Callable[[Any], Awaitable[str | None]] | None = client.permission_handler
+        client.permission_handler = self._ask_permission
+        client.event.connect(self._on_event)
+        client.turn_started.connect(self._on_turn_started)
+        client.turn_finished.connect(self._on_turn_ended)
+        client.turn_failed.connect(self._on_turn_ended)
+
+    @property
+    def current_key(self) -> str | None:
+        """The key the running turn's snapshots are stored under (None between turns)."""
+        return self._key
+
+    def _on_turn_started(self, turn_id: int, _text: str = "") -> None:
+        self._key = f"{self._client.session_id}/{turn_id}/{time.time():.6f}"
+        self._before, self._skipped = None, []
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, ToolCall) and event.kind not in READ_ONLY_KINDS:
+            self._snapshot_before()
+
+    def _snapshot_before(self) -> asyncio.Task | None:
+        if self._key is None or self._before is not None:
+            return self._before
+        self._before = asyncio.ensure_future(self._run(self.snapshots.before_turn, self._key))
+        return self._before
+
+    async def _run(self, action: Callable[[str], list[str]], key: str) -> list[str] | None:
+        try:
+            return await asyncio.to_thread(action, key)
+        except StoreError as failure:
+            log.warning("turn snapshot failed: %s", failure)
+            self.failed.emit(str(failure))
+            return None
+
+    async def _ask_permission(self, request: Any) -> str | None:
+        """Let the "before" snapshot finish (within a bound) before the user can approve a changing tool."""
+        if request.tool_call.kind not in READ_ONLY_KINDS:
+            task = self._snapshot_before()
+            if task is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), PERMISSION_WAIT_S)
+                except TimeoutError:
+                    log.warning("the snapshot before %s took over %.0f s", request.tool_call.tool_call_id,
+                                PERMISSION_WAIT_S)
+        return await self._ask(request) if self._ask is not None else None
+
+    def _on_turn_ended(self, _turn_id: int, _result: object = None) -> None:
+        key, before = self._key, self._before
+        self._key, self._before = None, None
+        if key is not None and before is not None:
+            task = asyncio.ensure_future(self._finish(key, before))
+            self._finishing.add(task)
+            task.add_done_callback(self._finishing.discard)
+
+    async def _finish(self, key: str, before: asyncio.Task) -> None:
+        skipped = await before
+        if skipped is None:
+            return
+        changed = await self._run(self.snapshots.after_turn, key)
+        if changed:
+            self.turn_changed.emit(key, changed, skipped)

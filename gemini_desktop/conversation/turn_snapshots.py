@@ -18,8 +18,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop.engine.events import ToolCall
-from gemini_desktop.store import StoreError
-from gemini_desktop.store.turn_snapshots import TurnSnapshots
+from gemini_desktop.settings import AppSettings
+from gemini_desktop.store import HistoryStore, StoreError
+from gemini_desktop.store.connection import IN_MEMORY
+from gemini_desktop.store.turn_snapshots import SnapshotLimits, TurnSnapshots
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class TurnSnapshotter(QObject):
         self._key: str | None = None
         self._before: asyncio.Task | None = None
         self._skipped: list[str] = []
-        self._finishing: set[asyncio.Task] = set()  # after-snapshots still running (kept so none is collected)
+        self._finishing: set[asyncio.Future] = set()  # after-snapshots and pruning, kept until done
         self._ask: Callable[[Any], Awaitable[str | None]] | None = client.permission_handler
         client.permission_handler = self._ask_permission
         client.event.connect(self._on_event)
@@ -87,13 +89,19 @@ class TurnSnapshotter(QObject):
                                 PERMISSION_WAIT_S)
         return await self._ask(request) if self._ask is not None else None
 
+    def prune_soon(self) -> None:
+        """Drop old turns' snapshots (by the age and disk limits) on a worker thread."""
+        self._keep(asyncio.ensure_future(self._run(lambda _key: self.snapshots.prune(), "")))
+
+    def _keep(self, task: asyncio.Future) -> None:
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+
     def _on_turn_ended(self, _turn_id: int, _result: object = None) -> None:
         key, before = self._key, self._before
         self._key, self._before = None, None
         if key is not None and before is not None:
-            task = asyncio.ensure_future(self._finish(key, before))
-            self._finishing.add(task)
-            task.add_done_callback(self._finishing.discard)
+            self._keep(asyncio.ensure_future(self._finish(key, before)))
 
     async def _finish(self, key: str, before: asyncio.Task) -> None:
         skipped = await before
@@ -102,3 +110,27 @@ class TurnSnapshotter(QObject):
         changed = await self._run(self.snapshots.after_turn, key)
         if changed:
             self.turn_changed.emit(key, changed, skipped)
+
+
+def attach_snapshots(controller: Any, store: HistoryStore, settings: AppSettings) -> TurnSnapshotter | None:
+    """Snapshot the turns of `controller`'s conversation into the store's folder (none for an in-memory store);
+    a turn that changed files, and what the bounds left out, are noted in its transcript."""
+    if store.path == IN_MEMORY:
+        return None
+    limits = SnapshotLimits(max_age_days=settings.snapshot_max_age_days, max_disk_mb=settings.snapshot_max_disk_mb)
+    snapshots = TurnSnapshots(store.path.parent / "snapshots", controller.client.config.cwd, limits)
+    snapshotter = TurnSnapshotter(controller.client, snapshots, parent=controller)
+    model = controller.model
+
+    def noted(_key: str, paths: list[str], skipped: list[str]) -> None:
+        model.add_notice(snapshotter.tr("This turn changed {files}; the snapshot before it can put them back.")
+                         .format(files=", ".join(paths)))
+        if skipped:
+            model.add_notice(snapshotter.tr("Not in the snapshot (too big or too many files): {files}.")
+                             .format(files=", ".join(skipped)))
+
+    snapshotter.turn_changed.connect(noted)
+    snapshotter.prune_soon()
+    snapshotter.failed.connect(lambda reason: model.add_notice(
+        snapshotter.tr("No snapshot of this turn: {reason}").format(reason=reason)))
+    return snapshotter

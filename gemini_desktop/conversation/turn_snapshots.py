@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from gemini_desktop.engine.events import ToolCall
 from gemini_desktop.settings import AppSettings
@@ -123,14 +123,16 @@ def attach_snapshots(controller: Any, store: HistoryStore, settings: AppSettings
     model = controller.model
 
     def noted(_key: str, paths: list[str], skipped: list[str]) -> None:
-        model.add_notice(snapshotter.tr("This turn changed {files}; the snapshot before it can put them back.")
-                         .format(files=", ".join(paths)))
+        model.add_notice(QCoreApplication.translate(
+            "TurnSnapshotter", "This turn changed {files}; the snapshot before it can put them back.",
+        ).format(files=", ".join(paths)))
         if skipped:
-            model.add_notice(snapshotter.tr("Not in the snapshot (too big or too many files): {files}.")
-                             .format(files=", ".join(skipped)))
+            model.add_notice(QCoreApplication.translate(
+                "TurnSnapshotter", "Not in the snapshot (too big or too many files): {files}.",
+            ).format(files=", ".join(skipped)))
 
     snapshotter.turn_changed.connect(noted)
     snapshotter.prune_soon()
     snapshotter.failed.connect(lambda reason: model.add_notice(
-        snapshotter.tr("No snapshot of this turn: {reason}").format(reason=reason)))
+        QCoreApplication.translate("TurnSnapshotter", "No snapshot of this turn: {reason}").format(reason=reason)))
     return snapshotter

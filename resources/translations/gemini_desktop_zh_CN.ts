@@ -1916,6 +1916,21 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>TurnSnapshotter</name>
+    <message>
+        <source>This turn changed {files}; the snapshot before it can put them back.</source>
+        <translation>本轮更改了 {files}；本轮之前的快照可以将它们恢复。</translation>
+    </message>
+    <message>
+        <source>Not in the snapshot (too big or too many files): {files}.</source>
+        <translation>未包含在快照中（文件太大或文件太多）：{files}。</translation>
+    </message>
+    <message>
+        <source>No snapshot of this turn: {reason}</source>
+        <translation>本轮没有快照：{reason}</translation>
+    </message>
+</context>
+<context>
     <name>UndoDialog</name>
     <message>
         <source>Undo changes</source>

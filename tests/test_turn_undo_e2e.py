@@ -45,6 +45,17 @@ def test_a_shell_write_and_a_write_file_are_undone_and_redone_after_a_restart(
     [(key, paths)] = changed
     assert sorted(paths) == ["notes.txt", "shell_made.txt"]
 
+    listed = run_async(snapshotter.changes(key), timeout=30)
+    diff = {change.path: change.diff for change in listed}
+    assert "-the user's text" in diff["notes.txt"] and "+gemini's text" in diff["notes.txt"]
+    assert "+from shell" in diff["shell_made.txt"]
+    (workdir / "shell_made.txt").write_text("the user's edit afterwards\n")
+    kept = run_async(snapshotter.undo(key), timeout=30)
+    assert kept is not None and kept.restored == ["notes.txt"] and kept.kept == ["shell_made.txt"]
+    assert (workdir / "shell_made.txt").read_text() == "the user's edit afterwards\n"
+    run_async(snapshotter.redo(key), timeout=30)
+    (workdir / "shell_made.txt").write_text("from shell\n")
+
     restarted = TurnSnapshots(tmp_path / "snapshots", workdir)
     assert sorted(restarted.undo(key).restored) == ["notes.txt", "shell_made.txt"]
     assert (workdir / "notes.txt").read_text() == "the user's text\n" and not (workdir / "shell_made.txt").exists()

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
@@ -21,10 +21,11 @@ from gemini_desktop.engine.events import ToolCall
 from gemini_desktop.settings import AppSettings
 from gemini_desktop.store import HistoryStore, StoreError
 from gemini_desktop.store.connection import IN_MEMORY
-from gemini_desktop.store.turn_snapshots import SnapshotLimits, TurnSnapshots
+from gemini_desktop.store.turn_snapshots import FileChange, SnapshotLimits, TurnSnapshots, TurnUndo
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 READ_ONLY_KINDS = frozenset({"read", "search", "fetch", "think"})
 PERMISSION_WAIT_S = 2.0
 
@@ -69,7 +70,7 @@ class TurnSnapshotter(QObject):
         self._before = asyncio.ensure_future(self._run(self.snapshots.before_turn, self._key))
         return self._before
 
-    async def _run(self, action: Callable[[str], list[str]], key: str) -> list[str] | None:
+    async def _run(self, action: Callable[[str], T], key: str) -> T | None:
         try:
             return await asyncio.to_thread(action, key)
         except StoreError as failure:
@@ -88,6 +89,18 @@ class TurnSnapshotter(QObject):
                     log.warning("the snapshot before %s took over %.0f s", request.tool_call.tool_call_id,
                                 PERMISSION_WAIT_S)
         return await self._ask(request) if self._ask is not None else None
+
+    async def changes(self, key: str) -> list[FileChange] | None:
+        """What the turn changed, with diffs (to list before an undo); None when its snapshot is gone."""
+        return await self._run(self.snapshots.changes, key)
+
+    async def undo(self, key: str, overwrite: frozenset[str] = frozenset()) -> TurnUndo | None:
+        """Put back every file the turn changed, keeping the user's later edits unless in `overwrite`."""
+        return await self._run(lambda k: self.snapshots.undo(k, overwrite), key)
+
+    async def redo(self, key: str) -> TurnUndo | None:
+        """Take the turn's undo back."""
+        return await self._run(self.snapshots.redo, key)
 
     def prune_soon(self) -> None:
         """Drop old turns' snapshots (by the age and disk limits) on a worker thread."""

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemini_desktop import APP_ID, APP_NAME, ORG_NAME, __version__, preflight
+from gemini_desktop.engine.agents.launch import agent_argument
+from gemini_desktop.engine.agents.profiles import PROFILES
 from gemini_desktop.settings import LaunchOptions
 
 if TYPE_CHECKING:
@@ -50,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cwd", metavar="DIR", type=Path, help="the same as FOLDER")
     parser.add_argument("--model", metavar="ID", help="Gemini model to use, e.g. gemini-2.5-flash")
     parser.add_argument("--version", action="store_true", help="print the app and gemini versions, then exit")
+    parser.add_argument("--agent", metavar="NAME", type=agent_argument,
+                        help=f"the agent of new conversations in this launch: {', '.join(PROFILES)}")
     parser.add_argument("--new-instance", action="store_true",
                         help="open a separate window even when the app is already running")
     parser.add_argument("--smoke-test", action="store_true",
@@ -69,7 +73,7 @@ def named_folder(args: argparse.Namespace) -> Path | None:
 def launch_options(args: argparse.Namespace) -> LaunchOptions:
     return LaunchOptions(gemini=args.gemini, cwd=named_folder(args), model=args.model,
                          new_instance=args.new_instance, smoke_test=args.smoke_test, smoke_report=args.smoke_report,
-                         resume=args.resume)
+                         resume=args.resume, agent=args.agent)
 
 
 def started_from_terminal() -> bool:

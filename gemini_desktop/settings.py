@@ -38,6 +38,7 @@ class LaunchOptions:
     smoke_test: bool = False
     smoke_report: Path | None = None
     resume: int | None = None
+    agent: str | None = None  # the default agent of new conversations in this launch (--agent)
 
 
 def default_settings_path() -> Path:
@@ -202,6 +203,15 @@ class AppSettings:
     @max_live_processes.setter
     def max_live_processes(self, value: int) -> None:
         self._qsettings.setValue("manager/max_live_processes", int(value))
+
+    @property
+    def max_waiting_turns(self) -> int:
+        """Local API turns that may wait for a free process before the API answers 429."""
+        return int(self._number("manager/max_waiting_turns", 32, 0, 10_000))
+
+    @max_waiting_turns.setter
+    def max_waiting_turns(self, value: int) -> None:
+        self._qsettings.setValue("manager/max_waiting_turns", int(value))
 
     @property
     def idle_suspend_minutes(self) -> int:

@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from deb import check_deb, make_deb, may_install  # noqa: E402  (packaging/ is no package: run as a script)
+
 PACKAGING = ROOT / "packaging"
 SPEC = PACKAGING / "gemini-desktop.spec"
 WORK = ROOT / "build" / "pyinstaller"
@@ -165,6 +168,10 @@ def main() -> int:
     installer = make_installer(bundle, version)
     if installer is not None:
         print(f"  installer: {installer} ({installer.stat().st_size / 1e6:.1f} MB)")
+    if sys.platform.startswith("linux"):
+        deb = make_deb(bundle, version, DIST)
+        if deb is not None:
+            print(f"  .deb: {deb} ({deb.stat().st_size / 1e6:.1f} MB); {check_deb(deb, install=may_install())}")
 
     print(f"  cold start to --version exit: {time_version(executable):.2f} s")
     if not options.no_smoke:

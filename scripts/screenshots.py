@@ -182,7 +182,7 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
                 and window.client.state == SessionState.READY)
     document = window.transcript.findChild(QTextBrowser, "transcriptDocument")
     document.verticalScrollBar().setValue(0)
-    window.find_action.trigger()
+    window.menus.find_action.trigger()
     window.find_bar.field.setText("gemini")
     await settle(1.0)
     shots.save(window, "long-conversation")

@@ -129,16 +129,22 @@ def frozen_executable(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return executable
 
 
+def smoke_env(cli_home: Path, base_url: str, app_home: Path) -> dict[str, str]:
+    """The frozen app offscreen against the fake server, its own settings, logs and history out of the CLI's home."""
+    env = dict(os.environ, **cli_environment(cli_home, base_url), QT_QPA_PLATFORM="offscreen")
+    for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        env[variable] = str(app_home / variable.lower())
+    return env
+
+
 @pytest.mark.e2e
 @pytest.mark.timeout(900)
 def test_frozen_bundle_passes_smoke_test(
     frozen_executable: Path, gemini_command: GeminiCommand, fake_gemini: FakeGemini, cli_home: Path,
     workdir: Path, tmp_path: Path,
 ) -> None:
-    env = dict(os.environ, **cli_environment(cli_home, fake_gemini.base_url), QT_QPA_PLATFORM="offscreen")
-    app_home = tmp_path / "app-home"  # the app's own settings, logs and history stay out of the CLI's home
-    for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        env[variable] = str(app_home / variable.lower())
+    app_home = tmp_path / "app-home"
+    env = smoke_env(cli_home, fake_gemini.base_url, app_home)
     env.update(LANG="zh_CN.UTF-8", LANGUAGE="zh_CN", LC_ALL="zh_CN.UTF-8")  # proves the bundled catalogues load
     entry_script = gemini_command.args[0]
 
@@ -159,3 +165,28 @@ def test_frozen_bundle_passes_smoke_test(
     assert "did not send" not in log_text, "the smoke message should go through the window's own send path"
     assert "test-key" not in log_text, "the API key must never reach the log"
     assert fake_gemini.stream_requests()[-1].last_user_text() == "smoke test"
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(900)
+def test_frozen_bundle_as_a_deb_installs_launches_and_goes_away(
+    frozen_executable: Path, gemini_command: GeminiCommand, fake_gemini: FakeGemini, cli_home: Path,
+    workdir: Path, tmp_path: Path,
+) -> None:
+    """Installed with apt where this runs as root (CI), unpacked with dpkg -x elsewhere; then a headless smoke run."""
+    build = _load_build_module()
+    env = smoke_env(cli_home, fake_gemini.base_url, tmp_path / "app-home")
+
+    def smoke(executable: str) -> str:
+        completed = subprocess.run([executable, "--smoke-test", "--gemini", gemini_command.args[0]], cwd=workdir,
+                                   env=env, capture_output=True, text=True, timeout=180)
+        assert completed.returncode == 0, f"stdout:\n{completed.stdout}\nstderr:\n{completed.stderr}"
+        return "smoke test passed" if published_report(completed.stdout)["ok"] else "smoke test failed"
+
+    package = build.make_deb(frozen_executable.parent, "0.0.0~test", tmp_path)
+    if package is None:
+        pytest.skip("dpkg-deb is not installed: no .deb to check")
+    outcome = build.check_deb(package, install=build.may_install(), launch=smoke)
+    assert "'smoke test passed'" in outcome
+    if build.may_install():
+        assert outcome.startswith("installed with apt") and not Path("/usr/bin/gemini-desktop").exists()

@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from gemini_desktop.engine import EngineConfig, EngineError, GeminiCommand, SessionState
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore, StoreError
-from gemini_desktop.ui import main_window as main_window_module
+from gemini_desktop.ui import window_closing as main_window_module
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.settings_dialog import SettingsDialog
 from gemini_desktop.ui.tool_card import PermissionPrompt
@@ -253,7 +253,7 @@ def test_a_closed_conversation_opens_from_history_read_only_and_resumes_on_send(
         first_session = window.controller.store_session_id
         assert first_session is not None
         first_pid = window.client.process_id
-        window.close_conversation_action.trigger()
+        window.menus.close_conversation_action.trigger()
         await until(lambda: not pid_alive(first_pid), 10, "closed conversation's gemini stopped")
         assert "Blue" not in transcript_text(window) and len(window.views) == 1
         await ready(window)
@@ -295,7 +295,7 @@ def test_a_language_change_restarts_into_the_same_conversation(
         pid = window.client.process_id
         history_id = window.history_id
         assert pid is not None and history_id is not None
-        window.settings_action.trigger()
+        window.menus.settings_action.trigger()
         assert window.settings.language == "zh_CN" and window.restart_requested
         await until(lambda: window.is_shut_down, 20, "shutdown for the restart")
         assert not pid_alive(pid)
@@ -455,7 +455,7 @@ def test_status_bar_pickers_commands_folder_and_copy(
         fake_gemini.reply("Copied answer.")
         type_and_send(qtbot, window, "copy me")
         await idle(window)
-        window.copy_markdown_action.trigger()
+        window.menus.copy_markdown_action.trigger()
         clipboard = QGuiApplication.clipboard().text()
         assert "copy me" in clipboard and "Copied answer." in clipboard
 

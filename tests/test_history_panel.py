@@ -79,6 +79,16 @@ def test_sessions_are_grouped_by_date_then_folder_newest_first(qtbot: QtBot, sto
     assert panel.tree.isExpanded(older)
 
 
+def test_a_conversation_with_another_agent_than_gemini_names_it(qtbot: QtBot, store: HistoryStore) -> None:
+    store.create_session("/work/alpha", None, title="With Claude", agent="claude-code")
+    store.create_session("/work/alpha", None, title="With Gemini", agent="")
+    store.create_session("/work/alpha", None, title="With a future agent", agent="some-new-agent")
+    panel = make_panel(qtbot, store)
+    folder = panel.model.index(0, 0, panel.model.index(0, 0))
+    assert sorted(children_texts(panel, folder)) == ["With Claude · Claude Code", "With Gemini",
+                                                     "With a future agent · some-new-agent"]
+
+
 def test_long_history_is_paged(qtbot: QtBot, store: HistoryStore) -> None:
     for index in range(230):
         store.create_session(f"/p{index % 4}")

@@ -124,7 +124,7 @@ def test_menus_have_the_standard_shortcuts(make_window: WindowFactory) -> None:
         "historyAction": "Ctrl+H", "stopAction": "Esc",
     }
     for name, keys in expected.items():
-        action = window.findChild(type(window.restart_action), name)
+        action = window.findChild(type(window.menus.restart_action), name)
         assert action is not None, name
         assert action.shortcut() == QKeySequence(keys), name
     titles = [action.text().replace("&", "") for action in window.menuBar().actions()]
@@ -137,8 +137,8 @@ def test_ctrl_f_finds_in_the_conversation_and_esc_gives_the_prompt_back(make_win
                                                                         qtbot: QtBot) -> None:
     window = make_window(start=False)
     window.transcript.model.load_history([("user", "where is the needle?", "complete")])
-    assert window.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
-    window.find_action.trigger()
+    assert window.menus.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+    window.menus.find_action.trigger()
     assert window.find_bar.isVisible() and window.focusWidget() is window.find_bar.field
     qtbot.keyClicks(window.find_bar.field, "needle")
     assert window.find_bar.status.text() == "1 of 1"
@@ -150,16 +150,16 @@ def test_history_toggle_and_geometry_persist(make_window: WindowFactory, setting
                                              run_async: Callable[..., Any]) -> None:
     window = make_window(start=False)
     assert window.history_panel.isVisible()
-    window.history_action.trigger()
+    window.menus.history_action.trigger()
     assert not window.history_panel.isVisible()
     window.resize(700, 500)
     close(window, run_async)
     assert settings_path.is_file()
     again = make_window(start=False)
     assert not again.history_panel.isVisible()
-    assert not again.history_action.isChecked()
+    assert not again.menus.history_action.isChecked()
     assert (again.width(), again.height()) == (700, 500)
-    again.history_action.trigger()
+    again.menus.history_action.trigger()
     assert again.history_panel.isVisible()
 
 

@@ -29,6 +29,7 @@ ICONS = RESOURCES / "icons"
 
 sys.path.insert(0, str(PACKAGING))
 import bundle_config  # noqa: E402
+import deb  # noqa: E402
 import make_icons  # noqa: E402
 
 
@@ -303,6 +304,27 @@ def test_linux_tarball_layout(fake_release: Path, tmp_path: Path) -> None:
     assert "gemini-desktop-9.9.9/gemini-desktop/gemini-desktop" in names
     assert f"gemini-desktop-9.9.9/gemini-desktop/_internal/resources/linux/{DESKTOP_FILE.name}" in names
     assert installer.mode & stat.S_IXUSR
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb builds the .deb")
+def test_deb_holds_the_bundle_launcher_menu_entry_and_icons(fake_release: Path, tmp_path: Path) -> None:
+    package = deb.make_deb(fake_release / "gemini-desktop", "9.9.9", tmp_path)
+    assert package is not None and package.name.startswith("gemini-desktop_9.9.9_")
+    contents = subprocess.run(["dpkg-deb", "--contents", str(package)], capture_output=True, text=True,
+                              check=True).stdout
+    assert f"./usr/share/applications/{APP_ID}.desktop" in contents
+    assert f"./usr/share/icons/hicolor/scalable/apps/{APP_ID}.svg" in contents
+    assert f"./usr/share/icons/hicolor/256x256/apps/{APP_ID}.png" in contents
+    assert "root/root" in contents  # owned by root once installed, whoever built it
+    field = subprocess.run(["dpkg-deb", "--field", str(package), "Version"], capture_output=True, text=True,
+                           check=True).stdout
+    assert field.strip() == "9.9.9"
+    # Unpacked as dpkg would, the /usr/bin launcher runs the bundle in /opt with the arguments given.
+    assert deb.check_deb(package, install=False) == "unpacked with dpkg -x, 'frozen-app --version'"
+    root = tmp_path / "unpacked"
+    subprocess.run(["dpkg", "-x", str(package), str(root)], check=True)
+    launcher = (root / "usr" / "bin" / "gemini-desktop").read_text(encoding="utf-8")
+    assert 'exec /opt/gemini-desktop/gemini-desktop "$@"' in launcher
 
 
 def test_windows_and_macos_recipes_agree_with_the_build() -> None:

@@ -133,7 +133,7 @@ def test_over_the_cap_the_least_recently_used_idle_conversation_is_suspended_and
     assert "My colour is green." not in " ".join(texts)
 
 
-def test_a_streaming_queued_or_approval_waiting_conversation_is_never_suspended(
+def test_a_streaming_queued_or_approval_waiting_conversation_is_never_suspended_and_a_new_one_waits(
         make_manager: Callable[..., SessionManager], fake_gemini: FakeGemini, workdir: Path,
         run_async: Callable[..., Any]) -> None:
     manager = make_manager(ManagerPolicy(max_live_processes=2, idle_suspend_minutes=0, recycle_rss_mb=0,
@@ -158,9 +158,9 @@ def test_a_streaming_queued_or_approval_waiting_conversation_is_never_suspended(
         assert streamer.activity == ActivityState(Activity.STREAMING, queued=1)
         pids = [streamer.client.process_id, asker.client.process_id]
 
-        third = await manager.open_new(workdir)
-        assert third.activity.activity == Activity.IDLE
-        assert manager.live_processes == 3
+        opening = asyncio.ensure_future(manager.open_new(workdir))
+        await until(lambda: manager.waiting == 1, what="the third waiting for a process")
+        assert manager.live_processes == 2  # nothing could yield: the third waits instead of exceeding the cap
         assert all(pid is not None and pid_alive(pid) for pid in pids)
         assert streamer.activity.activity == Activity.STREAMING
         assert asker.activity.activity == Activity.WAITING_APPROVAL
@@ -170,6 +170,8 @@ def test_a_streaming_queued_or_approval_waiting_conversation_is_never_suspended(
         assert (await running).text == "long story"
         assert (await queued).text == "Echo: and another"
         await asking
+        third = await opening
+        assert third.activity.activity == Activity.IDLE
         await until(lambda: manager.live_processes <= 2, timeout=15, what="back at the cap once turns end")
 
     run_async(scenario(), timeout=150)

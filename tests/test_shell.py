@@ -175,11 +175,11 @@ def test_the_composer_has_the_keyboard_after_launch_and_after_every_switch(make_
     assert window.focusWidget() is window.prompt
     qtbot.keyClicks(window.prompt, "draft one")
     first = window.view
-    window.new_session_action.trigger()
+    window.menus.new_session_action.trigger()
     second = window.view
     assert second is not first and window.focusWidget() is second.prompt
     assert second.prompt.toPlainText() == ""
-    window.next_conversation_action.trigger()
+    window.menus.next_conversation_action.trigger()
     assert window.view is first and window.focusWidget() is first.prompt
     assert first.prompt.toPlainText() == "draft one"  # each conversation keeps its own draft
     window.switch_to(1)

@@ -237,13 +237,20 @@ def test_tool_card_updates_in_place_with_a_coloured_diff(view: TranscriptView, q
                     (FileDiff("app.py", "a\nold\n", "a\nnew\n"),))
     view.model.upsert_tool_call(call)
     assert "running" in text_of(view)
+    assert "+new" in text_of(view) and "Show details" not in text_of(view)  # a running card shows everything
     view.model.upsert_tool_call(ToolCall("edit-1", "Edit app.py", "edit", ToolStatus.COMPLETED))
     assert "completed" in text_of(view) and "running" not in text_of(view)
     assert text_of(view).count("Edit app.py") == 1
+    assert "+new" not in text_of(view) and "Show details" in text_of(view)  # done: one line
+    card = view.model.entries[-1]
+    click_anchor(view, qtbot, f"gd-tool:{card.id}")
     assert "+new" in text_of(view) and "-old" in text_of(view)  # the diff was kept
+    assert "Hide details" in text_of(view)
     theme = view._theme
     markup = view._browser.toHtml()
     assert theme.diff_add_fg in markup and theme.diff_del_fg in markup
+    click_anchor(view, qtbot, f"gd-tool:{card.id}")
+    assert "+new" not in text_of(view) and "Show details" in text_of(view)
 
 
 def test_thoughts_are_collapsed_by_default_and_expand(view: TranscriptView, qtbot: QtBot) -> None:

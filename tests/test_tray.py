@@ -53,9 +53,9 @@ def test_the_tray_menu_opens_starts_and_quits(tray_available: None, make_window:
     tray = window.tray
     assert tray.icon is not None and tray.icon.contextMenu() is tray.menu
     actions = tray.menu.actions()
-    assert window.new_session_action in actions and window.quit_action in actions
+    assert window.menus.new_session_action in actions and window.menus.quit_action in actions
     before = len(window.views)
-    window.new_session_action.trigger()
+    window.menus.new_session_action.trigger()
     assert len(window.views) == before + 1
     window.hide()
     tray.open_action.trigger()
@@ -80,7 +80,7 @@ def test_close_to_tray_hides_only_on_a_title_bar_close(tray_available: None, mak
     window.settings.close_to_tray = True
     assert window.tray.hides_on_close(spontaneous=True)
     assert not window.tray.hides_on_close(spontaneous=False)  # Quit, or the app's own close
-    window.quit_action.trigger()  # Quit from the tray menu or Ctrl+Q: every gemini stops, the window goes
+    window.menus.quit_action.trigger()  # Quit from the tray menu or Ctrl+Q: every gemini stops, the window goes
     run_async(until(lambda: window.is_shut_down))
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Protocol
 
 from gemini_desktop.api.server import ApiServer
+from gemini_desktop.engine.agents.launch import agent_argument
+from gemini_desktop.engine.agents.profiles import PROFILES
 from gemini_desktop.settings import DEFAULT_API_PORT
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cwd", type=Path, metavar="DIR", help="folder of conversations that name none")
     parser.add_argument("--gemini", metavar="PATH", help="the gemini program (or its entry .js) to run")
     parser.add_argument("--model", metavar="ID", help="Gemini model to use, e.g. gemini-2.5-flash")
+    parser.add_argument("--agent", metavar="NAME", type=agent_argument,
+                        help=f"the agent of conversations that name none: {', '.join(PROFILES)}")
     return parser
 
 
@@ -64,7 +68,7 @@ def serve(arguments: Sequence[str], on_signal: SignalHook, executor: concurrent.
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
     options = LaunchOptions(gemini=args.gemini, cwd=args.cwd.expanduser().resolve() if args.cwd else None,
-                            model=args.model)
+                            model=args.model, agent=args.agent)
     with loop:
         return loop.run_until_complete(_serve(options, args.port, on_signal))
 

@@ -18,9 +18,10 @@ from fastapi import FastAPI, Header, HTTPException
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from gemini_desktop.api.agent_models import agent_and_model, model_id
 from gemini_desktop.api.turns import TurnFeed
 from gemini_desktop.conversation.model import AnswerText, ConversationModel, UserMessage
-from gemini_desktop.engine.types import TranscriptTurn
+from gemini_desktop.engine.types import EngineError, TranscriptTurn
 
 if TYPE_CHECKING:
     from gemini_desktop.api.routes import Api
@@ -111,13 +112,18 @@ class OpenAiBridge:
         if not turns or turns[-1][0] != "user" or not turns[-1][1]:
             raise HTTPException(422, "messages must end with a non-empty user message.")
         conversations = self.api.conversations
+        agent, model = agent_and_model(model)
         key = self.bindings.get(conversation_id) if conversation_id else None
         controller = conversations.get(key) if key is not None else None
-        if controller is not None and transcript_of(controller.model) == turns[:-1] and not controller.busy:
+        if (controller is not None and transcript_of(controller.model) == turns[:-1] and not controller.busy
+                and (agent is None or controller.client.agent.name == agent)):
             return key, turns[-1][1]  # type: ignore[return-value]
         earlier = [TranscriptTurn(role, text) for role, text in turns[:-1]]
-        key = await (conversations.open_seeded(earlier, model=model) if earlier
-                     else conversations.open_new(model=model))
+        try:
+            key = await (conversations.open_seeded(earlier, model=model, agent=agent) if earlier
+                         else conversations.open_new(model=model, agent=agent))
+        except EngineError as failure:  # the agent is not installed, or would not start
+            raise HTTPException(503, str(failure)) from None
         if key is None:
             raise HTTPException(503, "gemini is not usable (not found, or the app is quitting).")
         if conversation_id:
@@ -126,6 +132,7 @@ class OpenAiBridge:
 
     async def complete(self, request: ChatRequest, conversation_id: str | None) -> Response:
         conversation_id = conversation_id or request.user
+        self.api.admit(self.bindings.get(conversation_id) if conversation_id else None)
         key, text = await self.target(conversation_id, incoming_turns(request.messages), request.model)
         controller = self.api.controller(key)
         model = request.model or controller.client.config.model or OWNER
@@ -168,10 +175,11 @@ class OpenAiBridge:
         for key in self.api.conversations.open_keys():
             client = self.api.controller(key).client
             offered = client.models.available if client.models is not None else ()
-            ids += [choice.id for choice in offered]
-            ids.append(client.config.model or "")
+            ids += [model_id(client.agent.name, model) for model in (*(c.id for c in offered), client.config.model)
+                    if model]
         workspace = self.api.conversations.workspace
-        ids.append(workspace.options.model or workspace.settings.model or "")
+        default = workspace.model_for(None)
+        ids.append(model_id(workspace.default_agent, default) if default else "")
         unique = list(dict.fromkeys(model for model in ids if model))
         return {"object": "list", "data": [{"id": model, "object": "model", "created": 0, "owned_by": OWNER}
                                            for model in unique]}

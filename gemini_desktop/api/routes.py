@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from pydantic import BaseModel, ConfigDict, Field
 
 from gemini_desktop import __version__
+from gemini_desktop.api.agent_models import agent_and_model
 from gemini_desktop.api.security import BodyTooLarge, Guard
 from gemini_desktop.api.turns import ApiEvent, TurnFeed, usage_json
 from gemini_desktop.conversation.controller import ConversationController
@@ -123,7 +124,11 @@ class Api:
             folder = Path(body.folder).expanduser()
             if not folder.is_absolute() or not folder.is_dir():
                 raise HTTPException(422, f"folder must be an existing absolute folder: {body.folder!r}")
-        key = await self.conversations.open_new(folder, body.model, body.approval_mode)
+        agent, model = agent_and_model(body.model)
+        try:
+            key = await self.conversations.open_new(folder, model, body.approval_mode, agent)
+        except EngineError as failure:  # that agent is not installed, or would not start
+            raise HTTPException(503, str(failure)) from None
         if key is None:
             raise HTTPException(503, "gemini is not usable (not found, or the app is quitting).")
         modes = self.controller(key).client.modes
@@ -133,8 +138,20 @@ class Api:
             raise HTTPException(422, f"approval_mode must be one of {offered}.")
         return self.describe(key)
 
+    def admit(self, key: str | None) -> None:
+        """Above the process cap a turn waits for a free process (the request just takes longer); beyond the
+        queue limit the caller is told when to come back (429 with Retry-After) instead."""
+        manager = self.conversations.workspace.manager
+        if manager is None or not manager.needs_process(key) or -manager.free_processes < manager.policy.max_waiting:
+            return
+        log.info("local API: %d turns wait for a process, one more refused", manager.waiting)
+        raise HTTPException(429, f"{manager.waiting} turns are waiting for a free process; try again later.",
+                            headers={"Retry-After": str(manager.retry_after)})
+
     async def post_message(self, key: str, body: NewMessage) -> Response:
-        feed = TurnFeed(self.controller(key))
+        controller = self.controller(key)
+        self.admit(key)
+        feed = TurnFeed(controller)
         message_key = feed.send(body.text)
         accepted = {"conversation": key, "message": message_key}
         if body.stream:
@@ -189,6 +206,13 @@ def validation_response(_request: Request, failure: Exception) -> JSONResponse:
                           fields=problems)
 
 
+def http_error(_request: Request, failure: Exception) -> JSONResponse:
+    assert isinstance(failure, HTTPException)
+    response = error_response(failure.status_code, str(failure.detail))
+    response.headers.update(failure.headers or {})
+    return response
+
+
 def build_app(conversations: OpenConversations, token: Callable[[], str]) -> Guard:
     from gemini_desktop.api.openai_compat import add_openai_routes
 
@@ -197,7 +221,7 @@ def build_app(conversations: OpenConversations, token: Callable[[], str]) -> Gua
                   openapi_url=None)
 
     app.add_exception_handler(RequestValidationError, validation_response)
-    app.add_exception_handler(HTTPException, lambda _r, e: error_response(e.status_code, str(e.detail)))
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(BodyTooLarge, lambda _r, _e: error_response(413, "The body is over the limit."))
     app.add_exception_handler(EngineError, lambda _r, e: error_response(502, f"gemini: {e}"))
     app.add_exception_handler(StoreError, lambda _r, e: error_response(503, f"The history cannot be read: {e}"))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from gemini_desktop.conversation.agent_offer import follow_capabilities, follow_offer
 from gemini_desktop.conversation.attachments import (
     attachment_records,
     shown_attachments,
@@ -33,8 +34,6 @@ from gemini_desktop.engine.diagnosis import diagnose
 from gemini_desktop.engine.events import (
     CommandsUpdate,
     MessageChunk,
-    ModelUpdate,
-    ModeUpdate,
     PermissionRequest,
     PlanEntry,
     PlanUpdate,
@@ -97,7 +96,7 @@ class ConversationController(QObject):
     auth_required = Signal(object)  # AuthRequired
     held_message = Signal(str)  # a message a refused sign-in kept from gemini, to send again once signed in
     session_started = Signal(object)  # ResumeOutcome, once this controller has recorded it
-    choices_changed = Signal(object)  # ModelUpdate or ModeUpdate: the models or approval modes to choose from
+    choices_changed = Signal(object)  # ModelUpdate, ModeUpdate or UsageReport: what the agent offers, or its usage
     _from_writer = Signal(object)  # a callback of the history writer, run on this object's (the UI) thread
 
     def __init__(self, client: GeminiSessionClient, store: HistoryStore, model: ConversationModel | None = None,
@@ -140,6 +139,7 @@ class ConversationController(QObject):
         if client.session_id is not None:  # a client started before this controller (the warm spare)
             self._gemini_session_id = client.session_id
             self.model.state.folder = str(client.config.cwd)
+            follow_capabilities(self.model.state, client.prompt_capabilities)
 
     @property
     def client(self) -> GeminiSessionClient:
@@ -300,9 +300,10 @@ class ConversationController(QObject):
         if self._store_session is None:
             config = self._client.config
             cwd, model, gemini_id = str(config.cwd), config.model, self._gemini_session_id
+            agent = "" if config.agent.is_gemini else config.agent.name
             created = self._store_session = RowRef()
             self._writes.submit(
-                lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id).id,
+                lambda store: store.create_session(cwd, model=model, gemini_session_id=gemini_id, agent=agent).id,
                 into=created, then=lambda session_id: self._on_session_saved(created, session_id))
         if not queued:
             self._write_user_message(self._store_session, message)
@@ -443,11 +444,7 @@ class ConversationController(QObject):
             self._save_plan(event)
         elif isinstance(event, CommandsUpdate):
             self.commands_changed.emit(event.commands)
-        elif isinstance(event, (ModelUpdate, ModeUpdate)):
-            if isinstance(event, ModelUpdate):
-                self.model.state.model = event.current
-            else:
-                self.model.state.mode = event.current
+        elif follow_offer(self.model.state, event):
             self.choices_changed.emit(event)
 
     def _save_plan(self, plan: PlanUpdate) -> None:
@@ -566,6 +563,7 @@ class ConversationController(QObject):
         if notice:
             self.model.add_notice(notice)
         self.model.state.folder = str(self._client.config.cwd)
+        follow_capabilities(self.model.state, self._client.prompt_capabilities)
         self.session_started.emit(outcome)
 
     async def _ask_permission(self, request: PermissionRequest) -> str | None:

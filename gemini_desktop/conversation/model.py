@@ -206,6 +206,7 @@ class ConversationState:
     mode: str | None = None
     folder: str = ""
     context: ContextUsage | None = None  # the last turn's usage as gemini reported it (the context meter)
+    accepts_images: bool | None = None  # whether the running agent advertised images (None: not started yet)
 
 
 @dataclass(eq=False)

@@ -53,13 +53,15 @@ class OpenConversations(QObject):
                      if controller.store_session_id == history_id), None)
 
     async def open_new(self, folder: Path | None = None, model: str | None = None,
-                       mode: str | None = None) -> str | None:
-        """A new conversation ready to send; None when gemini is unusable or the app is quitting."""
-        conversation = await self.workspace.open_new(folder, on_open=self.adopt, model=model, mode=mode)
+                       mode: str | None = None, agent: str | None = None) -> str | None:
+        """A new conversation with `agent` (None: the default) ready to send; None when the engine is unusable
+        or the app is quitting (EngineError when that agent cannot be launched)."""
+        conversation = await self.workspace.open_new(folder, on_open=self.adopt, model=model, mode=mode,
+                                                     agent=agent)
         return conversation.key if conversation is not None else None
 
     async def open_seeded(self, transcript: Sequence[TranscriptTurn], folder: Path | None = None,
-                          model: str | None = None) -> str | None:
+                          model: str | None = None, agent: str | None = None) -> str | None:
         """A new conversation that starts from an earlier exchange held elsewhere (another tool's history):
         gemini gets it as context on the first message, through the engine's safe resume."""
         manager = await self.workspace.ready()
@@ -67,8 +69,8 @@ class OpenConversations(QObject):
             return None
         workspace = self.workspace
         conversation = await manager.open_existing(
-            f"seeded-{uuid.uuid4().hex}", list(transcript),
-            folder or workspace.default_folder, model or workspace.options.model or workspace.settings.model)
+            f"seeded-{uuid.uuid4().hex}", list(transcript), folder or workspace.default_folder,
+            model or workspace.model_for(agent), agent=agent or workspace.default_agent)
         self.adopt(conversation)
         return conversation.key
 
@@ -86,7 +88,8 @@ class OpenConversations(QObject):
         if record is None:
             return None
         folder = Path(record.cwd) if Path(record.cwd).is_dir() else self.workspace.default_folder
-        conversation = await self.workspace.open_suspended(history_id, record.gemini_session_id, [], folder)
+        conversation = await self.workspace.open_suspended(history_id, record.gemini_session_id, [], folder,
+                                                           record.agent)
         if conversation is None:
             return None
         key = conversation.key

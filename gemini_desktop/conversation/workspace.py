@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from gemini_desktop.conversation.agent_choice import is_gemini, launcher_from, resolve_default_agent
 from gemini_desktop.conversation.file_edits import EditJournal
 from gemini_desktop.conversation.sign_in_choice import forget_sign_in, load_sign_in, save_sign_in
+from gemini_desktop.engine.agents.launch import AgentLauncher, agent_key
 from gemini_desktop.engine.file_index import FileIndexCache
 from gemini_desktop.engine.locate import GeminiNotFound, GeminiTooOld, find_gemini
 from gemini_desktop.engine.sign_in import SignIn, SignInMethod
@@ -56,7 +58,8 @@ async def load_manager_module() -> object:
 def policy_from(settings: AppSettings, policy_class: type[ManagerPolicy]) -> ManagerPolicy:
     return policy_class(max_live_processes=settings.max_live_processes,
                         idle_suspend_minutes=settings.idle_suspend_minutes,
-                        recycle_rss_mb=settings.recycle_memory_mb, warm_spare=settings.warm_spare)
+                        recycle_rss_mb=settings.recycle_memory_mb, warm_spare=settings.warm_spare,
+                        max_waiting=settings.max_waiting_turns)
 
 
 def usable_folder(text: str) -> Path | None:
@@ -79,9 +82,12 @@ class Workspace(QObject):
 
     def __init__(self, settings: AppSettings, options: LaunchOptions | None = None,
                  engine_config: EngineConfig | None = None, *, install_dir: Path | None = None,
-                 journal: EditJournal | None = None, parent: QObject | None = None) -> None:
-        """`journal`: where every conversation's file edits are kept (so a turn can be undone)."""
+                 journal: EditJournal | None = None, agents: AgentLauncher | None = None,
+                 parent: QObject | None = None) -> None:
+        """`journal`: where every conversation's file edits are kept (so a turn can be undone); `agents`: how
+        the agents other than gemini are launched (default: as Settings say)."""
         super().__init__(parent)
+        self.agents = agents or launcher_from(settings)
         self.journal = journal
         self._install_dir = install_dir  # where the first-run panel installs gemini-cli for this app
         self.settings = settings
@@ -106,6 +112,15 @@ class Workspace(QObject):
     def env(self) -> Mapping[str, str]:
         """The environment gemini runs in (its CLI home holds the sessions the history imports)."""
         return self._given_config.env if self._given_config is not None else os.environ
+
+    @property
+    def default_agent(self) -> str:
+        """The agent of a new conversation that names none: this launch's --agent, else the saved default."""
+        return resolve_default_agent(self.options.agent, self.settings)
+
+    def agent_installed(self, name: str) -> bool:
+        """Whether a new conversation of agent `name` can start (gemini: unless it was found unusable)."""
+        return self.agents.installed(name) and not (is_gemini(name) and self.problem is not None)
 
     @property
     def closing(self) -> bool:
@@ -147,9 +162,10 @@ class Workspace(QObject):
         if self._closing:  # quit while the engine was loading: start nothing that could outlive us
             return None
         manager: SessionManager = module.SessionManager(  # type: ignore[attr-defined]
-            config, policy_from(self.settings, module.ManagerPolicy), parent=self)  # type: ignore[attr-defined]
+            config, policy_from(self.settings, module.ManagerPolicy),  # type: ignore[attr-defined]
+            parent=self, launcher=self.agents, default_agent=self.default_agent)
         self.manager = manager
-        manager.warm_up(self.default_folder, config.model)
+        manager.warm_up(self.default_folder, config.model if is_gemini(self.default_agent) else self.model_for(None))
         self.attached.emit()
         return manager
 
@@ -158,7 +174,15 @@ class Workspace(QObject):
         self.unavailable.emit(problem)
 
     async def resolve_config(self) -> EngineConfig:
-        command = self._find(self.options.gemini or self.settings.gemini_path, self._install_dir)
+        """gemini's configuration. Without a usable gemini the app still runs another default agent; only
+        gemini's conversations then fail, with the reason."""
+        try:
+            command = self._find(self.options.gemini or self.settings.gemini_path, self._install_dir)
+        except GeminiUnavailable as problem:
+            if is_gemini(self.default_agent):
+                raise
+            self.agents.gemini_problem = problem
+            command = GeminiCommand(program="")
         sign_in = await self.load_sign_in()
         if sign_in is not None and sign_in.method is SignInMethod.API_KEY and "GEMINI_API_KEY" in os.environ:
             sign_in = None  # a key in the environment is the user's explicit choice for this run
@@ -219,9 +243,9 @@ class Workspace(QObject):
 
     async def open_new(self, folder: Path | None = None,
                        on_open: Callable[[Conversation], None] | None = None, *, model: str | None = None,
-                       mode: str | None = None) -> Conversation | None:
-        """A new conversation, ready to send (the warm spare's child when it is for this folder and model), in
-        approval `mode` (None: gemini's default).
+                       mode: str | None = None, agent: str | None = None) -> Conversation | None:
+        """A new conversation with `agent` (None: the default one), ready to send (the warm spare's child when
+        it is for this folder, model and agent), in approval `mode` (None: the agent's default).
 
         `on_open` gets the conversation the moment it exists, before its child starts, so whoever shows it hears
         everything the start says (a sign-in request, a crash)."""
@@ -242,7 +266,7 @@ class Workspace(QObject):
 
             manager.opened.connect(opened)
             opening = asyncio.ensure_future(
-                manager.open_new(folder, model or self.options.model or self.settings.model, mode))
+                manager.open_new(folder, model or self.model_for(agent), mode, agent))
             try:
                 await asyncio.wait([opening, registered], return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -250,14 +274,23 @@ class Workspace(QObject):
         return await opening
 
     async def open_suspended(self, history_id: int, gemini_session_id: str | None,
-                             transcript: Sequence[TranscriptTurn], folder: Path) -> Conversation | None:
-        """An earlier conversation, open without a child: it starts on its first message or on Resume.
-        One that never reached gemini gets a name of its own, so two of them are never taken for one."""
+                             transcript: Sequence[TranscriptTurn], folder: Path, agent: str = ""
+                             ) -> Conversation | None:
+        """An earlier conversation of `agent` ("": gemini), open without a child: it starts on its first message
+        or on Resume. One that never reached its agent gets a name of its own, so two are never taken for one."""
         manager = await self.ready()
         if manager is None or self._closing:
             return None
         return await manager.open_existing(gemini_session_id or f"unstarted-{history_id}", transcript, folder,
-                                           self.options.model or self.settings.model)
+                                           self.model_for(agent), agent=agent)
+
+    def model_for(self, agent: str | None) -> str | None:
+        """--model is the launch's default agent's, the model in Settings gemini's: other agents start with
+        their own."""
+        chosen = self.default_agent if agent is None else agent
+        if self.options.model and agent_key(chosen) == self.default_agent:
+            return self.options.model
+        return self.settings.model if is_gemini(chosen) else None
 
     async def close(self, key: str) -> None:
         if self.manager is not None:

@@ -22,39 +22,30 @@ from acp import schema
 from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop import __version__
-from gemini_desktop.engine import cli_sessions, todos, translate
+from gemini_desktop.engine import translate
 from gemini_desktop.engine.agent_callbacks import AgentCallbacks
+from gemini_desktop.engine.agent_handlers import AgentHandlers
+from gemini_desktop.engine.agent_requests import AgentRequests
+from gemini_desktop.engine.agent_updates import AgentOffer
 from gemini_desktop.engine.agents.profiles import AgentProfile
 from gemini_desktop.engine.attachments import (
     AttachmentError,
     Message,
     PromptCapabilities,
-    missing_capabilities,
     prompt_blocks,
 )
 from gemini_desktop.engine.child_launch import child_args, child_env
-from gemini_desktop.engine.diagnosis import diagnose
-from gemini_desktop.engine.events import (
-    AuthMethod,
-    MessageChunk,
-    ModelUpdate,
-    ModeUpdate,
-    PermissionRequest,
-    ThoughtChunk,
-    ToolCall,
-)
 from gemini_desktop.engine.file_access import FileAccess
-from gemini_desktop.engine.mcp import acp_mcp_servers
-from gemini_desktop.engine.permissions import PendingPermissions, permission_response
+from gemini_desktop.engine.permissions import PendingPermissions
 from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
-from gemini_desktop.engine.session_opening import SessionOpening, is_auth_error
-from gemini_desktop.engine.sign_in import SignIn, SignInMethod
+from gemini_desktop.engine.session_opening import SessionOpening
+from gemini_desktop.engine.sign_in import SignInMethod
+from gemini_desktop.engine.start_failure import crash_error, unreadable_start, with_stderr, wrong_protocol
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.transcript import remembered_text, seed_prompt
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER, QProcessTransport, is_unreadable
 from gemini_desktop.engine.turn_queue import TurnQueue
 from gemini_desktop.engine.types import (
-    AuthRequired,
     ChatResult,
     ContextUsage,
     EngineConfig,
@@ -71,10 +62,6 @@ from gemini_desktop.engine.types import (
 
 log = logging.getLogger(__name__)
 
-PLAN_READ_ATTEMPTS = 20
-PLAN_READ_INTERVAL = 0.1
-API_KEY_METHOD = "gemini-api-key"
-API_KEY_META = "api-key"  # gemini-cli advertises it on the gemini-api-key method when authenticate takes a key
 
 
 @dataclass
@@ -89,7 +76,7 @@ class _Turn:
     prompt: asyncio.Future[Any] | None = None
 
 
-class GeminiSessionClient(QObject, SessionOpening):
+class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers):
     state_changed = Signal(str)
     event = Signal(object)
     turn_started = Signal(int, str)
@@ -108,6 +95,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         self._config = config
         self._state = SessionState.STOPPED
         self.permission_handler: PermissionHandler | None = None
+        self.process_gate: Callable[[], Awaitable[None]] | None = None  # awaited before a child starts (the cap)
         self._process: AgentProcess | None = None
         self._transport: QProcessTransport | None = None
         self._conn: acp.ClientSideConnection | None = None
@@ -122,8 +110,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         self._seed: list[TranscriptTurn] | None = None
         self._replay: list[tuple[str, str]] | None = None
         self._replay_last = 0.0
-        self._modes: ModeUpdate | None = None
-        self._models: ModelUpdate | None = None
+        self._offer = AgentOffer()
         self._total_usage = Usage()
         self._plans_asked = self._plans_shown = 0  # write_todos calls seen, and the newest whose plan was shown
         self._lifecycle = asyncio.Lock()
@@ -169,14 +156,6 @@ class GeminiSessionClient(QObject, SessionOpening):
         return len(self._permissions)
 
     @property
-    def modes(self) -> ModeUpdate | None:
-        return self._modes
-
-    @property
-    def models(self) -> ModelUpdate | None:
-        return self._models
-
-    @property
     def agent(self) -> AgentProfile:
         return self._config.agent
 
@@ -189,25 +168,6 @@ class GeminiSessionClient(QObject, SessionOpening):
     def agent_version(self) -> str:
         info = self._init.agent_info if self._init is not None else None
         return str(getattr(info, "version", "") or self._config.gemini.version)
-
-    @property
-    def auth_methods(self) -> tuple[AuthMethod, ...]:
-        methods = self._init.auth_methods if self._init is not None else None
-        return tuple(AuthMethod(m.id, m.name, m.description or "") for m in methods or [])
-
-    @property
-    def prompt_capabilities(self) -> PromptCapabilities | None:
-        """What the running agent accepts besides text and file references; None before it has started."""
-        capabilities = self._init.agent_capabilities if self._init is not None else None
-        if capabilities is None:
-            return None
-        return PromptCapabilities.from_schema(capabilities.prompt_capabilities)
-
-    def missing_capabilities(self, message: Message) -> list[str]:
-        """What this message needs that the agent did not advertise (checked again when it is sent; an agent
-        not started yet is assumed to accept everything until it says otherwise)."""
-        capabilities = self.prompt_capabilities
-        return [] if capabilities is None else missing_capabilities(message.attachments, capabilities)
 
     @property
     def stderr_tail(self) -> str:
@@ -271,8 +231,8 @@ class GeminiSessionClient(QObject, SessionOpening):
             self._start_failed(exc)
             raise
         except Exception:  # an answer the SDK chokes on must not leave the state at "starting"
-            log.exception("starting the gemini session failed")
-            error = EngineError(f"{self.agent_name} could not be started: {UNREADABLE_ANSWER}.")
+            log.exception("starting the %s session failed", self.agent_name)
+            error = EngineError(unreadable_start(self.agent_name, self._process))
             self._start_failed(error)
             raise error from None
         self._set_state(SessionState.READY)
@@ -286,6 +246,8 @@ class GeminiSessionClient(QObject, SessionOpening):
     async def _ensure_process(self) -> None:
         if self._conn is not None and self._process is not None and self._process.running:
             return
+        if self.process_gate is not None:
+            await self.process_gate()
         flag = self._config.gemini.acp_flag
         try:
             await self._spawn(flag)
@@ -306,46 +268,6 @@ class GeminiSessionClient(QObject, SessionOpening):
         sign_in = self._config.sign_in
         if sign_in is not None and sign_in.method is not SignInMethod.API_KEY:
             await self._sign_in_first(sign_in)
-
-    async def _sign_in_first(self, sign_in: SignIn) -> None:
-        """Vertex AI, Code Assist and gateways are chosen by `authenticate` before any session, so gemini never
-        falls back to whatever its own settings name (a terminal's key, a refused Google login)."""
-        log.info("signing gemini in: %s", sign_in.kind)
-        try:
-            await self._authenticate(sign_in.method, None, sign_in.authenticate_meta())
-        except EngineError as exc:
-            raise self._auth_required(str(exc)) from None
-
-    def _auth_required(self, reason: str) -> AuthRequired:
-        """The failure to raise, announced first (with what it means) so a sign-in panel can show it."""
-        diagnosis = diagnose(reason, project=self._config.sign_in.project if self._config.sign_in else "")
-        required = AuthRequired(f"{self.agent_name} is not signed in: {reason}", self.auth_methods, diagnosis)
-        self.auth_required.emit(required)
-        return required
-
-    def _takes_api_key_over_acp(self) -> bool:
-        methods = self._init.auth_methods if self._init is not None and self.agent.api_key_over_authenticate else None
-        return any(method.id == API_KEY_METHOD and API_KEY_META in (method.field_meta or {})
-                   for method in methods or [])
-
-    async def _signed_in(self, request: Callable[[], Awaitable[Any]]) -> Any:
-        """Run a session request; if gemini asks to be signed in, offer our API key (once per process) over ACP
-        `authenticate` and run it again. Someone signed in another way is never switched to the key."""
-        try:
-            return await request()
-        except acp.RequestError as exc:
-            process = self._process
-            if (not is_auth_error(exc) or not self._config.api_key or self._api_key_in_env
-                    or process is None or self._key_offered_to is process or not self._takes_api_key_over_acp()):
-                raise
-            self._key_offered_to = process
-            log.info("gemini asks to be signed in: authenticating with the API key over ACP")
-            try:
-                await self._authenticate(API_KEY_METHOD, self._config.api_key)
-            except EngineError as failure:
-                log.warning("the API key was not accepted: %s", failure)
-                raise exc from None
-        return await request()
 
     async def _spawn(self, acp_flag: str) -> None:
         process = AgentProcess(self._config.stderr_lines, self)
@@ -370,27 +292,22 @@ class GeminiSessionClient(QObject, SessionOpening):
         except TimeoutError:
             tail = process.stderr_tail()
             await self._stop_process(2.0)
-            raise StartTimeout(
-                f"{self.agent_name} did not answer within {self._config.start_timeout:.0f} s of starting." +
-                (f"\n{tail}" if tail else "")
-            ) from None
+            raise StartTimeout(with_stderr(f"{self.agent_name} did not answer within {self._config.start_timeout:.0f} "
+                                           "s of starting.", self.agent_name, tail)) from None
         except (ConnectionError, acp.RequestError) as exc:
             if isinstance(exc, acp.RequestError) and is_unreadable(exc):
+                unreadable = EngineError(unreadable_start(self.agent_name, process))
                 await self._stop_process(2.0)
-                raise EngineError(f"{self.agent_name} could not be started: {exc}.") from None
+                raise unreadable from None
             await process.wait_finished(2.0)
-            raise self._crash_error(process, f"{self.agent_name} stopped while starting ({exc})") from None
+            name = self.agent_name
+            raise crash_error(process, name, f"{name} stopped while starting ({exc})", starting=True) from None
         if self._init.protocol_version != acp.PROTOCOL_VERSION:
+            other = EngineError(wrong_protocol(self.agent_name, self._init.protocol_version, process))
             await self._stop_process(2.0)
-            raise EngineError(f"{self.agent_name} speaks ACP version {self._init.protocol_version}; Gemini Desktop "
-                              f"speaks version {acp.PROTOCOL_VERSION}.")
+            raise other
         log.info("%s %s ready (pid %s, ACP %s)", self.agent_name, self.agent_version, process.pid,
                  self._init.protocol_version)
-
-    def _crash_error(self, process: AgentProcess, fallback: str) -> ProcessCrashed:
-        outcome = process.outcome
-        message = outcome.describe() if outcome is not None else fallback
-        return ProcessCrashed(message, outcome.exit_code if outcome else None, process.stderr_tail())
 
     def _connection_lost(self, fallback: str) -> ProcessCrashed:
         """The SDK's connection ended. If gemini still runs, the connection died under it (a failure inside the
@@ -403,16 +320,13 @@ class GeminiSessionClient(QObject, SessionOpening):
             process.kill()
             return ProcessCrashed("The connection to gemini broke; gemini is restarted.", None,
                                   process.stderr_tail())
-        return self._crash_error(process, fallback)
+        return crash_error(process, self.agent_name, fallback)
 
     def _observe_raw(self, message: dict[str, Any]) -> None:
         """The CLI's `models` block is not in the SDK's models; pick it from the raw session/new|load result."""
-        result = message.get("result")
-        if isinstance(result, dict) and "models" in result:
-            models = translate.model_update(result["models"])
-            if models is not None:
-                self._models = models
-                self.event.emit(models)
+        models = self._offer.from_raw_result(message.get("result"))
+        if models is not None:
+            self.event.emit(models)
 
     async def _stop_process(self, timeout: float = 5.0) -> None:
         process, conn = self._process, self._conn
@@ -436,7 +350,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         if self._stopping or process is not self._process:
             return
         tail = self._process.stderr_tail() if self._process else ""
-        self.last_error = outcome.describe()
+        self.last_error = outcome.describe(self.agent_name)
         log.warning("%s died unexpectedly: %s", self.agent_name, self.last_error)
         self._conn = None
         if self._state in (SessionState.STARTING, SessionState.RESTARTING):
@@ -641,124 +555,6 @@ class GeminiSessionClient(QObject, SessionOpening):
             self._fail_turn(self._queue.popleft(), EngineError(reason))
         self.queue_changed.emit(0)
 
-    # ----- agent callbacks ----------------------------------------------------------------------------------
-
-    def _on_session_update(self, session_id: str, update: Any) -> None:
-        if session_id != self._session_id:
-            log.debug("update for another session %s ignored", session_id)
-            return
-        event = translate.session_event(update, self._tools)
-        if self._replay is not None and isinstance(event, MessageChunk):
-            self._replay.append((event.role, event.text))
-            self._replay_last = time.monotonic()
-            return
-        if event is None:
-            return
-        turn = self._current
-        if turn is not None and isinstance(event, MessageChunk) and event.role == "assistant":
-            turn.chunks.append(event.text)
-        elif turn is not None and isinstance(event, ThoughtChunk):
-            turn.thoughts.append(event.text)
-        elif isinstance(event, ToolCall):
-            self._files.observe(event)
-            if todos.may_be_todos(event):
-                self._plans_asked += 1
-                self._tasks.spawn(self._read_plan(session_id, event.tool_call_id, self._plans_asked))
-        elif isinstance(event, ModeUpdate):
-            available = self._modes.available if self._modes else ()
-            event = ModeUpdate(event.current, event.available or available)
-            self._modes = event
-        self.event.emit(event)
-
-    async def _read_plan(self, session_id: str, tool_call_id: str, number: int) -> None:
-        """gemini's todo list, from its session file: it records the call just after telling us it completed.
-        Reads may finish out of order: a plan older than one already shown is dropped."""
-        home = cli_sessions.cli_home(self._child_env(), Path.home())
-        for _ in range(PLAN_READ_ATTEMPTS):
-            files = await asyncio.to_thread(cli_sessions.session_files, home, session_id)
-            plan = await asyncio.to_thread(todos.plan_from_session_files, files, tool_call_id)
-            if plan is not None:
-                if session_id == self._session_id and number > self._plans_shown:
-                    self._plans_shown = number
-                    self.event.emit(plan)
-                return
-            await asyncio.sleep(PLAN_READ_INTERVAL)
-        log.warning("the todo list of tool call %s was not found in gemini's session file", tool_call_id)
-
-    async def _on_permission(self, session_id: str, tool_call: Any,
-                             options: list[Any]) -> schema.RequestPermissionResponse:
-        request = translate.permission_request(tool_call, options, self._tools)
-        self.event.emit(request.tool_call)
-        turn = self._current
-        chosen = None
-        if turn is not None and not turn.cancel_requested.is_set():
-            chosen = await self._permissions.ask(self.permission_handler, request, self._config.permission_timeout)
-        cancelled = turn is not None and turn.cancel_requested.is_set()
-        if chosen is not None and not cancelled:
-            self._files_allowed(request, chosen)
-        return permission_response(request, chosen, cancelled)
-
-    def _files_allowed(self, request: PermissionRequest, chosen: str) -> None:
-        """An approved tool call may use the paths it named, even outside the working folder."""
-        if any(o.option_id == chosen and o.kind.startswith("allow") for o in request.options):
-            self._files.allow(request.tool_call)
-
-    def _client_capabilities(self) -> schema.ClientCapabilities:
-        serve = self._config.serve_files
-        return schema.ClientCapabilities(fs=schema.FileSystemCapabilities(read_text_file=serve,
-                                                                          write_text_file=serve))
-
-    def _mcp_servers(self) -> list[Any]:
-        return acp_mcp_servers(self._config.mcp_servers)
-
-    # ----- settings that go to the agent --------------------------------------------------------------------
-
-    async def set_mode(self, mode_id: str) -> None:
-        conn, session_id = self._require_conn(), self._require_session()
-        try:
-            await conn.set_session_mode(session_id=session_id, mode_id=mode_id)
-        except acp.RequestError as exc:
-            raise EngineError(f"{self.agent_name} refused the approval mode {mode_id!r}: {exc}") from None
-        available = self._modes.available if self._modes else ()
-        self._modes = ModeUpdate(mode_id, available)
-        self.event.emit(self._modes)
-
-    async def set_model(self, model_id: str) -> None:
-        self.reconfigure(model=model_id)
-        if self._conn is None or self._session_id is None:
-            return
-        try:
-            await self._raw_request("session/set_model", {"sessionId": self._session_id, "modelId": model_id})
-        except acp.RequestError as exc:
-            raise EngineError(f"{self.agent_name} refused the model {model_id!r}: {exc}") from None
-        available = self._models.available if self._models else ()
-        self._models = ModelUpdate(model_id, available)
-        self.event.emit(self._models)
-
-    async def authenticate(self, method_id: str, api_key: str | None = None) -> None:
-        """Sign the agent in; bounded by auth_timeout because an offline key check never answers."""
-        async with self._lifecycle:
-            await self._ensure_process()
-        await self._authenticate(method_id, api_key)
-
-    async def _authenticate(self, method_id: str, api_key: str | None,
-                            meta: dict[str, Any] | None = None) -> None:
-        conn = self._require_conn()
-        meta = meta if meta is not None else {API_KEY_META: api_key} if api_key else {}
-        try:
-            await asyncio.wait_for(conn.authenticate(method_id=method_id, **meta), self._config.auth_timeout)
-        except TimeoutError:
-            raise EngineError(f"Signing in did not finish within {self._config.auth_timeout:.0f} s.") from None
-        except acp.RequestError as exc:
-            raise EngineError(f"Signing in failed: {exc}") from None
-
-    async def _raw_request(self, method: str, params: dict[str, Any]) -> Any:
-        """A request the SDK has no typed call for (gemini's session/set_model)."""
-        connection = getattr(self._require_conn(), "_conn", None)
-        if connection is None:
-            raise EngineError(f"this ACP SDK cannot send {method}")
-        return await connection.send_request(method, params)
-
     # ----- helpers ------------------------------------------------------------------------------------------
 
     def _require_conn(self) -> acp.ClientSideConnection:
@@ -777,6 +573,7 @@ class GeminiSessionClient(QObject, SessionOpening):
         return self._session_id
 
     def _start_failed(self, error: EngineError) -> None:
+        log.warning("%s could not start: %s", self.agent_name, error)
         self.last_error = str(error)
         self._set_state(SessionState.FAILED)
         self._fail_queue(str(error))

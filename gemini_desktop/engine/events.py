@@ -84,14 +84,31 @@ class Choice:
 
 @dataclass(frozen=True)
 class ModeUpdate:
+    """`config_id` names the session config option it came from ("" for ACP `modes`): choosing one then goes
+    through `session/set_config_option` instead of `session/set_mode`."""
+
     current: str
     available: tuple[Choice, ...] = ()
+    config_id: str = ""
 
 
 @dataclass(frozen=True)
 class ModelUpdate:
+    """From the agent's `models` block, or its session config option of category "model" (`config_id`)."""
+
     current: str
     available: tuple[Choice, ...] = ()
+    config_id: str = ""
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """ACP `usage_update`: `used` of `size` context tokens, and what the session has cost so far if told."""
+
+    used: int
+    size: int
+    cost: float | None = None
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,12 +128,31 @@ class PermissionRequest:
 
 
 @dataclass(frozen=True)
+class AuthEnvVar:
+    """A variable an `env_var` sign-in method asks the user to set (`secret` ones take a password field)."""
+
+    name: str
+    label: str = ""
+    secret: bool = True
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class AuthMethod:
+    """A way in the agent advertises. `kind` is ACP's type: "agent" (the agent signs in itself when asked),
+    "env_var" (the user sets `env_vars`, see `link`) or "terminal" (the user runs the agent with `terminal_args`
+    and `terminal_env` in a terminal, once)."""
+
     id: str
     name: str
     description: str = ""
+    kind: str = "agent"
+    env_vars: tuple[AuthEnvVar, ...] = ()
+    link: str = ""
+    terminal_args: tuple[str, ...] = ()
+    terminal_env: tuple[tuple[str, str], ...] = ()
 
 
 SessionEvent = (
-    MessageChunk | ThoughtChunk | ToolCall | PlanUpdate | CommandsUpdate | ModeUpdate | ModelUpdate
+    MessageChunk | ThoughtChunk | ToolCall | PlanUpdate | CommandsUpdate | ModeUpdate | ModelUpdate | UsageReport
 )

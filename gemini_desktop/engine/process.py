@@ -47,12 +47,12 @@ class ProcessOutcome:
     crashed: bool
     error: str = ""
 
-    def describe(self) -> str:
+    def describe(self, agent_name: str = "gemini") -> str:
         if self.error:
             return self.error
         if self.crashed:
-            return "gemini crashed (killed by a signal)"
-        return f"gemini exited with code {self.exit_code}"
+            return f"{agent_name} crashed (killed by a signal)"
+        return f"{agent_name} exited with code {self.exit_code}"
 
 
 class LineFramer:

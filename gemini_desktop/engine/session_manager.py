@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import math
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +28,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gemini_desktop.engine.agents.launch import AgentLauncher, agent_key
 from gemini_desktop.engine.client import GeminiSessionClient
 from gemini_desktop.engine.events import ModeUpdate
 from gemini_desktop.engine.tasks import TaskSet
@@ -44,6 +47,7 @@ class ManagerPolicy:
     warm_spare: bool = True
     check_interval: float = 30.0  # seconds between the idle and memory checks
     stop_timeout: float = 3.0  # per child, when suspending, closing and shutting down
+    max_waiting: int = 32  # local API turns that may wait for a process; beyond it the API answers 429
 
 
 class Activity(StrEnum):
@@ -51,6 +55,7 @@ class Activity(StrEnum):
     RESUMING = "resuming"
     STREAMING = "streaming"
     QUEUED = "queued"
+    WAITING_PROCESS = "waiting_process"  # above the cap: its turn waits for a free process (FIFO)
     WAITING_APPROVAL = "waiting_approval"
     IDLE = "idle"
     SUSPENDED = "suspended"
@@ -62,6 +67,9 @@ class Activity(StrEnum):
 class ActivityState:
     activity: Activity
     queued: int = 0  # messages waiting behind the running turn
+    busy: int = 0  # while waiting for a process: how many are live, of `cap`, and whose they are
+    cap: int = 0
+    agent: str = ""
 
 
 def activity_of(client: GeminiSessionClient) -> ActivityState:
@@ -105,15 +113,22 @@ class Conversation:
     def __init__(self, key: str, client: GeminiSessionClient, mode: str | None, now: float) -> None:
         self.key = key
         self.client = client
+        self.agent = client.agent.name  # the profile its every (re)start launches
         self.mode = mode  # re-applied after a resume: a fresh child starts in gemini's default mode
         self.last_used = now
         self.activity = activity_of(client)
         self.suspending = False  # chosen for suspension: no longer counted as a live process
+        self.waiting = False  # its start waits in the manager's FIFO for a free process
         self.recycling = False
 
     @property
     def has_process(self) -> bool:
-        return not self.suspending and (self.client.process_id is not None or self.client.state in _STARTING_STATES)
+        return not self.suspending and self.holds_process
+
+    @property
+    def holds_process(self) -> bool:
+        """A child running or being started (one being suspended too, until it is gone)."""
+        return not self.waiting and (self.client.process_id is not None or self.client.state in _STARTING_STATES)
 
     @property
     def idle(self) -> bool:
@@ -126,11 +141,21 @@ class Conversation:
         return self.idle and not (self.suspending or self.recycling)
 
 
+SpareTarget = tuple[Path, str | None, str]  # folder, model, agent
+
+
 @dataclass
 class _Spare:
-    target: tuple[Path, str | None]
+    target: SpareTarget
     client: GeminiSessionClient
     started: asyncio.Future[bool]
+
+
+@dataclass(eq=False)
+class _Waiter:
+    conversation: Conversation
+    granted: asyncio.Future[None]
+    since: float
 
 
 class SessionManager(QObject):
@@ -139,18 +164,24 @@ class SessionManager(QObject):
     activity_changed = Signal(str, object)  # key, ActivityState
 
     def __init__(self, config: EngineConfig, policy: ManagerPolicy | None = None, *,
-                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None,
+                 launcher: AgentLauncher | None = None, default_agent: str = "") -> None:
+        """`config` is gemini's; `launcher` derives every other agent's from it. The spare is of `default_agent`."""
         super().__init__(parent)
         self._config = config
+        self.launcher = launcher or AgentLauncher()
+        self.default_agent = agent_key(default_agent)
         self.policy = policy or ManagerPolicy()
         self._clock = clock
         self._conversations: dict[str, Conversation] = {}
         self._spare: _Spare | None = None
-        self._spare_target: tuple[Path, str | None] | None = None
+        self._spare_target: SpareTarget | None = None
         self._clients: set[GeminiSessionClient] = set()  # every client not yet stopped for good, spares too
         self._tasks = TaskSet("session manager")
         self._shutting_down = False
         self._checking: asyncio.Task[None] | None = None
+        self._waiters: deque[_Waiter] = deque()  # starts waiting for a free process, first come first served
+        self._recent_waits: deque[float] = deque(maxlen=16)  # how long the last granted ones waited (seconds)
         self._timer = QTimer(self)
         self._timer.setInterval(int(self.policy.check_interval * 1000))
         self._timer.timeout.connect(self._on_check_timer)
@@ -204,15 +235,20 @@ class SessionManager(QObject):
     # ----- opening and closing ------------------------------------------------------------------------------
 
     def warm_up(self, cwd: Path, model: str | None = None) -> None:
-        """Name the folder and model a new conversation most likely gets, and start a spare for them."""
-        self._spare_target = (Path(cwd), model)
+        """Name the folder and model a new conversation most likely gets, and start a spare (of the default
+        agent) for them."""
+        self._spare_target = (Path(cwd), model, self.default_agent)
         self._refresh_spare()
 
-    async def open_new(self, cwd: Path, model: str | None = None, mode: str | None = None) -> Conversation:
-        """A new conversation in `cwd`, ready to send: the spare's child when it fits, else a cold start."""
-        self._spare_target = (Path(cwd), model)
-        client = await self._take_spare(self._spare_target)
-        conversation = self._register(client or self._new_client(Path(cwd), model), mode)
+    async def open_new(self, cwd: Path, model: str | None = None, mode: str | None = None,
+                       agent: str | None = None) -> Conversation:
+        """A new conversation in `cwd` with `agent` (None: the default one), ready to send: the spare's child
+        when it fits, else a cold start. EngineError when that agent cannot be launched (not installed)."""
+        target = (Path(cwd), model, self.default_agent if agent is None else self.launcher.profile(agent).name)
+        if target[2] == self.default_agent:
+            self._spare_target = target
+        client = await self._take_spare(target)
+        conversation = self._register(client or self._new_client(*target), mode)
         try:
             if client is None:
                 await conversation.client.start_session()
@@ -223,13 +259,14 @@ class SessionManager(QObject):
 
     async def open_existing(self, session_id: str, transcript: Sequence[TranscriptTurn], cwd: Path,
                             model: str | None = None, mode: str | None = None, *,
-                            start: bool = False) -> Conversation:
-        """An earlier conversation (`transcript` is the safe-resume reference). Without `start` it opens suspended:
-        its child starts on the first message or `resume()`. Opening one already open returns that one."""
+                            start: bool = False, agent: str = "") -> Conversation:
+        """An earlier conversation of `agent` ("": gemini; `transcript` is the safe-resume reference). Without
+        `start` it opens suspended: its child starts on the first message or `resume()`. Opening one already open
+        returns that one."""
         existing = self.find_session(session_id)
         if existing is not None:
             return existing
-        client = self._new_client(Path(cwd), model)
+        client = self._new_client(Path(cwd), model, agent)
         client.prepare_resume(session_id, transcript)
         conversation = self._register(client, mode)
         if start:
@@ -251,6 +288,8 @@ class SessionManager(QObject):
         conversation = self._conversations.pop(key, None)
         if conversation is None:
             return
+        for waiter in [w for w in self._waiters if w.conversation is conversation]:
+            self._refuse_wait(waiter, "The conversation was closed.")
         self.closed.emit(key)
         try:
             await self._discard(conversation.client)
@@ -261,6 +300,8 @@ class SessionManager(QObject):
         """Stop every child, the spare's too, all at once; nothing starts afterwards."""
         self._shutting_down = True
         self._timer.stop()
+        while self._waiters:
+            self._refuse_wait(self._waiters[0], "The app is quitting.")
         self._spare = None
         clients = list(self._clients)
         results = await asyncio.gather(*(c.stop_session(self.policy.stop_timeout) for c in clients),
@@ -300,7 +341,7 @@ class SessionManager(QObject):
         because nothing could yield is caught up the next time a conversation needs a process."""
         if self._shutting_down:
             return
-        excess = self.live_processes - self.policy.max_live_processes
+        excess = self.live_processes + len(self._waiters) - self.policy.max_live_processes
         if excess > 0 and self._spare is not None:
             self._drop_spare()
             excess -= 1
@@ -311,8 +352,8 @@ class SessionManager(QObject):
         for conversation in candidates[:excess]:
             conversation.suspending = True  # counted out at once, so a second start does not pick it again
             self._tasks.spawn(self._suspend(conversation, "over the cap"))
-        if excess > len(candidates):
-            log.warning("%d gemini processes for a cap of %d: no other conversation is idle, so none is suspended",
+        if excess > len(candidates) and not self._waiters:  # waiting turns get theirs as turns end
+            log.warning("%d agent processes for a cap of %d: no other conversation is idle, so none is suspended",
                         self.live_processes, self.policy.max_live_processes)
 
     async def _suspend(self, conversation: Conversation, reason: str) -> None:
@@ -354,9 +395,14 @@ class SessionManager(QObject):
             if self._spare.target == target:
                 return
             self._drop_spare()
-        if self.live_processes + 1 > self.policy.max_live_processes:
+        if self._waiters or self.occupied_processes + 1 > self.policy.max_live_processes:
             return  # a spare must never cost a conversation its process
-        spare = _Spare(target, self._new_client(*target), asyncio.get_running_loop().create_future())
+        try:
+            client = self._new_client(*target)
+        except EngineError as exc:
+            log.warning("no spare: %s", exc)
+            return
+        spare = _Spare(target, client, asyncio.get_running_loop().create_future())
         self._spare = spare
         self._tasks.spawn(self._start_spare(spare))
 
@@ -385,8 +431,9 @@ class SessionManager(QObject):
         finally:
             self._clients.discard(client)
             client.deleteLater()
+            self._grant()
 
-    async def _take_spare(self, target: tuple[Path, str | None]) -> GeminiSessionClient | None:
+    async def _take_spare(self, target: SpareTarget) -> GeminiSessionClient | None:
         """The spare's client if it is for `target`; one still starting is waited for (it is ahead of a cold
         start) and stays counted as live meanwhile."""
         spare = self._spare
@@ -403,8 +450,9 @@ class SessionManager(QObject):
 
     # ----- the conversations' clients -----------------------------------------------------------------------
 
-    def _new_client(self, cwd: Path, model: str | None) -> GeminiSessionClient:
-        config = dataclasses.replace(self._config, cwd=cwd, model=model or self._config.model)
+    def _new_client(self, cwd: Path, model: str | None, agent: str = "") -> GeminiSessionClient:
+        """A client for `agent`: gemini's configuration, or the one the launcher derives from it (located now)."""
+        config = self.launcher.config_for(dataclasses.replace(self._config, cwd=cwd), agent, model)
         client = GeminiSessionClient(config, self)
         self._clients.add(client)
         return client
@@ -412,6 +460,7 @@ class SessionManager(QObject):
     def _register(self, client: GeminiSessionClient, mode: str | None) -> Conversation:
         conversation = Conversation(uuid.uuid4().hex, client, mode, self._clock())
         self._conversations[conversation.key] = conversation
+        client.process_gate = lambda: self._wait_for_process(conversation)
         client.state_changed.connect(lambda _state: self._on_state_changed(conversation))
         for signal in (client.queue_changed, client.permissions_pending, client.turn_started,
                        client.turn_finished, client.turn_failed):
@@ -424,9 +473,8 @@ class SessionManager(QObject):
         return conversation
 
     def _on_state_changed(self, conversation: Conversation) -> None:
-        if conversation.client.state in _STARTING_STATES and conversation.key in self._conversations:
-            self._make_room(conversation)
         self._update(conversation)
+        self._grant()  # a child that went away makes room for the first waiting start
 
     def _on_used(self, conversation: Conversation) -> None:
         conversation.last_used = self._clock()
@@ -450,12 +498,85 @@ class SessionManager(QObject):
             log.warning("could not restore approval mode %s: %s", mode, exc)
 
     def _update(self, conversation: Conversation) -> None:
-        state = activity_of(conversation.client)
+        state = self._activity(conversation)
         if state == conversation.activity:
             return
         conversation.activity = state
         if conversation.key in self._conversations:
             self.activity_changed.emit(conversation.key, state)
+
+    def _activity(self, conversation: Conversation) -> ActivityState:
+        client = conversation.client
+        if conversation.waiting and any(w.conversation is conversation for w in self._waiters):
+            return ActivityState(Activity.WAITING_PROCESS, client.queued_count, self.occupied_processes,
+                                 self.policy.max_live_processes, client.agent_name)
+        return activity_of(client)
+
+    # ----- waiting for a process: above the cap, starts queue up first come first served ----------------------
+
+    @property
+    def occupied_processes(self) -> int:
+        """Children running or starting, those still being suspended and the spare: what the cap bounds."""
+        return sum(c.holds_process for c in self._conversations.values()) + (self._spare is not None)
+
+    @property
+    def waiting(self) -> int:
+        """Starts waiting for a free process."""
+        return len(self._waiters)
+
+    @property
+    def free_processes(self) -> int:
+        """How many more could start at once (negative: that many starts are waiting)."""
+        return self.policy.max_live_processes - self.occupied_processes - len(self._waiters)
+
+    def needs_process(self, key: str | None) -> bool:
+        """Whether a turn for `key` (None: a new conversation) needs a child it does not have yet."""
+        conversation = self._conversations.get(key) if key is not None else None
+        return conversation is None or not conversation.has_process
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds a refused caller should wait: the recent waits for a process on average (1 to 60)."""
+        waits = self._recent_waits
+        return max(1, min(60, math.ceil(sum(waits) / len(waits)))) if waits else 5
+
+    async def _wait_for_process(self, conversation: Conversation) -> None:
+        """The client's gate before it starts a child: at once while there is room and nobody waits ahead, else
+        when its turn in the queue comes (the idle conversations above the cap are suspended meanwhile)."""
+        if self._shutting_down or conversation.key not in self._conversations:
+            return
+        waiter = _Waiter(conversation, asyncio.get_running_loop().create_future(), self._clock())
+        conversation.waiting = True
+        self._waiters.append(waiter)
+        self._grant()
+        if not waiter.granted.done():
+            log.info("conversation %s waits for a free %s (%d of %d busy, %d waiting)", conversation.key,
+                     conversation.client.agent_name, self.occupied_processes, self.policy.max_live_processes,
+                     len(self._waiters))
+            self._update(conversation)
+            self._make_room(conversation)
+        try:
+            await waiter.granted
+        finally:
+            conversation.waiting = False
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            self._update(conversation)
+
+    def _grant(self) -> None:
+        """Let the first waiting starts go while there is room (each counts as live from here on)."""
+        while self._waiters and self.occupied_processes < self.policy.max_live_processes:
+            waiter = self._waiters.popleft()
+            waiter.conversation.waiting = False
+            if not waiter.granted.done():
+                self._recent_waits.append(self._clock() - waiter.since)
+                waiter.granted.set_result(None)
+
+    def _refuse_wait(self, waiter: _Waiter, reason: str) -> None:
+        self._waiters.remove(waiter)
+        waiter.conversation.waiting = False
+        if not waiter.granted.done():
+            waiter.granted.set_exception(EngineError(reason))
 
     def _require(self, key: str) -> Conversation:
         conversation = self._conversations.get(key)

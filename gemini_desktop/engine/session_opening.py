@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import acp
-from acp import schema
 
-from gemini_desktop.engine import cli_sessions, translate
+from gemini_desktop.engine import cli_sessions
+from gemini_desktop.engine.agent_updates import AgentOffer
 from gemini_desktop.engine.child_launch import state_dir
 from gemini_desktop.engine.cli_sessions import FileBackup
 from gemini_desktop.engine.transcript import consolidate_replay, user_turn_count
@@ -38,6 +38,7 @@ class SessionOpening:
 
     _config: Any
     _session_id: str | None
+    _offer: AgentOffer
 
     async def _new(self) -> ResumeOutcome:
         conn = self._require_conn()
@@ -53,7 +54,7 @@ class SessionOpening:
         self._session_id = response.session_id
         self._transcript = []
         self._tools.clear()
-        self._apply_modes(response.modes)
+        self._apply_offer(response)
         return ResumeOutcome(ResumeMethod.NEW, response.session_id)
 
     async def _load(self, session_id: str) -> list[TranscriptTurn]:
@@ -69,7 +70,7 @@ class SessionOpening:
             deadline = time.monotonic() + REPLAY_MAX_WAIT
             while time.monotonic() - self._replay_last < REPLAY_QUIET and time.monotonic() < deadline:
                 await asyncio.sleep(REPLAY_QUIET / 3)
-            self._apply_modes(response.modes if response is not None else None)
+            self._apply_offer(response)
             return consolidate_replay(self._replay)
         finally:
             self._replay = None
@@ -121,7 +122,7 @@ class SessionOpening:
                 self._session_id = resume_id
                 response = await self._signed_in(lambda: conn.resume_session(
                     cwd=str(self._config.cwd), session_id=resume_id, mcp_servers=self._mcp_servers()))
-                self._apply_modes(response.modes if response is not None else None)
+                self._apply_offer(response)
                 self._adopt(transcript)
                 return ResumeOutcome(ResumeMethod.RESUMED, resume_id)
         except acp.RequestError as exc:
@@ -165,8 +166,7 @@ class SessionOpening:
         self._transcript = list(turns)
         self._tools.clear()
 
-    def _apply_modes(self, modes: schema.SessionModeState | None) -> None:
-        update = translate.mode_update(modes)
-        if update is not None:
-            self._modes = update
+    def _apply_offer(self, response: Any) -> None:
+        """The modes and config options a session result offers (a None result offers nothing)."""
+        for update in self._offer.from_session(response):
             self.event.emit(update)

@@ -67,6 +67,11 @@ class ContextUsage:
     input_tokens: int
     output_tokens: int
     per_model: tuple[ModelUsage, ...] = ()
+    # From an agent's ACP `usage_update`: the context window it reports (its own figure beats our table) and
+    # the session's cost so far.
+    window: int | None = None
+    cost: float | None = None
+    currency: str = ""
 
 
 @dataclass(frozen=True)

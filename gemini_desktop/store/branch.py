@@ -24,7 +24,8 @@ def branch_before(store: HistoryStore, session_id: int, user_ordinal: int) -> in
         raise StoreError("That message is not in the history (yet).")
     title = f"{record.user_title} (edited)" if record.user_title else None
     # An id gemini has never seen: resuming the branch then rebuilds gemini's session from these copies.
-    branch = store.create_session(record.cwd, model=record.model, title=title, gemini_session_id=str(uuid.uuid4()))
+    branch = store.create_session(record.cwd, model=record.model, title=title, gemini_session_id=str(uuid.uuid4()),
+                                  agent=record.agent)
     for message in messages[:users[user_ordinal]]:
         state = message.state if message.state != "streaming" else "interrupted"
         store.add_message(branch.id, message.role, message.text, state=state, thoughts=message.thoughts,

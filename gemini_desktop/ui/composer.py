@@ -35,8 +35,7 @@ class Composer(QWidget):
         self._colours: design.Colours | None = None
         prompt.setFrameShape(QFrame.Shape.NoFrame)
         self.attach_button = icon_button(
-            "attachButton", "paperclip", self.tr("Attach files or images"),
-            self.tr("Attach files or images (or paste, drop, or type @ to mention a file)"), self)
+            "attachButton", "paperclip", self.tr("Attach files or images"), self._attach_tip(""), self)
         self.stop_button = icon_button("stopButton", "square", self.tr("Stop the answer"),
                                        self.tr("Stop the answer (Esc)"), self)
         self.send_button = icon_button("sendButton", "send", self.tr("Send message"), self.tr("Send (Enter)"),
@@ -63,6 +62,16 @@ class Composer(QWidget):
         self.stop_button.installEventFilter(self)
         self.stop_button.hide()
         self._restyle()
+
+    def _attach_tip(self, refusal: str) -> str:
+        if refusal:
+            return self.tr("Attach files (or drop them, or type @ to mention a file). {reason}").format(reason=refusal)
+        return self.tr("Attach files or images (or paste, drop, or type @ to mention a file)")
+
+    def note_attachments(self, image_refusal: str) -> None:
+        """The Attach button says what it takes: with `image_refusal`, files only, and why."""
+        self.attach_button.setToolTip(self._attach_tip(image_refusal))
+        self.attach_button.setAccessibleDescription(image_refusal)
 
     def _restyle(self) -> None:
         """The frame in the palette's colours (a palette change, such as the desktop going dark, restyles it)."""

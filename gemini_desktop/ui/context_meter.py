@@ -10,7 +10,7 @@ import html
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from gemini_desktop.engine.context_window import context_share, context_window, needs_warning
+from gemini_desktop.engine.context_window import answering_model, context_share, context_window, needs_warning
 from gemini_desktop.engine.types import ContextUsage
 from gemini_desktop.ui.theme import Theme
 
@@ -24,7 +24,10 @@ class ContextMeter(QLabel):
         self.show_usage(None, None)
 
     def show_usage(self, model: str | None, usage: ContextUsage | None) -> None:
-        """`usage` of the conversation's last turn (None before its first answer) with `model`."""
+        """`usage` of the conversation's last turn (None before its first answer) with `model` (on "Auto", the
+        model gemini chose for the turn)."""
+        if usage is not None and context_window(model) is None:
+            model = answering_model(usage) or model
         self.share = share = context_share(model, usage)
         self.warning = needs_warning(share)
         self.setProperty("contextWarning", self.warning)
@@ -44,7 +47,7 @@ class ContextMeter(QLabel):
     def _tooltip(self, model: str | None, usage: ContextUsage | None) -> str:
         if usage is None:
             return self.tr("How full the context window is: known after the first answer.")
-        window = context_window(model)
+        window = usage.window or context_window(model)
         lines = [self.tr("Model: {model}").format(model=model or self.tr("not known")),
                  self.tr("Context window: {tokens} tokens").format(tokens=f"{window:,}") if window is not None
                  else self.tr("Context window: unknown for this model"),
@@ -53,6 +56,9 @@ class ContextMeter(QLabel):
         lines += [self.tr("{model}: {inp:,} in / {out:,} out").format(model=line.model, inp=line.input_tokens,
                                                                       out=line.output_tokens)
                   for line in usage.per_model]
+        if usage.cost is not None:
+            lines.append(self.tr("Cost so far: {amount:.2f} {currency}").format(amount=usage.cost,
+                                                                                 currency=usage.currency))
         if self.warning:
             lines.append(self.tr("The context is nearly full: gemini will compress older messages. Starting a "
                                  "new conversation keeps answers sharp."))

@@ -100,7 +100,8 @@ class ConversationStack(QStackedWidget):
         return True
 
     def rows(self) -> list[OpenRow]:
-        return [OpenRow(view.title, str(view.folder), *view.activity, unread=view in self._unread)
+        return [OpenRow(view.title, str(view.folder), *view.activity, unread=view in self._unread,
+                       waiting_for=view.waiting_for)
                 for view in self.views]
 
     def current_row(self) -> int:

@@ -169,6 +169,14 @@ class ConversationView(QWidget):
         return ("failed" if self._workspace.problem is not None else "starting"), 0
 
     @property
+    def waiting_for(self) -> tuple[str, int, int] | None:
+        """While its start waits for a free process: the agent's name, the busy processes and the cap."""
+        state = self.conversation.activity if self.conversation is not None else None
+        if state is None or str(state.activity) != "waiting_process":
+            return None
+        return state.agent, state.busy, state.cap
+
+    @property
     def context(self) -> tuple[str | None, ContextUsage | None]:
         """The model in use and its last turn's usage, for the context meter."""
         client = self.client
@@ -184,12 +192,13 @@ class ConversationView(QWidget):
 
     # ---- opening
 
-    def open_new(self) -> asyncio.Future[bool]:
-        """A new conversation: the view shows at once, its process comes from the workspace (the warm spare)."""
-        return self._open(self._open_new())
+    def open_new(self, agent: str | None = None) -> asyncio.Future[bool]:
+        """A new conversation with `agent` (None: the default one): the view shows at once, its process comes
+        from the workspace (the warm spare)."""
+        return self._open(self._open_new(agent))
 
-    async def _open_new(self) -> bool:
-        return await self._workspace.open_new(self._folder, on_open=self._attach) is not None
+    async def _open_new(self, agent: str | None) -> bool:
+        return await self._workspace.open_new(self._folder, on_open=self._attach, agent=agent) is not None
 
     def show_history(self, *, shown_from_message: int | None = None, find: str = "") -> bool:
         """Render the stored conversation read-only, at once and without a process."""
@@ -227,7 +236,8 @@ class ConversationView(QWidget):
             return False
         turns = stored_turns(self._store.messages(history_id))
         folder = Path(record.cwd) if Path(record.cwd).is_dir() else self._workspace.default_folder
-        conversation = await self._workspace.open_suspended(history_id, record.gemini_session_id, turns, folder)
+        conversation = await self._workspace.open_suspended(history_id, record.gemini_session_id, turns, folder,
+                                                            record.agent)
         if conversation is None:
             return False
         controller = self._attach(conversation)
@@ -281,6 +291,7 @@ class ConversationView(QWidget):
         controller.error.connect(lambda message: self.status_message.emit(message, 10000))
         controller.session_changed.connect(self._on_history_changed)
         controller.history_changed.connect(self._on_history_changed)
+        self._follow_images()
         self._changed()
         return controller
 
@@ -297,12 +308,24 @@ class ConversationView(QWidget):
         self.crash_banner.hide()
         self.auth_panel.hide()
         self._enable_attachments()
+        self._follow_images()
         self._changed()
 
     def _enable_attachments(self) -> None:
         """@ mentions and attachments are judged against the conversation's folder (it may change on resume)."""
         self.prompt.enable_attachments(self.folder, self._workspace.file_indexes)
         self.transcript.welcome.set_folder(self.folder)
+
+    def _follow_images(self) -> None:
+        """Images are offered only when the running agent advertised `promptCapabilities.image`; the Attach
+        button's tip, a drop and a paste say why not (before the agent has started, they are allowed and the
+        engine checks again)."""
+        client = self.client
+        refused = self.controller is not None and self.controller.model.state.accepts_images is False
+        reason = self.tr("{agent} does not accept images: attach files or text instead.").format(
+            agent=client.agent_name if client is not None else "") if refused else ""
+        self.prompt.refuse_images(reason)
+        self.composer.note_attachments(reason)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Files and images dropped anywhere on the conversation go to the composer, as if dropped there."""
@@ -324,13 +347,20 @@ class ConversationView(QWidget):
         return self.tr("This version of gemini does not accept {kinds} attachments; remove them to send the "
                        "message.").format(kinds=", ".join(missing))
 
+    def _agent_command(self) -> tuple[str, ...]:
+        """How the agent is run, for the command a `terminal` sign-in method asks the user to run."""
+        command = self.client.config.gemini if self.client is not None else None
+        return (command.program, *command.args) if command is not None else ()
+
     def _on_auth_required(self, required: AuthRequired) -> None:
+        self.auth_panel.agent_command = self._agent_command()
         self.auth_panel.offer(required.methods, self._workspace.sign_in, required.diagnosis)
 
     def change_sign_in(self) -> None:
         """Settings › Change…: the ways in this conversation's gemini advertised (all of gemini's before it
         has started)."""
         methods = self.client.auth_methods if self.client is not None else ()
+        self.auth_panel.agent_command = self._agent_command()
         self.auth_panel.offer(methods, self._workspace.sign_in, None, changing=True)
 
     def _on_held_message(self, text: str) -> None:

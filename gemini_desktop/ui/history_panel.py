@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gemini_desktop.engine.agents.profiles import GEMINI, display_name
 from gemini_desktop.store import HistoryStore, SearchHit, SessionRecord, StoreError
 from gemini_desktop.untrusted_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolated
 
@@ -168,13 +169,15 @@ class SessionTreeModel(QStandardItemModel):
 
     def _session_row(self, record: SessionRecord) -> list[QStandardItem]:
         title = record.title or self.tr("Untitled conversation")
-        cells = [title, str(record.message_count), record.model or "", short_time(record.updated, self._today)]
+        agent = display_name(record.agent) if record.agent not in ("", GEMINI.name) else ""
+        shown = f"{title} · {agent}" if agent else title  # only another agent than gemini is worth the room
+        cells = [shown, str(record.message_count), record.model or "", short_time(record.updated, self._today)]
         row = [_plain_item(text) for text in cells]
         row[0].setData(record.id, SESSION_ID_ROLE)
         source = self.tr("imported from gemini CLI") if record.source == "cli-import" else ""
         when = record.updated.astimezone().strftime("%Y-%m-%d %H:%M")
         count = self.tr("%n message(s)", "", record.message_count)
-        row[0].setToolTip(_plain_tooltip(*(part for part in (title, record.cwd, record.model or "", when, count,
+        row[0].setToolTip(_plain_tooltip(*(part for part in (title, agent, record.cwd, record.model or "", when, count,
                                                              source) if part)))
         row[1].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return row

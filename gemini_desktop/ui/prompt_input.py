@@ -23,7 +23,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QStringLis
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QCompleter, QFileDialog, QPlainTextEdit, QWidget
 
-from gemini_desktop.engine.attachments import Attachment, AttachmentError, Message, attach
+from gemini_desktop.engine.attachments import Attachment, AttachmentError, AttachmentKind, Message, attach
 from gemini_desktop.engine.events import SlashCommand
 from gemini_desktop.engine.file_index import FileIndexCache
 from gemini_desktop.ui.attachment_strip import AttachmentStrip
@@ -59,6 +59,7 @@ class PromptInput(QPlainTextEdit):
         """Asked before a message is sent; a reason (for the user) keeps the message in the composer."""
         self._folder: Path | None = None
         self._indexes: FileIndexCache | None = None
+        self.image_refusal = ""  # why images cannot be attached now (the agent does not take them); "" = they can
         self._chips: dict[int, Attachment] = {}
         self._chip_ids = itertools.count(1)
         self._picker_model = QStringListModel(self)
@@ -98,16 +99,25 @@ class PromptInput(QPlainTextEdit):
         for name in chosen:
             self.add_attachment(Path(name))
 
+    def refuse_images(self, reason: str) -> None:
+        """Images are refused with `reason` from now on ("" takes them again); those already attached stay, and
+        sending says why they cannot go."""
+        self.image_refusal = reason
+
     def add_attachment(self, path: Path) -> bool:
         """Attach a file, folder or image (from a drop or the Attach button); False (and the reason signalled)
         when it cannot be sent."""
         if self._folder is None:
             return False
         try:
-            self.strip.add(attach(path, self._folder))
+            attachment = attach(path, self._folder)
         except AttachmentError as error:
             self.attachment_refused.emit(str(error))
             return False
+        if attachment.kind == AttachmentKind.IMAGE and self.image_refusal:
+            self.attachment_refused.emit(self.image_refusal)
+            return False
+        self.strip.add(attachment)
         self._place_strip()
         return True
 
@@ -214,6 +224,9 @@ class PromptInput(QPlainTextEdit):
 
     def _attach_image(self, image: object) -> None:
         """A pasted image, as PNG: the clipboard holds pixels, not a file, so they are encoded once here."""
+        if self.image_refusal:
+            self.attachment_refused.emit(self.image_refusal)
+            return
         if not isinstance(image, QImage) or image.isNull():
             self.attachment_refused.emit(self.tr("The clipboard image could not be read."))
             return

@@ -14,8 +14,12 @@ from gemini_desktop.untrusted_text import isolated
 UNREAD_MARK = "●"
 
 
-def activity_text(activity: str, queued: int) -> str:
-    """The words for an engine `Activity` value."""
+def activity_text(activity: str, queued: int, waiting_for: tuple[str, int, int] | None = None) -> str:
+    """The words for an engine `Activity` value (`waiting_for`: the agent's name, busy processes and the cap)."""
+    if activity == "waiting_process" and waiting_for is not None:
+        agent, busy, cap = waiting_for
+        return QCoreApplication.translate("Sidebar", "waiting for a free {agent} ({busy} of {cap} busy)").format(
+            agent=agent, busy=busy, cap=cap)
     texts = {
         "starting": QCoreApplication.translate("Sidebar", "starting"),
         "resuming": QCoreApplication.translate("Sidebar", "resuming"),
@@ -38,6 +42,7 @@ class OpenRow:
     activity: str
     queued: int = 0
     unread: bool = False
+    waiting_for: tuple[str, int, int] | None = None  # agent, busy, cap: while waiting for a free process
 
 
 class Sidebar(QWidget):
@@ -79,7 +84,7 @@ class Sidebar(QWidget):
             if item is None:
                 item = QListWidgetItem(self.open_list)
             mark = f"{UNREAD_MARK} " if row.unread else ""
-            item.setText(f"{mark}{isolated(row.title)} — {activity_text(row.activity, row.queued)}")
+            item.setText(f"{mark}{isolated(row.title)} — {activity_text(row.activity, row.queued, row.waiting_for)}")
             item.setToolTip(f"{isolated(row.title)}\n{isolated(row.folder)}")
             item.setData(Qt.ItemDataRole.UserRole, row.activity)
         self.open_list.setCurrentRow(current)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gemini_desktop.conversation.agent_offer import env_var_lines, terminal_command
 from gemini_desktop.engine.diagnosis import Diagnosis
 from gemini_desktop.engine.events import AuthMethod
 from gemini_desktop.engine.sign_in import (
@@ -83,6 +84,8 @@ class SignInPanel(Banner):
         self.method_box = QComboBox(self)
         self.method_box.setObjectName("signInMethod")
         self.method_box.setAccessibleName(self.tr("Way to sign in"))
+        self.agent_command: tuple[str, ...] = ()  # how the agent is run: a `terminal` method's command starts so
+        self._methods: dict[str, AuthMethod] = {}
         self.pages = QStackedWidget(self)
         self._page_index: dict[str, int] = {}
         self._build_pages()
@@ -105,6 +108,7 @@ class SignInPanel(Banner):
     def show_methods(self, methods: Sequence[AuthMethod]) -> None:
         """Offer the pages of the methods gemini advertised (all of gemini's when it has not said yet)."""
         advertised = {m.id for m in methods}
+        self._methods = {m.id: m for m in methods}
         current = self.method_box.currentData()
         self.method_box.blockSignals(True)
         self.method_box.clear()
@@ -252,6 +256,9 @@ class SignInPanel(Banner):
         agent = QWidget(self.pages)
         agent_layout = QVBoxLayout(agent)
         agent_layout.setContentsMargins(0, 0, 0, 0)
+        self.agent_steps = plain_label("", agent, selectable=self.tr("What to do"))
+        self.agent_steps.setObjectName("signInSteps")
+        agent_layout.addWidget(self.agent_steps)
         agent_button = QPushButton(self.tr("Sign in"), agent)
         agent_button.setObjectName("signIn-agent")
         agent_button.clicked.connect(
@@ -261,7 +268,25 @@ class SignInPanel(Banner):
 
     def _show_page(self, index: int) -> None:
         page = str(self.method_box.itemData(index) or "api-key")
+        method = self._methods.get(page.removeprefix("agent:")) if page.startswith("agent:") else None
+        if method is not None:
+            self.agent_steps.setText(self._steps(method))
         self.pages.setCurrentIndex(self._page_index["agent" if page.startswith("agent:") else page])
+
+    def _steps(self, method: AuthMethod) -> str:
+        """What the user must do for one of the agent's own methods, by its ACP type."""
+        lines = [method.description] if method.description else []
+        if method.kind == "env_var":
+            lines.append(self.tr("Set these environment variables for the agent, then press Sign in:"))
+            lines += [f"  {line}" for line in env_var_lines(method)]
+            if method.link:
+                lines.append(self.tr("Get them here: {link}").format(link=method.link))
+        elif method.kind == "terminal":
+            lines.append(self.tr("Run this once in a terminal, then press Sign in:"))
+            lines.append(f"  {terminal_command(method, self.agent_command)}")
+        elif not lines:
+            lines.append(self.tr("The agent signs in by itself: press Sign in."))
+        return "\n".join(lines)
 
     def _browse_credentials(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Service-account key file"), str(Path.home()),

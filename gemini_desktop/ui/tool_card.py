@@ -120,18 +120,37 @@ def diff_html(diff: FileDiff, theme: Theme) -> str:
     )
 
 
-def tool_card_html(call: ToolCall, theme: Theme) -> str:
-    """Tinted blocks rather than a table: Qt tables are frames, which make later document edits slower."""
+DONE = (ToolStatus.COMPLETED, ToolStatus.FAILED)
+
+
+def card_toggle(link: str, expanded: bool, theme: Theme) -> str:
+    """The link that opens a finished card to its full content, or closes it to one line again."""
+    if expanded:
+        text = QCoreApplication.translate("ToolCard", "▾ Hide details")
+    else:
+        text = QCoreApplication.translate("ToolCard", "▸ Show details")
+    return f' &nbsp;<a href="{link}" style="color:{theme.link}">{html.escape(text)}</a>'
+
+
+def tool_card_html(call: ToolCall, theme: Theme, *, link: str = "", expanded: bool = True) -> str:
+    """Tinted blocks rather than a table: Qt tables are frames, which make later document edits slower.
+
+    With a `link`, a finished card is one line unless `expanded`; a running one always shows everything.
+    """
     colour = status_colour(call.status, theme)
     icon = _KIND_ICONS.get(call.kind, _KIND_ICONS["other"])
     title = _escape(call.title) or html.escape(kind_label(call.kind))
     card = f"background-color:{theme.card_bg}; margin-top:0px; margin-bottom:0px"
+    collapsible = bool(link) and call.status in DONE
+    toggle = card_toggle(link, expanded, theme) if collapsible else ""
     parts = [
         f'<p style="{card}; margin-top:8px"><span style="color:{colour}">▍</span>{icon} '
         f'<span style="color:{theme.muted}">{html.escape(kind_label(call.kind))}</span> &nbsp;<b>{title}</b>'
         f' &nbsp;<span style="color:{colour}; font-weight:700">{STATUS_MARKS.get(call.status, "◷")} '
-        f"{html.escape(status_label(call.status))}</span></p>"
+        f"{html.escape(status_label(call.status))}</span>{toggle}</p>"
     ]
+    if collapsible and not expanded:
+        return parts[0]
     parts.extend(f'<p style="{card}; color:{theme.muted}"><code>{_escape(path)}</code></p>' for path in call.paths)
     parts.extend(diff_html(diff, theme) for diff in call.diffs)
     if call.text.strip():

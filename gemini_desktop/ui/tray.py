@@ -82,9 +82,9 @@ class Tray(QObject):
         self.menu.setObjectName("trayMenu")
         self.open_action = self.menu.addAction(self.tr("Open {app}").format(app=APP_NAME))
         self.open_action.triggered.connect(window.bring_to_front)
-        self.menu.addAction(window.new_session_action)
+        self.menu.addAction(window.menus.new_session_action)
         self.menu.addSeparator()
-        self.menu.addAction(window.quit_action)
+        self.menu.addAction(window.menus.quit_action)
         self.icon: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.icon = QSystemTrayIcon(self._base_icon(), self)

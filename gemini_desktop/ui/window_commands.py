@@ -61,7 +61,7 @@ class WindowCommands(QObject):
     def _view_menu(self) -> QMenu | None:
         """The View menu: the one holding the History toggle."""
         for menu in self.window.menuBar().findChildren(QMenu):
-            if self.window.history_action in menu.actions():
+            if self.window.menus.history_action in menu.actions():
                 return menu
         return None
 

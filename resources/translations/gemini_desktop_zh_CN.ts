@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgentMenu</name>
+    <message>
+        <source>New conversation &amp;with</source>
+        <translation>新建对话，使用(&amp;W)</translation>
+    </message>
+    <message>
+        <source>{agent} (not installed)</source>
+        <translation>{agent}（未安装）</translation>
+    </message>
+    <message>
+        <source>{agent} (default)</source>
+        <translation>{agent}（默认）</translation>
+    </message>
+    <message>
+        <source>New conversation with {agent}</source>
+        <translation>使用 {agent} 新建对话</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Gemini Desktop cannot keep its history.
@@ -67,6 +86,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Attach files or images</source>
         <translation>附加文件或图片</translation>
+    </message>
+    <message>
+        <source>Attach files (or drop them, or type @ to mention a file). {reason}</source>
+        <translation>附加文件（或拖放文件，或输入 @ 提及文件）。{reason}</translation>
     </message>
     <message>
         <source>Attach files or images (or paste, drop, or type @ to mention a file)</source>
@@ -144,6 +167,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>{model}：输入 {inp:,} / 输出 {out:,}</translation>
     </message>
     <message>
+        <source>Cost so far: {amount:.2f} {currency}</source>
+        <translation>目前费用：{amount:.2f} {currency}</translation>
+    </message>
+    <message>
         <source>The context is nearly full: gemini will compress older messages. Starting a new conversation keeps answers sharp.</source>
         <translation>上下文即将用满：gemini 会压缩较早的消息。开始新的对话可让回答保持准确。</translation>
     </message>
@@ -211,6 +238,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>That conversation is no longer in the history.</source>
         <translation>该对话已不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>{agent} does not accept images: attach files or text instead.</source>
+        <translation>{agent} 不接受图片：请改为附加文件或文本。</translation>
     </message>
     <message>
         <source>This version of gemini does not accept {kinds} attachments; remove them to send the message.</source>
@@ -592,102 +623,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>Gemini Desktop 需要通过 Google 的 gemini 命令行工具工作，但在此电脑上未找到它。</translation>
     </message>
     <message>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
-    </message>
-    <message>
-        <source>&amp;New conversation</source>
-        <translation>新建对话(&amp;N)</translation>
-    </message>
-    <message>
-        <source>&amp;Close conversation</source>
-        <translation>关闭对话(&amp;C)</translation>
-    </message>
-    <message>
-        <source>&amp;Restart session</source>
-        <translation>重启会话(&amp;R)</translation>
-    </message>
-    <message>
-        <source>&amp;Open folder…</source>
-        <translation>打开文件夹(&amp;O)…</translation>
-    </message>
-    <message>
-        <source>&amp;Copy conversation as Markdown</source>
-        <translation>将对话复制为 Markdown(&amp;C)</translation>
-    </message>
-    <message>
-        <source>&amp;Settings…</source>
-        <translation>设置(&amp;S)…</translation>
-    </message>
-    <message>
-        <source>&amp;MCP servers…</source>
-        <translation>MCP 服务器(&amp;M)…</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>退出(&amp;Q)</translation>
-    </message>
-    <message>
-        <source>Stop answer</source>
-        <translation>停止回答</translation>
-    </message>
-    <message>
-        <source>Allow the permission request once</source>
-        <translation>允许此权限请求一次</translation>
-    </message>
-    <message>
-        <source>Allow the permission request for this session</source>
-        <translation>在本次会话中允许此权限请求</translation>
-    </message>
-    <message>
-        <source>Reject the permission request</source>
-        <translation>拒绝此权限请求</translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <source>&amp;History</source>
-        <translation>历史记录(&amp;H)</translation>
-    </message>
-    <message>
-        <source>&amp;Find in conversation…</source>
-        <translation>在对话中查找(&amp;F)…</translation>
-    </message>
-    <message>
-        <source>Find &amp;next</source>
-        <translation>查找下一个(&amp;N)</translation>
-    </message>
-    <message>
-        <source>Find &amp;previous</source>
-        <translation>查找上一个(&amp;P)</translation>
-    </message>
-    <message>
-        <source>Next conversation</source>
-        <translation>下一个对话</translation>
-    </message>
-    <message>
-        <source>Previous conversation</source>
-        <translation>上一个对话</translation>
-    </message>
-    <message>
-        <source>Conversation {number}</source>
-        <translation>对话 {number}</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
-    </message>
-    <message>
-        <source>&amp;About {app}</source>
-        <translation>关于 {app}(&amp;A)</translation>
-    </message>
-    <message>
-        <source>Open &amp;log folder</source>
-        <translation>打开日志文件夹(&amp;L)</translation>
-    </message>
-    <message>
         <source>Gemini asks for permission</source>
         <translation>Gemini 请求权限</translation>
     </message>
@@ -698,38 +633,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Conversation copied as Markdown.</source>
         <translation>对话已复制为 Markdown。</translation>
-    </message>
-    <message>
-        <source>{app} shows the new language after a restart.</source>
-        <translation>{app} 重新启动后将显示新的语言。</translation>
-    </message>
-    <message>
-        <source>Restart now? The conversation continues where it is.</source>
-        <translation>现在重新启动吗？当前对话会接着进行。</translation>
-    </message>
-    <message>
-        <source>Language changed</source>
-        <translation>语言已更改</translation>
-    </message>
-    <message>
-        <source>Restart now</source>
-        <translation>立即重新启动</translation>
-    </message>
-    <message>
-        <source>Later</source>
-        <translation>稍后</translation>
-    </message>
-    <message>
-        <source>About {app}</source>
-        <translation>关于 {app}</translation>
-    </message>
-    <message>
-        <source>not found</source>
-        <translation>未找到</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;{app}&lt;/b&gt; {version}&lt;br&gt;A desktop chat window for Google&apos;s gemini CLI.&lt;br&gt;&lt;br&gt;gemini-cli: {gemini}&lt;br&gt;Qt: {qt}&lt;br&gt;PySide6: {pyside}</source>
-        <translation>&lt;b&gt;{app}&lt;/b&gt; {version}&lt;br&gt;Google gemini CLI 的桌面聊天窗口。&lt;br&gt;&lt;br&gt;gemini-cli：{gemini}&lt;br&gt;Qt：{qt}&lt;br&gt;PySide6：{pyside}</translation>
     </message>
     <message>
         <source>Opened in your browser: {url}</source>
@@ -1301,6 +1204,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>Sidebar</name>
     <message>
+        <source>waiting for a free {agent} ({busy} of {cap} busy)</source>
+        <translation>等待空闲的 {agent}（{cap} 个中 {busy} 个忙碌）</translation>
+    </message>
+    <message>
         <source>starting</source>
         <translation>正在启动</translation>
     </message>
@@ -1587,6 +1494,22 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>登录</translation>
     </message>
     <message>
+        <source>Set these environment variables for the agent, then press Sign in:</source>
+        <translation>请为该代理设置以下环境变量，然后点击“登录”：</translation>
+    </message>
+    <message>
+        <source>Get them here: {link}</source>
+        <translation>在此获取：{link}</translation>
+    </message>
+    <message>
+        <source>Run this once in a terminal, then press Sign in:</source>
+        <translation>请在终端中运行一次以下命令，然后点击“登录”：</translation>
+    </message>
+    <message>
+        <source>The agent signs in by itself: press Sign in.</source>
+        <translation>该代理会自行登录：请点击“登录”。</translation>
+    </message>
+    <message>
         <source>Service-account key file</source>
         <translation>服务账号密钥文件</translation>
     </message>
@@ -1739,6 +1662,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>(no changes)</source>
         <translation>（无改动）</translation>
+    </message>
+    <message>
+        <source>▾ Hide details</source>
+        <translation>▾ 隐藏详情</translation>
+    </message>
+    <message>
+        <source>▸ Show details</source>
+        <translation>▸ 显示详情</translation>
     </message>
     <message>
         <source>… (output shortened)</source>
@@ -1978,6 +1909,140 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Text size {percent}%</source>
         <translation>文字大小 {percent}%</translation>
+    </message>
+</context>
+<context>
+    <name>WindowDialogs</name>
+    <message>
+        <source>{app} shows the new language after a restart.</source>
+        <translation>{app} 重新启动后将显示新的语言。</translation>
+    </message>
+    <message>
+        <source>Restart now? The conversation continues where it is.</source>
+        <translation>现在重新启动吗？当前对话会接着进行。</translation>
+    </message>
+    <message>
+        <source>Language changed</source>
+        <translation>语言已更改</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>立即重新启动</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <source>About {app}</source>
+        <translation>关于 {app}</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{app}&lt;/b&gt; {version}&lt;br&gt;A desktop chat window for Google&apos;s gemini CLI.&lt;br&gt;&lt;br&gt;gemini-cli: {gemini}&lt;br&gt;Qt: {qt}&lt;br&gt;PySide6: {pyside}</source>
+        <translation>&lt;b&gt;{app}&lt;/b&gt; {version}&lt;br&gt;Google gemini CLI 的桌面聊天窗口。&lt;br&gt;&lt;br&gt;gemini-cli：{gemini}&lt;br&gt;Qt：{qt}&lt;br&gt;PySide6：{pyside}</translation>
+    </message>
+</context>
+<context>
+    <name>WindowMenus</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New conversation</source>
+        <translation>新建对话(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Close conversation</source>
+        <translation>关闭对话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Restart session</source>
+        <translation>重启会话(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Open folder…</source>
+        <translation>打开文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Copy conversation as Markdown</source>
+        <translation>将对话复制为 Markdown(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;MCP servers…</source>
+        <translation>MCP 服务器(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Stop answer</source>
+        <translation>停止回答</translation>
+    </message>
+    <message>
+        <source>Allow the permission request once</source>
+        <translation>允许此权限请求一次</translation>
+    </message>
+    <message>
+        <source>Allow the permission request for this session</source>
+        <translation>在本次会话中允许此权限请求</translation>
+    </message>
+    <message>
+        <source>Reject the permission request</source>
+        <translation>拒绝此权限请求</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;History</source>
+        <translation>历史记录(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Find in conversation…</source>
+        <translation>在对话中查找(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Find &amp;next</source>
+        <translation>查找下一个(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Find &amp;previous</source>
+        <translation>查找上一个(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Next conversation</source>
+        <translation>下一个对话</translation>
+    </message>
+    <message>
+        <source>Previous conversation</source>
+        <translation>上一个对话</translation>
+    </message>
+    <message>
+        <source>Conversation {number}</source>
+        <translation>对话 {number}</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About {app}</source>
+        <translation>关于 {app}(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Open &amp;log folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
     </message>
 </context>
 <context>

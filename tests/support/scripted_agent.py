@@ -18,7 +18,8 @@ Hostile modes (only the first prompt meets the fault; later prompts are answered
                          a result nested DEEP levels for KIND "deep-result"
   deep-update      writes, in one write, a session/update nested DEEP levels, then the chunk and the answer
   wedged-cancel    streams one chunk of the first prompt, then never answers it and ignores session/cancel
-  bad-initialize   answers initialize with a result that is not an InitializeResponse
+  bad-initialize   answers initialize with a result that is not an InitializeResponse (after a line on stderr)
+  other-protocol   answers initialize with ACP protocol version 99 (after a line on stderr)
   bad-new          answers session/new with a result that has no session id
   terminal-calls   during the first prompt calls every terminal/* and fs/* method and reports the error codes
 """
@@ -132,6 +133,12 @@ def main() -> None:
                 continue
             if MODE == "garbage":
                 junk()
+            if MODE in ("bad-initialize", "other-protocol"):
+                sys.stderr.write(f"scripted agent: {MODE} on purpose\n")
+                sys.stderr.flush()
+            if MODE == "other-protocol":
+                send({"jsonrpc": "2.0", "id": request_id, "result": {"protocolVersion": 99, "authMethods": []}})
+                continue
             if MODE == "bad-initialize":
                 send({"jsonrpc": "2.0", "id": request_id, "result": {"protocolVersion": "one", "authMethods": 7}})
                 continue

@@ -74,6 +74,7 @@ class ToolItem(Item):
     source: ToolCallEntry
     permission_region: Region | None = None
     prompt: Prompt | None = None
+    expanded: bool = False  # a finished card shows one line until the user opens it
 
     @property
     def settled(self) -> bool:

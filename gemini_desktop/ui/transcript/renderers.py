@@ -51,7 +51,9 @@ class EntryRenderer:
             return self.thoughts(item)
         if isinstance(item, ToolItem):
             own_region = item.permission_region is not None  # laid out in a batch: the decision goes here
-            return (tool_card_html(entry.call, self.theme) + ("" if own_region else self.permission(item))
+            expanded = item.expanded or item.prompt is not None or entry.request is not None
+            card = tool_card_html(entry.call, self.theme, link=f"gd-tool:{entry.id}", expanded=expanded)
+            return (card + ("" if own_region else self.permission(item))
                     + self.undo(entry))
         if isinstance(entry, TurnEdits):
             return self.undo(entry)

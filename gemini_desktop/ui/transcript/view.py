@@ -140,7 +140,7 @@ class TranscriptView(QWidget):
         self._model = ConversationModel()
         self._earlier: list[list[Entry]] = []  # the stored messages not laid out yet
         self._earlier_region: Region | None = None
-        self._expanded: set[int] = set()  # thoughts the user opened (kept across a relayout)
+        self._expanded: set[int] = set()  # thoughts and tool cards the user opened (kept across a relayout)
         self._following = True
         self._scrolling = False
 
@@ -278,9 +278,9 @@ class TranscriptView(QWidget):
         for entry in entries:
             item = item_for(entry)
             self._layout.items[entry.id] = item
-            if isinstance(item, ThoughtItem):
+            if isinstance(item, ThoughtItem | ToolItem):  # they keep a region to open and close
                 item.expanded = entry.id in self._expanded
-            elif item.settled:  # thoughts keep a region to toggle
+            elif item.settled:
                 batch.append(item)
                 continue
             self._layout.lay_out_batch(batch)
@@ -492,8 +492,8 @@ class TranscriptView(QWidget):
             QToolTip.showText(QCursor.pos(), self.tr("Address copied"), self)
         elif scheme == "gd-copy":
             self._copy_code(url.path())
-        elif scheme == "gd-thoughts":
-            self._toggle_thoughts(url.path())
+        elif scheme in ("gd-thoughts", "gd-tool"):
+            self._toggle(url.path())
         elif scheme == "gd-earlier":
             self.show_earlier()
         elif scheme == OPEN_SCHEME:
@@ -518,9 +518,10 @@ class TranscriptView(QWidget):
             QGuiApplication.clipboard().setText(item.codes[int(index)])  # control characters written out
             QToolTip.showText(QCursor.pos(), self.tr("Code copied"), self)
 
-    def _toggle_thoughts(self, path: str) -> None:
+    def _toggle(self, path: str) -> None:
+        """Open or close thoughts or a finished tool card (kept across a relayout)."""
         item = self._layout.items.get(int(path)) if path.isdigit() else None
-        if isinstance(item, ThoughtItem):
+        if isinstance(item, ThoughtItem | ToolItem):
             item.expanded = not item.expanded
             self._expanded.symmetric_difference_update({item.source.id})
             self._layout.render_item(item)

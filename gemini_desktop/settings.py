@@ -232,6 +232,15 @@ class AppSettings:
         self._qsettings.setValue("manager/recycle_memory_mb", int(value))
 
     @property
+    def snapshots_enabled(self) -> bool:
+        """Snapshot the working folder around each turn that may change files (the complete "Undo changes")."""
+        return str(self._qsettings.value("undo/snapshots_enabled", "true")).lower() == "true"
+
+    @snapshots_enabled.setter
+    def snapshots_enabled(self, value: bool) -> None:
+        self._qsettings.setValue("undo/snapshots_enabled", "true" if value else "false")
+
+    @property
     def snapshot_max_age_days(self) -> int:
         """How long a turn's undo snapshots are kept."""
         return int(self._number("undo/snapshot_max_age_days", 30, 1, 3650))

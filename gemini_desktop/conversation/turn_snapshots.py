@@ -4,7 +4,8 @@ Attached to a session client beside its controller (the controller is not grown)
 that is not read-only (ACP kind other than read / search / fetch / think) starts a snapshot of the working
 folder on a worker thread; a permission request waits for it at most `PERMISSION_WAIT_S`, so a slow disk delays
 an approval a little and never blocks a turn. When the turn ends the folder is snapshotted again and the files
-it changed are announced. The git work never runs on the UI thread.
+it changed are announced, and the turn's snapshots are tied to its answer in the history (so its undo survives
+a restart). The git work never runs on the UI thread.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
@@ -31,18 +33,23 @@ PERMISSION_WAIT_S = 2.0
 
 
 class TurnSnapshotter(QObject):
-    """Takes each turn's before/after snapshots; `turn_changed(key, paths, skipped)` once a turn changed files."""
+    """Takes each turn's before/after snapshots; `started(key)` when a turn's first one begins,
+    `turn_changed(key, paths, skipped)` once its last one is taken (`paths` empty: it changed nothing)."""
 
+    started = Signal(str)
     turn_changed = Signal(str, list, list)
     failed = Signal(str)  # a snapshot could not be taken: the turn runs on, its undo covers less
 
-    def __init__(self, client: Any, snapshots: TurnSnapshots, parent: QObject | None = None) -> None:
+    def __init__(self, client: Any, snapshots: TurnSnapshots, history: HistoryStore | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._client = client
         self.snapshots = snapshots
+        self.history = history
         self._key: str | None = None
         self._before: asyncio.Task | None = None
         self._skipped: list[str] = []
+        self._first_tool = ""  # the turn's first changing tool call: it names the turn's answer in the history
         self._finishing: set[asyncio.Future] = set()  # after-snapshots and pruning, kept until done
         self._ask: Callable[[Any], Awaitable[str | None]] | None = client.permission_handler
         client.permission_handler = self._ask_permission
@@ -58,16 +65,18 @@ class TurnSnapshotter(QObject):
 
     def _on_turn_started(self, turn_id: int, _text: str = "") -> None:
         self._key = f"{self._client.session_id}/{turn_id}/{time.time():.6f}"
-        self._before, self._skipped = None, []
+        self._before, self._skipped, self._first_tool = None, [], ""
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, ToolCall) and event.kind not in READ_ONLY_KINDS:
-            self._snapshot_before()
+            self._snapshot_before(event.tool_call_id)
 
-    def _snapshot_before(self) -> asyncio.Task | None:
+    def _snapshot_before(self, tool_call_id: str) -> asyncio.Task | None:
         if self._key is None or self._before is not None:
             return self._before
+        self._first_tool = tool_call_id
         self._before = asyncio.ensure_future(self._run(self.snapshots.before_turn, self._key))
+        self.started.emit(self._key)
         return self._before
 
     async def _run(self, action: Callable[[str], T], key: str) -> T | None:
@@ -81,7 +90,7 @@ class TurnSnapshotter(QObject):
     async def _ask_permission(self, request: Any) -> str | None:
         """Let the "before" snapshot finish (within a bound) before the user can approve a changing tool."""
         if request.tool_call.kind not in READ_ONLY_KINDS:
-            task = self._snapshot_before()
+            task = self._snapshot_before(request.tool_call.tool_call_id)
             if task is not None:
                 try:
                     await asyncio.wait_for(asyncio.shield(task), PERMISSION_WAIT_S)
@@ -111,40 +120,47 @@ class TurnSnapshotter(QObject):
         task.add_done_callback(self._finishing.discard)
 
     def _on_turn_ended(self, _turn_id: int, _result: object = None) -> None:
-        key, before = self._key, self._before
+        key, before, tool = self._key, self._before, self._first_tool
         self._key, self._before = None, None
         if key is not None and before is not None:
-            self._keep(asyncio.ensure_future(self._finish(key, before)))
+            self._keep(asyncio.ensure_future(self._finish(key, before, tool)))
 
-    async def _finish(self, key: str, before: asyncio.Task) -> None:
+    async def _finish(self, key: str, before: asyncio.Task, tool_call_id: str) -> None:
         skipped = await before
-        if skipped is None:
-            return
-        changed = await self._run(self.snapshots.after_turn, key)
-        if changed:
-            self.turn_changed.emit(key, changed, skipped)
+        changed = await self._run(self.snapshots.after_turn, key) if skipped is not None else None
+        if changed and self.history is not None:
+            session, folder = self._client.session_id or "", str(self.snapshots.work_tree)
+            await self._run(lambda k: self.history.record_turn_snapshot(  # type: ignore[union-attr]
+                session, tool_call_id, k, folder, changed, skipped or []), key)
+        self.turn_changed.emit(key, changed or [], skipped or [])
+
+
+def snapshots_root(store: HistoryStore) -> Path | None:
+    """Where the shadow repositories of the store's conversations live (none for a history kept in memory)."""
+    return None if store.path == IN_MEMORY else store.path.parent / "snapshots"
+
+
+def snapshot_limits(settings: AppSettings) -> SnapshotLimits:
+    return SnapshotLimits(max_age_days=settings.snapshot_max_age_days, max_disk_mb=settings.snapshot_max_disk_mb)
 
 
 def attach_snapshots(controller: Any, store: HistoryStore, settings: AppSettings) -> TurnSnapshotter | None:
-    """Snapshot the turns of `controller`'s conversation into the store's folder (none for an in-memory store);
-    a turn that changed files, and what the bounds left out, are noted in its transcript."""
-    if store.path == IN_MEMORY:
+    """Snapshot the turns of `controller`'s conversation into the store's folder (none for an in-memory store, or
+    when Settings turned snapshots off); each such turn ends with its undo, which names what the bounds left out."""
+    root = snapshots_root(store)
+    if root is None or not settings.snapshots_enabled:
         return None
-    limits = SnapshotLimits(max_age_days=settings.snapshot_max_age_days, max_disk_mb=settings.snapshot_max_disk_mb)
-    snapshots = TurnSnapshots(store.path.parent / "snapshots", controller.client.config.cwd, limits)
-    snapshotter = TurnSnapshotter(controller.client, snapshots, parent=controller)
+    snapshots = TurnSnapshots(root, controller.client.config.cwd, snapshot_limits(settings))
+    snapshotter = TurnSnapshotter(controller.client, snapshots, store, parent=controller)
     model = controller.model
+    answers: list[int] = [0]  # the running turn's answer key
 
-    def noted(_key: str, paths: list[str], skipped: list[str]) -> None:
-        model.add_notice(QCoreApplication.translate(
-            "TurnSnapshotter", "This turn changed {files}; the snapshot before it can put them back.",
-        ).format(files=", ".join(paths)))
-        if skipped:
-            model.add_notice(QCoreApplication.translate(
-                "TurnSnapshotter", "Not in the snapshot (too big or too many files): {files}.",
-            ).format(files=", ".join(skipped)))
+    def began(_user_key: int, answer_key: int) -> None:
+        answers[0] = answer_key
 
-    snapshotter.turn_changed.connect(noted)
+    controller.turn_began.connect(began)
+    snapshotter.started.connect(lambda key: model.expect_snapshot(answers[0], key, str(snapshots.work_tree)))
+    snapshotter.turn_changed.connect(model.snapshot_taken)
     snapshotter.prune_soon()
     snapshotter.failed.connect(lambda reason: model.add_notice(
         QCoreApplication.translate("TurnSnapshotter", "No snapshot of this turn: {reason}").format(reason=reason)))

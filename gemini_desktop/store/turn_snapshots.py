@@ -14,14 +14,18 @@ survives a restart. Blocking (git subprocesses): call it from a worker thread.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 
 from gemini_desktop.store.records import StoreError
 from gemini_desktop.store.shadow_git import ShadowRepo
@@ -30,6 +34,21 @@ DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_FOLDER_ENTRIES = 5000
 DEFAULT_MAX_AGE_DAYS = 30
 DEFAULT_MAX_DISK_MB = 500
+_LOCKS: dict[Path, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """One operation at a time per shadow repository: its git index has one lock file, and the index of turns
+    is read, changed and written back (a turn's "after" may run while the next turn's "before" starts)."""
+    @functools.wraps(method)
+    def run(self: TurnSnapshots, *args: Any, **kwargs: Any) -> Any:
+        with _LOCKS_GUARD:
+            lock = _LOCKS.setdefault(self.git_dir, threading.RLock())
+        with lock:
+            return method(self, *args, **kwargs)
+    return run  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,7 @@ class TurnSnapshots(ShadowRepo):
         partial.write_text(json.dumps(turns), encoding="utf-8")
         os.replace(partial, self._index_path)
 
+    @_serialized
     def turn(self, key: str) -> dict | None:
         """The stored state of a turn (before, after, skipped, undone...), or None if it has no snapshot."""
         return self._turns().get(key)
@@ -123,6 +143,7 @@ class TurnSnapshots(ShadowRepo):
         self._git("update-ref", f"refs/turns/{_ref(key)}/{side}", commit)
         return commit, skipped
 
+    @_serialized
     def before_turn(self, key: str) -> list[str]:
         """Snapshot the folder before the turn's first changing tool call (once per turn); returns what was
         left out by the bounds."""
@@ -134,6 +155,7 @@ class TurnSnapshots(ShadowRepo):
         self._save(turns)
         return skipped
 
+    @_serialized
     def after_turn(self, key: str) -> list[str]:
         """Snapshot the folder as the turn left it; returns the files it changed (empty when none)."""
         turns = self._turns()
@@ -149,6 +171,7 @@ class TurnSnapshots(ShadowRepo):
 
     # -- undo and redo -----------------------------------------------------------------------------------
 
+    @_serialized
     def changes(self, key: str) -> list[FileChange]:
         """The files the turn changed, with diffs, each marked if the user changed it since (listed first)."""
         state = self._require(key)
@@ -159,23 +182,28 @@ class TurnSnapshots(ShadowRepo):
         return [FileChange(path, self._git("diff", state["before"], state["after"], "--", path), path in since)
                 for path in paths]
 
-    def undo(self, key: str, overwrite: frozenset[str] = frozenset()) -> TurnUndo:
-        """Put back the turn's files as they were before it; a file changed since is kept unless in `overwrite`."""
+    @_serialized
+    def undo(self, key: str, overwrite: frozenset[str] = frozenset(), skip: frozenset[str] = frozenset()) -> TurnUndo:
+        """Put back the turn's files as they were before it; a file changed since is kept unless in `overwrite`,
+        and a file in `skip` (the user unticked it) is kept too."""
         state = self._require(key)
         if state.get("undone_from"):
             return TurnUndo()
         paths = self.changed(state["before"], state["after"])
         now = self._now(key)
         since = set(self.changed(state["after"], now)) & set(paths)
-        restored = [p for p in paths if p not in since or p in overwrite]
-        if restored:
-            self.restore(state["before"], restored)
+        restored = [p for p in paths if (p not in since or p in overwrite) and p not in skip]
+        kept = sorted(set(paths) - set(restored))
+        if not restored:
+            return TurnUndo([], kept)  # all kept: nothing to take back, the turn can still be undone
+        self.restore(state["before"], restored)
         self._git("update-ref", f"refs/turns/{_ref(key)}/undone", now)
         turns = self._turns()
         turns[key].update(undone_from=now, undone_paths=restored)
         self._save(turns)
-        return TurnUndo(restored, sorted(set(paths) - set(restored)))
+        return TurnUndo(restored, kept)
 
+    @_serialized
     def redo(self, key: str) -> TurnUndo:
         """Take an undo back: the files it restored are put back as they were when it ran."""
         state = self._require(key)
@@ -201,6 +229,7 @@ class TurnSnapshots(ShadowRepo):
         """What the shadow repository takes on disk."""
         return sum(f.stat().st_size for f in self.git_dir.rglob("*") if f.is_file())
 
+    @_serialized
     def prune(self, now: float | None = None) -> list[str]:
         """Drop turns older than the age limit, then the oldest while the repository is over the disk limit;
         returns the keys dropped."""

@@ -35,6 +35,8 @@ def state_label(state: str) -> str:
 MESSAGE_ANCHOR = "gd-msg:"
 """Names the header of each message in the document, so a position there leads back to its message."""
 
+NAMED_FILES = 3  # a turn's "Undo changes" names this many of its files
+
 
 class EntryRenderer:
     """Renders entries in the current theme; `slot_html` draws the room a permission prompt is placed over."""
@@ -72,21 +74,35 @@ class EntryRenderer:
         return ""
 
     def undo(self, entry: Entry) -> str:
-        """"Undo changes" under a turn or a tool card that changed files; once done, that it was."""
+        """"Undo changes" under a turn or a tool card that changed files; once done, that it was, and "Redo"."""
+        tr = QCoreApplication.translate
+        skipped = ""
         if isinstance(entry, ToolCallEntry):
             if not entry.edited:
                 return ""
-            undone, label = entry.undone, QCoreApplication.translate("TranscriptView", "Undo this call's changes")
-        elif isinstance(entry, TurnEdits):
-            undone, label = entry.undone, QCoreApplication.translate("TranscriptView", "Undo changes")
+            label = tr("TranscriptView", "Undo this call's changes")
+        elif isinstance(entry, TurnEdits) and entry.changed_files:
+            label = tr("TranscriptView", "Undo changes")
+            if entry.paths:
+                label += f": {', '.join(entry.paths[:NAMED_FILES])}"
+                if len(entry.paths) > NAMED_FILES:
+                    label += tr("TranscriptView", " and {count} more").format(count=len(entry.paths) - NAMED_FILES)
+            if entry.skipped:
+                skipped = tr("TranscriptView", "Not in the snapshot (too big or too many files): {files}").format(
+                    files=", ".join(entry.skipped))
         else:
             return ""
         style = f'style="margin-top:2px; margin-bottom:0px; color:{self.theme.muted}"'
-        if undone:
-            done = QCoreApplication.translate("TranscriptView", "Changes undone")
-            return f"<p {style}><small>↶ {html.escape(done)}</small></p>"
+        note = f"<p {style}><small>{html.escape(skipped)}</small></p>" if skipped else ""
+        if isinstance(entry, TurnEdits) and entry.checking:
+            checking = tr("TranscriptView", "Looking at what this turn changed…")
+            return f"<p {style}><small>↶ {html.escape(checking)}</small></p>"
+        if entry.undone:
+            done, redo = tr("TranscriptView", "Changes undone"), tr("TranscriptView", "Redo")
+            return (f"<p {style}><small>↶ {html.escape(done)}</small> · <a href=\"gd-redo:{entry.id}\" "
+                    f'style="color:{self.theme.link}">↷ {html.escape(redo)}</a></p>{note}')
         return (f'<p {style}><a href="gd-undo:{entry.id}" style="color:{self.theme.link}">↶ '
-                f"{html.escape(label)}</a></p>")
+                f"{html.escape(label)}</a></p>{note}")
 
     def assistant_header(self, key: int) -> str:
         gemini = QCoreApplication.translate("TranscriptView", "Gemini")

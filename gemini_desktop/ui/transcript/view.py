@@ -124,7 +124,7 @@ class TranscriptView(QWidget):
     """The real target of the link under the mouse (see link_target_text), or "" when it leaves the link."""
     permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
     attachment_opened = Signal(object)  # the ShownAttachment the user clicked
-    undo_requested = Signal(int)  # "Undo changes" clicked on this model entry (a turn's or a tool card's)
+    undo_requested = Signal(int, bool)  # "Undo changes" (True) or "Redo" clicked on a turn's or a tool card's entry
     message_action = Signal(str, int)  # "retry" or "edit" chosen on the message with this key
 
     def __init__(self, parent: QWidget | None = None, *, model: ConversationModel | None = None,
@@ -498,8 +498,8 @@ class TranscriptView(QWidget):
             self.show_earlier()
         elif scheme == OPEN_SCHEME:
             self._open_attachment(url)
-        elif scheme == "gd-undo" and url.path().isdigit():
-            self.undo_requested.emit(int(url.path()))
+        elif scheme in ("gd-undo", "gd-redo") and url.path().isdigit():
+            self.undo_requested.emit(int(url.path()), scheme == "gd-undo")
         else:
             log.warning("ignored a click on a link with scheme %r", scheme)
 

@@ -68,7 +68,8 @@ def test_a_write_file_turn_lists_its_file_with_a_diff_before_undoing_it_and_redo
         [card] = [e for e in view.transcript.model.entries if isinstance(e, ToolCallEntry)]
         assert card.edited and view.transcript.anchor_position(f"gd-undo:{card.id}") is not None
         turn = turn_undo(view)
-        assert turn is not None and turn.paths == ("notes.txt",) and "Undo changes: notes.txt" in text_of(view.transcript)
+        assert turn is not None and turn.paths == ("notes.txt",)
+        assert "Undo changes: notes.txt" in text_of(view.transcript)
 
         click_anchor(view.transcript, qtbot, f"gd-undo:{turn.id}")
         await until(lambda: undo_dialog() is not None, 20, "the list of changes")

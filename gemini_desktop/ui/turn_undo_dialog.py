@@ -7,7 +7,7 @@ streaming while it is on screen. The file work is `conversation.turn_undo`'s, of
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,33 +27,30 @@ from gemini_desktop.ui.dialogs import discard, finished
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("UndoDialog", text)
-
-
 class TurnUndoDialog(QDialog):
     """The files of a turn's undo, each with its diff; the ticked ones are put back."""
 
     def __init__(self, changes: TurnChanges, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("turnUndoDialog")
-        self.setWindowTitle(_tr("Undo changes"))
+        self.setWindowTitle(self.tr("Undo changes"))
         self.resize(760, 520)
         self._changes = changes
-        intro = QLabel(_tr("Undoing puts the ticked files back as they were before this turn. A file you changed "
+        intro = QLabel(self.tr("Undoing puts the ticked files back as they were before this turn. A file you changed "
                            "since is kept as it is now unless you tick it."), self)
         intro.setWordWrap(True)
         self.files = QListWidget(self)
         self.files.setObjectName("undoFiles")
-        self.files.setAccessibleName(_tr("Files the turn changed"))
+        self.files.setAccessibleName(self.tr("Files the turn changed"))
         for change in changes.files:
-            text = change.path + (_tr(" (changed since the turn: kept unless ticked)") if change.changed_since else "")
+            since = self.tr(" (changed since the turn: kept unless ticked)") if change.changed_since else ""
+            text = change.path + since
             item = QListWidgetItem(text, self.files)
             item.setData(PATH_ROLE, change.path)
             item.setCheckState(Qt.CheckState.Unchecked if change.changed_since else Qt.CheckState.Checked)
         self.diff = QPlainTextEdit(self)
         self.diff.setObjectName("undoDiff")
-        self.diff.setAccessibleName(_tr("Changes in the selected file"))
+        self.diff.setAccessibleName(self.tr("Changes in the selected file"))
         self.diff.setReadOnly(True)
         self.diff.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.diff.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -63,7 +60,7 @@ class TurnUndoDialog(QDialog):
         split.addWidget(self.diff)
         split.setSizes([160, 360])
         buttons = QDialogButtonBox(self)
-        self.apply = buttons.addButton(_tr("Undo changes"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.apply = buttons.addButton(self.tr("Undo changes"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.apply.setObjectName("undoApply")
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -72,7 +69,7 @@ class TurnUndoDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(split, 1)
         if changes.skipped:
-            skipped = QLabel(_tr("Not in the snapshot (too big or too many files), so never touched: {files}")
+            skipped = QLabel(self.tr("Not in the snapshot (too big or too many files), so never touched: {files}")
                              .format(files=", ".join(changes.skipped)), self)
             skipped.setObjectName("undoSkipped")
             skipped.setWordWrap(True)

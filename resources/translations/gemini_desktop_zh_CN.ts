@@ -221,12 +221,16 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>已撤销更改：已恢复 {files}。</translation>
     </message>
     <message>
-        <source>Nothing to undo: those changes were already undone.</source>
-        <translation>没有可撤销的内容：这些更改已经撤销过了。</translation>
+        <source>Kept as they are now: {files}.</source>
+        <translation>保持现状：{files}。</translation>
     </message>
     <message>
-        <source>Nothing was undone: {files} changed since gemini edited them, and the changes were kept.</source>
-        <translation>未撤销任何内容：{files} 在 gemini 编辑之后又被修改过，已保留这些修改。</translation>
+        <source>Changes redone: {files} as the turn left them.</source>
+        <translation>已重做更改：{files} 恢复为该轮结束时的内容。</translation>
+    </message>
+    <message>
+        <source>Nothing to undo: those changes were already undone.</source>
+        <translation>没有可撤销的内容：这些更改已经撤销过了。</translation>
     </message>
 </context>
 <context>
@@ -1755,6 +1759,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>再显示 {count} 条</translation>
     </message>
     <message>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
         <source>Undo this call&apos;s changes</source>
         <translation>撤销此调用的更改</translation>
     </message>
@@ -1763,12 +1771,20 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>撤销更改</translation>
     </message>
     <message>
+        <source>Not in the snapshot (too big or too many files): {files}</source>
+        <translation>未包含在快照中（文件太大或文件太多）：{files}</translation>
+    </message>
+    <message>
+        <source>Looking at what this turn changed…</source>
+        <translation>正在查看这一轮更改了什么…</translation>
+    </message>
+    <message>
         <source>Changes undone</source>
         <translation>更改已撤销</translation>
     </message>
     <message>
-        <source>Thinking…</source>
-        <translation>思考中…</translation>
+        <source>Redo</source>
+        <translation>重做</translation>
     </message>
     <message>
         <source>Thoughts</source>
@@ -1785,6 +1801,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>… earlier thoughts are shown in full when thinking ends</source>
         <translation>……思考结束后将完整显示之前的思考内容</translation>
+    </message>
+    <message>
+        <source> and {count} more</source>
+        <translation> 等另外 {count} 个</translation>
     </message>
     <message>
         <source>Address copied</source>
@@ -1849,39 +1869,35 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>TurnSnapshotter</name>
     <message>
-        <source>This turn changed {files}; the snapshot before it can put them back.</source>
-        <translation>本轮更改了 {files}；本轮之前的快照可以将它们恢复。</translation>
-    </message>
-    <message>
-        <source>Not in the snapshot (too big or too many files): {files}.</source>
-        <translation>未包含在快照中（文件太大或文件太多）：{files}。</translation>
-    </message>
-    <message>
         <source>No snapshot of this turn: {reason}</source>
         <translation>本轮没有快照：{reason}</translation>
     </message>
 </context>
 <context>
-    <name>UndoDialog</name>
+    <name>TurnUndoDialog</name>
     <message>
         <source>Undo changes</source>
         <translation>撤销更改</translation>
     </message>
     <message>
-        <source>These files changed since gemini edited them. Undoing now would overwrite those later changes:</source>
-        <translation>这些文件在 gemini 编辑之后又被修改过。现在撤销将覆盖这些后来的修改：</translation>
+        <source>Undoing puts the ticked files back as they were before this turn. A file you changed since is kept as it is now unless you tick it.</source>
+        <translation>撤销会把勾选的文件恢复为这一轮之前的样子。你之后改过的文件会保持现状，除非你勾选它。</translation>
     </message>
     <message>
-        <source>… and {count} more</source>
-        <translation>… 等另外 {count} 个</translation>
+        <source>Files the turn changed</source>
+        <translation>这一轮更改的文件</translation>
     </message>
     <message>
-        <source>Overwrite them</source>
-        <translation>覆盖它们</translation>
+        <source> (changed since the turn: kept unless ticked)</source>
+        <translation>（这一轮之后被改过：除非勾选，否则保留）</translation>
     </message>
     <message>
-        <source>Keep my changes</source>
-        <translation>保留我的修改</translation>
+        <source>Changes in the selected file</source>
+        <translation>所选文件的更改</translation>
+    </message>
+    <message>
+        <source>Not in the snapshot (too big or too many files), so never touched: {files}</source>
+        <translation>未包含在快照中（文件太大或文件太多），因此不会被改动：{files}</translation>
     </message>
 </context>
 <context>

@@ -75,30 +75,27 @@ class EntryRenderer:
 
     def undo(self, entry: Entry) -> str:
         """"Undo changes" under a turn or a tool card that changed files; once done, that it was, and "Redo"."""
-        tr = QCoreApplication.translate
         skipped = ""
         if isinstance(entry, ToolCallEntry):
             if not entry.edited:
                 return ""
-            label = tr("TranscriptView", "Undo this call's changes")
+            label = QCoreApplication.translate("TranscriptView", "Undo this call's changes")
         elif isinstance(entry, TurnEdits) and entry.changed_files:
-            label = tr("TranscriptView", "Undo changes")
-            if entry.paths:
-                label += f": {', '.join(entry.paths[:NAMED_FILES])}"
-                if len(entry.paths) > NAMED_FILES:
-                    label += tr("TranscriptView", " and {count} more").format(count=len(entry.paths) - NAMED_FILES)
+            label = QCoreApplication.translate("TranscriptView", "Undo changes") + _named(entry.paths)
             if entry.skipped:
-                skipped = tr("TranscriptView", "Not in the snapshot (too big or too many files): {files}").format(
+                skipped = QCoreApplication.translate(
+                    "TranscriptView", "Not in the snapshot (too big or too many files): {files}").format(
                     files=", ".join(entry.skipped))
         else:
             return ""
         style = f'style="margin-top:2px; margin-bottom:0px; color:{self.theme.muted}"'
         note = f"<p {style}><small>{html.escape(skipped)}</small></p>" if skipped else ""
         if isinstance(entry, TurnEdits) and entry.checking:
-            checking = tr("TranscriptView", "Looking at what this turn changed…")
+            checking = QCoreApplication.translate("TranscriptView", "Looking at what this turn changed…")
             return f"<p {style}><small>↶ {html.escape(checking)}</small></p>"
         if entry.undone:
-            done, redo = tr("TranscriptView", "Changes undone"), tr("TranscriptView", "Redo")
+            done = QCoreApplication.translate("TranscriptView", "Changes undone")
+            redo = QCoreApplication.translate("TranscriptView", "Redo")
             return (f"<p {style}><small>↶ {html.escape(done)}</small> · <a href=\"gd-redo:{entry.id}\" "
                     f'style="color:{self.theme.link}">↷ {html.escape(redo)}</a></p>{note}')
         return (f'<p {style}><a href="gd-undo:{entry.id}" style="color:{self.theme.link}">↶ '
@@ -183,3 +180,14 @@ class EntryRenderer:
         more = QCoreApplication.translate("TranscriptView", "Show {count} more").format(count=min(hidden, page))
         return (f'{muted}{html.escape(label)} &nbsp;'
                 f'<a href="gd-earlier:" style="color:{self.theme.link}">{html.escape(more)}</a></p>')
+
+
+def _named(paths: tuple[str, ...]) -> str:
+    """": a.txt, b.txt and 3 more" after a turn's "Undo changes" (nothing before its files are known)."""
+    if not paths:
+        return ""
+    named = ": " + ", ".join(paths[:NAMED_FILES])
+    if len(paths) > NAMED_FILES:
+        named += QCoreApplication.translate("TranscriptView", " and {count} more").format(
+            count=len(paths) - NAMED_FILES)
+    return named

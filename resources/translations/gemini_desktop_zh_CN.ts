@@ -1138,6 +1138,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>登录方式：</translation>
     </message>
     <message>
+        <source>Undo snapshots:</source>
+        <translation>撤销快照：</translation>
+    </message>
+    <message>
         <source>Signed out: the next gemini started asks how to sign in.</source>
         <translation>已退出登录：下次启动的 gemini 会询问如何登录。</translation>
     </message>
@@ -1898,6 +1902,33 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Not in the snapshot (too big or too many files), so never touched: {files}</source>
         <translation>未包含在快照中（文件太大或文件太多），因此不会被改动：{files}</translation>
+    </message>
+</context>
+<context>
+    <name>UndoSettings</name>
+    <message>
+        <source>Snapshot the folder around each turn</source>
+        <translation>在每一轮前后为文件夹拍快照</translation>
+    </message>
+    <message>
+        <source>Undo changes then covers whatever a turn changed, shell commands included; the snapshots stay in the app&apos;s data folder</source>
+        <translation>这样“撤销更改”可覆盖一轮所做的任何更改（包括 shell 命令）；快照保存在应用的数据文件夹中</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>Keep undo snapshots for at most</source>
+        <translation>撤销快照最多保留</translation>
+    </message>
+    <message>
+        <source> MB</source>
+        <translation> MB</translation>
+    </message>
+    <message>
+        <source>Disk for the undo snapshots of one folder at most</source>
+        <translation>单个文件夹的撤销快照最多占用的磁盘空间</translation>
     </message>
 </context>
 <context>

@@ -89,6 +89,12 @@ def test_a_write_file_turn_lists_its_file_with_a_diff_before_undoing_it_and_redo
         await until(lambda: not turn.undone and not card.undone, 5, "the undo offered again")
         assert view.transcript.anchor_position(f"gd-undo:{turn.id}") is not None
 
+        view.transcript.message_action.emit("undo", turn.message)  # the answer's hover bar (or context menu)
+        await until(lambda: undo_dialog() is not None, 20, "the same list, from the message's actions")
+        undo_dialog().reject()
+        await until(lambda: undo_dialog() is None, 5, "closed")
+        assert target.read_text() == "gemini's text\n" and not turn.undone
+
     run_async(scenario(), timeout=150)
 
 

@@ -825,6 +825,13 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>MessageActionBar</name>
+    <message>
+        <source>Message actions</source>
+        <translation>消息操作</translation>
+    </message>
+</context>
+<context>
     <name>MessageActions</name>
     <message>
         <source>Nothing to retry here yet.</source>
@@ -1853,6 +1860,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Retry</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Undo this turn&apos;s changes…</source>
+        <translation>撤销这一轮的更改…</translation>
+    </message>
+    <message>
+        <source>Redo this turn&apos;s changes</source>
+        <translation>重做这一轮的更改</translation>
     </message>
 </context>
 <context>

@@ -26,6 +26,21 @@ from tests.support.qt_async import until
 from tests.test_plan import approve_all
 
 
+async def change_the_files(controller: ConversationController, fake_gemini: FakeGemini, workdir: Path,
+                           done: Callable[[], bool]) -> None:
+    """One turn: a shell command writes shell_made.txt, write_file rewrites notes.txt (each approved)."""
+    fake_gemini.reply(FunctionCall("run_shell_command", {"command": "echo from shell > shell_made.txt"}))
+    fake_gemini.reply(FunctionCall("write_file", {"file_path": str(workdir / "notes.txt"),
+                                                  "content": "gemini's text\n"}))
+    fake_gemini.reply("Done.")
+    controller.submit("change the files")
+    for _ in range(60):
+        approve_all(controller)
+        if done():
+            return
+        await until(lambda: bool(controller.model.pending_requests()) or done(), 45, "next step")
+
+
 @pytest.mark.e2e
 def test_a_shell_write_and_a_write_file_are_undone_and_redone_after_a_restart(
         controller: ConversationController, fake_gemini: FakeGemini, workdir: Path, tmp_path: Path,
@@ -37,16 +52,7 @@ def test_a_shell_write_and_a_write_file_are_undone_and_redone_after_a_restart(
 
     async def scenario() -> None:
         assert await controller.start()
-        fake_gemini.reply(FunctionCall("run_shell_command", {"command": "echo from shell > shell_made.txt"}))
-        fake_gemini.reply(FunctionCall("write_file", {"file_path": str(workdir / "notes.txt"),
-                                                      "content": "gemini's text\n"}))
-        fake_gemini.reply("Done.")
-        controller.submit("change the files")
-        for _ in range(60):
-            approve_all(controller)
-            if changed:
-                break
-            await until(lambda: bool(controller.model.pending_requests()) or bool(changed), 45, "next step")
+        await change_the_files(controller, fake_gemini, workdir, lambda: bool(changed))
 
     run_async(scenario(), timeout=150)
     assert (workdir / "shell_made.txt").read_text() == "from shell\n"
@@ -95,17 +101,7 @@ def test_the_window_path_undoes_and_redoes_a_shell_write_and_a_write_file_also_i
         key = await conversations.open_new(workdir)
         controller = conversations.get(key or "")
         assert controller is not None
-        fake_gemini.reply(FunctionCall("run_shell_command", {"command": "echo from shell > shell_made.txt"}))
-        fake_gemini.reply(FunctionCall("write_file", {"file_path": str(workdir / "notes.txt"),
-                                                      "content": "gemini's text\n"}))
-        fake_gemini.reply("Done.")
-        controller.submit("change the files")
-        for _ in range(60):
-            approve_all(controller)
-            if turn_of(controller.model) is not None:
-                break
-            await until(lambda: bool(controller.model.pending_requests()) or turn_of(controller.model) is not None,
-                        45, "next step")
+        await change_the_files(controller, fake_gemini, workdir, lambda: turn_of(controller.model) is not None)
         turn = turn_of(controller.model)
         assert turn is not None and sorted(turn.paths) == ["notes.txt", "shell_made.txt"]
         undoer = TurnUndoer(controller.model, snapshots_root(store), controller.edits)

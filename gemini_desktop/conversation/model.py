@@ -127,7 +127,7 @@ class ToolCallEntry(Entry):
     @property
     def settled(self) -> bool:
         return (self.request is None and self.call.status in (ToolStatus.COMPLETED, ToolStatus.FAILED)
-                and not self.undoable)
+                and not self.edited)  # an edit can be undone, and the undo redone
 
     def searchable(self) -> str:
         return "\n".join((self.call.title, *self.call.paths))
@@ -177,7 +177,7 @@ class TurnEdits(Entry):
 
     @property
     def settled(self) -> bool:
-        return self.undone and not self.snapshot
+        return not self.changed_files  # else it can be undone, and the undo redone
 
 
 @dataclass(eq=False)

@@ -56,6 +56,9 @@ class TurnUndoer:
         self._edits = edits
         self._busy: set[int] = set()
 
+    def serves(self, model: ConversationModel, edits: ConversationEdits | None) -> bool:
+        return model is self._model and edits is self._edits
+
     def _sources(self, entry: Entry) -> _Sources:
         snapshots, key, tools = None, "", ()
         if isinstance(entry, TurnEdits):
@@ -96,9 +99,9 @@ class TurnUndoer:
     async def undo(self, entry_id: int, overwrite: frozenset[str] = frozenset(),
                    skip: frozenset[str] = frozenset()) -> list[str] | None:
         """Put back the entry's files; one changed since is kept unless in `overwrite`, one in `skip` is kept.
-        Returns the files put back (None when it failed or was already running)."""
+        Returns the files put back (None when it failed, was running already or was done meanwhile)."""
         entry = self._model.entry(entry_id)
-        if entry is None or entry_id in self._busy:
+        if not isinstance(entry, (TurnEdits, ToolCallEntry)) or entry.undone:
             return None
         sources = self._sources(entry)
 
@@ -113,11 +116,7 @@ class TurnUndoer:
                 restored += [str(path) for path in outcome.restored]
             return restored, [f.path for f in files if f.path not in restored]
 
-        self._busy.add(entry_id)
-        try:
-            done = await self._off_thread(run)
-        finally:
-            self._busy.discard(entry_id)
+        done = await self._exclusive(entry_id, run)
         if done is None:
             return None
         restored, kept = done
@@ -133,7 +132,7 @@ class TurnUndoer:
     async def redo(self, entry_id: int) -> list[str] | None:
         """Take the entry's undo back: the files it put back get what the turn had written again."""
         entry = self._model.entry(entry_id)
-        if entry is None or entry_id in self._busy:
+        if not isinstance(entry, (TurnEdits, ToolCallEntry)) or not entry.undone:
             return None
         sources = self._sources(entry)
 
@@ -144,17 +143,23 @@ class TurnUndoer:
                     sources.journal_session, sources.tool_call_ids)]
             return redone
 
-        self._busy.add(entry_id)
-        try:
-            redone = await self._off_thread(run)
-        finally:
-            self._busy.discard(entry_id)
+        redone = await self._exclusive(entry_id, run)
         if redone is None:
             return None
         self._model.mark_turn(entry, sources.tool_call_ids, undone=False)
         self._model.add_notice(QCoreApplication.translate(
             "ConversationEdits", "Changes redone: {files} as the turn left them.").format(files=listed(redone)))
         return redone
+
+    async def _exclusive(self, entry_id: int, action: Callable[[], T]) -> T | None:
+        """One undo or redo of an entry at a time: a second click while its files are being put back does nothing."""
+        if entry_id in self._busy:
+            return None
+        self._busy.add(entry_id)
+        try:
+            return await self._off_thread(action)
+        finally:
+            self._busy.discard(entry_id)
 
     async def _off_thread(self, action: Callable[[], T]) -> T | None:
         try:

@@ -77,6 +77,7 @@ class ConversationView(QWidget):
         self._opening: asyncio.Future[bool] | None = None
         self._early_messages: list[Message] = []
         self.usage: tuple[Usage | None, Usage | None] = (None, None)
+        self._undoer: TurnUndoer | None = None  # one per model: a second click during an undo does nothing
         self._build()
 
     def _build(self) -> None:
@@ -487,9 +488,10 @@ class ConversationView(QWidget):
 
     def undo_changes(self, entry_id: int, undo: bool = True) -> asyncio.Future[list[str] | None]:
         """"Undo changes" on a turn or a tool card (the files and their diffs are listed first), or "Redo"."""
-        undoer = TurnUndoer(self.transcript.model, snapshots_root(self._store),
-                            self.controller.edits if self.controller is not None else None)
-        return run_soon(undo_turn(self, undoer, entry_id) if undo else undoer.redo(entry_id))
+        edits = self.controller.edits if self.controller is not None else None
+        if self._undoer is None or not self._undoer.serves(self.transcript.model, edits):
+            self._undoer = TurnUndoer(self.transcript.model, snapshots_root(self._store), edits)
+        return run_soon(undo_turn(self, self._undoer, entry_id) if undo else self._undoer.redo(entry_id))
 
     def answer_permission(self, key: Qt.Key) -> bool:
         return self.transcript.answer_permission(key)

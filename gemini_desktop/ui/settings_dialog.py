@@ -118,7 +118,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.tray_box)
         form.addRow(self.tr("Local API:"), self._row(self.api_box, self.api_port, self.api_status))
         form.addRow(self.tr("Local API token:"), self._row(copy_token, new_token))
-        self.undo_settings = UndoSettings(settings, self)
+        self.undo_settings = UndoSettings(settings, self._spin_box, self)
         form.addRow(self.tr("Undo snapshots:"), self.undo_settings)
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,

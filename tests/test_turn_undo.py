@@ -15,6 +15,7 @@ from gemini_desktop.conversation.file_edits import ConversationEdits, EditJourna
 from gemini_desktop.conversation.model import ConversationModel, Notice, TurnEdits
 from gemini_desktop.conversation.turn_snapshots import snapshots_root
 from gemini_desktop.conversation.turn_undo import TurnUndoer, stored_turn_edits
+from gemini_desktop.engine.events import ToolCall, ToolStatus
 from gemini_desktop.store import FileEditLog, HistoryStore
 from gemini_desktop.store.turn_snapshots import SnapshotLimits, TurnSnapshots
 
@@ -29,6 +30,7 @@ class Turn:
         self.edits = ConversationEdits(self.journal, self.model, lambda: "gemini-1", lambda: self.answer)
 
     def write(self, tool_call_id: str, path: Path, text: str) -> None:
+        self.model.upsert_tool_call(ToolCall(tool_call_id, f"Writing to {path.name}", "edit", ToolStatus.COMPLETED))
         before = path.read_bytes() if path.exists() else None
         self.journal.record("gemini-1", tool_call_id, path, before, text.encode())
         path.write_text(text)
@@ -97,6 +99,11 @@ def test_snapshot_and_journal_list_each_file_once_and_the_journal_covers_an_igno
     restored = run_async(undoer.undo(turn.entry().id), timeout=20)
     assert sorted(Path(p).name for p in restored) == ["ignored.log", "notes.txt", "shell.txt"]
     assert not (folder / "ignored.log").exists() and not (folder / "shell.txt").exists()
+    assert (folder / "notes.txt").read_text() == "before\n"
+    card = turn.model.tool_call("w1")
+    assert card is not None and card.undone
+    assert run_async(undoer.redo(card.id), timeout=20) == []  # the turn's snapshot put it back, not the journal
+    assert card.undone and "use Redo under the turn" in turn.notices()
     assert (folder / "notes.txt").read_text() == "before\n"
     redone = run_async(undoer.redo(turn.entry().id), timeout=20)
     assert sorted(Path(p).name for p in redone) == ["ignored.log", "notes.txt", "shell.txt"]

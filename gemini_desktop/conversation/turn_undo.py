@@ -146,6 +146,10 @@ class TurnUndoer:
         redone = await self._exclusive(entry_id, run)
         if redone is None:
             return None
+        if not redone:  # a card whose file the turn's own undo put back: that undo's Redo brings it back
+            self._model.add_notice(QCoreApplication.translate(
+                "ConversationEdits", "Nothing to redo here: use Redo under the turn that undid these files."))
+            return redone
         self._model.mark_turn(entry, sources.tool_call_ids, undone=False)
         self._model.add_notice(QCoreApplication.translate(
             "ConversationEdits", "Changes redone: {files} as the turn left them.").format(files=listed(redone)))

@@ -225,6 +225,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>保持现状：{files}。</translation>
     </message>
     <message>
+        <source>Nothing to redo here: use Redo under the turn that undid these files.</source>
+        <translation>此处没有可重做的内容：请使用撤销这些文件的那一轮下方的“重做”。</translation>
+    </message>
+    <message>
         <source>Changes redone: {files} as the turn left them.</source>
         <translation>已重做更改：{files} 恢复为该轮结束时的内容。</translation>
     </message>

@@ -239,6 +239,33 @@ class AppSettings:
         self._qsettings.setValue("manager/recycle_memory_mb", int(value))
 
     @property
+    def snapshots_enabled(self) -> bool:
+        """Snapshot the working folder around each turn that may change files (the complete "Undo changes")."""
+        return str(self._qsettings.value("undo/snapshots_enabled", "true")).lower() == "true"
+
+    @snapshots_enabled.setter
+    def snapshots_enabled(self, value: bool) -> None:
+        self._qsettings.setValue("undo/snapshots_enabled", "true" if value else "false")
+
+    @property
+    def snapshot_max_age_days(self) -> int:
+        """How long a turn's undo snapshots are kept."""
+        return int(self._number("undo/snapshot_max_age_days", 30, 1, 3650))
+
+    @snapshot_max_age_days.setter
+    def snapshot_max_age_days(self, value: int) -> None:
+        self._qsettings.setValue("undo/snapshot_max_age_days", int(value))
+
+    @property
+    def snapshot_max_disk_mb(self) -> int:
+        """The most disk one working folder's snapshots take before the oldest turns are dropped."""
+        return int(self._number("undo/snapshot_max_disk_mb", 500, 10, 100 * 1024))
+
+    @snapshot_max_disk_mb.setter
+    def snapshot_max_disk_mb(self, value: int) -> None:
+        self._qsettings.setValue("undo/snapshot_max_disk_mb", int(value))
+
+    @property
     def default_agent(self) -> str:
         """The agent profile's name new conversations start with ("" is gemini): Ctrl+N, `serve`, API model ids."""
         return (self._text("agents/default") or "").strip().lower()

@@ -28,6 +28,7 @@ from gemini_desktop.conversation.attachments import (
 from gemini_desktop.conversation.file_edits import ConversationEdits, EditJournal
 from gemini_desktop.conversation.model import ConversationModel, UserMessage, paths_and_diffs
 from gemini_desktop.conversation.permissions import PermissionDesk
+from gemini_desktop.conversation.turn_undo import stored_turn_edits
 from gemini_desktop.conversation.turns import Turn, TurnEnd
 from gemini_desktop.engine.attachments import Message
 from gemini_desktop.engine.diagnosis import diagnose
@@ -235,7 +236,8 @@ class ConversationController(QObject):
         self._store_session = RowRef(record.id)
         self._gemini_session_id = record.gemini_session_id
         messages = self._store_call(self._store.messages, record.id) or []
-        self.model.load_history(stored_messages(messages, self._store.blobs, record.cwd))
+        self.model.load_history(stored_messages(messages, self._store.blobs, record.cwd),
+                                stored_turn_edits(self._store, record.id, messages))
         items = self._store_call(self._store.plan, record.id)
         if items:
             self.model.show_plan(PlanUpdate(tuple(PlanEntry(*item) for item in items)))

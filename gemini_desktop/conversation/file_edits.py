@@ -1,5 +1,5 @@
 """gemini's file edits as the conversations see them: the history's journal, plus a signal per edit so the
-conversation that made it can offer "Undo changes" on that turn and tool call.
+conversation that made it can offer "Undo changes" on that turn and tool call (undone by `turn_undo`).
 
 The engine calls `record` on a worker thread before it writes the file; the signal reaches the controllers on
 the UI thread (a queued connection), before gemini hears that the write is done, so an edit is always known
@@ -8,7 +8,6 @@ before the turn that made it ends.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from gemini_desktop.conversation.model import ConversationModel
-from gemini_desktop.store import FileEditLog, StoreError, UndoOutcome
+from gemini_desktop.store import FileEditLog
 
 log = logging.getLogger(__name__)
 MAX_LISTED_FILES = 10  # a notice names this many files, then says how many more
@@ -36,12 +35,13 @@ class EditJournal(QObject):
         self._log.record(session_id, tool_call_id, path, before, after)
         self.edited.emit(session_id, tool_call_id)
 
-    def undo(self, gemini_session_id: str, tool_call_ids: Sequence[str], *, overwrite: bool = False) -> UndoOutcome:
-        """Blocking file work: run it off the UI thread."""
-        return self._log.undo_tool_calls(gemini_session_id, tool_call_ids, overwrite=overwrite)
+    @property
+    def log(self) -> FileEditLog:
+        """The journal itself (blocking file work: call it off the UI thread)."""
+        return self._log
 
 
-def _listed(paths: Sequence[Path]) -> str:
+def listed(paths: Sequence[Path | str]) -> str:
     shown = ", ".join(str(path) for path in paths[:MAX_LISTED_FILES])
     if len(paths) > MAX_LISTED_FILES:
         shown += QCoreApplication.translate("ConversationEdits", " and {count} more").format(
@@ -57,12 +57,11 @@ class ConversationEdits(QObject):
     def __init__(self, journal: EditJournal, model: ConversationModel, session_id: Callable[[], str | None],
                  answer_key: Callable[[], int | None], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._journal = journal
+        self.journal = journal
         self._model = model
         self._session_id = session_id
         self._answer_key = answer_key
         self._sessions: dict[str, str] = {}  # tool call id -> the gemini session it ran in (a restart may rebuild)
-        self._undoing = False
         journal.edited.connect(self._on_edited)
 
     @Slot(str, str)
@@ -72,35 +71,7 @@ class ConversationEdits(QObject):
         self._sessions[tool_call_id] = session_id
         self._model.mark_edited(tool_call_id, self._answer_key())
 
-    async def undo(self, entry_id: int, *, overwrite: bool = False) -> UndoOutcome | None:
-        """Put back the files of a turn (its `TurnEdits` entry) or of one tool call, off the UI thread.
-
-        Returns the outcome; a refused one (files changed since) is for the view to ask whether to overwrite.
-        None when there was nothing to do or it failed (the notice says why)."""
-        entry = self._model.entry(entry_id)
-        targets = self._model.undo_targets(entry) if entry is not None else []
-        sessions = {self._sessions[tool] for tool in targets if tool in self._sessions}
-        if not targets or len(sessions) != 1 or self._undoing:
-            return None
-        self._undoing = True  # a second click while the files are being put back does nothing
-        try:
-            outcome = await asyncio.to_thread(self._journal.undo, sessions.pop(), targets, overwrite=overwrite)
-        except StoreError as failure:
-            log.warning("undo failed: %s", failure)
-            self._model.add_notice(str(failure), kind="error")
-            return None
-        finally:
-            self._undoing = False
-        if outcome.refused:
-            return outcome
-        self._model.mark_undone(targets)
-        if outcome.restored:
-            self._model.add_notice(self.tr("Changes undone: {files} restored.").format(files=_listed(outcome.restored)))
-        else:
-            self._model.add_notice(self.tr("Nothing to undo: those changes were already undone."))
-        return outcome
-
-    def keep(self, changed: Sequence[Path]) -> None:
-        """The user chose to keep files changed since the edit: nothing was restored, and the notice says so."""
-        self._model.add_notice(self.tr("Nothing was undone: {files} changed since gemini edited them, and the "
-                                       "changes were kept.").format(files=_listed(changed)), kind="warning")
+    def session_of(self, tool_call_ids: Sequence[str]) -> str | None:
+        """The one gemini session these calls' edits were journaled under (None: unknown, or several)."""
+        sessions = {self._sessions[tool] for tool in tool_call_ids if tool in self._sessions}
+        return sessions.pop() if len(sessions) == 1 else None

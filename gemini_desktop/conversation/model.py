@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import enum
 import itertools
-import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gemini_desktop.conversation.message_queue import MessageQueue
 from gemini_desktop.engine.events import PermissionOption, PermissionRequest, PlanUpdate, ToolCall, ToolStatus
 from gemini_desktop.engine.types import ContextUsage, Usage
-from gemini_desktop.untrusted_text import markdown_message
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +127,7 @@ class ToolCallEntry(Entry):
     @property
     def settled(self) -> bool:
         return (self.request is None and self.call.status in (ToolStatus.COMPLETED, ToolStatus.FAILED)
-                and not self.undoable)
+                and not self.edited)  # an edit can be undone, and the undo redone
 
     def searchable(self) -> str:
         return "\n".join((self.call.title, *self.call.paths))
@@ -159,14 +157,27 @@ class Notice(Entry):
 
 @dataclass(eq=False)
 class TurnEdits(Entry):
-    """Closes an answer whose tool calls changed files: the turn's "Undo changes" (`tool_call_ids` in order)."""
+    """Closes an answer that changed files: the turn's "Undo changes" and, once undone, its "Redo".
+
+    `tool_call_ids`: the calls that wrote through the app (in order); `snapshot`: the key of the turn's snapshots
+    of `work_tree` (any change, shell commands too), `checking` until the one after the turn is taken; `paths`:
+    what the snapshots show it changed; `skipped`: what the snapshot's bounds left out."""
 
     tool_call_ids: tuple[str, ...]
     undone: bool = False
+    snapshot: str = ""
+    work_tree: str = ""
+    checking: bool = False
+    paths: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def changed_files(self) -> bool:
+        return bool(self.tool_call_ids or self.paths or self.checking)
 
     @property
     def settled(self) -> bool:
-        return self.undone
+        return not self.changed_files  # else it can be undone, and the undo redone
 
 
 @dataclass(eq=False)
@@ -215,6 +226,7 @@ class _Answer:
     thoughts: Thoughts | None = None
     live: bool = True
     edits: dict[str, None] = field(default_factory=dict)  # the tool calls that changed files, in order
+    snapshot: tuple[str, str] | None = None  # the key and folder of the turn's snapshots, once one is taken
 
 
 class ConversationModel:
@@ -343,8 +355,24 @@ class ConversationModel:
         self._settle(answer.thoughts)
         if state != "complete":
             self._add(EndMark(state), key)
-        if answer.edits:
-            self._add(TurnEdits(tuple(answer.edits)), key)
+        if answer.edits or answer.snapshot:
+            snapshot, folder = answer.snapshot or ("", "")
+            self._add(TurnEdits(tuple(answer.edits), snapshot=snapshot, work_tree=folder, checking=bool(snapshot)),
+                      key)
+
+    def expect_snapshot(self, answer_key: int, snapshot: str, work_tree: str) -> None:
+        """The folder was snapshotted before this answer changed files: its end offers to undo whatever did."""
+        answer = self._answers.get(answer_key)
+        if answer is not None:
+            answer.snapshot = (snapshot, work_tree)
+
+    def snapshot_taken(self, snapshot: str, paths: Sequence[str], skipped: Sequence[str]) -> None:
+        """The snapshot after the turn: the files it changed (none: its undo disappears), what was left out."""
+        entry = next((e for e in reversed(self._entries) if isinstance(e, TurnEdits) and e.snapshot == snapshot),
+                     None)
+        if entry is not None:
+            entry.checking, entry.paths, entry.skipped = False, tuple(paths), tuple(skipped)
+            self._emit(Change.CHANGED, entry)
 
     def add_notice(self, text: str, *, kind: str = "info") -> None:
         self._add(Notice(text, kind))
@@ -439,18 +467,33 @@ class ConversationModel:
                 entry.undone = True
                 changed.append(entry)
         for entry in self._entries:
-            if isinstance(entry, TurnEdits) and not entry.undone and not self.undo_targets(entry):
+            if isinstance(entry, TurnEdits) and not entry.undone and not entry.snapshot and not self.undo_targets(
+                    entry):
                 entry.undone = True
                 changed.append(entry)
         if changed:
             self._emit(Change.CHANGED, *changed)
 
+    def mark_turn(self, entry: Entry, tool_call_ids: Sequence[str], *, undone: bool) -> None:
+        """A turn's (or a card's) changes were undone, or the undo taken back: it offers "Redo" or "Undo"."""
+        if undone:
+            self.mark_undone(tool_call_ids)
+        self._undone.difference_update(() if undone else tool_call_ids)
+        changed = [self._tools[tool] for tool in tool_call_ids if tool in self._tools]
+        for marked in dict.fromkeys([*changed, entry]):
+            if isinstance(marked, (TurnEdits, ToolCallEntry)):
+                marked.undone = undone
+        self._emit(Change.CHANGED, *dict.fromkeys([*changed, entry]))
+
     # --- whole conversation ---
 
-    def load_history(self, messages: Sequence[StoredMessage]) -> None:
-        """Replace the conversation with stored messages (role, text, state[, attachments])."""
+    def load_history(self, messages: Sequence[StoredMessage], turn_edits: Mapping[int, TurnEdits] | None = None,
+                     ) -> None:
+        """Replace the conversation with stored messages (role, text, state[, attachments]); `turn_edits` closes
+        the n-th message with its turn's undo (from the turn's stored snapshots)."""
         self._reset()
-        for role, text, state, *attached in messages:
+        turn_edits = turn_edits or {}
+        for index, (role, text, state, *attached) in enumerate(messages):
             key = next(self._keys)
             self._messages += 1
             attachments = attached[0] if attached else ()
@@ -459,6 +502,8 @@ class ConversationModel:
             self._place(entry, key)
             if state and state != "complete":
                 self._place(EndMark(state), key)
+            if index in turn_edits:
+                self._place(turn_edits[index], key)
         self.stored = len(self._entries)
         self._emit(Change.RESET)
 
@@ -491,58 +536,9 @@ class ConversationModel:
     def to_markdown(self) -> str:
         """The whole conversation in the history export's format: only the format writes structure, so a
         pasted copy cannot carry a forged turn."""
-        lines: list[str] = []
-        for message in _messages_of(self._entries):
-            lines += _message_markdown(message)
-        return "\n".join(lines).strip() + "\n" if lines else ""
+        from gemini_desktop.conversation.model_markdown import conversation_markdown  # it reads these entries
 
-
-def _messages_of(entries: Sequence[Entry]) -> Iterator[list[Entry]]:
-    """Runs of entries that make up one message (a notice or a tool call outside a message stands alone)."""
-    run: list[Entry] = []
-    for entry in entries:
-        if run and (entry.message == 0 or entry.message != run[0].message) and not _joins(run, entry):
-            yield run
-            run = []
-        run.append(entry)
-    if run:
-        yield run
-
-
-def _joins(run: list[Entry], entry: Entry) -> bool:
-    """A tool call during an answer belongs to that answer's section."""
-    return isinstance(entry, ToolCallEntry) and isinstance(run[0], (AnswerText, Thoughts))
-
-
-def _message_markdown(run: list[Entry]) -> list[str]:
-    head = run[0]
-    if isinstance(head, UserMessage):
-        return markdown_message("You", "", head.text, attachments=_attachment_lines(head.attachments))
-    if isinstance(head, Notice):
-        return markdown_message("Notice", head.kind if head.kind != "info" else "", head.text)
-    if isinstance(head, PlanEntry):
-        return markdown_message("Plan", "", "\n".join(f"[{'x' if item.status == 'completed' else ' '}] "
-                                                     f"{item.content}" for item in head.plan.entries))
-    text = "".join(entry.text for entry in run if isinstance(entry, AnswerText))
-    thoughts = "".join(entry.text for entry in run if isinstance(entry, Thoughts))
-    state = next((entry.state for entry in run if isinstance(entry, EndMark)), "")
-    tools = [(f"{entry.call.title or entry.call.kind} — {entry.call.status}" + _decision_suffix(entry),
-              "\n".join(paths_and_diffs(entry.call))) for entry in run if isinstance(entry, ToolCallEntry)]
-    heading = "Gemini" if isinstance(head, (AnswerText, Thoughts)) else "Tool"
-    return markdown_message(heading, state, text, thoughts, tools)
-
-
-def _attachment_lines(attachments: Sequence[ShownAttachment]) -> str:
-    """One line per attachment, as the history export writes them: the name or path quoted as a JSON string, so
-    a line break in a file name cannot start a line of its own."""
-    return "\n".join(f"{a.kind} {json.dumps(a.path or a.name, ensure_ascii=False)}"
-                     + (" (outside the working folder)" if a.outside_folder else "") for a in attachments)
-
-
-def _decision_suffix(entry: ToolCallEntry) -> str:
-    if not entry.decided:
-        return ""
-    return f" — {entry.decision.option_id if entry.decision is not None else 'rejected'}"
+        return conversation_markdown(self._entries)
 
 
 def paths_and_diffs(call: ToolCall) -> list[str]:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from gemini_desktop.conversation.controller import ConversationController
 from gemini_desktop.conversation.model import ConversationModel
+from gemini_desktop.conversation.turn_snapshots import attach_snapshots
 from gemini_desktop.engine.types import TranscriptTurn
 from gemini_desktop.store import HistoryStore, StoreError
 
@@ -106,6 +107,7 @@ class OpenConversations(QObject):
             self._conversations[key] = conversation
             controller = self._controllers[key] = ConversationController(conversation.client, self.store, model,
                                                                          parent=self)
+            attach_snapshots(controller, self.store, self.workspace.settings)
             self.opened.emit(key)
         return controller
 

@@ -8,8 +8,9 @@ file still holds what the edit wrote: a file the user changed since is reported,
 
 from __future__ import annotations
 
+import difflib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from gemini_desktop.paths import replace_file_contents
 from gemini_desktop.store.blobs import BlobStore, sha256_of_file
 from gemini_desktop.store.history import HistoryStore
 from gemini_desktop.store.records import FileEditRecord, StoreError
+from gemini_desktop.store.turn_snapshots import FileChange
 
 log = logging.getLogger(__name__)
 
@@ -98,21 +100,48 @@ class FileEditLog:
         return self.undo_tool_calls(gemini_session_id, (tool_call_id,), overwrite=overwrite)
 
     def undo_tool_calls(self, gemini_session_id: str, tool_call_ids: Sequence[str], *,
-                        overwrite: bool = False) -> UndoOutcome:
-        """The edits of these tool calls together, all files or none: a turn's undo as the window knows the turn
-        (its tool calls), which holds even before the history has linked the edits to the answer's row."""
+                        overwrite: bool | Collection[str] = False, skip: Collection[str] = ()) -> UndoOutcome:
+        """The edits of these tool calls together: a turn's undo as the window knows the turn (its tool calls),
+        which holds even before the history has linked the edits to the answer's row. `overwrite` False: all
+        files or none; True: all; paths: the files changed since that are put back anyway. `skip`: kept."""
+        return self._undo(self._edits(gemini_session_id, tool_call_ids), overwrite, skip)
+
+    def _edits(self, gemini_session_id: str, tool_call_ids: Sequence[str]) -> list[FileEditRecord]:
         edits = [edit for tool_call_id in dict.fromkeys(tool_call_ids) for edit in self._store.file_edits(
             gemini_session_id=gemini_session_id, tool_call_id=tool_call_id)]
-        return self._undo(sorted(edits, key=lambda edit: edit.id), overwrite)
+        return sorted(edits, key=lambda edit: edit.id)
 
-    def _undo(self, edits: Sequence[FileEditRecord], overwrite: bool) -> UndoOutcome:
-        """All files or none: every image is read before a file is touched, and a file that cannot be written
-        puts the ones already restored back to what they held."""
-        files = _per_file(edits)
+    def changes(self, gemini_session_id: str, tool_call_ids: Sequence[str]) -> list[FileChange]:
+        """The files these tool calls changed (not undone yet), each with its diff and whether it changed since."""
+        return [FileChange(str(f.path), self._diff(f), _current_sha256(f.path) != f.after_sha256)
+                for f in _per_file(self._edits(gemini_session_id, tool_call_ids))]
+
+    def _diff(self, change: _FileUndo) -> str:
+        before, after = (self._blobs.read(sha).decode(errors="replace") if sha else ""
+                         for sha in (change.before_sha256, change.after_sha256))
+        return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                            f"a/{change.path.name}", f"b/{change.path.name}"))
+
+    def redo_tool_calls(self, gemini_session_id: str, tool_call_ids: Sequence[str]) -> tuple[Path, ...]:
+        """Take an undo of these tool calls back: each file undone gets what their last edit wrote again."""
+        undone = [edit for edit in self._edits(gemini_session_id, tool_call_ids) if edit.undone is not None]
+        last = {edit.path: edit for edit in undone}
+        for path, edit in last.items():
+            _put_back(Path(path), self._blobs.read(edit.after_sha256))
+        self._store.mark_file_edits_undone([edit.id for edit in undone], undone=False)
+        return tuple(Path(path) for path in last)
+
+    def _undo(self, edits: Sequence[FileEditRecord], overwrite: bool | Collection[str],
+              skip: Collection[str] = ()) -> UndoOutcome:
+        """Every image is read before a file is touched, and a file that cannot be written puts the ones already
+        restored back to what they held."""
+        files = [f for f in _per_file(edits) if str(f.path) not in skip]
         changed = tuple(f.path for f in files if _current_sha256(f.path) != f.after_sha256)
-        if changed and not overwrite:
+        if changed and overwrite is False:
             log.info("undo refused: %d file(s) changed since the edit", len(changed))
             return UndoOutcome((), changed)
+        if not isinstance(overwrite, bool):
+            files = [f for f in files if f.path not in changed or str(f.path) in overwrite]
         images = {f.path: self._blobs.read(f.before_sha256) if f.before_sha256 else None for f in files}
         done: list[tuple[Path, bytes | None]] = []
         for path, image in images.items():

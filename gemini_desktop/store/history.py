@@ -45,6 +45,7 @@ from gemini_desktop.store.records import (
     StoreError,
     StoreFull,
     ToolCallRecord,
+    TurnSnapshotRecord,
 )
 from gemini_desktop.store.schema import UPSERT_TOOL_CALL
 from gemini_desktop.store.search import search_messages
@@ -424,8 +425,8 @@ class HistoryStore:
             for row in rows
         ]
 
-    def mark_file_edits_undone(self, edit_ids: Sequence[int]) -> None:
-        now = time.time()
+    def mark_file_edits_undone(self, edit_ids: Sequence[int], *, undone: bool = True) -> None:
+        now = time.time() if undone else None
         with self._transaction() as db:
             db.executemany("UPDATE file_edits SET undone = ? WHERE id = ?", [(now, edit) for edit in edit_ids])
 
@@ -446,6 +447,22 @@ class HistoryStore:
             return []
         return [(str(item[0]), str(item[1]), str(item[2])) for item in items if isinstance(item, list)
                 and len(item) == 3] if isinstance(items, list) else []
+
+    def record_turn_snapshot(self, gemini_session_id: str, tool_call_id: str, key: str, work_tree: str,
+                             paths: Sequence[str], skipped: Sequence[str]) -> None:
+        """Tie a turn's snapshots to its conversation (by gemini's session id) and answer (by its tool call)."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO turn_snapshots (session_id, tool_call_id, snapshot_key, work_tree, "
+                       "paths, skipped, created) SELECT max(id), ?, ?, ?, ?, ?, ? FROM sessions WHERE "
+                       "gemini_session_id = ?", (tool_call_id, key, work_tree, json.dumps(list(paths)),
+                                                 json.dumps(list(skipped)), time.time(), gemini_session_id))
+
+    def turn_snapshots(self, session_id: int) -> list[TurnSnapshotRecord]:
+        rows = self._query("SELECT (SELECT t.message_id FROM tool_calls t WHERE t.session_id = s.session_id AND "
+                           "t.tool_call_id = s.tool_call_id), snapshot_key, work_tree, paths, skipped FROM "
+                           "turn_snapshots s WHERE session_id = ? ORDER BY id", (session_id,))
+        return [TurnSnapshotRecord(row[0], row[1], row[2], tuple(json.loads(row[3])), tuple(json.loads(row[4])))
+                for row in rows]
 
     def link_branch(self, session_id: int, parent_id: int) -> None:
         with self._transaction() as db:

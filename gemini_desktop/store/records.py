@@ -85,6 +85,18 @@ class ToolCallRecord:
 
 
 @dataclass(frozen=True)
+class TurnSnapshotRecord:
+    """A turn's snapshots: the answer it belongs to (None until its tool call is saved), the key in the shadow
+    repository of `work_tree`, the files it changed and those the bounds left out."""
+
+    message_id: int | None
+    snapshot_key: str
+    work_tree: str
+    paths: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FileEditRecord:
     """One file write gemini made through the app; the images are blob names (before None: no file before)."""
 

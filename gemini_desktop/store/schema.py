@@ -177,7 +177,24 @@ _V7 = """
 ALTER TABLE sessions ADD COLUMN agent TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# A turn's snapshots of its working folder (the shadow repository's key), tied to the turn: the answer is the one
+# of its first changing tool call (found through tool_calls when read, so the order of writes does not matter).
+# `paths`: the files the turn changed; `skipped`: what the bounds left out (JSON lists).
+_V8 = """
+CREATE TABLE turn_snapshots (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions (id) ON DELETE CASCADE,
+    tool_call_id TEXT NOT NULL,
+    snapshot_key TEXT NOT NULL UNIQUE,
+    work_tree TEXT NOT NULL,
+    paths TEXT NOT NULL DEFAULT '[]',
+    skipped TEXT NOT NULL DEFAULT '[]',
+    created REAL NOT NULL
+);
+CREATE INDEX turn_snapshots_by_session ON turn_snapshots (session_id, id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gemini_desktop.conversation import ConversationController, run_soon
 from gemini_desktop.conversation.attachments import stored_messages, stored_turns
 from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.conversation.turn_snapshots import snapshots_root
+from gemini_desktop.conversation.turn_undo import TurnUndoer, stored_turn_edits
 from gemini_desktop.engine.attachments import Message
 from gemini_desktop.engine.sign_in import SignIn, SignInMethod
 from gemini_desktop.engine.types import (
@@ -41,10 +43,9 @@ from gemini_desktop.ui.prompt_input import PromptInput
 from gemini_desktop.ui.sign_in_panel import SignInPanel
 from gemini_desktop.ui.transcript import TranscriptView
 from gemini_desktop.ui.turn_dock import TurnDock
-from gemini_desktop.ui.undo_dialog import ask_overwrite
+from gemini_desktop.ui.turn_undo_dialog import undo_turn
 
 if TYPE_CHECKING:
-    from gemini_desktop.conversation.file_edits import ConversationEdits
     from gemini_desktop.engine.client import GeminiSessionClient
     from gemini_desktop.engine.session_manager import Conversation
 
@@ -76,6 +77,7 @@ class ConversationView(QWidget):
         self._opening: asyncio.Future[bool] | None = None
         self._early_messages: list[Message] = []
         self.usage: tuple[Usage | None, Usage | None] = (None, None)
+        self._undoer: TurnUndoer | None = None  # one per model: a second click during an undo does nothing
         self._build()
 
     def _build(self) -> None:
@@ -215,7 +217,8 @@ class ConversationView(QWidget):
         self._title = record.title or ""
         self._folder = Path(record.cwd)
         self._enable_attachments()
-        self.transcript.model.load_history(stored_messages(messages, self._store.blobs, record.cwd))
+        self.transcript.model.load_history(stored_messages(messages, self._store.blobs, record.cwd),
+                                           stored_turn_edits(self._store, record.id, messages))
         shown_from = next((i for i, m in enumerate(messages) if m.id == shown_from_message), None)
         if shown_from is not None:
             self.transcript.show_from(shown_from)
@@ -483,20 +486,12 @@ class ConversationView(QWidget):
         if not await self.controller.authenticate(method_id):
             self.auth_panel.set_status(self.tr("Signing in did not finish. Try again, or choose another way in."))
 
-    def undo_changes(self, entry_id: int) -> asyncio.Future[None] | None:
-        """"Undo changes" on a turn or a tool card: the files go back off the UI thread; when some changed since,
-        the user chooses to overwrite them or keep them."""
+    def undo_changes(self, entry_id: int, undo: bool = True) -> asyncio.Future[list[str] | None]:
+        """"Undo changes" on a turn or a tool card (the files and their diffs are listed first), or "Redo"."""
         edits = self.controller.edits if self.controller is not None else None
-        return run_soon(self._undo(edits, entry_id)) if edits is not None else None
-
-    async def _undo(self, edits: ConversationEdits, entry_id: int) -> None:
-        outcome = await edits.undo(entry_id)
-        if outcome is None or not outcome.refused:
-            return
-        if await ask_overwrite(self, outcome.changed):
-            await edits.undo(entry_id, overwrite=True)
-        else:
-            edits.keep(outcome.changed)
+        if self._undoer is None or not self._undoer.serves(self.transcript.model, edits):
+            self._undoer = TurnUndoer(self.transcript.model, snapshots_root(self._store), edits)
+        return run_soon(undo_turn(self, self._undoer, entry_id) if undo else self._undoer.redo(entry_id))
 
     def answer_permission(self, key: Qt.Key) -> bool:
         return self.transcript.answer_permission(key)

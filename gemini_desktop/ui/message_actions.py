@@ -1,4 +1,5 @@
-"""What the transcript's per-message actions do in an open conversation: Retry, and Edit and resend."""
+"""What the transcript's per-message actions do in an open conversation: Retry, Edit and resend, and the undo
+(or redo) of the turn's changes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from gemini_desktop.conversation import run_soon
 from gemini_desktop.conversation.branching import edit_and_resend, user_ordinal
-from gemini_desktop.ui.transcript.message_menu import message_markdown
+from gemini_desktop.ui.transcript.message_menu import message_markdown, turn_undo_of
 
 if TYPE_CHECKING:
     from gemini_desktop.conversation.open_conversations import OpenConversations
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
 
 def on_message_action(view: ConversationView, conversations: OpenConversations, action: str, key: int) -> None:
     controller = view.controller
+    turn = turn_undo_of(view.transcript.model, key)
+    if action in ("undo", "redo") and turn is not None:
+        view.undo_changes(turn.id, action == "undo")
+        return
     if action == "retry":
         if controller is None or controller.retry() is None:
             view.status_message.emit(QCoreApplication.translate("MessageActions", "Nothing to retry here yet."), 5000)

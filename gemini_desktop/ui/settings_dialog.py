@@ -1,6 +1,6 @@
 """Preferences: which gemini to run, the default model and folder, the language, the way in (and signing out), how many
-gemini processes the open conversations may keep (each costs about 250 MB), and the local API (on/off, port, its
-token to copy or regenerate)."""
+gemini processes the open conversations may keep (each costs about 250 MB), the local API (on/off, port, its
+token to copy or regenerate), and the undo snapshots (ui/undo_settings)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from gemini_desktop.i18n import SOURCE_LANGUAGE, SYSTEM_LANGUAGE
 from gemini_desktop.paths import api_token, regenerate_api_token
 from gemini_desktop.settings import MIN_API_PORT, AppSettings
 from gemini_desktop.ui.agents_page import AgentsPage
+from gemini_desktop.ui.undo_settings import UndoSettings
 
 
 class SettingsDialog(QDialog):
@@ -119,6 +120,8 @@ class SettingsDialog(QDialog):
         form.addRow("", self.tray_box)
         form.addRow(self.tr("Local API:"), self._row(self.api_box, self.api_port, self.api_status))
         form.addRow(self.tr("Local API token:"), self._row(copy_token, new_token))
+        self.undo_settings = UndoSettings(settings, self._spin_box, self)
+        form.addRow(self.tr("Undo snapshots:"), self.undo_settings)
         note = QLabel(self.tr("Changes apply to the next session or the next start."), self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    parent=self)
@@ -211,5 +214,6 @@ class SettingsDialog(QDialog):
         self.settings.api_enabled = self.api_box.isChecked()
         self.settings.api_port = self.api_port.value()
         self.agents_page.save()
+        self.undo_settings.save(self.settings)
         self.settings.sync()
         super().accept()

@@ -416,12 +416,20 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>已撤销更改：已恢复 {files}。</translation>
     </message>
     <message>
-        <source>Nothing to undo: those changes were already undone.</source>
-        <translation>没有可撤销的内容：这些更改已经撤销过了。</translation>
+        <source>Kept as they are now: {files}.</source>
+        <translation>保持现状：{files}。</translation>
     </message>
     <message>
-        <source>Nothing was undone: {files} changed since gemini edited them, and the changes were kept.</source>
-        <translation>未撤销任何内容：{files} 在 gemini 编辑之后又被修改过，已保留这些修改。</translation>
+        <source>Nothing to redo here: use Redo under the turn that undid these files.</source>
+        <translation>此处没有可重做的内容：请使用撤销这些文件的那一轮下方的“重做”。</translation>
+    </message>
+    <message>
+        <source>Changes redone: {files} as the turn left them.</source>
+        <translation>已重做更改：{files} 恢复为该轮结束时的内容。</translation>
+    </message>
+    <message>
+        <source>Nothing to undo: those changes were already undone.</source>
+        <translation>没有可撤销的内容：这些更改已经撤销过了。</translation>
     </message>
 </context>
 <context>
@@ -1016,6 +1024,13 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>MessageActionBar</name>
+    <message>
+        <source>Message actions</source>
+        <translation>消息操作</translation>
+    </message>
+</context>
+<context>
     <name>MessageActions</name>
     <message>
         <source>Nothing to retry here yet.</source>
@@ -1327,6 +1342,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Signed in with:</source>
         <translation>登录方式：</translation>
+    </message>
+    <message>
+        <source>Undo snapshots:</source>
+        <translation>撤销快照：</translation>
     </message>
     <message>
         <source>General</source>
@@ -1958,6 +1977,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>再显示 {count} 条</translation>
     </message>
     <message>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
         <source>Undo this call&apos;s changes</source>
         <translation>撤销此调用的更改</translation>
     </message>
@@ -1966,12 +1989,20 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>撤销更改</translation>
     </message>
     <message>
+        <source>Not in the snapshot (too big or too many files): {files}</source>
+        <translation>未包含在快照中（文件太大或文件太多）：{files}</translation>
+    </message>
+    <message>
+        <source>Looking at what this turn changed…</source>
+        <translation>正在查看这一轮更改了什么…</translation>
+    </message>
+    <message>
         <source>Changes undone</source>
         <translation>更改已撤销</translation>
     </message>
     <message>
-        <source>Thinking…</source>
-        <translation>思考中…</translation>
+        <source>Redo</source>
+        <translation>重做</translation>
     </message>
     <message>
         <source>Thoughts</source>
@@ -1988,6 +2019,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>… earlier thoughts are shown in full when thinking ends</source>
         <translation>……思考结束后将完整显示之前的思考内容</translation>
+    </message>
+    <message>
+        <source> and {count} more</source>
+        <translation> 等另外 {count} 个</translation>
     </message>
     <message>
         <source>Address copied</source>
@@ -2033,6 +2068,14 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <source>Retry</source>
         <translation>重试</translation>
     </message>
+    <message>
+        <source>Undo this turn&apos;s changes…</source>
+        <translation>撤销这一轮的更改…</translation>
+    </message>
+    <message>
+        <source>Redo this turn&apos;s changes</source>
+        <translation>重做这一轮的更改</translation>
+    </message>
 </context>
 <context>
     <name>Tray</name>
@@ -2050,26 +2093,64 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
-    <name>UndoDialog</name>
+    <name>TurnSnapshotter</name>
+    <message>
+        <source>No snapshot of this turn: {reason}</source>
+        <translation>本轮没有快照：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>TurnUndoDialog</name>
     <message>
         <source>Undo changes</source>
         <translation>撤销更改</translation>
     </message>
     <message>
-        <source>These files changed since gemini edited them. Undoing now would overwrite those later changes:</source>
-        <translation>这些文件在 gemini 编辑之后又被修改过。现在撤销将覆盖这些后来的修改：</translation>
+        <source>Undoing puts the ticked files back as they were before this turn. A file you changed since is kept as it is now unless you tick it.</source>
+        <translation>撤销会把勾选的文件恢复为这一轮之前的样子。你之后改过的文件会保持现状，除非你勾选它。</translation>
     </message>
     <message>
-        <source>… and {count} more</source>
-        <translation>… 等另外 {count} 个</translation>
+        <source>Files the turn changed</source>
+        <translation>这一轮更改的文件</translation>
     </message>
     <message>
-        <source>Overwrite them</source>
-        <translation>覆盖它们</translation>
+        <source> (changed since the turn: kept unless ticked)</source>
+        <translation>（这一轮之后被改过：除非勾选，否则保留）</translation>
     </message>
     <message>
-        <source>Keep my changes</source>
-        <translation>保留我的修改</translation>
+        <source>Changes in the selected file</source>
+        <translation>所选文件的更改</translation>
+    </message>
+    <message>
+        <source>Not in the snapshot (too big or too many files), so never touched: {files}</source>
+        <translation>未包含在快照中（文件太大或文件太多），因此不会被改动：{files}</translation>
+    </message>
+</context>
+<context>
+    <name>UndoSettings</name>
+    <message>
+        <source>Snapshot the folder around each turn</source>
+        <translation>在每一轮前后为文件夹拍快照</translation>
+    </message>
+    <message>
+        <source>Undo changes then covers whatever a turn changed, shell commands included; the snapshots stay in the app&apos;s data folder</source>
+        <translation>这样“撤销更改”可覆盖一轮所做的任何更改（包括 shell 命令）；快照保存在应用的数据文件夹中</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>Keep undo snapshots for at most</source>
+        <translation>撤销快照最多保留</translation>
+    </message>
+    <message>
+        <source> MB</source>
+        <translation> MB</translation>
+    </message>
+    <message>
+        <source>Disk for the undo snapshots of one folder at most</source>
+        <translation>单个文件夹的撤销快照最多占用的磁盘空间</translation>
     </message>
 </context>
 <context>

@@ -35,6 +35,8 @@ def state_label(state: str) -> str:
 MESSAGE_ANCHOR = "gd-msg:"
 """Names the header of each message in the document, so a position there leads back to its message."""
 
+NAMED_FILES = 3  # a turn's "Undo changes" names this many of its files
+
 
 class EntryRenderer:
     """Renders entries in the current theme; `slot_html` draws the room a permission prompt is placed over."""
@@ -72,21 +74,32 @@ class EntryRenderer:
         return ""
 
     def undo(self, entry: Entry) -> str:
-        """"Undo changes" under a turn or a tool card that changed files; once done, that it was."""
+        """"Undo changes" under a turn or a tool card that changed files; once done, that it was, and "Redo"."""
+        skipped = ""
         if isinstance(entry, ToolCallEntry):
             if not entry.edited:
                 return ""
-            undone, label = entry.undone, QCoreApplication.translate("TranscriptView", "Undo this call's changes")
-        elif isinstance(entry, TurnEdits):
-            undone, label = entry.undone, QCoreApplication.translate("TranscriptView", "Undo changes")
+            label = QCoreApplication.translate("TranscriptView", "Undo this call's changes")
+        elif isinstance(entry, TurnEdits) and entry.changed_files:
+            label = QCoreApplication.translate("TranscriptView", "Undo changes") + _named(entry.paths)
+            if entry.skipped:
+                skipped = QCoreApplication.translate(
+                    "TranscriptView", "Not in the snapshot (too big or too many files): {files}").format(
+                    files=", ".join(entry.skipped))
         else:
             return ""
         style = f'style="margin-top:2px; margin-bottom:0px; color:{self.theme.muted}"'
-        if undone:
+        note = f"<p {style}><small>{html.escape(skipped)}</small></p>" if skipped else ""
+        if isinstance(entry, TurnEdits) and entry.checking:
+            checking = QCoreApplication.translate("TranscriptView", "Looking at what this turn changed…")
+            return f"<p {style}><small>↶ {html.escape(checking)}</small></p>"
+        if entry.undone:
             done = QCoreApplication.translate("TranscriptView", "Changes undone")
-            return f"<p {style}><small>↶ {html.escape(done)}</small></p>"
+            redo = QCoreApplication.translate("TranscriptView", "Redo")
+            return (f"<p {style}><small>↶ {html.escape(done)}</small> · <a href=\"gd-redo:{entry.id}\" "
+                    f'style="color:{self.theme.link}">↷ {html.escape(redo)}</a></p>{note}')
         return (f'<p {style}><a href="gd-undo:{entry.id}" style="color:{self.theme.link}">↶ '
-                f"{html.escape(label)}</a></p>")
+                f"{html.escape(label)}</a></p>{note}")
 
     def assistant_header(self, key: int) -> str:
         gemini = QCoreApplication.translate("TranscriptView", "Gemini")
@@ -167,3 +180,14 @@ class EntryRenderer:
         more = QCoreApplication.translate("TranscriptView", "Show {count} more").format(count=min(hidden, page))
         return (f'{muted}{html.escape(label)} &nbsp;'
                 f'<a href="gd-earlier:" style="color:{self.theme.link}">{html.escape(more)}</a></p>')
+
+
+def _named(paths: tuple[str, ...]) -> str:
+    """": a.txt, b.txt and 3 more" after a turn's "Undo changes" (nothing before its files are known)."""
+    if not paths:
+        return ""
+    named = ": " + ", ".join(paths[:NAMED_FILES])
+    if len(paths) > NAMED_FILES:
+        named += QCoreApplication.translate("TranscriptView", " and {count} more").format(
+            count=len(paths) - NAMED_FILES)
+    return named

@@ -48,6 +48,7 @@ from gemini_desktop.ui.transcript.attachments import (
     open_attachment,
 )
 from gemini_desktop.ui.transcript.find import FindInConversation
+from gemini_desktop.ui.transcript.hover_actions import MessageActionBar
 from gemini_desktop.ui.transcript.items import Item, TextItem, ThoughtItem, ToolItem, item_for
 from gemini_desktop.ui.transcript.layout import DocumentLayout
 from gemini_desktop.ui.transcript.links import (
@@ -124,8 +125,8 @@ class TranscriptView(QWidget):
     """The real target of the link under the mouse (see link_target_text), or "" when it leaves the link."""
     permission_focus_released = Signal()  # a decided prompt had the keyboard: give it back to the composer
     attachment_opened = Signal(object)  # the ShownAttachment the user clicked
-    undo_requested = Signal(int)  # "Undo changes" clicked on this model entry (a turn's or a tool card's)
-    message_action = Signal(str, int)  # "retry" or "edit" chosen on the message with this key
+    undo_requested = Signal(int, bool)  # "Undo changes" (True) or "Redo" clicked on a turn's or a tool card's entry
+    message_action = Signal(str, int)  # "retry", "edit", "undo" or "redo" chosen on the message with this key
 
     def __init__(self, parent: QWidget | None = None, *, model: ConversationModel | None = None,
                  decide: Decide | None = None, welcome: bool = True) -> None:
@@ -157,6 +158,7 @@ class TranscriptView(QWidget):
         self._browser.highlighted.connect(self._on_link_hovered)
         self._browser.copy_conversation_requested.connect(self._copy_conversation)
         self._browser.message_actions = self._add_message_actions
+        self.action_bar = MessageActionBar(self._browser, lambda: self._model, self.message_action.emit)
         self.thumbnails = Thumbnails(self._document, self._attachment_named, self._browser.viewport().update, self)
         self._browser.thumbnails = self.thumbnails
         layout = QVBoxLayout(self)
@@ -498,8 +500,8 @@ class TranscriptView(QWidget):
             self.show_earlier()
         elif scheme == OPEN_SCHEME:
             self._open_attachment(url)
-        elif scheme == "gd-undo" and url.path().isdigit():
-            self.undo_requested.emit(int(url.path()))
+        elif scheme in ("gd-undo", "gd-redo") and url.path().isdigit():
+            self.undo_requested.emit(int(url.path()), scheme == "gd-undo")
         else:
             log.warning("ignored a click on a link with scheme %r", scheme)
 

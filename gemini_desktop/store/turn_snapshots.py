@@ -1,0 +1,274 @@
+"""Each turn's snapshots of its working folder: what the turn changed (however), its undo, the undo's redo, pruning.
+
+Before a turn's first tool call that may change files the folder is snapshotted, and again when the turn ends;
+"Undo changes" lists the files that differ between the two, with a diff, and puts back the "before" side. A
+file the user changed after the turn (it differs from the "after" side now) is kept unless chosen. The folder's
+state at the undo is snapshotted too, so "Redo" puts the undone files back as they were.
+
+Snapshots are parentless commits named by refs (refs/turns/<key>/...) rather than a branch, so pruning a turn
+is deleting its refs and letting git collect what no other turn uses. Only plumbing commands run, so no hook
+ever does. Bounded: a file over `max_file_bytes` or a folder with more than `max_folder_entries` files directly
+in it is left out (named in `skipped`). The index of turns is a JSON file beside the repository, so all of it
+survives a restart. Blocking (git subprocesses): call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+from gemini_desktop.store.records import StoreError
+from gemini_desktop.store.shadow_git import ShadowRepo
+
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_FOLDER_ENTRIES = 5000
+DEFAULT_MAX_AGE_DAYS = 30
+DEFAULT_MAX_DISK_MB = 500
+_LOCKS: dict[Path, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """One operation at a time per shadow repository: its git index has one lock file, and the index of turns
+    is read, changed and written back (a turn's "after" may run while the next turn's "before" starts)."""
+    @functools.wraps(method)
+    def run(self: TurnSnapshots, *args: Any, **kwargs: Any) -> Any:
+        with _LOCKS_GUARD:
+            lock = _LOCKS.setdefault(self.git_dir, threading.RLock())
+        with lock:
+            return method(self, *args, **kwargs)
+    return run  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class SnapshotLimits:
+    """What one snapshot leaves out, and how long / how much the snapshots are kept (Settings)."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_folder_entries: int = DEFAULT_MAX_FOLDER_ENTRIES
+    max_age_days: float = DEFAULT_MAX_AGE_DAYS
+    max_disk_mb: float = DEFAULT_MAX_DISK_MB
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file a turn changed: its diff (before -> after) and whether the user changed it since."""
+
+    path: str
+    diff: str
+    changed_since: bool
+
+
+@dataclass(frozen=True)
+class TurnUndo:
+    """What an undo (or redo) did: files put back, and files kept because the user changed them since."""
+
+    restored: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+class TurnSnapshots(ShadowRepo):
+    """The turns of one working folder, their before/after snapshots and undo state, kept under `root`."""
+
+    def __init__(self, root: Path, work_tree: Path, limits: SnapshotLimits | None = None) -> None:
+        super().__init__(root, work_tree)
+        self.limits = limits or SnapshotLimits()
+        self._index_path = self.git_dir.with_suffix(".turns.json")
+
+    # -- the index of turns ------------------------------------------------------------------------------
+
+    def _turns(self) -> dict[str, dict]:
+        try:
+            data = json.loads(self._index_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"The undo index {self._index_path} cannot be read ({exc}).") from exc
+        return data if isinstance(data, dict) else {}
+
+    def _save(self, turns: dict[str, dict]) -> None:
+        self._index_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self._index_path.with_suffix(".tmp")
+        partial.write_text(json.dumps(turns), encoding="utf-8")
+        os.replace(partial, self._index_path)
+
+    @_serialized
+    def turn(self, key: str) -> dict | None:
+        """The stored state of a turn (before, after, skipped, undone...), or None if it has no snapshot."""
+        return self._turns().get(key)
+
+    # -- snapshots ---------------------------------------------------------------------------------------
+
+    def _exclude_over_limits(self) -> list[str]:
+        """Leave out files over the size limit and folders over the count limit; returns what was left out."""
+        (self.git_dir / "info").mkdir(parents=True, exist_ok=True)
+        (self.git_dir / "info" / "exclude").write_text("", encoding="utf-8")
+        listed = self._git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+        paths = [PurePosixPath(p) for p in dict.fromkeys(listed) if p]
+        per_folder = Counter(str(p.parent) for p in paths)
+        crowded = sorted(folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries)
+        big = []
+        for path in paths:
+            if str(path.parent) in crowded:
+                continue
+            try:
+                if (self.work_tree / path).stat().st_size > self.limits.max_file_bytes:
+                    big.append(str(path))
+            except OSError:
+                continue  # gone since listed: git add notices by itself
+        patterns = ["/*" if folder == "." else f"/{_escape(folder)}/" for folder in crowded]
+        patterns += [f"/{_escape(path)}" for path in big]
+        (self.git_dir / "info" / "exclude").write_text("".join(f"{p}\n" for p in patterns), "utf-8")
+        if crowded or big:
+            self._git("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *crowded, *big)
+        return [*(f"{folder}/" for folder in crowded), *big]
+
+    def _commit(self, key: str, side: str) -> tuple[str, list[str]]:
+        self._ensure()
+        skipped = self._exclude_over_limits()
+        self._git("add", "-A", ".")
+        tree = self._git("write-tree").strip()
+        commit = self._git("commit-tree", tree, "-m", f"{side} {key}").strip()
+        self._git("update-ref", f"refs/turns/{_ref(key)}/{side}", commit)
+        return commit, skipped
+
+    @_serialized
+    def before_turn(self, key: str) -> list[str]:
+        """Snapshot the folder before the turn's first changing tool call (once per turn); returns what was
+        left out by the bounds."""
+        turns = self._turns()
+        if key in turns:
+            return list(turns[key].get("skipped", []))
+        commit, skipped = self._commit(key, "before")
+        turns[key] = {"before": commit, "after": None, "at": time.time(), "skipped": skipped}
+        self._save(turns)
+        return skipped
+
+    @_serialized
+    def after_turn(self, key: str) -> list[str]:
+        """Snapshot the folder as the turn left it; returns the files it changed (empty when none)."""
+        turns = self._turns()
+        if key not in turns:
+            return []
+        commit, _ = self._commit(key, "after")
+        turns[key]["after"] = commit
+        self._save(turns)
+        return self.changed(turns[key]["before"], commit)
+
+    def _now(self, key: str) -> str:
+        return self._commit(key, "now")[0]
+
+    # -- undo and redo -----------------------------------------------------------------------------------
+
+    @_serialized
+    def changes(self, key: str) -> list[FileChange]:
+        """The files the turn changed, with diffs, each marked if the user changed it since (listed first)."""
+        state = self._require(key)
+        paths = self.changed(state["before"], state["after"])
+        if not paths:
+            return []
+        since = set(self.changed(state["after"], self._now(key))) & set(paths)
+        return [FileChange(path, self._git("diff", state["before"], state["after"], "--", path), path in since)
+                for path in paths]
+
+    @_serialized
+    def undo(self, key: str, overwrite: frozenset[str] = frozenset(), skip: frozenset[str] = frozenset()) -> TurnUndo:
+        """Put back the turn's files as they were before it; a file changed since is kept unless in `overwrite`,
+        and a file in `skip` (the user unticked it) is kept too."""
+        state = self._require(key)
+        if state.get("undone_from"):
+            return TurnUndo()
+        paths = self.changed(state["before"], state["after"])
+        now = self._now(key)
+        since = set(self.changed(state["after"], now)) & set(paths)
+        restored = [p for p in paths if (p not in since or p in overwrite) and p not in skip]
+        kept = sorted(set(paths) - set(restored))
+        if not restored:
+            return TurnUndo([], kept)  # all kept: nothing to take back, the turn can still be undone
+        self.restore(state["before"], restored)
+        self._git("update-ref", f"refs/turns/{_ref(key)}/undone", now)
+        turns = self._turns()
+        turns[key].update(undone_from=now, undone_paths=restored)
+        self._save(turns)
+        return TurnUndo(restored, kept)
+
+    @_serialized
+    def redo(self, key: str) -> TurnUndo:
+        """Take an undo back: the files it restored are put back as they were when it ran."""
+        state = self._require(key)
+        if not state.get("undone_from"):
+            return TurnUndo()
+        paths = list(state.get("undone_paths", []))
+        if paths:
+            self.restore(state["undone_from"], paths)
+        turns = self._turns()
+        turns[key].update(undone_from=None, undone_paths=[])
+        self._save(turns)
+        return TurnUndo(paths, [])
+
+    def _require(self, key: str) -> dict:
+        state = self._turns().get(key)
+        if state is None or not state.get("after"):
+            raise StoreError("This turn has no snapshot to undo (it was pruned, or never changed files).")
+        return state
+
+    # -- pruning -----------------------------------------------------------------------------------------
+
+    def disk_bytes(self) -> int:
+        """What the shadow repository takes on disk."""
+        return sum(f.stat().st_size for f in self.git_dir.rglob("*") if f.is_file())
+
+    @_serialized
+    def prune(self, now: float | None = None) -> list[str]:
+        """Drop turns older than the age limit, then the oldest while the repository is over the disk limit;
+        returns the keys dropped."""
+        turns = self._turns()
+        if not turns:
+            return []
+        cutoff = (now if now is not None else time.time()) - self.limits.max_age_days * 86400
+        dropped = [key for key, state in turns.items() if state.get("at", 0) < cutoff]
+        self._drop(turns, dropped)
+        budget = self.limits.max_disk_mb * 1024 * 1024
+        for key in sorted(turns, key=lambda k: turns[k].get("at", 0)):
+            if self.disk_bytes() <= budget:
+                break
+            self._drop(turns, [key])
+            dropped.append(key)
+        return dropped
+
+    def _drop(self, turns: dict[str, dict], keys: list[str]) -> None:
+        if not keys:
+            return
+        for key in keys:
+            turns.pop(key, None)
+            refs = self._git("for-each-ref", "--format=%(refname)", f"refs/turns/{_ref(key)}/").split()
+            for ref in refs:
+                self._git("update-ref", "-d", ref)
+        self._save(turns)
+        self._git("gc", "-q", "--prune=now")
+
+    def forget(self) -> None:
+        """Remove this folder's snapshots altogether."""
+        shutil.rmtree(self.git_dir, ignore_errors=True)
+        self._index_path.unlink(missing_ok=True)
+
+
+def _ref(key: str) -> str:
+    """A turn key as a ref name component (any string is allowed as a key)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _escape(path: str) -> str:
+    """A literal path as a gitignore pattern (its wildcards and a leading # or ! taken literally)."""
+    return "".join(f"\\{c}" if c in "*?[]\\#!" else c for c in path)

@@ -286,6 +286,7 @@ class ConversationView(QWidget):
         controller.session_started.connect(self._on_session_started)
         controller.stalled.connect(self._on_stalled)
         controller.commands_changed.connect(self.prompt.set_commands)
+        self.prompt.set_commands(controller.client.commands)  # announced before this view attached
         controller.usage_changed.connect(self._on_usage)
         controller.answer_finished.connect(self._on_answer_finished)
         controller.error.connect(lambda message: self.status_message.emit(message, 10000))

@@ -64,6 +64,25 @@ def cached_qwen_entry(prefix: Path) -> Path | None:
     return entry if entry.is_file() else None
 
 
+CLAUDE_PACKAGE = Path("node_modules", "@zed-industries", "claude-code-acp")
+
+
+def cached_claude_entry(prefix: Path) -> Path | None:
+    """The entry script of a claude-code-acp that `npm install --prefix` put into `prefix`."""
+    try:
+        manifest = json.loads((prefix / CLAUDE_PACKAGE / "package.json").read_text(encoding="utf-8"))
+        entry = prefix / CLAUDE_PACKAGE / manifest["bin"]["claude-code-acp"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return entry if entry.is_file() else None
+
+
+def claude_environment(home: Path, base_url: str, api_key: str = "test-key") -> dict[str, str]:
+    """Claude Code pointed at a fake Messages API, with a home of its own and no name but this machine's."""
+    return {"HOME": str(home), "ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_API_KEY": api_key,
+            "CLAUDE_CONFIG_DIR": str(home / ".claude"), "NODE_OPTIONS": f'--require "{LOOPBACK_ONLY}"'}
+
+
 def qwen_environment(home: Path) -> dict[str, str]:
     """A private home for Qwen Code's own state, and no name but this machine's resolves."""
     return {"HOME": str(home), "NO_BROWSER": "true", "NODE_OPTIONS": f'--require "{LOOPBACK_ONLY}"'}

@@ -1,0 +1,115 @@
+"""Claude Code on the same engine: the pinned claude-code-acp (npm, installed privately by scripts/dev.py)
+against a fake Anthropic Messages API on 127.0.0.1 (tests/support/fake_anthropic.py), through the conversation
+layer as the app runs it. Skipped, saying why, only when the npm package could not be installed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gemini_desktop.conversation.controller import ConversationController
+from gemini_desktop.engine import EngineConfig, GeminiCommand, GeminiSessionClient, SessionState
+from gemini_desktop.engine.agents.profiles import CLAUDE
+from gemini_desktop.engine.child_launch import child_env
+from gemini_desktop.engine.events import PermissionRequest
+from gemini_desktop.store import HistoryStore
+from tests.support.cli_env import cached_claude_entry, claude_environment
+from tests.support.fake_anthropic import DEFAULT_MODEL, FakeAnthropic
+from tests.support.processes import pid_alive, processes_with_home
+from tests.support.qt_async import until
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def claude_command() -> GeminiCommand:
+    """The pinned claude-code-acp that `python3 scripts/dev.py test` installed (or the one the environment names);
+    skipped when it could not be installed (dev.py then sets the variable empty and says why)."""
+    named = os.environ.get("GEMINI_DESKTOP_TEST_CLAUDE")
+    if named == "":
+        pytest.skip("@zed-industries/claude-code-acp could not be installed from npm here")
+    cached = sorted((ROOT / ".cache").glob("claude-code-acp-*"))
+    entries = [Path(named)] if named else [entry for entry in map(cached_claude_entry, cached) if entry]
+    if not entries:
+        pytest.skip("@zed-industries/claude-code-acp is not installed: run the tests with scripts/dev.py test")
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the end-to-end tests"
+    return GeminiCommand(program=node, args=(str(entries[0]),), acp_flag="")
+
+
+@pytest.fixture
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def claude_home(tmp_path: Path) -> Path:
+    home = tmp_path / "claude-home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture
+def claude_config(claude_command: GeminiCommand, fake_anthropic: FakeAnthropic, claude_home: Path,
+                  workdir: Path) -> EngineConfig:
+    return EngineConfig(gemini=claude_command, agent=CLAUDE, cwd=workdir, model=DEFAULT_MODEL,
+                        env=claude_environment(claude_home, fake_anthropic.base_url),
+                        start_timeout=60.0, stall_timeout=60.0, permission_timeout=60.0)
+
+
+@pytest.fixture
+def claude(claude_config: EngineConfig, run_async: Callable[..., Any]) -> Iterator[GeminiSessionClient]:
+    engine = GeminiSessionClient(claude_config)
+    yield engine
+    run_async(engine.stop_session(), timeout=20)
+
+
+@pytest.fixture
+def conversation(claude: GeminiSessionClient, tmp_path: Path) -> Iterator[ConversationController]:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    yield ConversationController(claude, store)
+    store.close()
+
+
+def answers(controller: ConversationController) -> list[str]:
+    return [text for text, _thoughts in map(controller.model.answer_text, controller.model.assistant_keys())]
+
+
+def test_the_profile_runs_claude_code_offline(claude_config: EngineConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = child_env(claude_config, False)
+    assert env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == "1" and env["DISABLE_TELEMETRY"] == "1"
+    assert env["ANTHROPIC_BASE_URL"].startswith("http://127.0.0.1:")
+    monkeypatch.setenv("IS_SANDBOX", "yes")
+    assert child_env(claude_config, False).get("IS_SANDBOX") == ("1" if os.geteuid() == 0 else None)
+
+
+def test_three_turns_keep_context_in_one_claude_process(claude: GeminiSessionClient, fake_anthropic: FakeAnthropic,
+                                                        run_async: Callable[..., Any]) -> None:
+    async def scenario() -> None:
+        await claude.start_session()
+        pid = claude.process_id
+        assert claude.agent_name == "Claude Code"
+        fake_anthropic.reply("The capital is Paris.")
+        first = await claude.chat("What is the capital of France?")
+        assert first.text == "The capital is Paris."
+        second = await claude.chat("And of Italy?")
+        assert second.text == "echo: And of Italy?"
+        third = await claude.chat("Which did I ask first?")
+        assert third.text == "echo: Which did I ask first?"
+        assert claude.process_id == pid
+        texts = "\n".join(fake_anthropic.main_requests()[-1].texts())
+        for earlier in ("What is the capital of France?", "The capital is Paris.", "And of Italy?",
+                        "echo: And of Italy?"):
+            assert earlier in texts
+
+    run_async(scenario(), timeout=150)

@@ -247,6 +247,16 @@ class AppSettings:
     def set_agent_program(self, name: str, program: str | None) -> None:
         self._set_text(f"agents/{name}/program", program)
 
+    def agent_model(self, name: str) -> str | None:
+        """The model last chosen for agent `name` (each agent has its own models; gemini's is `model`)."""
+        return self.model if name == "gemini" else self._text(f"agents/{name}/model")
+
+    def set_agent_model(self, name: str, model: str | None) -> None:
+        if name == "gemini":
+            self.model = model
+        else:
+            self._set_text(f"agents/{name}/model", model)
+
     @property
     def warm_spare(self) -> bool:
         return str(self._qsettings.value("manager/warm_spare", "true")).lower() != "false"

@@ -28,6 +28,7 @@ BENCHES = {
     "file_index": ("bench_file_index", "@ picker: a 100,000-file tree, first results and keystrokes (issue 10)"),
     "file_edits": ("bench_file_edits", "File edits: write_file through our fs capability vs the CLI (issue 12)"),
     "api": ("bench_api", "Local API: overhead per turn, concurrency, a long run's memory (issue 11)"),
+    "agents": ("bench_agents", "Agents: follow-up turn per agent, long-lived vs a process per turn (issue 17)"),
 }
 
 

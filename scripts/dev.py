@@ -116,7 +116,9 @@ def cmd_run(args: list[str]) -> int:
 def cmd_bench(args: list[str]) -> int:
     python = ensure_venv("test,package")
     entry = ensure_gemini_cli()
-    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry))
+    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry),
+               GEMINI_DESKTOP_TEST_QWEN=optional_npm_package(*QWEN_CODE),
+               GEMINI_DESKTOP_TEST_CLAUDE=optional_npm_package(*CLAUDE_CODE))
     return subprocess.call([str(python), str(ROOT / "bench" / "run.py"), *args], cwd=ROOT, env=env)
 
 

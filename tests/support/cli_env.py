@@ -54,27 +54,25 @@ def cached_gemini_entry(prefix: Path) -> tuple[Path, str] | None:
 QWEN_PACKAGE = Path("node_modules", "@qwen-code", "qwen-code")
 
 
-def cached_qwen_entry(prefix: Path) -> Path | None:
-    """The entry script of a Qwen Code that `npm install --prefix` put into `prefix`."""
+def cached_npm_entry(prefix: Path, package: Path, bin_name: str) -> Path | None:
+    """The entry script `bin_name` of the npm `package` that `npm install --prefix` put into `prefix`."""
     try:
-        manifest = json.loads((prefix / QWEN_PACKAGE / "package.json").read_text(encoding="utf-8"))
-        entry = prefix / QWEN_PACKAGE / manifest["bin"]["qwen"]
+        manifest = json.loads((prefix / package / "package.json").read_text(encoding="utf-8"))
+        entry = prefix / package / manifest["bin"][bin_name]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return entry if entry.is_file() else None
+
+
+def cached_qwen_entry(prefix: Path) -> Path | None:
+    return cached_npm_entry(prefix, QWEN_PACKAGE, "qwen")
 
 
 CLAUDE_PACKAGE = Path("node_modules", "@zed-industries", "claude-code-acp")
 
 
 def cached_claude_entry(prefix: Path) -> Path | None:
-    """The entry script of a claude-code-acp that `npm install --prefix` put into `prefix`."""
-    try:
-        manifest = json.loads((prefix / CLAUDE_PACKAGE / "package.json").read_text(encoding="utf-8"))
-        entry = prefix / CLAUDE_PACKAGE / manifest["bin"]["claude-code-acp"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return entry if entry.is_file() else None
+    return cached_npm_entry(prefix, CLAUDE_PACKAGE, "claude-code-acp")
 
 
 def claude_environment(home: Path, base_url: str, api_key: str = "test-key") -> dict[str, str]:

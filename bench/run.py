@@ -29,6 +29,7 @@ BENCHES = {
     "file_edits": ("bench_file_edits", "File edits: write_file through our fs capability vs the CLI (issue 12)"),
     "api": ("bench_api", "Local API: overhead per turn, concurrency, a long run's memory (issue 11)"),
     "snapshots": ("bench_snapshots", "Undo: snapshots of a 10,000-file folder, first, incremental, disk (issue 19)"),
+    "agents": ("bench_agents", "Agents: follow-up turn per agent, long-lived vs a process per turn (issue 17)"),
 }
 
 

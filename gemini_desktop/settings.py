@@ -305,6 +305,16 @@ class AppSettings:
         self._set_text(f"agents/{CUSTOM_AGENT}/env", json.dumps([n for n, _ in agent.env]) if agent.env else None)
         return stored
 
+    def agent_model(self, name: str) -> str | None:
+        """The model last chosen for agent `name` (each agent has its own models; gemini's is `model`)."""
+        return self.model if name == "gemini" else self._text(f"agents/{name}/model")
+
+    def set_agent_model(self, name: str, model: str | None) -> None:
+        if name == "gemini":
+            self.model = model
+        else:
+            self._set_text(f"agents/{name}/model", model)
+
     @property
     def warm_spare(self) -> bool:
         return str(self._qsettings.value("manager/warm_spare", "true")).lower() != "false"

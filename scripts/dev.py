@@ -23,6 +23,8 @@ GEMINI_CLI_VERSION = "0.61.0"
 OLD_GEMINI_CLI_VERSIONS = ("0.22.4", "0.24.0")
 # A second ACP agent the tests run for real (tests/test_agent_qwen.py): npm package, version, its bin name.
 QWEN_CODE = ("@qwen-code/qwen-code", "0.24.4", "qwen")
+# Claude Code over ACP (tests/test_agent_claude.py); its tests skip, saying why, when it cannot be installed.
+CLAUDE_CODE = ("@zed-industries/claude-code-acp", "0.16.2", "claude-code-acp")
 MIN_PYTHON = (3, 11)
 
 
@@ -81,6 +83,15 @@ def ensure_npm_package(package_name: str, version: str, bin_name: str) -> Path:
     return npm_entry(prefix, package_name, bin_name)
 
 
+def optional_npm_package(package_name: str, version: str, bin_name: str) -> str:
+    """An npm package some tests need, or "" (and why, printed) when it cannot be installed here."""
+    try:
+        return str(ensure_npm_package(package_name, version, bin_name))
+    except (OSError, subprocess.CalledProcessError, SystemExit) as exc:
+        print(f"{package_name} {version} is not installed ({exc}): its tests are skipped", file=sys.stderr)
+        return ""
+
+
 def ensure_gemini_cli(version: str = GEMINI_CLI_VERSION) -> Path:
     """Install a gemini-cli release into .cache (reused when present); return its entry script."""
     return ensure_npm_package("@google/gemini-cli", version, "gemini")
@@ -92,7 +103,8 @@ def cmd_test(args: list[str]) -> int:
     old_entries = [str(ensure_gemini_cli(version)) for version in OLD_GEMINI_CLI_VERSIONS]
     env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry), PYTHONDONTWRITEBYTECODE="1",
                GEMINI_DESKTOP_TEST_OLD_GEMINIS=os.pathsep.join(old_entries),
-               GEMINI_DESKTOP_TEST_QWEN=str(ensure_npm_package(*QWEN_CODE)))
+               GEMINI_DESKTOP_TEST_QWEN=str(ensure_npm_package(*QWEN_CODE)),
+               GEMINI_DESKTOP_TEST_CLAUDE=optional_npm_package(*CLAUDE_CODE))
     return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
@@ -104,7 +116,9 @@ def cmd_run(args: list[str]) -> int:
 def cmd_bench(args: list[str]) -> int:
     python = ensure_venv("test,package")
     entry = ensure_gemini_cli()
-    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry))
+    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry),
+               GEMINI_DESKTOP_TEST_QWEN=optional_npm_package(*QWEN_CODE),
+               GEMINI_DESKTOP_TEST_CLAUDE=optional_npm_package(*CLAUDE_CODE))
     return subprocess.call([str(python), str(ROOT / "bench" / "run.py"), *args], cwd=ROOT, env=env)
 
 

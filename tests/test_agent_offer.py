@@ -104,8 +104,6 @@ def paste(qtbot: QtBot, window: MainWindow, image: QImage) -> None:
     qtbot.keyClick(window.view.prompt, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
 
 
-@pytest.mark.xfail(reason="known bug: an available_commands_update sent before the controller attaches is lost "
-                          "(the client keeps no last command list); fix next", strict=False)
 def test_the_window_follows_a_rich_agent(make_window: Callable[[str], MainWindow], qtbot: QtBot,
                                          run_async: Callable[..., Any]) -> None:
     window = make_window("rich")

@@ -287,12 +287,11 @@ class Workspace(QObject):
                                            self.model_for(agent), agent=agent)
 
     def model_for(self, agent: str | None) -> str | None:
-        """--model is the launch's default agent's, the model in Settings gemini's: other agents start with
-        their own."""
-        chosen = self.default_agent if agent is None else agent
-        if self.options.model and agent_key(chosen) == self.default_agent:
+        """--model is the launch's default agent's; otherwise the model last chosen for this agent."""
+        chosen = agent_key(self.default_agent if agent is None else agent)
+        if self.options.model and chosen == self.default_agent:
             return self.options.model
-        return self.settings.model if is_gemini(chosen) else None
+        return self.settings.agent_model(chosen)
 
     async def close(self, key: str) -> None:
         if self.manager is not None:

@@ -15,7 +15,7 @@ import acp
 from gemini_desktop.engine.agent_updates import AgentOffer, auth_methods
 from gemini_desktop.engine.attachments import Message, PromptCapabilities, missing_capabilities
 from gemini_desktop.engine.diagnosis import diagnose
-from gemini_desktop.engine.events import AuthMethod, ModelUpdate, ModeUpdate
+from gemini_desktop.engine.events import AuthMethod, ModelUpdate, ModeUpdate, SlashCommand
 from gemini_desktop.engine.session_opening import is_auth_error
 from gemini_desktop.engine.sign_in import SignIn
 from gemini_desktop.engine.types import AuthRequired, EngineError
@@ -40,6 +40,11 @@ class AgentRequests:
     @property
     def models(self) -> ModelUpdate | None:
         return self._offer.models
+
+    @property
+    def commands(self) -> tuple[SlashCommand, ...]:
+        """The slash commands the agent announced last in this session (none yet: empty)."""
+        return self._offer.commands.commands if self._offer.commands is not None else ()
 
     @property
     def auth_methods(self) -> tuple[AuthMethod, ...]:

@@ -3,8 +3,9 @@
 ACP agents differ: the mode box comes from `modes` (and `current_mode_update`) or a session config option of
 category "mode"; the model box from gemini's and Qwen's `models` block or a config option of category "model"
 (chosen over `session/set_config_option`); sign-in methods come typed (ACP 1.21: agent, env_var, terminal);
-`usage_update` says how full the context is. AgentOffer keeps the current choices of one session and turns
-each `session/update` into the events the client emits, so the client only routes them.
+`usage_update` says how full the context is. AgentOffer keeps the current choices and the last slash-command
+list of one session (a view attached after the agent announced them still reads them) and turns each
+`session/update` into the events the client emits, so the client only routes them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gemini_desktop.engine.events import (
     AuthEnvVar,
     AuthMethod,
     Choice,
+    CommandsUpdate,
     ModelUpdate,
     ModeUpdate,
     SessionEvent,
@@ -73,11 +75,13 @@ def config_choices(options: Iterable[Any] | None) -> list[Choices]:
 
 
 class AgentOffer:
-    """The modes and models the agent offers in the current session, and the calls that choose one."""
+    """The modes, models and slash commands the agent offers in the current session, and the calls that choose
+    a mode or model."""
 
     def __init__(self) -> None:
         self.modes: ModeUpdate | None = None
         self.models: ModelUpdate | None = None
+        self.commands: CommandsUpdate | None = None
 
     def follow(self, update: Choices) -> Choices:
         """Keep `update` as current; an update that names only the current choice keeps the known list."""
@@ -117,6 +121,8 @@ class AgentOffer:
         event = translate.session_event(update, tools)
         if isinstance(event, ModeUpdate | ModelUpdate):
             event = self.follow(event)
+        elif isinstance(event, CommandsUpdate):
+            self.commands = event
         if event is not None:
             yield event
 

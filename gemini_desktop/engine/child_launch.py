@@ -41,6 +41,8 @@ def child_env(config: EngineConfig, api_key_in_env: bool) -> dict[str, str]:
     env = dict(os.environ)
     env.update(config.agent.env)
     env.update(config.env)
+    if config.agent.sandbox_flag_as_root and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env["IS_SANDBOX"] = "1"  # it accepts "1" only (not "yes")
     if not config.agent.is_gemini:
         return env
     if config.sign_in is not None:

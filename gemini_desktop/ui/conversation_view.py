@@ -289,6 +289,7 @@ class ConversationView(QWidget):
         controller.session_started.connect(self._on_session_started)
         controller.stalled.connect(self._on_stalled)
         controller.commands_changed.connect(self.prompt.set_commands)
+        self.prompt.set_commands(controller.client.commands)  # announced before this view attached
         controller.usage_changed.connect(self._on_usage)
         controller.answer_finished.connect(self._on_answer_finished)
         controller.error.connect(lambda message: self.status_message.emit(message, 10000))
@@ -355,16 +356,20 @@ class ConversationView(QWidget):
         command = self.client.config.gemini if self.client is not None else None
         return (command.program, *command.args) if command is not None else ()
 
+    def _agent(self) -> str:
+        client = self.client
+        return "Gemini" if client is None or client.agent.is_gemini else client.agent.display_name
+
     def _on_auth_required(self, required: AuthRequired) -> None:
         self.auth_panel.agent_command = self._agent_command()
-        self.auth_panel.offer(required.methods, self._workspace.sign_in, required.diagnosis)
+        self.auth_panel.offer(required.methods, self._workspace.sign_in, required.diagnosis, agent=self._agent())
 
     def change_sign_in(self) -> None:
         """Settings › Change…: the ways in this conversation's gemini advertised (all of gemini's before it
         has started)."""
         methods = self.client.auth_methods if self.client is not None else ()
         self.auth_panel.agent_command = self._agent_command()
-        self.auth_panel.offer(methods, self._workspace.sign_in, None, changing=True)
+        self.auth_panel.offer(methods, self._workspace.sign_in, None, changing=True, agent=self._agent())
 
     def _on_held_message(self, text: str) -> None:
         """A message a refused sign-in kept from gemini goes back into the composer, to send once signed in."""

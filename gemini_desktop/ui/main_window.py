@@ -328,7 +328,8 @@ class MainWindow(StartupMixin, ClosingMixin, QMainWindow):
         self.status.showMessage(self.tr("Conversation copied as Markdown."), 4000)
 
     def _choose_model(self, model_id: str) -> None:
-        self.settings.model = model_id
+        client = self.view.client
+        self.settings.set_agent_model(client.agent.name if client is not None else "gemini", model_id)
         self.view.set_model(model_id)
 
     def show_settings(self) -> None:

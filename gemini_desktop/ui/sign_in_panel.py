@@ -67,7 +67,10 @@ class SignInPanel(Banner):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("authPanel", parent)
-        title = QLabel(self.tr("<b>Sign in to Gemini</b>"), self)
+        self.title = QLabel(self)
+        self.title.setObjectName("signInTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # an agent's name is not markup
+        self.name_agent("Gemini")
         self.message = plain_label("", self)
         self.close_button = QPushButton(self.tr("Keep the current way in"), self)
         self.close_button.setObjectName("signInClose")
@@ -78,6 +81,7 @@ class SignInPanel(Banner):
         bold = self.problem_title.font()
         bold.setBold(True)
         self.problem_title.setFont(bold)
+        self.title.setFont(bold)
         self.problem_advice = plain_label("", self, selectable=self.tr("What to do"))
         self.problem_advice.setObjectName("signInAdvice")
         self.details = Details("signInDetails", self)
@@ -92,7 +96,7 @@ class SignInPanel(Banner):
         self.method_box.currentIndexChanged.connect(self._show_page)
         self.status = plain_label("", self)
         self.status.setObjectName("authStatus")
-        for widget in (title, self.message, self.problem_title, self.problem_advice):
+        for widget in (self.title, self.message, self.problem_title, self.problem_advice):
             self.layout_.addWidget(widget)
         self.layout_.addWidget(self.details.toggle, 0, Qt.AlignmentFlag.AlignLeft)
         self.layout_.addWidget(self.details.view)
@@ -142,13 +146,18 @@ class SignInPanel(Banner):
         if index >= 0:
             self.method_box.setCurrentIndex(index)
 
+    def name_agent(self, agent: str) -> None:
+        """The panel is about the conversation's agent, not always gemini."""
+        self.title.setText(self.tr("Sign in to {agent}").format(agent=agent))
+
     def offer(self, methods: Sequence[AuthMethod], current: SignIn | None, diagnosis: Diagnosis | None, *,
-              changing: bool = False) -> None:
-        """Show the ways in gemini advertised, on the one in use. `changing`: asked for from Settings while signed
-        in, so it says so and can be closed; otherwise gemini cannot work until one is chosen."""
+              changing: bool = False, agent: str = "Gemini") -> None:
+        """Show the ways in `agent` advertised, on the one in use. `changing`: asked for from Settings while signed
+        in, so it says so and can be closed; otherwise the agent cannot work until one is chosen."""
+        self.name_agent(agent)
         self.message.setText(
             self.tr("Choose another way in: the conversations started from now on use it.") if changing
-            else self.tr("gemini is installed but not signed in. Choose how it should talk to Gemini."))
+            else self.tr("{agent} is installed but not signed in. Choose how it should sign in.").format(agent=agent))
         self.close_button.setVisible(changing)
         self.set_status("")
         self.show_methods(methods)

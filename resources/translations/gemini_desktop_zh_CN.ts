@@ -1564,14 +1564,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
 <context>
     <name>SignInPanel</name>
     <message>
-        <source>&lt;b&gt;Sign in to Gemini&lt;/b&gt;</source>
-        <translation>&lt;b&gt;登录 Gemini&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <source>gemini is installed but not signed in. Choose how it should talk to Gemini.</source>
-        <translation>gemini 已安装但尚未登录。请选择它与 Gemini 通信的方式。</translation>
-    </message>
-    <message>
         <source>What to do</source>
         <translation>解决办法</translation>
     </message>
@@ -1584,8 +1576,16 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>保持当前登录方式</translation>
     </message>
     <message>
+        <source>Sign in to {agent}</source>
+        <translation>登录 {agent}</translation>
+    </message>
+    <message>
         <source>Choose another way in: the conversations started from now on use it.</source>
         <translation>选择其他登录方式：此后新开始的对话将使用它。</translation>
+    </message>
+    <message>
+        <source>{agent} is installed but not signed in. Choose how it should sign in.</source>
+        <translation>{agent} 已安装但尚未登录。请选择它的登录方式。</translation>
     </message>
     <message>
         <source>Gemini API key</source>

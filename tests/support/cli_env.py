@@ -54,14 +54,31 @@ def cached_gemini_entry(prefix: Path) -> tuple[Path, str] | None:
 QWEN_PACKAGE = Path("node_modules", "@qwen-code", "qwen-code")
 
 
-def cached_qwen_entry(prefix: Path) -> Path | None:
-    """The entry script of a Qwen Code that `npm install --prefix` put into `prefix`."""
+def cached_npm_entry(prefix: Path, package: Path, bin_name: str) -> Path | None:
+    """The entry script `bin_name` of the npm `package` that `npm install --prefix` put into `prefix`."""
     try:
-        manifest = json.loads((prefix / QWEN_PACKAGE / "package.json").read_text(encoding="utf-8"))
-        entry = prefix / QWEN_PACKAGE / manifest["bin"]["qwen"]
+        manifest = json.loads((prefix / package / "package.json").read_text(encoding="utf-8"))
+        entry = prefix / package / manifest["bin"][bin_name]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return entry if entry.is_file() else None
+
+
+def cached_qwen_entry(prefix: Path) -> Path | None:
+    return cached_npm_entry(prefix, QWEN_PACKAGE, "qwen")
+
+
+CLAUDE_PACKAGE = Path("node_modules", "@zed-industries", "claude-code-acp")
+
+
+def cached_claude_entry(prefix: Path) -> Path | None:
+    return cached_npm_entry(prefix, CLAUDE_PACKAGE, "claude-code-acp")
+
+
+def claude_environment(home: Path, base_url: str, api_key: str = "test-key") -> dict[str, str]:
+    """Claude Code pointed at a fake Messages API, with a home of its own and no name but this machine's."""
+    return {"HOME": str(home), "ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_API_KEY": api_key,
+            "CLAUDE_CONFIG_DIR": str(home / ".claude"), "NODE_OPTIONS": f'--require "{LOOPBACK_ONLY}"'}
 
 
 def qwen_environment(home: Path) -> dict[str, str]:

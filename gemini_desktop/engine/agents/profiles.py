@@ -42,6 +42,7 @@ class AgentProfile:
     version_floor: tuple[int, ...] = ()
     api_key_over_authenticate: bool = False  # gemini-cli: an API key rides in authenticate's _meta
     acp_flag_by_version: bool = False  # gemini-cli: `--acp` replaced `--experimental-acp` in 0.33
+    sandbox_flag_as_root: bool = False  # Claude Code refuses to run as root unless IS_SANDBOX=1 says it may
 
     @property
     def is_gemini(self) -> bool:
@@ -72,7 +73,10 @@ QWEN = AgentProfile(
 CLAUDE = AgentProfile(
     name="claude-code", display_name="Claude Code", locate=Locate.NPM, program="claude-code-acp",
     npm_package="@zed-industries/claude-code-acp",
+    # no update checks, error reports or telemetry: a desktop app's child calls only the model it talks to
+    env={"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1"},
     auth_notes="ANTHROPIC_API_KEY in its environment, or a Claude login.",
+    sandbox_flag_as_root=True,
 )
 CODEX = AgentProfile(
     name="codex", display_name="Codex", locate=Locate.NPM, program="codex-acp",

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import re
+import signal
 import sys
 import time
 from collections import deque
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
+
+from gemini_desktop.engine.process_tree import end_leftovers, run_in_own_session, signal_group, wait_leftovers_gone
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("gemini_desktop.child")
@@ -215,6 +218,9 @@ class AgentProcess(QObject):
         super().__init__(parent)
         self._process = QProcess(self)
         self._process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
+        run_in_own_session(self._process)
+        self._process.started.connect(self._remember_group)
+        self._group: int | None = None
         self._process.readyReadStandardOutput.connect(self._read_stdout)
         self._process.readyReadStandardError.connect(self._read_stderr)
         self._process.finished.connect(self._on_finished)
@@ -265,11 +271,11 @@ class AgentProcess(QObject):
             return
         if sys.platform == "win32":
             self._process.kill()
-        else:
+        elif not signal_group(self._group, signal.SIGTERM):
             self._process.terminate()
 
     def kill(self) -> None:
-        if self.running:
+        if self.running and not signal_group(self._group, signal.SIGKILL):
             self._process.kill()
 
     async def wait_finished(self, timeout: float) -> bool:
@@ -302,6 +308,10 @@ class AgentProcess(QObject):
                 log.warning("gemini ignored terminate; killing pid %s", self.pid)
                 self.kill()
                 await self.wait_finished(max(timeout * 0.3, 1.0))
+        await wait_leftovers_gone(self._group)
+
+    def _remember_group(self) -> None:
+        self._group = self.pid if sys.platform != "win32" else None
 
     def _read_stdout(self) -> None:
         for line in self._stdout.feed(self._process.readAllStandardOutput().data()):
@@ -333,6 +343,7 @@ class AgentProcess(QObject):
         self._read_stderr()
         self._log_dropped_stderr()
         crashed = status == QProcess.ExitStatus.CrashExit
+        end_leftovers(self._group, "the agent")
         self._finish(ProcessOutcome(None if crashed else exit_code, crashed))
 
     def _finish(self, outcome: ProcessOutcome) -> None:

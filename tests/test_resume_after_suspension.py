@@ -1,0 +1,71 @@
+"""A suspended conversation resumes by gemini's own session/load (issue 18 item 5): the real gemini-cli against
+the fake Gemini API, with a plain turn and a tool turn, and no copy of the session left in gemini's chats folder."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gemini_desktop.engine import EngineConfig, ManagerPolicy, MessageChunk, SessionManager, cli_sessions
+from gemini_desktop.engine.types import ResumeMethod, ResumeOutcome
+from tests.support.fake_gemini import FakeGemini, FunctionCall
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def manager(engine_config: EngineConfig, run_async: Callable[..., Any]) -> Iterator[SessionManager]:
+    made = SessionManager(engine_config, ManagerPolicy(idle_suspend_minutes=0, recycle_rss_mb=0, warm_spare=False))
+    yield made
+    run_async(made.shutdown(), timeout=20)
+
+
+def conversation_files(cli_home: Path) -> list[str]:
+    """The short ids of the files in gemini's chats folders that hold a conversation (gemini's own empty
+    start-up recordings hold none)."""
+    return sorted(path.name[-14:-6] for path in (cli_home / ".gemini" / "tmp").glob("*/chats/session-*")
+                  if cli_sessions.user_message_count(path))
+
+
+@pytest.mark.parametrize("with_tool", [False, True], ids=["plain", "tool-turn"])
+def test_a_suspended_conversation_resumes_by_session_load_without_leaving_copies(
+        manager: SessionManager, fake_gemini: FakeGemini, workdir: Path, cli_home: Path,
+        run_async: Callable[..., Any], with_tool: bool) -> None:
+    outcomes: list[ResumeOutcome] = []
+
+    async def scenario() -> float:
+        conversation = await manager.open_new(workdir, mode="yolo" if with_tool else None)
+        conversation.client.session_started.connect(outcomes.append)
+        fake_gemini.reply("Red, noted.")
+        await conversation.client.chat("My colour is red.")
+        if with_tool:
+            fake_gemini.reply(FunctionCall("write_file", {"file_path": str(workdir / "a.txt"), "content": "A"}))
+            fake_gemini.reply("Written, and blue noted.")
+        else:
+            fake_gemini.reply("Blue, noted.")
+        await conversation.client.chat("And my other colour is blue.")
+        assert not with_tool or (workdir / "a.txt").read_text() == "A"
+        await manager._suspend(conversation, "a test")
+        before = conversation_files(cli_home)
+        first_chunk = asyncio.get_running_loop().create_future()
+        conversation.client.event.connect(
+            lambda e: isinstance(e, MessageChunk) and not first_chunk.done() and first_chunk.set_result(None))
+        started = time.monotonic()
+        answer = asyncio.ensure_future(conversation.client.chat("What are my colours?"))
+        await first_chunk
+        took = time.monotonic() - started
+        await answer
+        assert conversation_files(cli_home) == before, (before, conversation_files(cli_home))
+        return took
+
+    took = run_async(scenario(), timeout=150)
+    assert [o.method for o in outcomes] == [ResumeMethod.LOADED], outcomes
+    print(f"first chunk {took:.2f} s after resuming")
+    texts = " ".join(fake_gemini.stream_requests()[-1].texts())
+    assert "My colour is red." in texts and "And my other colour is blue." in texts
+    assert ("Written, and blue noted." if with_tool else "Blue, noted.") in texts

@@ -115,7 +115,7 @@ def resume_times(config: EngineConfig) -> tuple[list[float], list[float], list[R
     """First chunk of a warm turn vs of the first turn after the conversation was suspended (idle time passed),
     and how each resume went (gemini's session/load is the fast path; a rebuild is the slow one)."""
     now = [0.0]
-    manager = SessionManager(config, ManagerPolicy(idle_suspend_minutes=1, recycle_rss_mb=0, warm_spare=False),
+    manager = SessionManager(config, ManagerPolicy(idle_suspend_minutes=1, recycle_rss_mb=0),
                              clock=lambda: now[0])
     warm: list[float] = []
     resumed: list[float] = []

@@ -130,6 +130,7 @@ def resume_times(config: EngineConfig) -> tuple[list[float], list[float], list[R
             now[0] += 120
             await manager.check_policies()
             assert conversation.client.process_id is None, "the conversation was not suspended"
+            await manager.spare_ready()  # the user comes back after the idle time: the spare started long ago
             resumed.append(await first_chunk_after(conversation.client, f"after suspension {index}"))
 
     try:

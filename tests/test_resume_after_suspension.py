@@ -5,6 +5,8 @@ the session left in gemini's chats folder."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ import pytest
 from gemini_desktop.engine import EngineConfig, ManagerPolicy, MessageChunk, SessionManager, cli_sessions
 from gemini_desktop.engine.types import ResumeMethod, ResumeOutcome
 from tests.support.fake_gemini import FakeGemini, FunctionCall
+from tests.support.qt_async import until
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +77,27 @@ def test_a_suspended_conversation_resumes_by_session_load_without_leaving_copies
     texts = " ".join(fake_gemini.stream_requests()[-1].texts())
     assert "My colour is red." in texts and "And my other colour is blue." in texts
     assert ("Written, and blue noted." if with_tool else "Blue, noted.") in texts
+
+
+def test_a_child_taken_over_from_the_spare_that_dies_is_reported_and_recovered_by_its_new_owner(
+        manager: SessionManager, fake_gemini: FakeGemini, workdir: Path, run_async: Callable[..., Any]) -> None:
+    crashes: list[str] = []
+
+    async def scenario() -> None:
+        conversation = await manager.open_new(workdir)
+        fake_gemini.reply("Red, noted.")
+        await conversation.client.chat("My colour is red.")
+        await manager._suspend(conversation, "a test")
+        spare = await manager.spare_ready()
+        await manager.resume(conversation.key)
+        assert spare is not None and conversation.client.process_id == spare
+        conversation.client.crashed.connect(lambda message, _tail: crashes.append(message))
+        os.kill(spare, signal.SIGKILL)
+        await until(lambda: bool(crashes), what="the crash reported by the conversation's client")
+        answer = await asyncio.wait_for(conversation.client.chat("What is my colour?"), 60)
+        assert answer.text == "Echo: What is my colour?"
+        assert conversation.client.process_id not in (None, spare)
+
+    run_async(scenario(), timeout=150)
+    texts = " ".join(fake_gemini.stream_requests()[-1].texts())
+    assert "My colour is red." in texts and "Red, noted." in texts

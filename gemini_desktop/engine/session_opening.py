@@ -169,7 +169,7 @@ class SessionOpening:
         if process is None or transport is None or conn is None or callbacks is None or not process.running:
             return False
         donor._process = donor._transport = donor._conn = donor._callbacks = None
-        process.finished.disconnect()
+        # the donor's own finished handler stays connected, and ignores a process that is no longer its own
         process.finished.connect(lambda outcome: self._on_process_finished(process, outcome))
         process.setParent(self)
         transport.observers[:] = [self._observe_raw]

@@ -7,6 +7,7 @@ again shortly, and gets in as soon as a slow head gives way (within a second) or
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import resource
 import socket
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from gemini_desktop.api.connections import REFUSAL
+from gemini_desktop.api.connections import REFUSAL, ConnectionGate, ConnectionLimits, GatedListener
 from tests.support.fake_gemini import FakeGemini
 from tests.support.http_exchange import Answer, request
 from tests.test_api import on_own_loop, start_serve
@@ -86,3 +87,33 @@ def test_two_thousand_half_sent_heads_leave_the_server_able_to_answer_within_a_b
         if serving.poll() is None:
             serving.kill()
             serving.wait()
+
+
+def test_out_of_files_a_gated_listener_still_drains_its_backlog_by_refusing_instead_of_failing() -> None:
+    """At EMFILE asyncio would log a traceback per attempt and retry every second; the listener sheds instead."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    gate = ConnectionGate(ConnectionLimits(max_connections=1_000))
+    listener = GatedListener(socket.AF_INET, socket.SOCK_STREAM)
+    fillers: list[int] = []
+    try:
+        listener.gate = gate
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        listener.setblocking(False)
+        clients = [socket.create_connection(listener.getsockname(), timeout=5) for _ in range(3)]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files(os.getpid()) + 8, hard))
+        with pytest.raises(OSError) as full:
+            while True:
+                fillers.append(os.open(os.devnull, os.O_RDONLY))
+        assert full.value.errno == errno.EMFILE
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # every waiting connection was accepted and closed, then the backlog was empty
+        for client in clients:
+            assert client.recv(100) == b""  # closed by the server, not left waiting in the backlog
+            client.close()
+    finally:
+        for descriptor in fillers:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        listener.close()
+        gate.close()

@@ -1,7 +1,9 @@
 """Run the benchmarks and print their figures: `python3 scripts/dev.py bench [engine|store|render|checkpoint ...]`.
 
 Each benchmark measures our way and its baseline side by side in one run and prints ratios, because the
-machines here are noisy: the ratios are the figures to trust, not the absolute times.
+machines here are noisy: the ratios are the figures to trust, not the absolute times. Each one runs in a fresh
+Python process, so that no figure depends on what ran before it (the memory one counts this process as "the app":
+earlier benchmarks' generated messages and views would count too).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,20 +60,31 @@ def print_rows(title: str, rows: list) -> None:
         print(f"  {name!s:<{width}}  " + "  ".join(f"{v!s:>18}" for v in values), flush=True)
 
 
-def main(names: list[str]) -> int:
+ONE = "--one"  # run.py --one NAME: that benchmark in this process (what main starts for each)
+
+
+def run_one(name: str) -> int:
+    """One benchmark in this process; 1 when a figure misses its target."""
     from PySide6.QtWidgets import QApplication
 
-    _app = QApplication.instance() or QApplication(sys.argv[:1])  # one for all: some benchmarks build widgets
+    _app = QApplication.instance() or QApplication(sys.argv[:1])  # some benchmarks build widgets
+    module_name, title = BENCHES[name]
+    rows = [cells(row) for row in importlib.import_module(module_name).main()]
+    print_rows(title, rows)
+    return 1 if any("FAIL" in value for row in rows for value in row) else 0
+
+
+def main(names: list[str]) -> int:
+    """Every named benchmark (all by default), each in a fresh process, one after the other."""
     failed = False
     for name in names or list(BENCHES):
-        module_name, title = BENCHES[name]
-        rows = [cells(row) for row in importlib.import_module(module_name).main()]
-        print_rows(title, rows)
-        failed |= any("FAIL" in value for row in rows for value in row)
+        failed |= subprocess.call([sys.executable, str(Path(__file__).resolve()), ONE, name]) != 0
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == [ONE]:
+        sys.exit(run_one(sys.argv[2]))
     unknown = [n for n in sys.argv[1:] if n not in BENCHES]
     if unknown:
         sys.exit(f"unknown benchmark(s) {unknown}; choose from {sorted(BENCHES)}")

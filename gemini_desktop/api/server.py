@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from gemini_desktop.api.connections import ConnectionLimits, bounded_protocol
+from gemini_desktop.api.connections import ConnectionGate, ConnectionLimits, GatedListener, bounded_protocol
 from gemini_desktop.api.routes import build_app
 from gemini_desktop.conversation.open_conversations import OpenConversations
 from gemini_desktop.settings import DEFAULT_API_PORT
@@ -23,10 +23,10 @@ from gemini_desktop.settings import DEFAULT_API_PORT
 log = logging.getLogger(__name__)
 
 
-def loopback_sockets(port: int) -> list[socket.socket]:
-    """Listening sockets on 127.0.0.1 and (where the machine has IPv6) ::1, on the same port; port 0 picks a
-    free one. OSError when the port is taken."""
-    ipv4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def loopback_sockets(port: int, gate: ConnectionGate) -> list[socket.socket]:
+    """Listening sockets on 127.0.0.1 and (where the machine has IPv6) ::1, on the same port, both admitting
+    connections through `gate`; port 0 picks a free one. OSError when the port is taken."""
+    ipv4 = GatedListener(socket.AF_INET, socket.SOCK_STREAM)
     ipv4.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         ipv4.bind(("127.0.0.1", port))
@@ -36,7 +36,7 @@ def loopback_sockets(port: int) -> list[socket.socket]:
     sockets = [ipv4]
     port = ipv4.getsockname()[1]
     if socket.has_ipv6:
-        ipv6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        ipv6 = GatedListener(socket.AF_INET6, socket.SOCK_STREAM)
         try:
             ipv6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             ipv6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -46,6 +46,7 @@ def loopback_sockets(port: int) -> list[socket.socket]:
             log.info("local API not on ::1: %s", failure)
             ipv6.close()
     for listener in sockets:
+        listener.gate = gate
         listener.listen(128)
         listener.setblocking(False)
     return sockets
@@ -61,6 +62,7 @@ class ApiServer:
         self._token = token
         self._requested_port = port
         self._sockets: list[socket.socket] = []
+        self._gate: ConnectionGate | None = None
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self.port = 0
@@ -71,11 +73,16 @@ class ApiServer:
 
     async def start(self) -> int:
         """Listen now (OSError when the port is taken); requests are served by a task on the running loop."""
-        self._sockets = loopback_sockets(self._requested_port)
+        self._gate = ConnectionGate(self._limits)
+        try:
+            self._sockets = loopback_sockets(self._requested_port, self._gate)
+        except OSError:
+            self._gate.close()
+            raise
         self.port = self._sockets[0].getsockname()[1]
         config = uvicorn.Config(build_app(self._conversations, self._token), log_config=None, access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=2, server_header=False,
-                                http=bounded_protocol(self._limits), timeout_keep_alive=5)
+                                http=bounded_protocol(self._gate), timeout_keep_alive=5)
         self._server = uvicorn.Server(config)
         self._task = asyncio.ensure_future(self._server.serve(sockets=self._sockets))
         while not self._server.started and not self._task.done():
@@ -94,5 +101,7 @@ class ApiServer:
                 self._task.cancel()
         for listener in self._sockets:
             listener.close()
-        self._sockets, self._server, self._task = [], None, None
+        if self._gate is not None:
+            self._gate.close()
+        self._sockets, self._gate, self._server, self._task = [], None, None, None
         log.info("local API stopped")

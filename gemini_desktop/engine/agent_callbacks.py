@@ -25,6 +25,12 @@ class AgentCallbacks:
     def __init__(self, on_update: Callable[[str, Any], None],
                  on_permission: Callable[[str, Any, list[Any]], Awaitable[schema.RequestPermissionResponse]],
                  files: FileAccess) -> None:
+        self.rebind(on_update, on_permission, files)
+
+    def rebind(self, on_update: Callable[[str, Any], None],
+               on_permission: Callable[[str, Any, list[Any]], Awaitable[schema.RequestPermissionResponse]],
+               files: FileAccess) -> None:
+        """Serve another client from now on (its connection was handed over to it)."""
         self._on_update = on_update
         self._on_permission = on_permission
         self._files = files

@@ -96,6 +96,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         self._state = SessionState.STOPPED
         self.permission_handler: PermissionHandler | None = None
         self.process_gate: Callable[[], Awaitable[None]] | None = None  # awaited before a child starts (the cap)
+        self.process_donor: Callable[[], Awaitable[bool]] | None = None  # True: a started child was handed over
+        self._callbacks: AgentCallbacks | None = None
         self._process: AgentProcess | None = None
         self._transport: QProcessTransport | None = None
         self._conn: acp.ClientSideConnection | None = None
@@ -246,6 +248,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
     async def _ensure_process(self) -> None:
         if self._conn is not None and self._process is not None and self._process.running:
             return
+        if self.process_donor is not None and await self.process_donor():
+            return
         if self.process_gate is not None:
             await self.process_gate()
         flag = self._config.gemini.acp_flag
@@ -275,8 +279,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         self._process = process
         self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))
         self._transport.observers.append(self._observe_raw)
-        self._conn = acp.connect_to_agent(
-            AgentCallbacks(self._on_session_update, self._on_permission, self._files), self._transport)
+        self._callbacks = AgentCallbacks(self._on_session_update, self._on_permission, self._files)
+        self._conn = acp.connect_to_agent(self._callbacks, self._transport)
         process.start(self._config.gemini.program, child_args(self._config, acp_flag), self._child_env(),
                       str(self._config.cwd))
         try:

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
@@ -352,3 +353,16 @@ class AgentProcess(QObject):
         self._outcome = outcome
         log.info("gemini child ended: %s", outcome.describe())
         self.finished.emit(outcome)
+
+
+def child_rss_bytes(pid: int) -> int | None:
+    """Resident memory of a process from /proc (Linux); None where that is not available."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            fields = line.split()
+            return int(fields[1]) * 1024 if len(fields) > 1 and fields[1].isdigit() else None
+    return None

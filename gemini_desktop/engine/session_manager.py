@@ -19,6 +19,7 @@ import logging
 import math
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from gemini_desktop.engine.agents.launch import AgentLauncher, agent_key
 from gemini_desktop.engine.client import GeminiSessionClient
 from gemini_desktop.engine.events import ModeUpdate
+from gemini_desktop.engine.process import child_rss_bytes
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.types import EngineConfig, EngineError, SessionState, TranscriptTurn
 
@@ -92,19 +94,6 @@ def activity_of(client: GeminiSessionClient) -> ActivityState:
     else:
         kind = Activity.QUEUED if queued else Activity.IDLE
     return ActivityState(kind, queued)
-
-
-def child_rss_bytes(pid: int) -> int | None:
-    """Resident memory of a process from /proc (Linux); None where that is not available."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            fields = line.split()
-            return int(fields[1]) * 1024 if len(fields) > 1 and fields[1].isdigit() else None
-    return None
 
 
 class Conversation:
@@ -177,6 +166,7 @@ class SessionManager(QObject):
         self._spare: _Spare | None = None
         self._spare_target: SpareTarget | None = None
         self._clients: set[GeminiSessionClient] = set()  # every client not yet stopped for good, spares too
+        self._targets: weakref.WeakKeyDictionary[GeminiSessionClient, SpareTarget] = weakref.WeakKeyDictionary()
         self._tasks = TaskSet("session manager")
         self._shutting_down = False
         self._checking: asyncio.Task[None] | None = None
@@ -448,6 +438,18 @@ class SessionManager(QObject):
         self._tasks.spawn(self._discard(spare.client))
         return None
 
+    async def _hand_spare(self, conversation: Conversation) -> bool:
+        """A resuming conversation gets the started spare when it is for the same folder, model and agent."""
+        client = conversation.client
+        target = self._targets.get(client)
+        donor = await self._take_spare(target) if target is not None and client.session_id else None
+        if donor is None:
+            return False
+        taken = client.take_process(donor)
+        self._tasks.spawn(self._discard(donor))
+        self._refresh_spare()
+        return taken
+
     # ----- the conversations' clients -----------------------------------------------------------------------
 
     def _new_client(self, cwd: Path, model: str | None, agent: str = "") -> GeminiSessionClient:
@@ -455,12 +457,14 @@ class SessionManager(QObject):
         config = self.launcher.config_for(dataclasses.replace(self._config, cwd=cwd), agent, model)
         client = GeminiSessionClient(config, self)
         self._clients.add(client)
+        self._targets[client] = (cwd, model, client.agent.name)
         return client
 
     def _register(self, client: GeminiSessionClient, mode: str | None) -> Conversation:
         conversation = Conversation(uuid.uuid4().hex, client, mode, self._clock())
         self._conversations[conversation.key] = conversation
         client.process_gate = lambda: self._wait_for_process(conversation)
+        client.process_donor = lambda: self._hand_spare(conversation)
         client.state_changed.connect(lambda _state: self._on_state_changed(conversation))
         for signal in (client.queue_changed, client.permissions_pending, client.turn_started,
                        client.turn_finished, client.turn_failed):

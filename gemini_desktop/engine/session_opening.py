@@ -162,6 +162,23 @@ class SessionOpening:
         return ResumeOutcome(ResumeMethod.SEEDED, outcome.session_id,
                              f"{problem}; the earlier conversation is sent along with your next message")
 
+    def take_process(self, donor: Any) -> bool:
+        """Take over `donor`'s started child (the manager's warm spare, same program, folder and model), so that
+        a resume skips the second or more a new gemini takes to start and only loads the conversation."""
+        process, transport, conn, callbacks = donor._process, donor._transport, donor._conn, donor._callbacks
+        if process is None or transport is None or conn is None or callbacks is None or not process.running:
+            return False
+        donor._process = donor._transport = donor._conn = donor._callbacks = None
+        # the donor's own finished handler stays connected, and ignores a process that is no longer its own
+        process.finished.connect(lambda outcome: self._on_process_finished(process, outcome))
+        process.setParent(self)
+        transport.observers[:] = [self._observe_raw]
+        callbacks.rebind(self._on_session_update, self._on_permission, self._files)
+        self._process, self._transport, self._conn, self._callbacks = process, transport, conn, callbacks
+        self._init, self._api_key_in_env, self._key_offered_to = donor._init, donor._api_key_in_env, None
+        log.info("conversation took over the started %s child (pid %s)", self.agent_name, process.pid)
+        return True
+
     def _adopt(self, turns: Sequence[TranscriptTurn]) -> None:
         self._transcript = list(turns)
         self._tools.clear()

@@ -270,7 +270,7 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
             await self._sign_in_first(sign_in)
 
     async def _spawn(self, acp_flag: str) -> None:
-        process = AgentProcess(self._config.stderr_lines, self)
+        process = AgentProcess(self._config.stderr_lines, self, self.agent_name)
         process.finished.connect(lambda outcome: self._on_process_finished(process, outcome))
         self._process = process
         self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))

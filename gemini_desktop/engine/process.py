@@ -1,5 +1,5 @@
-"""The gemini child process: a QObject that owns its QProcess, frames stdout into JSON-RPC messages and stops
-it step by step (stdin closed, then terminate, then kill), so no child is ever left behind.
+"""An agent's child process (gemini or another ACP agent): a QObject that owns its QProcess, frames stdout into
+JSON-RPC messages and stops it step by step (stdin closed, then terminate, then kill), so no child is ever left behind.
 
 Modelled on qutebrowser's GUIProcess: one owner, a small outcome type, and nothing the child writes can
 break us — a line that is not JSON, invalid UTF-8, or an enormous line is logged and skipped.
@@ -58,7 +58,8 @@ class ProcessOutcome:
 class LineFramer:
     """Incremental UTF-8 decoding and newline framing; a character split across reads survives."""
 
-    def __init__(self, max_chars: int = MAX_LINE_CHARS) -> None:
+    def __init__(self, max_chars: int = MAX_LINE_CHARS, agent: str = "gemini") -> None:
+        self._agent = agent  # named in the log line of a dropped line
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pieces: list[str] = []
         self._pending_chars = 0
@@ -76,7 +77,7 @@ class LineFramer:
                 return lines
             self._keep(text[start:newline])
             if self._discarding:
-                log.warning("dropped a line from gemini longer than %d characters", self._max_chars)
+                log.warning("dropped a line from %s longer than %d characters", self._agent, self._max_chars)
                 self._discarding = False
             else:
                 lines.append("".join(self._pieces))
@@ -165,31 +166,32 @@ def _shallow_scan(text: str) -> tuple[int, dict[str, Any]]:
     return deepest, members
 
 
-def _unreadable(text: str, reason: str) -> UnreadableMessage | None:
+def _unreadable(text: str, reason: str, agent: str) -> UnreadableMessage | None:
     _, members = _shallow_scan(text)
     request_id, method = members.get("id"), members.get("method")
     if isinstance(request_id, int | str) and (method is None or isinstance(method, str)):
-        log.warning("gemini sent an unreadable message (%s) with id %r: %.200r", reason, request_id, text)
+        log.warning("%s sent an unreadable message (%s) with id %r: %.200r", agent, reason, request_id, text)
         return UnreadableMessage(request_id, method, reason)
-    log.warning("ignored an unreadable line from gemini (%s): %.200r", reason, text)
+    log.warning("ignored an unreadable line from %s (%s): %.200r", agent, reason, text)
     return None
 
 
-def parse_message(line: str) -> dict[str, Any] | UnreadableMessage | None:
-    """A JSON-RPC message object; an UnreadableMessage for a broken one with an id; None (logged) otherwise."""
+def parse_message(line: str, agent: str = "gemini") -> dict[str, Any] | UnreadableMessage | None:
+    """A JSON-RPC message object; an UnreadableMessage for a broken one with an id; None (logged, naming
+    `agent`) otherwise."""
     stripped = line.strip()
     if not stripped:
         return None
     if stripped.count("[") + stripped.count("{") > MAX_NESTING:
         depth, _ = _shallow_scan(stripped)
         if depth > MAX_NESTING:
-            return _unreadable(stripped, f"nested {depth} levels deep")
+            return _unreadable(stripped, f"nested {depth} levels deep", agent)
     try:
         message = json.loads(stripped)
     except (ValueError, RecursionError) as failure:
         if stripped.startswith("{"):
-            return _unreadable(stripped, f"not valid JSON: {failure}")
-        log.warning("ignored a non-JSON line from gemini: %.200r", stripped)
+            return _unreadable(stripped, f"not valid JSON: {failure}", agent)
+        log.warning("ignored a non-JSON line from %s: %.200r", agent, stripped)
         return None
     if not isinstance(message, dict):
         log.warning("ignored a JSON value that is not a message: %.200r", stripped)
@@ -205,22 +207,24 @@ def parse_message(line: str) -> dict[str, Any] | UnreadableMessage | None:
 
 
 class AgentProcess(QObject):
-    """Runs one gemini child. Emits parsed messages, stderr lines, and one `finished` outcome."""
+    """Runs one agent's child. Emits parsed messages, stderr lines, and one `finished` outcome."""
 
     message_received = Signal(object)
     stderr_line = Signal(str)
     finished = Signal(object)  # ProcessOutcome
 
-    def __init__(self, stderr_lines: int = 200, parent: QObject | None = None) -> None:
+    def __init__(self, stderr_lines: int = 200, parent: QObject | None = None, agent: str = "gemini") -> None:
+        """`agent`: the display name of the agent it runs, for the log lines about this child."""
         super().__init__(parent)
+        self.agent = agent
         self._process = QProcess(self)
         self._process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         self._process.readyReadStandardOutput.connect(self._read_stdout)
         self._process.readyReadStandardError.connect(self._read_stderr)
         self._process.finished.connect(self._on_finished)
         self._process.errorOccurred.connect(self._on_error)
-        self._stdout = LineFramer()
-        self._stderr = LineFramer(max_chars=64 * 1024)
+        self._stdout = LineFramer(agent=agent)
+        self._stderr = LineFramer(max_chars=64 * 1024, agent=agent)
         self._stderr_tail: deque[str] = deque(maxlen=stderr_lines)
         self._stderr_log = StderrLogLimiter()
         self._outcome: ProcessOutcome | None = None
@@ -296,16 +300,16 @@ class AgentProcess(QObject):
         """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`."""
         self.close_stdin()
         if not await self.wait_finished(timeout * 0.6):
-            log.info("gemini did not exit after stdin closed; terminating pid %s", self.pid)
+            log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)
             self.terminate()
             if not await self.wait_finished(timeout * 0.3):
-                log.warning("gemini ignored terminate; killing pid %s", self.pid)
+                log.warning("%s ignored terminate; killing pid %s", self.agent, self.pid)
                 self.kill()
                 await self.wait_finished(max(timeout * 0.3, 1.0))
 
     def _read_stdout(self) -> None:
         for line in self._stdout.feed(self._process.readAllStandardOutput().data()):
-            message = parse_message(line)
+            message = parse_message(line, self.agent)
             if message is not None:
                 self.message_received.emit(message)
 
@@ -321,12 +325,13 @@ class AgentProcess(QObject):
     def _log_dropped_stderr(self) -> None:
         lines, chars = self._stderr_log.take_dropped()
         if lines:
-            child_log.warning("%d lines (%d characters) of gemini's stderr were left out of the log: "
-                              "it wrote faster or more than the log can hold", lines, chars)
+            child_log.warning("%d lines (%d characters) of %s's stderr were left out of the log: "
+                              "it wrote faster or more than the log can hold", lines, chars, self.agent)
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
-            self._finish(ProcessOutcome(None, True, f"gemini could not be started: {self._process.errorString()}"))
+            reason = self._process.errorString()
+            self._finish(ProcessOutcome(None, True, f"{self.agent} could not be started: {reason}"))
 
     def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
         self._read_stdout()
@@ -339,5 +344,5 @@ class AgentProcess(QObject):
         if self._outcome is not None:
             return
         self._outcome = outcome
-        log.info("gemini child ended: %s", outcome.describe())
+        log.info("%s child ended: %s", self.agent, outcome.describe(self.agent))
         self.finished.emit(outcome)

@@ -37,7 +37,7 @@ from gemini_desktop.engine.attachments import (
 from gemini_desktop.engine.child_launch import child_args, child_env
 from gemini_desktop.engine.file_access import FileAccess
 from gemini_desktop.engine.permissions import PendingPermissions
-from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
+from gemini_desktop.engine.process import AgentProcess, ProcessOutcome, alive
 from gemini_desktop.engine.session_opening import SessionOpening
 from gemini_desktop.engine.sign_in import SignInMethod
 from gemini_desktop.engine.start_failure import crash_error, unreadable_start, with_stderr, wrong_protocol
@@ -344,7 +344,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
             if self._process is process:
                 self._process = None
                 self._transport = None
-            process.deleteLater()
+            if alive(process):  # a torn-down client (or its window) took its process along already
+                process.deleteLater()
 
     def _on_process_finished(self, process: AgentProcess, outcome: ProcessOutcome) -> None:
         if self._stopping or process is not self._process:
@@ -484,7 +485,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         log.warning("turn %d failed: %s", turn.turn_id, error)
         if not turn.future.done():
             turn.future.set_exception(error)
-        self.turn_failed.emit(turn.turn_id, str(error))
+        if alive(self):
+            self.turn_failed.emit(turn.turn_id, str(error))
 
     async def _watch_stall(self, turn: _Turn, prompt: asyncio.Future[Any]) -> None:
         """Report a turn that produces nothing."""
@@ -553,7 +555,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
     def _fail_queue(self, reason: str) -> None:
         while self._queue:
             self._fail_turn(self._queue.popleft(), EngineError(reason))
-        self.queue_changed.emit(0)
+        if alive(self):
+            self.queue_changed.emit(0)
 
     # ----- helpers ------------------------------------------------------------------------------------------
 
@@ -582,6 +585,7 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         if state != self._state:
             log.info("engine state: %s -> %s", self._state, state)
             self._state = state
-            self.state_changed.emit(str(state))
+            if alive(self):  # a stop that ends after Qt deleted the client has no one left to tell
+                self.state_changed.emit(str(state))
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,12 @@ MAX_NESTING = 256  # deeper JSON is never parsed: json, pydantic and copy all re
 _JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _JSON_TOKEN = re.compile(_JSON_STRING + r"|[\[\]{}]")
 _MEMBER_VALUE = re.compile(r"\s*:\s*(-?\d+|" + _JSON_STRING + ")")
+
+
+def alive(qobject: QObject) -> bool:
+    """Whether Qt has not deleted `qobject` yet: a parent torn down (a window, a client) deletes its children,
+    also a process a coroutine is still stopping, and every later call on it would raise."""
+    return shiboken6.isValid(qobject)
 
 
 @dataclass(frozen=True)
@@ -277,27 +284,34 @@ class AgentProcess(QObject):
             self._process.kill()
 
     async def wait_finished(self, timeout: float) -> bool:
-        """True once the child has exited (also if it had already); False if it still runs after `timeout`."""
-        if not self.running:
+        """True once the child has exited (also if it had already, or Qt deleted this object, which kills it);
+        False if it still runs after `timeout`."""
+        if not alive(self) or not self.running:
             return True
         done = asyncio.get_running_loop().create_future()
 
-        def on_finished(_: object) -> None:
+        def on_finished(_: object = None) -> None:
             if not done.done():
                 done.set_result(True)
 
         self.finished.connect(on_finished)
+        self.destroyed.connect(on_finished)  # QProcess's destructor kills the child and waits for it
         try:
             await asyncio.wait_for(done, timeout)
             return True
         except TimeoutError:
-            return not self.running
+            return not alive(self) or not self.running
         finally:
-            with contextlib.suppress(RuntimeError, TypeError):
-                self.finished.disconnect(on_finished)
+            if alive(self):
+                with contextlib.suppress(RuntimeError, TypeError):
+                    self.finished.disconnect(on_finished)
+                    self.destroyed.disconnect(on_finished)
 
     async def stop(self, timeout: float) -> None:
-        """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`."""
+        """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`.
+        Returns early once Qt deletes this object meanwhile (its child is killed with it)."""
+        if not alive(self):
+            return
         self.close_stdin()
         if not await self.wait_finished(timeout * 0.6):
             log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)

@@ -143,6 +143,10 @@
         <translation>重新安装</translation>
     </message>
     <message>
+        <source>Update</source>
+        <translation>更新</translation>
+    </message>
+    <message>
         <source>Found {program}, but it does not run: {problem}</source>
         <translation>找到了 {program}，但无法运行：{problem}</translation>
     </message>

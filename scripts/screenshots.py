@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QTextBrowser, QWidget  # noqa: E402
 
 from gemini_desktop.conversation.model import TurnEdits  # noqa: E402
 from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState  # noqa: E402
+from gemini_desktop.engine.agents.launch import AgentLauncher, AgentSetup  # noqa: E402
 from gemini_desktop.i18n import install_translators  # noqa: E402
 from gemini_desktop.mcp_config import McpServerConfig  # noqa: E402
 from gemini_desktop.settings import AppSettings, CustomAgent, LaunchOptions  # noqa: E402
@@ -38,8 +39,17 @@ from gemini_desktop.ui.main_window import MainWindow  # noqa: E402
 from gemini_desktop.ui.mcp_dialog import McpServersDialog  # noqa: E402
 from gemini_desktop.ui.settings_dialog import SettingsDialog  # noqa: E402
 from gemini_desktop.ui.tool_card import PermissionPrompt  # noqa: E402
-from tests.support.cli_env import INELIGIBLE, cli_environment, code_assist_env, make_cli_home  # noqa: E402
+from tests.support.cli_env import (  # noqa: E402
+    INELIGIBLE,
+    cli_environment,
+    code_assist_env,
+    make_cli_home,
+    qwen_arguments,
+    qwen_environment,
+)
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini, FunctionCall  # noqa: E402
+from tests.support.fake_openai import DEFAULT_MODEL as QWEN_MODEL  # noqa: E402
+from tests.support.fake_openai import FakeOpenAI  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop, until  # noqa: E402
 
 ANSWER = [
@@ -321,12 +331,59 @@ def agents_shots(scratch: Path, shots: Shots) -> None:
     dialog.reject()
 
 
+def second_agent_shots(scratch: Path, config: EngineConfig, fake: FakeGemini, shots: Shots, zh: bool) -> None:
+    """A conversation with Qwen Code (the pinned one, as the app's own install, against the fake OpenAI server)
+    beside a gemini one, the sidebar naming each conversation's agent."""
+    agents = scratch / "agents"
+    agents.mkdir()
+    (agents / "qwen-code").symlink_to(sorted((ROOT / ".cache").glob("qwen-code-*"))[-1])
+    (scratch / "qwen-home").mkdir()
+    settings = AppSettings(scratch / "second-agent.ini")
+    settings.warm_spare = False
+    window = MainWindow(HistoryStore.open(scratch / "second-agent.sqlite3"), settings, LaunchOptions(),
+                        engine_config=config)
+    with FakeOpenAI() as openai:
+        qwen = AgentSetup(args=qwen_arguments(openai.base_url), env=qwen_environment(scratch / "qwen-home"),
+                          model=QWEN_MODEL)
+        window.workspace.agents = AgentLauncher(lambda name: qwen if name == "qwen-code" else AgentSetup(), agents)
+        window.resize(1180, 780)
+        window.show()
+        window.start()
+        drive(second_agent_turns(window, fake, openai, zh), timeout=200)
+        shots.save(window, "second-agent")
+        window.close()
+        drive(until(lambda: window.is_shut_down), timeout=30)
+
+
+async def second_agent_turns(window: MainWindow, fake: FakeGemini, openai: FakeOpenAI, zh: bool) -> None:
+    await until(lambda: window.client is not None and window.client.state == SessionState.READY, 60)
+    fake.reply("`pyproject.toml` 声明了 PySide6 和 qasync。" if zh else
+               "`pyproject.toml` declares two dependencies: **PySide6** and **qasync**.")
+    window.send_message("列出依赖" if zh else "List the dependencies")
+    await until(lambda: window.client.state == SessionState.READY and "PySide6" in window.transcript.model
+                .to_markdown(), 60)
+    window.new_session(agent="qwen-code")
+    await until(lambda: window.client is not None and window.client.agent.name == "qwen-code"
+                and window.client.state == SessionState.READY, 90)
+    openai.reply("## 差异\n\n- **gemini**：Google 的模型\n- **Qwen Code**：通义千问的模型，同一个 ACP 协议" if zh else
+                 "## In short\n\nBoth agents speak the **Agent Client Protocol**, so the app drives them the same "
+                 "way:\n\n- *gemini* runs Google's models\n- *Qwen Code* runs Qwen's (here an OpenAI-compatible "
+                 "server)\n\nEach conversation keeps its own agent, also after a restart.")
+    window.send_message("你和 gemini 有何不同？" if zh else "How do you differ?")
+    await until(lambda: window.client.state == SessionState.READY and ("Protocol" in window.transcript.model
+                .to_markdown() or "ACP" in window.transcript.model.to_markdown()), 90)
+    if window.sidebar.isHidden():
+        window.toggle_history()
+    await settle(1.5)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lang", default="en", help="en or zh_CN")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--dark", action="store_true", help="the dark colour scheme (file names end in -dark)")
-    parser.add_argument("--only", choices=["agents"], help="only this page (Settings › Agents)")
+    parser.add_argument("--only", choices=["agents", "second-agent"],
+                        help="only Settings › Agents, or only the conversation with a second agent")
     args = parser.parse_args()
     zh = args.lang == "zh_CN"
     entry = next(ROOT.glob(".cache/gemini-cli-*/node_modules/@google/gemini-cli/bundle/gemini.js"))
@@ -339,8 +396,10 @@ def main() -> int:
     app.setPalette(design.palette(args.dark))  # as the app does for a light or dark desktop (Xvfb has none)
     install_translators(app, args.lang)
     install_loop(app)
+    suffix = ("-zh_CN" if zh else "") + ("-dark" if args.dark else "")
+    Path(args.out).mkdir(parents=True, exist_ok=True)
     if args.only == "agents":
-        agents_shots(scratch, Shots(Path(args.out), ("-zh_CN" if zh else "") + ("-dark" if args.dark else ""), 0))
+        agents_shots(scratch, Shots(Path(args.out), suffix, 0))
         uninstall_loop()
         shutil.rmtree(scratch, ignore_errors=True)
         return 0
@@ -351,6 +410,14 @@ def main() -> int:
     config = EngineConfig(gemini=GeminiCommand(shutil.which("node") or "node", (str(entry),)), cwd=work,
                           model=DEFAULT_MODEL, env=cli_environment(make_cli_home(scratch / "home"), fake.base_url),
                           state_dir=scratch / "state")
+    if args.only == "second-agent":
+        try:
+            second_agent_shots(scratch, config, fake, Shots(Path(args.out), suffix, 0), zh)
+        finally:
+            fake.stop()
+            uninstall_loop()
+        shutil.rmtree(scratch, ignore_errors=True)
+        return 0
     store = HistoryStore.open(scratch / "history.sqlite3")
     for index, title in enumerate(["Refactor the parser", "修复登录页面的样式", "Plan the 2.0 release"]):
         session = store.create_session(str(work), DEFAULT_MODEL, title=None)
@@ -360,8 +427,7 @@ def main() -> int:
     for index in range(130):
         store.add_message(long.id, "user" if index % 2 == 0 else "assistant",
                           (WIDE_TABLE_ZH if zh else WIDE_TABLE) if index == 31 else f"Step {index}: …")
-    shots = Shots(Path(args.out), ("-zh_CN" if zh else "") + ("-dark" if args.dark else ""), long.id)
-    shots.out.mkdir(parents=True, exist_ok=True)
+    shots = Shots(Path(args.out), suffix, long.id)
     settings = AppSettings(scratch / "settings.ini")
     window = MainWindow(store, settings, LaunchOptions(), engine_config=config)
     window.resize(1180, 780)
@@ -382,6 +448,7 @@ def main() -> int:
         drive(until(lambda: first_run.is_shut_down), timeout=30)
         sign_in_shots(scratch, config, fake, shots)
         agents_shots(scratch, shots)
+        second_agent_shots(scratch, config, fake, shots, zh)
     finally:
         store.close()
         fake.stop()

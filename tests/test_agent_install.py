@@ -20,6 +20,7 @@ from gemini_desktop.engine.agents import install
 from gemini_desktop.engine.agents.install import InstallCancelled, InstallError, InstallLimits, install_archive
 from gemini_desktop.engine.agents.locate import find_agent
 from gemini_desktop.engine.agents.profiles import ANTIGRAVITY
+from gemini_desktop.engine.child_launch import child_args
 from gemini_desktop.engine.client import GeminiSessionClient
 from gemini_desktop.engine.types import EngineConfig
 from gemini_desktop.settings import AppSettings, LaunchOptions
@@ -179,3 +180,14 @@ def test_a_conversation_finds_the_installed_antigravity_in_the_apps_folder_witho
         assert run_async(scenario(), timeout=60) == "ok: found?"
     finally:
         run_async(workspace.shutdown(), timeout=30)
+
+
+def test_antigravity_is_launched_with_the_registrys_arguments(tmp_path: Path) -> None:
+    """The ACP registry's antigravity-acp entry runs it with `--uid=` on Linux and with nothing on macOS or
+    Windows; the child gets exactly that after its program."""
+    (tmp_path / "antigravity").mkdir()
+    program = tmp_path / "antigravity" / "agy_acp_server.par"
+    program.write_text("")
+    config = EngineConfig(gemini=find_agent(ANTIGRAVITY, None, tmp_path), cwd=tmp_path, agent=ANTIGRAVITY)
+    expected = ["--uid="] if sys.platform.startswith("linux") else []
+    assert child_args(config, "--acp") == expected

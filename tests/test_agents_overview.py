@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 
 from gemini_desktop.conversation.agents_overview import (
+    AgentRow,
     CustomAgentInvalid,
+    InstallAction,
     InstallJob,
     InstallWay,
     custom_profile,
     inspect,
+    install_action,
     install_way,
     read_custom_agent,
 )
@@ -148,3 +151,16 @@ def test_a_custom_agent_gets_its_arguments_and_environment(tmp_path: Path) -> No
     assert profile.name == CUSTOM.name and profile.env == {"SOME_TOKEN": "value"}
     row = inspect(profile, agent.command, tmp_path / "agents")
     assert row.found and not row.problem and row.program == sys.executable
+
+
+def test_the_install_button_follows_where_the_agent_was_found(tmp_path: Path) -> None:
+    """Install when missing; for the app's own install Update (npm gets the newest) or Reinstall (the registry's
+    one archive); nothing for a program installed by someone else."""
+    root = tmp_path / "agents"
+    own_qwen = f"node {root / 'qwen-code' / 'node_modules' / '.bin' / 'qwen'}"
+    assert install_action(AgentRow(QWEN), root) is InstallAction.INSTALL
+    assert install_action(AgentRow(QWEN, own_qwen, "0.24.4"), root) is InstallAction.UPDATE
+    assert install_action(AgentRow(ANTIGRAVITY, str(root / "antigravity" / "agy_acp_server"), "1.2.1"),
+                          root) is InstallAction.REINSTALL
+    assert install_action(AgentRow(QWEN, "/usr/local/bin/qwen --acp", "0.24.4"), root) is InstallAction.NONE
+    assert install_action(AgentRow(ANTIGRAVITY, "/opt/agy/agy_acp_server"), root) is InstallAction.NONE

@@ -162,3 +162,17 @@ def test_the_page_speaks_chinese_including_how_each_agent_signs_in(tmp_path: Pat
         qtbot.waitUntil(lambda: page.statuses["copilot"].text().startswith("未安装。"), timeout=10_000)
     finally:
         i18n.install_translators(qapp, "en")
+
+
+def test_an_agent_found_elsewhere_has_no_install_button(tmp_path: Path, qtbot: QtBot) -> None:
+    """Qwen Code's program chosen by the user (a scripted ACP agent): the app did not install it, so it offers
+    neither Install nor Reinstall; the agents still missing keep their Install."""
+    program = tmp_path / "my-qwen"
+    program.write_text(f"#!/bin/sh\nexec '{sys.executable}' '{AGENT}' normal\n")
+    program.chmod(0o755)
+    settings = AppSettings(tmp_path / "s.ini")
+    settings.set_agent_program("qwen-code", str(program))
+    page = page_for(qtbot, settings, tmp_path / "agents")
+    qtbot.waitUntil(lambda: "0.0.1" in page.statuses["qwen-code"].text(), timeout=20_000)
+    assert page.install_buttons["qwen-code"].isHidden()
+    assert not page.install_buttons["codex"].isHidden() and page.install_buttons["codex"].text() == "Install"

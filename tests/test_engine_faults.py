@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QObject
 
 from gemini_desktop.engine import (
     EngineConfig,
@@ -20,6 +22,7 @@ from gemini_desktop.engine import (
     StartTimeout,
 )
 from gemini_desktop.engine.process import LineFramer, parse_message
+from tests.support.processes import pid_alive
 
 AGENT = Path(__file__).parent / "support" / "scripted_agent.py"
 
@@ -170,3 +173,26 @@ def test_stop_during_a_slow_start_is_quick(make_client: Callable[..., GeminiSess
 
     assert run_async(scenario(), timeout=30) < 5
     assert client.state == SessionState.STOPPED
+
+
+@pytest.mark.qt_log_ignore("QProcess: Destroyed while process")  # Qt saying it killed the child with its parent
+@pytest.mark.parametrize("deleted", ["while it stops", "before it stops"])
+def test_a_client_torn_down_by_qt_mid_stop_never_touches_its_deleted_process(
+        tmp_path: Path, run_async: Callable[..., Any], deleted: str) -> None:
+    """A window (here a plain parent) deleted by Qt takes its clients and their AgentProcess children along,
+    also when a coroutine is still stopping one: that stop ends quietly and no child is left."""
+    owner = QObject()
+    client = GeminiSessionClient(scripted("normal", tmp_path), owner)
+    run_async(client.start_session(), timeout=30)
+    pid = client.process_id
+    assert pid is not None and pid_alive(pid)
+
+    async def stop() -> None:
+        stopping = asyncio.ensure_future(client.stop_session(timeout=3))
+        if deleted == "while it stops":
+            await asyncio.sleep(0)  # the stop is under way: stdin closed, waiting for the child to exit
+        shiboken6.delete(owner)
+        await stopping
+
+    run_async(stop(), timeout=10)
+    assert not pid_alive(pid)

@@ -6,9 +6,10 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import qInstallMessageHandler, qWarning
@@ -152,3 +153,21 @@ def test_a_stderr_flood_from_gemini_cannot_push_the_apps_own_lines_out_of_the_lo
     assert "the app's own line after the flood" in text
     assert re.search(r"\d+ lines \(\d+ characters\) of gemini's stderr were left out of the log", text)
     assert text.count("gemini: noise") < STDERR_FLOOD_MB * 1024 / 10
+
+
+def test_the_log_lines_about_a_child_name_the_agent_it_runs(
+        tmp_path: Path, qtbot: QtBot, run_async: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
+    """A child that ignores stdin closing and SIGTERM is killed; each step's line says which agent it was."""
+    stubborn = ("import signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                "print('not json', flush=True)\nsys.stdin.read()\ntime.sleep(60)\n")
+    process = AgentProcess(agent="Qwen Code")
+    with caplog.at_level(logging.INFO, logger="gemini_desktop"):
+        process.start(sys.executable, ["-c", stubborn], dict(os.environ), str(tmp_path))
+        qtbot.waitUntil(lambda: "not json" in caplog.text, timeout=10_000)
+        run_async(process.stop(1.0))
+    assert not process.running
+    assert "ignored a non-JSON line from Qwen Code" in caplog.text
+    assert "Qwen Code did not exit after stdin closed" in caplog.text
+    assert "Qwen Code ignored terminate; killing" in caplog.text
+    assert "Qwen Code child ended: Qwen Code crashed" in caplog.text
+    assert "gemini" not in caplog.text.replace("gemini_desktop", "")

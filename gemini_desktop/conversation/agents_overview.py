@@ -46,6 +46,15 @@ class InstallWay(StrEnum):
     COMMAND = "command"  # the custom agent: a command typed on the page
 
 
+class InstallAction(StrEnum):
+    """What an agent's install button offers, from where its program was found."""
+
+    INSTALL = "install"  # not found
+    UPDATE = "update"  # the app's own npm install: npm fetches the newest version
+    REINSTALL = "reinstall"  # the app's own archive install: the registry has one version
+    NONE = "none"  # found elsewhere (PATH, a chosen program): the app leaves it to whoever installed it
+
+
 @dataclass(frozen=True)
 class AgentRow:
     """One agent as the page shows it: the program found and its version, or why it cannot run."""
@@ -68,6 +77,15 @@ def install_way(profile: AgentProfile) -> InstallWay:
     if profile.locate is Locate.ARCHIVE and archive_address(profile):
         return InstallWay.ARCHIVE
     return InstallWay.MANUAL
+
+
+def install_action(row: AgentRow, root: Path) -> InstallAction:
+    """The button of `row` when the app installs agents under `root` (gemini's own first-run install aside)."""
+    if not row.found:
+        return InstallAction.INSTALL
+    if str(private_dir(row.profile, root)) not in row.program:
+        return InstallAction.NONE
+    return InstallAction.UPDATE if install_way(row.profile) is InstallWay.NPM else InstallAction.REINSTALL
 
 
 def missing_tools(way: InstallWay) -> list[str]:

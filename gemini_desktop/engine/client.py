@@ -37,7 +37,7 @@ from gemini_desktop.engine.attachments import (
 from gemini_desktop.engine.child_launch import child_args, child_env
 from gemini_desktop.engine.file_access import FileAccess
 from gemini_desktop.engine.permissions import PendingPermissions
-from gemini_desktop.engine.process import AgentProcess, ProcessOutcome
+from gemini_desktop.engine.process import AgentProcess, ProcessOutcome, alive
 from gemini_desktop.engine.session_opening import SessionOpening
 from gemini_desktop.engine.sign_in import SignInMethod
 from gemini_desktop.engine.start_failure import crash_error, unreadable_start, with_stderr, wrong_protocol
@@ -274,7 +274,7 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
             await self._sign_in_first(sign_in)
 
     async def _spawn(self, acp_flag: str) -> None:
-        process = AgentProcess(self._config.stderr_lines, self)
+        process = AgentProcess(self._config.stderr_lines, self, self.agent_name)
         process.finished.connect(lambda outcome: self._on_process_finished(process, outcome))
         self._process = process
         self._transport = QProcessTransport(process, translate.client_methods(self._client_capabilities()))
@@ -348,7 +348,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
             if self._process is process:
                 self._process = None
                 self._transport = None
-            process.deleteLater()
+            if alive(process):  # a torn-down client (or its window) took its process along already
+                process.deleteLater()
 
     def _on_process_finished(self, process: AgentProcess, outcome: ProcessOutcome) -> None:
         if self._stopping or process is not self._process:
@@ -488,7 +489,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         log.warning("turn %d failed: %s", turn.turn_id, error)
         if not turn.future.done():
             turn.future.set_exception(error)
-        self.turn_failed.emit(turn.turn_id, str(error))
+        if alive(self):
+            self.turn_failed.emit(turn.turn_id, str(error))
 
     async def _watch_stall(self, turn: _Turn, prompt: asyncio.Future[Any]) -> None:
         """Report a turn that produces nothing."""
@@ -557,7 +559,8 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
     def _fail_queue(self, reason: str) -> None:
         while self._queue:
             self._fail_turn(self._queue.popleft(), EngineError(reason))
-        self.queue_changed.emit(0)
+        if alive(self):
+            self.queue_changed.emit(0)
 
     # ----- helpers ------------------------------------------------------------------------------------------
 
@@ -586,6 +589,7 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         if state != self._state:
             log.info("engine state: %s -> %s", self._state, state)
             self._state = state
-            self.state_changed.emit(str(state))
+            if alive(self):  # a stop that ends after Qt deleted the client has no one left to tell
+                self.state_changed.emit(str(state))
 
 

@@ -1,5 +1,5 @@
-"""The gemini child process: a QObject that owns its QProcess, frames stdout into JSON-RPC messages and stops
-it step by step (stdin closed, then terminate, then kill), so no child is ever left behind.
+"""An agent's child process (gemini or another ACP agent): a QObject that owns its QProcess, frames stdout into
+JSON-RPC messages and stops it step by step (stdin closed, then terminate, then kill), so no child is ever left behind.
 
 Modelled on qutebrowser's GUIProcess: one owner, a small outcome type, and nothing the child writes can
 break us — a line that is not JSON, invalid UTF-8, or an enormous line is logged and skipped.
@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
-from gemini_desktop.engine.process_tree import end_leftovers, run_in_own_session, signal_group, wait_leftovers_gone
+from gemini_desktop.engine.process_tree import end_leftovers, run_in_own_session, signal_group, end_group
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("gemini_desktop.child")
@@ -41,6 +42,12 @@ MAX_NESTING = 256  # deeper JSON is never parsed: json, pydantic and copy all re
 _JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _JSON_TOKEN = re.compile(_JSON_STRING + r"|[\[\]{}]")
 _MEMBER_VALUE = re.compile(r"\s*:\s*(-?\d+|" + _JSON_STRING + ")")
+
+
+def alive(qobject: QObject) -> bool:
+    """Whether Qt has not deleted `qobject` yet: a parent torn down (a window, a client) deletes its children,
+    also a process a coroutine is still stopping, and every later call on it would raise."""
+    return shiboken6.isValid(qobject)
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class ProcessOutcome:
 class LineFramer:
     """Incremental UTF-8 decoding and newline framing; a character split across reads survives."""
 
-    def __init__(self, max_chars: int = MAX_LINE_CHARS) -> None:
+    def __init__(self, max_chars: int = MAX_LINE_CHARS, agent: str = "gemini") -> None:
+        self._agent = agent  # named in the log line of a dropped line
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pieces: list[str] = []
         self._pending_chars = 0
@@ -80,7 +88,7 @@ class LineFramer:
                 return lines
             self._keep(text[start:newline])
             if self._discarding:
-                log.warning("dropped a line from gemini longer than %d characters", self._max_chars)
+                log.warning("dropped a line from %s longer than %d characters", self._agent, self._max_chars)
                 self._discarding = False
             else:
                 lines.append("".join(self._pieces))
@@ -169,31 +177,32 @@ def _shallow_scan(text: str) -> tuple[int, dict[str, Any]]:
     return deepest, members
 
 
-def _unreadable(text: str, reason: str) -> UnreadableMessage | None:
+def _unreadable(text: str, reason: str, agent: str) -> UnreadableMessage | None:
     _, members = _shallow_scan(text)
     request_id, method = members.get("id"), members.get("method")
     if isinstance(request_id, int | str) and (method is None or isinstance(method, str)):
-        log.warning("gemini sent an unreadable message (%s) with id %r: %.200r", reason, request_id, text)
+        log.warning("%s sent an unreadable message (%s) with id %r: %.200r", agent, reason, request_id, text)
         return UnreadableMessage(request_id, method, reason)
-    log.warning("ignored an unreadable line from gemini (%s): %.200r", reason, text)
+    log.warning("ignored an unreadable line from %s (%s): %.200r", agent, reason, text)
     return None
 
 
-def parse_message(line: str) -> dict[str, Any] | UnreadableMessage | None:
-    """A JSON-RPC message object; an UnreadableMessage for a broken one with an id; None (logged) otherwise."""
+def parse_message(line: str, agent: str = "gemini") -> dict[str, Any] | UnreadableMessage | None:
+    """A JSON-RPC message object; an UnreadableMessage for a broken one with an id; None (logged, naming
+    `agent`) otherwise."""
     stripped = line.strip()
     if not stripped:
         return None
     if stripped.count("[") + stripped.count("{") > MAX_NESTING:
         depth, _ = _shallow_scan(stripped)
         if depth > MAX_NESTING:
-            return _unreadable(stripped, f"nested {depth} levels deep")
+            return _unreadable(stripped, f"nested {depth} levels deep", agent)
     try:
         message = json.loads(stripped)
     except (ValueError, RecursionError) as failure:
         if stripped.startswith("{"):
-            return _unreadable(stripped, f"not valid JSON: {failure}")
-        log.warning("ignored a non-JSON line from gemini: %.200r", stripped)
+            return _unreadable(stripped, f"not valid JSON: {failure}", agent)
+        log.warning("ignored a non-JSON line from %s: %.200r", agent, stripped)
         return None
     if not isinstance(message, dict):
         log.warning("ignored a JSON value that is not a message: %.200r", stripped)
@@ -209,14 +218,16 @@ def parse_message(line: str) -> dict[str, Any] | UnreadableMessage | None:
 
 
 class AgentProcess(QObject):
-    """Runs one gemini child. Emits parsed messages, stderr lines, and one `finished` outcome."""
+    """Runs one agent's child. Emits parsed messages, stderr lines, and one `finished` outcome."""
 
     message_received = Signal(object)
     stderr_line = Signal(str)
     finished = Signal(object)  # ProcessOutcome
 
-    def __init__(self, stderr_lines: int = 200, parent: QObject | None = None) -> None:
+    def __init__(self, stderr_lines: int = 200, parent: QObject | None = None, agent: str = "gemini") -> None:
+        """`agent`: the display name of the agent it runs, for the log lines about this child."""
         super().__init__(parent)
+        self.agent = agent
         self._process = QProcess(self)
         self._process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         run_in_own_session(self._process)
@@ -226,8 +237,8 @@ class AgentProcess(QObject):
         self._process.readyReadStandardError.connect(self._read_stderr)
         self._process.finished.connect(self._on_finished)
         self._process.errorOccurred.connect(self._on_error)
-        self._stdout = LineFramer()
-        self._stderr = LineFramer(max_chars=64 * 1024)
+        self._stdout = LineFramer(agent=agent)
+        self._stderr = LineFramer(max_chars=64 * 1024, agent=agent)
         self._stderr_tail: deque[str] = deque(maxlen=stderr_lines)
         self._stderr_log = StderrLogLimiter()
         self._outcome: ProcessOutcome | None = None
@@ -280,43 +291,51 @@ class AgentProcess(QObject):
             self._process.kill()
 
     async def wait_finished(self, timeout: float) -> bool:
-        """True once the child has exited (also if it had already); False if it still runs after `timeout`."""
-        if not self.running:
+        """True once the child has exited (also if it had already, or Qt deleted this object, which kills it);
+        False if it still runs after `timeout`."""
+        if not alive(self) or not self.running:
             return True
         done = asyncio.get_running_loop().create_future()
 
-        def on_finished(_: object) -> None:
+        def on_finished(_: object = None) -> None:
             if not done.done():
                 done.set_result(True)
 
         self.finished.connect(on_finished)
+        self.destroyed.connect(on_finished)  # QProcess's destructor kills the child and waits for it
         try:
             await asyncio.wait_for(done, timeout)
             return True
         except TimeoutError:
-            return not self.running
+            return not alive(self) or not self.running
         finally:
-            with contextlib.suppress(RuntimeError, TypeError):
-                self.finished.disconnect(on_finished)
+            if alive(self):
+                with contextlib.suppress(RuntimeError, TypeError):
+                    self.finished.disconnect(on_finished)
+                    self.destroyed.disconnect(on_finished)
 
     async def stop(self, timeout: float) -> None:
-        """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`."""
+        """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`.
+        Returns early once Qt deletes this object meanwhile (its child is killed with it)."""
+        if not alive(self):
+            await end_group(self._group)
+            return
         self.close_stdin()
         if not await self.wait_finished(timeout * 0.6):
-            log.info("gemini did not exit after stdin closed; terminating pid %s", self.pid)
+            log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)
             self.terminate()
             if not await self.wait_finished(timeout * 0.3):
-                log.warning("gemini ignored terminate; killing pid %s", self.pid)
+                log.warning("%s ignored terminate; killing pid %s", self.agent, self.pid)
                 self.kill()
                 await self.wait_finished(max(timeout * 0.3, 1.0))
-        await wait_leftovers_gone(self._group)
+        await end_group(self._group)
 
     def _remember_group(self) -> None:
         self._group = self.pid if sys.platform != "win32" else None
 
     def _read_stdout(self) -> None:
         for line in self._stdout.feed(self._process.readAllStandardOutput().data()):
-            message = parse_message(line)
+            message = parse_message(line, self.agent)
             if message is not None:
                 self.message_received.emit(message)
 
@@ -332,26 +351,27 @@ class AgentProcess(QObject):
     def _log_dropped_stderr(self) -> None:
         lines, chars = self._stderr_log.take_dropped()
         if lines:
-            child_log.warning("%d lines (%d characters) of gemini's stderr were left out of the log: "
-                              "it wrote faster or more than the log can hold", lines, chars)
+            child_log.warning("%d lines (%d characters) of %s's stderr were left out of the log: "
+                              "it wrote faster or more than the log can hold", lines, chars, self.agent)
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
-            self._finish(ProcessOutcome(None, True, f"gemini could not be started: {self._process.errorString()}"))
+            reason = self._process.errorString()
+            self._finish(ProcessOutcome(None, True, f"{self.agent} could not be started: {reason}"))
 
     def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
         self._read_stdout()
         self._read_stderr()
         self._log_dropped_stderr()
         crashed = status == QProcess.ExitStatus.CrashExit
-        end_leftovers(self._group, "the agent")
+        end_leftovers(self._group, self.agent)
         self._finish(ProcessOutcome(None if crashed else exit_code, crashed))
 
     def _finish(self, outcome: ProcessOutcome) -> None:
         if self._outcome is not None:
             return
         self._outcome = outcome
-        log.info("gemini child ended: %s", outcome.describe())
+        log.info("%s child ended: %s", self.agent, outcome.describe(self.agent))
         self.finished.emit(outcome)
 
 

@@ -48,8 +48,10 @@ def end_leftovers(group: int | None, agent: str) -> bool:
     return True
 
 
-async def wait_leftovers_gone(group: int | None, timeout: float = LEFTOVER_GRACE_S) -> None:
+async def end_group(group: int | None, timeout: float = LEFTOVER_GRACE_S) -> None:
     """Shutdown does not return while the group still has processes: at quit no timer would run to kill them."""
+    if not signal_group(group, signal.SIGTERM):
+        return
     deadline = time.monotonic() + timeout
     while signal_group(group, 0):
         if time.monotonic() >= deadline:

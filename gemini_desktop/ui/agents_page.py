@@ -33,16 +33,17 @@ from PySide6.QtWidgets import (
 from gemini_desktop.conversation.agents_overview import (
     AgentRow,
     CustomAgentInvalid,
+    InstallAction,
     InstallJob,
     InstallWay,
     custom_profile,
     inspect,
+    install_action,
     install_way,
     missing_tools,
     read_custom_agent,
 )
 from gemini_desktop.engine.agents.install import agents_dir
-from gemini_desktop.engine.agents.locate import private_dir
 from gemini_desktop.engine.agents.profiles import CUSTOM, DEFAULT_AGENT, PROFILES, AgentProfile
 from gemini_desktop.settings import AppSettings, CustomAgent
 from gemini_desktop.ui.npm_installer import app_install_dir
@@ -254,8 +255,10 @@ class AgentsPage(QWidget):
         self.statuses[name].setText(self.describe(row))
         button = self.install_buttons.get(name)
         if button is not None and name not in self._jobs:
-            mine = row.found and str(private_dir(row.profile, self.root)) in row.program  # the app's own install
-            button.setText(self.tr("Reinstall") if mine else self.tr("Install"))
+            action = install_action(row, self.root)
+            button.setVisible(action is not InstallAction.NONE)
+            button.setText({InstallAction.UPDATE: self.tr("Update"), InstallAction.REINSTALL: self.tr("Reinstall")}
+                           .get(action, self.tr("Install")))
 
     def describe(self, row: AgentRow) -> str:
         """The row's status line: where the program is and its version, else why not and how to get it."""

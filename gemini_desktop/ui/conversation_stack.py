@@ -100,8 +100,10 @@ class ConversationStack(QStackedWidget):
         return True
 
     def rows(self) -> list[OpenRow]:
+        """Each open conversation; its agent is named when they are not all of one agent."""
+        mixed = len({view.agent_label for view in self.views}) > 1
         return [OpenRow(view.title, str(view.folder), *view.activity, unread=view in self._unread,
-                       waiting_for=view.waiting_for)
+                       waiting_for=view.waiting_for, agent=view.agent_label or self.tr("Gemini") if mixed else "")
                 for view in self.views]
 
     def current_row(self) -> int:

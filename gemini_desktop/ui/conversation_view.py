@@ -133,6 +133,12 @@ class ConversationView(QWidget):
         return self.controller.client if self.controller is not None else None
 
     @property
+    def agent_label(self) -> str:
+        """The name of the conversation's agent when it is not gemini ("" for gemini, or before it has one)."""
+        client = self.client
+        return client.agent.display_name if client is not None and not client.agent.is_gemini else ""
+
+    @property
     def key(self) -> str | None:
         return self.conversation.key if self.conversation is not None else None
 
@@ -296,6 +302,8 @@ class ConversationView(QWidget):
         controller.session_changed.connect(self._on_history_changed)
         controller.history_changed.connect(self._on_history_changed)
         self._follow_images()
+        self.transcript.set_agent_name(self.agent_label)
+        self.prompt.set_agent_name(self.agent_label)
         self._changed()
         return controller
 

@@ -44,7 +44,7 @@ class PromptInput(QPlainTextEdit):
         super().__init__(parent)
         self.setObjectName("promptInput")
         self.setAccessibleName(self.tr("Message"))
-        self.setPlaceholderText(self.tr("Message Gemini — Enter to send, Shift+Enter for a new line"))
+        self.set_agent_name("")
         self.setTabChangesFocus(True)
         self._sent: list[str] = []
         self._recall_index: int | None = None
@@ -73,6 +73,14 @@ class PromptInput(QPlainTextEdit):
         self.cursorPositionChanged.connect(self._update_picker)
         self.strip = AttachmentStrip(self)
         self.strip.removed.connect(lambda _: self._place_strip())
+
+    def set_agent_name(self, name: str) -> None:
+        """The placeholder names the agent the message goes to ("": gemini)."""
+        if name:
+            self.setPlaceholderText(self.tr("Message {agent} — Enter to send, Shift+Enter for a new line").format(
+                agent=name))
+        else:
+            self.setPlaceholderText(self.tr("Message Gemini — Enter to send, Shift+Enter for a new line"))
 
     @property
     def completer(self) -> QCompleter:

@@ -43,6 +43,7 @@ class OpenRow:
     queued: int = 0
     unread: bool = False
     waiting_for: tuple[str, int, int] | None = None  # agent, busy, cap: while waiting for a free process
+    agent: str = ""  # its agent's name, when the open conversations are not all of one agent
 
 
 class Sidebar(QWidget):
@@ -84,7 +85,9 @@ class Sidebar(QWidget):
             if item is None:
                 item = QListWidgetItem(self.open_list)
             mark = f"{UNREAD_MARK} " if row.unread else ""
-            item.setText(f"{mark}{isolated(row.title)} — {activity_text(row.activity, row.queued, row.waiting_for)}")
+            agent = f" · {row.agent}" if row.agent else ""
+            activity = activity_text(row.activity, row.queued, row.waiting_for)
+            item.setText(f"{mark}{isolated(row.title)}{agent} — {activity}")
             item.setToolTip(f"{isolated(row.title)}\n{isolated(row.folder)}")
             item.setData(Qt.ItemDataRole.UserRole, row.activity)
         self.open_list.setCurrentRow(current)

@@ -85,6 +85,7 @@ class ChoiceBox(QComboBox):
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._agent = ""  # the shown conversation's agent when it is not gemini
         self.engine_label = QLabel(self)
         self.engine_label.setObjectName("statusEngine")
         self.busy = QProgressBar(self)
@@ -120,6 +121,7 @@ class StatusBar(QStatusBar):
     def show_conversation(self, view: ConversationView, *, gemini_missing: bool) -> None:
         """Everything the bar says is about the shown conversation: its state, queue, folder, usage, pickers."""
         client = view.client
+        self._agent = view.agent_label
         self.set_state(NOT_SET_UP if gemini_missing and client is None else view.state)
         self.set_queued(client.queued_count if client is not None else 0)
         self.set_folder(view.folder)
@@ -133,7 +135,10 @@ class StatusBar(QStatusBar):
                 box.reset()
 
     def set_state(self, state: str) -> None:
-        self.engine_label.setText(self.tr("Gemini: {state}").format(state=state_label(state)))
+        if self._agent:
+            self.engine_label.setText(self.tr("{agent}: {state}").format(agent=self._agent, state=state_label(state)))
+        else:
+            self.engine_label.setText(self.tr("Gemini: {state}").format(state=state_label(state)))
         self.engine_label.setProperty("engineState", state)
         self.busy.setVisible(state in BUSY_STATES)
 

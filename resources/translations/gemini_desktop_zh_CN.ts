@@ -143,6 +143,10 @@
         <translation>重新安装</translation>
     </message>
     <message>
+        <source>Update</source>
+        <translation>更新</translation>
+    </message>
+    <message>
         <source>Found {program}, but it does not run: {problem}</source>
         <translation>找到了 {program}，但无法运行：{problem}</translation>
     </message>
@@ -430,6 +434,13 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Nothing to undo: those changes were already undone.</source>
         <translation>没有可撤销的内容：这些更改已经撤销过了。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationStack</name>
+    <message>
+        <source>Gemini</source>
+        <translation>Gemini</translation>
     </message>
 </context>
 <context>
@@ -1137,6 +1148,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>消息</translation>
     </message>
     <message>
+        <source>Message {agent} — Enter to send, Shift+Enter for a new line</source>
+        <translation>给 {agent} 发消息 — Enter 发送，Shift+Enter 换行</translation>
+    </message>
+    <message>
         <source>Message Gemini — Enter to send, Shift+Enter for a new line</source>
         <translation>给 Gemini 发消息 — Enter 发送，Shift+Enter 换行</translation>
     </message>
@@ -1793,6 +1808,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>MCP servers a new conversation gets: click to see, add or test them</source>
         <translation>新对话将获得的 MCP 服务器：点击以查看、添加或测试</translation>
+    </message>
+    <message>
+        <source>{agent}: {state}</source>
+        <translation>{agent}：{state}</translation>
     </message>
     <message>
         <source>Gemini: {state}</source>

@@ -30,7 +30,8 @@ import json
 import sys
 import time
 
-MODE, _, KIND = (sys.argv[1] if len(sys.argv) > 1 else "normal").partition(":")
+_WORDS = [word for word in sys.argv[1:] if not word.startswith("--")]  # a profile's own flags (--uid=) are not modes
+MODE, _, KIND = (_WORDS[0] if _WORDS else "normal").partition(":")
 out = sys.stdout.buffer
 LEAKED_KEY = "AIzaSyLeakedByTheScriptedAgent0123456789"
 DEEP = 1200

@@ -8,6 +8,7 @@ child: the CLI's own session files (backed up around a resume), the version floo
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -63,6 +64,9 @@ GEMINI = AgentProfile(
 )
 ANTIGRAVITY = AgentProfile(
     name="antigravity", display_name="Google Antigravity", locate=Locate.ARCHIVE, program="agy_acp_server",
+    # As the ACP registry launches it: agentclientprotocol/registry antigravity-acp/agent.json (1.2.1) gives
+    # `"args": ["--uid="]` for linux-x86_64 and linux-aarch64 only, none for macOS and Windows.
+    args=("--uid=",) if sys.platform.startswith("linux") else (),
     auth_notes="A Google account, through its own method.",
 )
 QWEN = AgentProfile(

@@ -45,6 +45,7 @@ class EntryRenderer:
         self.theme = theme
         self.markdown = markdown
         self._slot_html = slot_html
+        self.agent_name = ""  # who answers, in each answer's header ("": gemini)
 
     def html(self, item: Item) -> str:
         """Every entry but an answer's text (see TranscriptView._render_text)."""
@@ -102,7 +103,7 @@ class EntryRenderer:
                 f"{html.escape(label)}</a></p>{note}")
 
     def assistant_header(self, key: int) -> str:
-        gemini = QCoreApplication.translate("TranscriptView", "Gemini")
+        gemini = self.agent_name or QCoreApplication.translate("TranscriptView", "Gemini")
         return (f'<p style="margin-top:16px; margin-bottom:2px; color:{self.theme.muted}">'
                 f'<span style="color:{self.theme.running}">✦</span> '
                 f'<a name="{MESSAGE_ANCHOR}{key}"><b>{html.escape(gemini)}</b></a></p>')

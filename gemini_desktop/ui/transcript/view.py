@@ -563,6 +563,10 @@ class TranscriptView(QWidget):
             self._theme = self._entries.theme = self.renderer.theme = theme
             QTimer.singleShot(0, lambda: self._replay(hidden=len(self._earlier)))
 
+    def set_agent_name(self, name: str) -> None:
+        """Who answers in this conversation, in each answer's header ("": gemini); the answers drawn from now on."""
+        self._entries.agent_name = name
+
     def anchor_position(self, href: str) -> QPoint | None:
         """Viewport position of the first anchor with this href (for tests and accessibility tooling)."""
         position = first_anchor_position(self._document, href)

@@ -25,7 +25,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
-from gemini_desktop.engine.process_tree import end_leftovers, run_in_own_session, signal_group, end_group
+from gemini_desktop.engine.process_tree import end_group, end_leftovers, run_in_own_session, signal_group
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("gemini_desktop.child")

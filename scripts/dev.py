@@ -105,7 +105,18 @@ def cmd_test(args: list[str]) -> int:
                GEMINI_DESKTOP_TEST_OLD_GEMINIS=os.pathsep.join(old_entries),
                GEMINI_DESKTOP_TEST_QWEN=str(ensure_npm_package(*QWEN_CODE)),
                GEMINI_DESKTOP_TEST_CLAUDE=optional_npm_package(*CLAUDE_CODE))
-    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+    return subprocess.call([str(python), "-m", "pytest", *parallel_args(args), *args], cwd=ROOT, env=env)
+
+
+def parallel_args(args: list[str]) -> list[str]:
+    """pytest-xdist on one worker per core unless the caller chose (`-n`, `--numprocesses`, `-p no:xdist`):
+    most of the suite waits on gemini children, so a second core halves it. `--dist loadfile` keeps a file's
+    tests on one worker (a module's fixtures are made once: the frozen bundle is built once); files go out in
+    the order tests/conftest.py sorts them, longest first (no reordering by test count)."""
+    if any(arg in ("-n", "--numprocesses", "--dist") or arg.startswith(("-n", "--numprocesses=", "--dist="))
+           or arg in ("no:xdist", "-pno:xdist") for arg in args):
+        return []
+    return ["-n", str(max(2, os.cpu_count() or 1)), "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 def cmd_run(args: list[str]) -> int:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ from gemini_desktop.store import HistoryStore  # noqa: E402
 from tests.support.cli_env import cached_gemini_entry, cached_qwen_entry, cli_environment, make_cli_home  # noqa: E402
 from tests.support.fake_gemini import DEFAULT_MODEL, FakeGemini  # noqa: E402
 from tests.support.keyrings import MemoryKeyring, keyring_in_use  # noqa: E402
+from tests.support.processes import processes_with_home_below  # noqa: E402
 from tests.support.qt_async import drive, install_loop, uninstall_loop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,9 +149,52 @@ def run_async(event_loop_qt: asyncio.AbstractEventLoop) -> Callable[..., Any]:
     return drive
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The frozen-bundle smoke test builds with PyInstaller: run it last, after the quick feedback."""
-    items.sort(key=lambda item: item.nodeid.startswith("tests/test_frozen_smoke.py"))
+# Tests that take far longer than the rest (measured): on several workers their files start first, so that one of
+# them does not run alone at the end while the other workers idle.
+LONG_TESTS = ("tests/test_frozen_smoke.py", "tests/test_api_half_open.py", "tests/test_api_process_cap.py")
+AGENT_FIXTURES = {"gemini_command", "qwen_command"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One process: the frozen-bundle smoke test (a PyInstaller build) runs last, after the quick feedback.
+    Several workers (`--dist loadfile`, a file's tests on one worker, so the bundle is built once): longest first
+    (the bundle, the measured long tests, then what starts an agent), so the quick tests fill the gaps at the end."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.nodeid.startswith("tests/test_frozen_smoke.py"))
+        return
+
+    def rank(item: pytest.Item) -> int:
+        if item.nodeid.startswith(LONG_TESTS):
+            return LONG_TESTS.index(item.nodeid.split("::")[0])
+        return len(LONG_TESTS) + (0 if not AGENT_FIXTURES.isdisjoint(item.fixturenames) else 1)
+
+    items.sort(key=rank)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_child_outlives_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every process a test started (gemini, qwen, an MCP server, the app) runs with a HOME in this session's
+    folders; any still alive at the end leaked: it is killed and the session fails, naming it."""
+    yield
+    if not Path("/proc").is_dir():
+        return
+    folders = [tmp_path_factory.getbasetemp(), _ISOLATED]
+    deadline = time.monotonic() + 10
+    while (left := processes_with_home_below(folders)) and time.monotonic() < deadline:
+        time.sleep(0.1)  # a child stopped by the last test's teardown may take a moment to exit
+    # multiprocessing's own helper processes belong to this process and end with it
+    leaked = {pid: command for pid in left if "multiprocessing." not in (command := _command_line(pid))}
+    for pid in leaked:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not leaked, f"processes outlived the tests (killed now): {leaked}"
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

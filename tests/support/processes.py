@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -21,12 +22,23 @@ def pid_alive(pid: int) -> bool:
 def processes_with_home(home: Path) -> list[int]:
     """Live processes whose environment carries this HOME: the gemini children of one test."""
     marker = f"HOME={home}".encode()
+    return _live_processes(lambda environ: marker in environ)
+
+
+def processes_with_home_below(folders: list[Path]) -> list[int]:
+    """Live processes (other than this one) whose HOME lies in one of `folders`: what the tests started."""
+    markers = tuple(f"HOME={folder}{os.sep}".encode() for folder in folders)
+    return [pid for pid in _live_processes(lambda environ: any(v.startswith(markers) for v in environ))
+            if pid != os.getpid()]
+
+
+def _live_processes(matches: Callable[[list[bytes]], bool]) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if marker in (entry / "environ").read_bytes().split(b"\0") and pid_alive(int(entry.name)):
+            if matches((entry / "environ").read_bytes().split(b"\0")) and pid_alive(int(entry.name)):
                 found.append(int(entry.name))
         except OSError:
             continue

@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QStackedWidget, QSystemTrayIcon, QWidget
 
 from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.conversation.sidebar_rows import OpenRow
 from gemini_desktop.ui.conversation_view import ConversationView
-from gemini_desktop.ui.sidebar import OpenRow
 
 NOTIFICATION_MS = 8000
 
@@ -101,12 +101,18 @@ class ConversationStack(QStackedWidget):
 
     def rows(self) -> list[OpenRow]:
         return [OpenRow(view.title, str(view.folder), *view.activity, unread=view in self._unread,
-                       waiting_for=view.waiting_for)
+                        waiting_for=view.waiting_for, agent=agent_label(view), history_id=view.history_id)
                 for view in self.views]
 
     def current_row(self) -> int:
         current = self.currentWidget()
         return self.views.index(current) if current in self.views else -1
+
+
+def agent_label(view: ConversationView) -> str:
+    """The agent's name for the sidebar; "" for gemini, which every conversation had before agents."""
+    client = view.client
+    return "" if client is None or client.agent.is_gemini else client.agent.display_name
 
 
 class Notifier(QObject):

@@ -165,7 +165,7 @@ class SidebarDelegate(QStyledItemDelegate):
         text_right = card.right() - SPACE["sm"]
         if row.kind is RowKind.HIT:
             document = self._document(option, index, self._text_width(option))
-            painter.translate(text_left - SPACE["xs"], card.top() + SPACE["xs"] // 2)
+            painter.translate(QPoint(text_left - SPACE["xs"], card.top() + SPACE["xs"] // 2))
             document.drawContents(painter)
             painter.restore()
             if hovered:

@@ -142,7 +142,7 @@ class SidebarDelegate(QStyledItemDelegate):
             painter.setPen(QColor(tokens.text_muted))
             text_rect = rect.adjusted(SPACE["md"], 0, -SPACE["md"], -SPACE["xs"])
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                             str(index.data()).upper() if row.group.rank == 0 else str(index.data()))
+                             str(index.data()))
             painter.restore()
             return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)

@@ -127,13 +127,13 @@ def build_history(path: Path, rng: random.Random) -> float:
 def time_panel_open(store: HistoryStore) -> list[float]:
     from PySide6.QtWidgets import QApplication
 
-    from gemini_desktop.ui.history_panel import HistoryPanel
+    from gemini_desktop.ui.sidebar import Sidebar
 
     app = QApplication.instance() or QApplication([])
     timings = []
     for _ in range(5):
         started = time.perf_counter()
-        panel = HistoryPanel(store)
+        panel = Sidebar(store)
         panel.resize(1000, 800)
         panel.show()
         app.processEvents()

@@ -177,15 +177,16 @@ async def scenario(window: MainWindow, fake: FakeGemini, work: Path, shots: Shot
     await until(lambda: window.client.state == SessionState.READY)
     await attachments(window, work, shots, fake, zh)
 
-    if window.history_panel.isHidden():
+    if window.sidebar.isHidden():
         window.toggle_history()
-    window.history_panel.search_field.setText("文件" if zh else "file")
+    window.sidebar.search_field.setText("文件" if zh else "file")
     await settle(1.0)
-    window.history_panel.results.setCurrentIndex(window.history_panel.results_model.index(1, 0))
-    window.history_panel.open_selected()  # a click: the conversation shows read-only in the main area
+    hits = [number for number, row in enumerate(window.sidebar.model.rows()) if row.hit is not None]
+    window.sidebar.list.setCurrentIndex(window.sidebar.model.index(hits[min(1, len(hits) - 1)]))
+    window.sidebar.open_selected()  # a click: the conversation shows read-only in the main area
     await settle(0.5)
     shots.save(window, "history")
-    window.history_panel.search_field.clear()
+    window.sidebar.search_field.clear()
     window.toggle_history()
 
     window.resume_session(shots.long_session)

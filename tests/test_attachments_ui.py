@@ -30,8 +30,8 @@ from gemini_desktop.engine import EngineConfig, GeminiCommand, SessionState
 from gemini_desktop.settings import AppSettings, LaunchOptions
 from gemini_desktop.store import HistoryStore, file_reference
 from gemini_desktop.ui.conversation_view import ConversationView
-from gemini_desktop.ui.history_panel import HistoryPanel
 from gemini_desktop.ui.main_window import MainWindow
+from gemini_desktop.ui.sidebar import Sidebar
 from gemini_desktop.ui.transcript import TranscriptView
 from gemini_desktop.ui.transcript.attachments import ImageViewer
 from tests.support.fake_gemini import FakeGemini, RecordedRequest
@@ -279,12 +279,12 @@ def test_the_history_search_shows_a_message_found_by_its_attached_file_name(
     session = store.create_session(str(tmp_path), "m")
     store.add_message(session.id, "user", "summarise this",
                       attachments=[file_reference(tmp_path / "quarterly_budget.xlsx.md")])
-    panel = HistoryPanel(store)
+    panel = Sidebar(store)
     qtbot.addWidget(panel)
     panel.show()
     panel.search_field.insert("quarterly_budget")
-    qtbot.waitUntil(lambda: panel.results_model.rowCount() == 1, timeout=2000)
-    shown = panel.results_model.item(0).text()
+    qtbot.waitUntil(lambda: [row.hit for row in panel.model.rows() if row.hit is not None] != [], timeout=2000)
+    (shown,) = [str(panel.model.index(n).data()) for n, row in enumerate(panel.model.rows()) if row.hit is not None]
     assert "quarterly_budget.xlsx.md" in shown and "summarise this" in shown
 
 

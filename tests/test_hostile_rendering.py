@@ -14,8 +14,8 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextDocument, QTex
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from gemini_desktop.conversation.sidebar_rows import OpenRow
 from gemini_desktop.store import HistoryStore
-from gemini_desktop.ui.history_panel import SESSION_ID_ROLE
 from gemini_desktop.ui.markdown_limits import (
     HIGHLIGHT_BUDGET_BLOCKS,
     MAX_LIVE_BLOCK_CHARS,
@@ -23,7 +23,8 @@ from gemini_desktop.ui.markdown_limits import (
     MAX_RERENDER_CHARS,
 )
 from gemini_desktop.ui.markdown_render import MarkdownRenderer
-from gemini_desktop.ui.sidebar import OpenRow, Sidebar
+from gemini_desktop.ui.sidebar import Sidebar
+from gemini_desktop.ui.sidebar_model import SESSION_ID_ROLE
 from gemini_desktop.ui.theme import Theme
 from gemini_desktop.ui.transcript import TranscriptView, link_target_text
 from tests.support.transcript_access import answer_item, thought_item
@@ -356,7 +357,6 @@ def test_a_right_to_left_mark_in_a_title_cannot_reverse_what_follows_it_in_the_s
         store.rename_session(plain_title.id, "Title")
         sidebar = Sidebar(store)
         qtbot.addWidget(sidebar)
-        panel = sidebar.history_panel
         sidebar.resize(900, 700)
         sidebar.show()
 
@@ -364,7 +364,7 @@ def test_a_right_to_left_mark_in_a_title_cannot_reverse_what_follows_it_in_the_s
             """Where the conversation's state word starts in its sidebar row."""
             sidebar.set_rows([OpenRow(title, "/home/me/FOLDER", "idle")], 0)
             text = sidebar.row_text(0)
-            layout = QTextLayout(text, sidebar.open_list.font())
+            layout = QTextLayout(text, sidebar.list.font())
             layout.beginLayout()
             while (line := layout.createLine()).isValid():
                 line.setLineWidth(2000)
@@ -374,8 +374,8 @@ def test_a_right_to_left_mark_in_a_title_cannot_reverse_what_follows_it_in_the_s
 
         assert state_x("Title\u202e") == state_x("Title")
         store.rename_session(hostile.id, "<img src='x'>Title\u202e")
-        panel.refresh()
-        tooltips = [index.data(Qt.ItemDataRole.ToolTipRole) for index in _all_indexes(panel.model)
+        sidebar.refresh()
+        tooltips = [index.data(Qt.ItemDataRole.ToolTipRole) for index in _all_indexes(sidebar.model)
                     if index.data(SESSION_ID_ROLE) == hostile.id]
         document = QTextDocument()
         document.setHtml(tooltips[0])

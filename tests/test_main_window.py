@@ -129,7 +129,7 @@ def test_menus_have_the_standard_shortcuts(make_window: WindowFactory) -> None:
         assert action.shortcut() == QKeySequence(keys), name
     titles = [action.text().replace("&", "") for action in window.menuBar().actions()]
     assert titles == ["File", "View", "Help"]
-    for name in ("transcriptView", "promptInput", "sendButton", "stopButton", "statusEngine", "historyPanel"):
+    for name in ("transcriptView", "promptInput", "sendButton", "stopButton", "statusEngine", "sidebar"):
         assert window.findChild(object, name) is not None, name
 
 
@@ -149,18 +149,18 @@ def test_ctrl_f_finds_in_the_conversation_and_esc_gives_the_prompt_back(make_win
 def test_history_toggle_and_geometry_persist(make_window: WindowFactory, settings_path: Path,
                                              run_async: Callable[..., Any]) -> None:
     window = make_window(start=False)
-    assert window.history_panel.isVisible()
+    assert window.sidebar.isVisible()
     window.menus.history_action.trigger()
-    assert not window.history_panel.isVisible()
+    assert not window.sidebar.isVisible()
     window.resize(700, 500)
     close(window, run_async)
     assert settings_path.is_file()
     again = make_window(start=False)
-    assert not again.history_panel.isVisible()
+    assert not again.sidebar.isVisible()
     assert not again.menus.history_action.isChecked()
     assert (again.width(), again.height()) == (700, 500)
     again.menus.history_action.trigger()
-    assert again.history_panel.isVisible()
+    assert again.sidebar.isVisible()
 
 
 def test_about_names_every_version(make_window: WindowFactory) -> None:

@@ -71,6 +71,6 @@ def test_starts_above_the_cap_wait_in_order_are_shown_waiting_and_beyond_the_lim
 
 
 def test_the_sidebar_says_which_agent_a_waiting_conversation_waits_for_and_how_busy_they_are(qapp: Any) -> None:
-    from gemini_desktop.ui.sidebar import activity_text
+    from gemini_desktop.ui.sidebar_model import activity_text
 
     assert activity_text("waiting_process", 0, ("gemini", 4, 4)) == "waiting for a free gemini (4 of 4 busy)"

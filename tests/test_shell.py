@@ -23,7 +23,7 @@ from gemini_desktop.store import HistoryStore
 from gemini_desktop.ui.conversation_view import ConversationView
 from gemini_desktop.ui.main_window import MainWindow
 from gemini_desktop.ui.settings_dialog import SettingsDialog
-from gemini_desktop.ui.sidebar import UNREAD_MARK
+from gemini_desktop.ui.sidebar_model import UNREAD_MARK
 from gemini_desktop.ui.tool_card import PermissionPrompt
 from gemini_desktop.ui.transcript import HISTORY_PAGE
 from tests.support.fake_gemini import FakeGemini, FunctionCall

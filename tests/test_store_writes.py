@@ -27,8 +27,8 @@ from gemini_desktop.engine import EngineConfig, SessionState
 from gemini_desktop.settings import AppSettings
 from gemini_desktop.store import HistoryStore, import_cli_sessions
 from gemini_desktop.store.writer import HistoryWriter
-from gemini_desktop.ui.history_panel import HistoryPanel
 from gemini_desktop.ui.main_window import MainWindow
+from gemini_desktop.ui.sidebar import Sidebar
 from tests.support.fake_gemini import FakeGemini
 from tests.support.qt_async import until
 
@@ -242,7 +242,7 @@ def test_lone_surrogates_are_saved_and_a_history_holding_invalid_utf8_still_list
         assert [hit.message_id for hit in store.search("abcd")] == [answer]
         assert "broken" in store.export_markdown(session.id)
 
-        panel = HistoryPanel(store)
+        panel = Sidebar(store)
         qtbot.addWidget(panel)
         panel.show()
         assert panel.model.loaded_sessions == 2

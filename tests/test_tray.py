@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from gemini_desktop.conversation.sidebar_rows import OpenRow
 from gemini_desktop.ui import design
-from gemini_desktop.ui.sidebar import OpenRow
 from gemini_desktop.ui.tray import TrayState, badged
 from tests import test_main_window
 from tests.support.qt_async import until

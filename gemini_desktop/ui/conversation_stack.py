@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QStackedWidget, QSystemTrayIcon, QWidget
 
 from gemini_desktop.conversation.open_conversations import OpenConversations
+from gemini_desktop.conversation.sidebar_rows import OpenRow
 from gemini_desktop.ui.conversation_view import ConversationView
-from gemini_desktop.ui.sidebar import OpenRow
 
 NOTIFICATION_MS = 8000
 
@@ -103,7 +103,8 @@ class ConversationStack(QStackedWidget):
         """Each open conversation; its agent is named when they are not all of one agent."""
         mixed = len({view.agent_label for view in self.views}) > 1
         return [OpenRow(view.title, str(view.folder), *view.activity, unread=view in self._unread,
-                       waiting_for=view.waiting_for, agent=view.agent_label or self.tr("Gemini") if mixed else "")
+                       waiting_for=view.waiting_for, agent=view.agent_label or self.tr("Gemini") if mixed else "",
+                       history_id=view.history_id)
                 for view in self.views]
 
     def current_row(self) -> int:

@@ -102,9 +102,9 @@ class MainWindow(StartupMixin, ClosingMixin, QMainWindow):
         self.notifier.clicked.connect(self.bring_to_front)
         self.sidebar = Sidebar(self.store, self)
         self.sidebar.conversation_chosen.connect(self.switch_to)
-        self.history_panel = self.sidebar.history_panel
-        self.history_panel.open_requested.connect(self.open_history)
-        self.history_panel.resume_requested.connect(self.resume_session)
+        self.sidebar.close_requested.connect(lambda index: self.close_view(self.views[index]))
+        self.sidebar.open_requested.connect(self.open_history)
+        self.sidebar.resume_requested.connect(self.resume_session)
         self.missing_panel = GeminiMissingPanel(self)
         self.missing_panel.retry_requested.connect(self.connect_engine)
         self.missing_panel.located.connect(self._use_located_gemini)
@@ -242,7 +242,7 @@ class MainWindow(StartupMixin, ClosingMixin, QMainWindow):
 
     def _on_history_changed(self, history_id: int) -> None:
         if history_id:
-            self.history_panel.refresh()
+            self.sidebar.refresh()
 
     # ---- user actions
 
@@ -263,7 +263,10 @@ class MainWindow(StartupMixin, ClosingMixin, QMainWindow):
 
     def close_current(self) -> None:
         """Stop the shown conversation's gemini and close it; it stays in the history."""
-        view = self.view
+        self.close_view(self.view)
+
+    def close_view(self, view: ConversationView) -> None:
+        """Stop a conversation's gemini and close it (the sidebar's close button); it stays in the history."""
         self.stack.remove(view)
         run_soon(self._close_view(view))
         if not self.stack.views:

@@ -20,8 +20,8 @@ from gemini_desktop.paths import app_icon_path
 from gemini_desktop.ui import design
 
 if TYPE_CHECKING:
+    from gemini_desktop.conversation.sidebar_rows import OpenRow
     from gemini_desktop.ui.main_window import MainWindow
-    from gemini_desktop.ui.sidebar import OpenRow
 
 BADGE_SIZES = (16, 22, 24, 32, 48, 64)
 

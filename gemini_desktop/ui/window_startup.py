@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from gemini_desktop.ui.banners import GeminiMissingPanel
     from gemini_desktop.ui.conversation_stack import ConversationStack
     from gemini_desktop.ui.conversation_view import ConversationView
-    from gemini_desktop.ui.history_panel import HistoryPanel
+    from gemini_desktop.ui.sidebar import Sidebar
     from gemini_desktop.ui.status_bar import StatusBar
     from gemini_desktop.ui.window_dialogs import WindowDialogs
 
@@ -39,7 +39,7 @@ class StartupMixin:
     stack: ConversationStack
     status: StatusBar
     missing_panel: GeminiMissingPanel
-    history_panel: HistoryPanel
+    sidebar: Sidebar
     dialogs: WindowDialogs
     view: ConversationView
     _closing: bool
@@ -92,7 +92,7 @@ class StartupMixin:
         log.info("gemini CLI history: %d sessions added, %d updated, %d problems", report.sessions_added,
                  report.sessions_updated, len(report.errors))
         if (report.sessions_added or report.sessions_updated) and not self._closing:
-            self.history_panel.refresh()
+            self.sidebar.refresh()
 
     def connect_engine(self) -> asyncio.Future[object]:
         """Look for gemini again (first-run panel), and give the conversations waiting for it their process."""

@@ -139,12 +139,12 @@
         <translation>环境变量：</translation>
     </message>
     <message>
-        <source>Reinstall</source>
-        <translation>重新安装</translation>
-    </message>
-    <message>
         <source>Update</source>
         <translation>更新</translation>
+    </message>
+    <message>
+        <source>Reinstall</source>
+        <translation>重新安装</translation>
     </message>
     <message>
         <source>Found {program}, but it does not run: {problem}</source>
@@ -709,117 +709,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
-    <name>HistoryPanel</name>
-    <message>
-        <source>Search all conversations…</source>
-        <translation>搜索所有对话…</translation>
-    </message>
-    <message>
-        <source>Search conversations</source>
-        <translation>搜索对话</translation>
-    </message>
-    <message>
-        <source>Conversations</source>
-        <translation>对话</translation>
-    </message>
-    <message>
-        <source>Conversation columns</source>
-        <translation>对话列表列</translation>
-    </message>
-    <message>
-        <source>Search results</source>
-        <translation>搜索结果</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>继续对话</translation>
-    </message>
-    <message>
-        <source>Rename…</source>
-        <translation>重命名…</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>删除</translation>
-    </message>
-    <message>
-        <source>Export as Markdown…</source>
-        <translation>导出为 Markdown…</translation>
-    </message>
-    <message>
-        <source>Export as JSON…</source>
-        <translation>导出为 JSON…</translation>
-    </message>
-    <message>
-        <source>Export</source>
-        <translation>导出</translation>
-    </message>
-    <message>
-        <source>Export the selected conversation</source>
-        <translation>导出所选对话</translation>
-    </message>
-    <message>
-        <source>Conversation deleted.</source>
-        <translation>对话已删除。</translation>
-    </message>
-    <message>
-        <source>Undo</source>
-        <translation>撤销</translation>
-    </message>
-    <message>
-        <source>Undo delete</source>
-        <translation>撤销删除</translation>
-    </message>
-    <message>
-        <source>No conversation contains “%1”.</source>
-        <translation>没有包含“%1”的对话。</translation>
-    </message>
-    <message>
-        <source>Untitled conversation</source>
-        <translation>未命名对话</translation>
-    </message>
-    <message>
-        <source>You</source>
-        <translation>你</translation>
-    </message>
-    <message>
-        <source>Gemini</source>
-        <translation>Gemini</translation>
-    </message>
-    <message>
-        <source>Rename conversation</source>
-        <translation>重命名对话</translation>
-    </message>
-    <message>
-        <source>Title:</source>
-        <translation>标题：</translation>
-    </message>
-    <message>
-        <source>Export as Markdown</source>
-        <translation>导出为 Markdown</translation>
-    </message>
-    <message>
-        <source>Markdown (*.md)</source>
-        <translation>Markdown 文件 (*.md)</translation>
-    </message>
-    <message>
-        <source>Export as JSON</source>
-        <translation>导出为 JSON</translation>
-    </message>
-    <message>
-        <source>JSON (*.json)</source>
-        <translation>JSON 文件 (*.json)</translation>
-    </message>
-    <message>
-        <source>The export failed: %1</source>
-        <translation>导出失败：%1</translation>
-    </message>
-    <message>
-        <source>History</source>
-        <translation>历史记录</translation>
-    </message>
-</context>
-<context>
     <name>ImageViewer</name>
     <message>
         <source>This image cannot be shown (it is gone, damaged or too big).</source>
@@ -1196,56 +1085,50 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
-    <name>SessionTreeModel</name>
+    <name>SessionActions</name>
     <message>
-        <source>Conversation</source>
-        <translation>对话</translation>
+        <source>Rename conversation</source>
+        <translation>重命名对话</translation>
     </message>
     <message>
-        <source>Messages</source>
-        <translation>消息数</translation>
+        <source>Title:</source>
+        <translation>标题：</translation>
     </message>
     <message>
-        <source>Model</source>
-        <translation>模型</translation>
-    </message>
-    <message>
-        <source>Last activity</source>
-        <translation>最近活动</translation>
-    </message>
-    <message>
-        <source>Today</source>
-        <translation>今天</translation>
-    </message>
-    <message>
-        <source>Yesterday</source>
-        <translation>昨天</translation>
-    </message>
-    <message>
-        <source>This week</source>
-        <translation>本周</translation>
-    </message>
-    <message>
-        <source>Older</source>
-        <translation>更早</translation>
-    </message>
-    <message>
-        <source>Unknown folder</source>
-        <translation>未知文件夹</translation>
+        <source>Delete “%1” from the history?</source>
+        <translation>要从历史记录中删除“%1”吗？</translation>
     </message>
     <message>
         <source>Untitled conversation</source>
         <translation>未命名对话</translation>
     </message>
     <message>
-        <source>imported from gemini CLI</source>
-        <translation>从 gemini CLI 导入</translation>
+        <source>Delete conversation</source>
+        <translation>删除对话</translation>
     </message>
-    <message numerus="yes">
-        <source>%n message(s)</source>
-        <translation>
-            <numerusform>%n 条消息</numerusform>
-        </translation>
+    <message>
+        <source>Export as Markdown</source>
+        <translation>导出为 Markdown</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown 文件 (*.md)</translation>
+    </message>
+    <message>
+        <source>Export as JSON</source>
+        <translation>导出为 JSON</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON 文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史记录</translation>
     </message>
 </context>
 <context>
@@ -1481,8 +1364,93 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>排队 {count} 条</translation>
     </message>
     <message>
-        <source>Open conversations</source>
-        <translation>打开的对话</translation>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>Previous 7 days</source>
+        <translation>过去 7 天</translation>
+    </message>
+    <message>
+        <source>MMMM yyyy</source>
+        <translation>yyyy年M月</translation>
+    </message>
+    <message>
+        <source>Search all conversations…</source>
+        <translation>搜索所有对话…</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Enter opens, F2 renames, Delete deletes, the menu key shows all actions</source>
+        <translation>Enter 打开，F2 重命名，Delete 删除，菜单键显示全部操作</translation>
+    </message>
+    <message>
+        <source>No conversation contains “%1”.</source>
+        <translation>没有包含“%1”的对话。</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Close conversation</source>
+        <translation>关闭对话</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续对话</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>导出为 Markdown…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>导出为 JSON…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+</context>
+<context>
+    <name>SidebarModel</name>
+    <message>
+        <source>imported from gemini CLI</source>
+        <translation>从 gemini CLI 导入</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s)</source>
+        <translation>
+            <numerusform>%n 条消息</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Untitled conversation</source>
+        <translation>未命名对话</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Gemini</source>
+        <translation>Gemini</translation>
     </message>
 </context>
 <context>
@@ -1996,10 +1964,6 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
         <translation>再显示 {count} 条</translation>
     </message>
     <message>
-        <source>Thinking…</source>
-        <translation>思考中…</translation>
-    </message>
-    <message>
         <source>Undo this call&apos;s changes</source>
         <translation>撤销此调用的更改</translation>
     </message>
@@ -2022,6 +1986,10 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Redo</source>
         <translation>重做</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
     </message>
     <message>
         <source>Thoughts</source>
@@ -2143,6 +2111,21 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     <message>
         <source>Not in the snapshot (too big or too many files), so never touched: {files}</source>
         <translation>未包含在快照中（文件太大或文件太多），因此不会被改动：{files}</translation>
+    </message>
+</context>
+<context>
+    <name>UndoBar</name>
+    <message>
+        <source>Conversation deleted.</source>
+        <translation>对话已删除。</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>撤销删除</translation>
     </message>
 </context>
 <context>

@@ -21,8 +21,8 @@ def test_the_open_list_names_each_agent(tmp_path: Path, qtbot: QtBot) -> None:
     qtbot.addWidget(sidebar)
     sidebar.set_rows([OpenRow("Plan", "/w", "idle", agent="Gemini"),
                       OpenRow("Port", "/w", "streaming", agent="Qwen Code")], 1)
-    assert sidebar.row_text(0) == f"{isolated('Plan')} · Gemini — idle"
-    assert sidebar.row_text(1) == f"{isolated('Port')} · Qwen Code — streaming"
+    assert sidebar.row_text(0) == f"{isolated('Plan')} — Gemini · idle"
+    assert sidebar.row_text(1) == f"{isolated('Port')} — Qwen Code · streaming"
     sidebar.set_rows([OpenRow("Plan", "/w", "idle")], 0)
     assert sidebar.row_text(0) == f"{isolated('Plan')} — idle"
 

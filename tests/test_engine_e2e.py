@@ -143,11 +143,11 @@ def test_cancel_mid_stream(client: GeminiSessionClient, fake_gemini: FakeGemini,
         await client.start_session()
         pending = asyncio.ensure_future(client.chat("tell me a long story"))
         await until(lambda: bool(chunks))
+        held.release()
         client.cancel()
         result = await pending
         assert result.stop_reason == "cancelled"
         assert result.text.startswith("partial")
-        held.release()
         after = await client.chat("still there?")
         assert after.text == "Echo: still there?"
 

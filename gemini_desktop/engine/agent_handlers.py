@@ -40,6 +40,8 @@ class AgentHandlers:
             self._replay.append((event.role, event.text))
             self._replay_last = time.monotonic()
             return
+        if self._aftermath.late(event):  # the text of a cancelled turn must not open the next answer
+            return
         turn = self._current
         if turn is not None and isinstance(event, MessageChunk) and event.role == "assistant":
             turn.chunks.append(event.text)

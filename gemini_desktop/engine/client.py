@@ -34,6 +34,7 @@ from gemini_desktop.engine.attachments import (
     PromptCapabilities,
     prompt_blocks,
 )
+from gemini_desktop.engine.cancel_aftermath import CancelAftermath
 from gemini_desktop.engine.child_launch import child_args, child_env
 from gemini_desktop.engine.file_access import FileAccess
 from gemini_desktop.engine.permissions import PendingPermissions
@@ -61,7 +62,6 @@ from gemini_desktop.engine.types import (
 )
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -122,6 +122,7 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         self._key_offered_to: AgentProcess | None = None
         self._worker: asyncio.Task[None] | None = None
         self._tasks = TaskSet("engine")
+        self._aftermath = CancelAftermath(self._tasks)  # a cancelled prompt the agent may still answer
         self._permissions = PendingPermissions(self.permissions_pending.emit)
         self.last_error = ""
 
@@ -432,16 +433,19 @@ class GeminiSessionClient(QObject, SessionOpening, AgentRequests, AgentHandlers)
         except AttachmentError as exc:
             self._end_unsent(turn, exc)
             return
-        if turn.cancel_requested.is_set():  # stopped while its attachments were being read
+        await self._aftermath.settled(turn.cancel_requested)  # no time at all unless the turn before was cancelled
+        if turn.cancel_requested.is_set():  # stopped while its attachments were read or the cancelled turn settled
             self._end_unsent(turn, None)
             return
-        prompt = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=blocks))
-        turn.prompt = prompt
+        request = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=blocks))
+        turn.prompt = prompt = asyncio.shield(request)  # Stop ends the turn; the request lives on to its answer
         watchdog = self._tasks.spawn(self._watch_stall(turn, prompt))
         try:
             response = await prompt
         except asyncio.CancelledError:
             self._finish_turn(turn, "cancelled", None)
+            if self._conn is conn:  # not a stop: the connection the request went out on still runs
+                self._aftermath.begin(turn.turn_id, request)
         except acp.RequestError as exc:
             message = UNREADABLE_ANSWER if is_unreadable(exc) else f"{self.agent_name} reported an error: {exc}"
             self._fail_turn(turn, PromptFailed(message, exc.code, exc.data))

@@ -18,6 +18,9 @@ Hostile modes (only the first prompt meets the fault; later prompts are answered
                          a result nested DEEP levels for KIND "deep-result"
   deep-update      writes, in one write, a session/update nested DEEP levels, then the chunk and the answer
   wedged-cancel    streams one chunk of the first prompt, then never answers it and ignores session/cancel
+  late-chunk:WHEN  streams "partial " for the first prompt and waits for session/cancel; then, WHEN "before-answer",
+                   streams "rest" LATE seconds later and answers "cancelled" (in ACP's order, but late), or, WHEN
+                   "after-answer", answers "cancelled" and streams "rest" LATE seconds later (against ACP)
   bad-initialize   answers initialize with a result that is not an InitializeResponse (after a line on stderr)
   other-protocol   answers initialize with ACP protocol version 99 (after a line on stderr)
   bad-new          answers session/new with a result that has no session id
@@ -35,6 +38,7 @@ MODE, _, KIND = (_WORDS[0] if _WORDS else "normal").partition(":")
 out = sys.stdout.buffer
 LEAKED_KEY = "AIzaSyLeakedByTheScriptedAgent0123456789"
 DEEP = 1200
+LATE = 0.3
 MALFORMED_ANSWERS: dict[str, dict] = {
     "null-result": {"result": None},
     "string-result": {"result": "done"},
@@ -102,6 +106,17 @@ def call_client_methods(session_id: str) -> str:
     return ", ".join(f"{method} {answers[900 + n]}" for n, method in enumerate(CLIENT_CALLS))
 
 
+def answer_late(session_id: str, request_id: int) -> None:
+    """The cancelled prompt's last chunk, LATE seconds late, before or after its answer (late-chunk mode)."""
+    cancelled = {"jsonrpc": "2.0", "id": request_id, "result": {"stopReason": "cancelled"}}
+    if KIND == "after-answer":
+        send(cancelled)
+    time.sleep(LATE)
+    chunk(session_id, "rest")
+    if KIND != "after-answer":
+        send(cancelled)
+
+
 def junk() -> None:
     write_raw(b"this is not json\n")
     write_raw(b"\xff\xfe\xfa broken utf-8 \xc3\n")
@@ -119,6 +134,7 @@ def main() -> None:
         sys.exit(3)
     unknown_reply = "none"
     prompts = 0
+    held: tuple[str, int] | None = None  # session id and request id of the prompt late-chunk holds
     for line in sys.stdin.buffer:
         try:
             message = json.loads(line)
@@ -168,6 +184,10 @@ def main() -> None:
             if first and MODE == "wedged-cancel":
                 chunk(session_id, "thinking hard")
                 continue
+            if first and MODE == "late-chunk":
+                chunk(session_id, "partial ")
+                held = session_id, request_id
+                continue
             if first and MODE == "deep-update":
                 update = deeply_nested(f'{{"jsonrpc": "2.0", "method": "session/update", "params": {{"sessionId": '
                                        f'"{session_id}", "update": {{"sessionUpdate": "agent_message_chunk", '
@@ -202,7 +222,9 @@ def main() -> None:
                                                    if MODE == "garbage" else ""))
             send({"jsonrpc": "2.0", "id": request_id, "result": {"stopReason": "end_turn"}})
         elif method == "session/cancel":
-            continue
+            if held is not None:
+                answer_late(*held)
+                held = None
         elif request_id is not None:
             send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": "not here"}})
 

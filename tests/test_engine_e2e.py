@@ -135,6 +135,8 @@ def test_failing_permission_handler_means_reject(client: GeminiSessionClient, fa
 
 def test_cancel_mid_stream(client: GeminiSessionClient, fake_gemini: FakeGemini,
                            run_async: Callable[..., Any]) -> None:
+    """The rest of the held stream goes out just before Stop, so gemini often streams it (and even answers the
+    cancelled prompt end_turn) after the client ended the turn: it must not open the next answer."""
     held = fake_gemini.reply("partial ", "rest", hold_after=1)
     chunks: list[str] = []
     client.event.connect(lambda e: isinstance(e, MessageChunk) and chunks.append(e.text))
@@ -148,8 +150,10 @@ def test_cancel_mid_stream(client: GeminiSessionClient, fake_gemini: FakeGemini,
         result = await pending
         assert result.stop_reason == "cancelled"
         assert result.text.startswith("partial")
+        shown_before = len(chunks)
         after = await client.chat("still there?")
         assert after.text == "Echo: still there?"
+        assert chunks[shown_before:] == ["Echo: still there?"]
 
     run_async(scenario())
 

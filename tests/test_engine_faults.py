@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +18,17 @@ from gemini_desktop.engine import (
     EngineConfig,
     GeminiCommand,
     GeminiSessionClient,
+    MessageChunk,
     ProcessCrashed,
     SessionState,
     StartTimeout,
+    cancel_aftermath,
 )
+from gemini_desktop.engine.cancel_aftermath import CancelAftermath
 from gemini_desktop.engine.process import LineFramer, parse_message
+from gemini_desktop.engine.tasks import TaskSet
 from tests.support.processes import pid_alive
+from tests.support.qt_async import until
 
 AGENT = Path(__file__).parent / "support" / "scripted_agent.py"
 
@@ -132,6 +138,67 @@ def test_queued_messages_are_dropped_on_cancel(make_client: Callable[..., Gemini
         return [(await t).stop_reason for t in turns]
 
     assert run_async(scenario(), timeout=30) == ["cancelled"] * 3
+
+
+@pytest.mark.parametrize(("when", "quiet"), [("before-answer", None), ("after-answer", 1.0)])
+def test_a_cancelled_turns_late_chunk_never_opens_the_next_answer(
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, when: str, quiet: float | None) -> None:
+    """"before-answer" is met by waiting for the cancelled prompt's answer (the agent is LATE s late, longer than the
+    quiet time); "after-answer" by the quiet time after it (made long here, so a loaded machine cannot miss it)."""
+    if quiet is not None:
+        monkeypatch.setattr(cancel_aftermath, "QUIET", quiet)
+        monkeypatch.setattr(cancel_aftermath, "QUIET_LIMIT", 3 * quiet)
+    client = make_client(f"late-chunk:{when}")
+    chunks: list[str] = []
+    client.event.connect(lambda event: isinstance(event, MessageChunk) and chunks.append(event.text))
+
+    async def scenario() -> tuple[str, str, str]:
+        await client.start_session()
+        pending = asyncio.ensure_future(client.chat("tell me"))
+        await until(lambda: bool(chunks), what="the first chunk")
+        client.cancel()
+        stopped = await pending
+        later = await client.chat("again")
+        return stopped.stop_reason, stopped.text, later.text
+
+    with caplog.at_level(logging.INFO, logger=cancel_aftermath.__name__):
+        assert run_async(scenario(), timeout=30) == ("cancelled", "partial ", "ok: again")
+    assert chunks == ["partial ", "ok: again"]  # "rest" was never shown
+    assert "a late MessageChunk of it is dropped" in caplog.text
+
+
+def test_stop_while_the_next_turn_waits_for_a_cancelled_one_ends_it_at_once(
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any]) -> None:
+    client = make_client("wedged-cancel")  # never answers the cancelled prompt: the next one waits ANSWER_WAIT s
+    chunks: list[str] = []
+    started: list[int] = []
+    client.event.connect(lambda event: isinstance(event, MessageChunk) and chunks.append(event.text))
+    client.turn_started.connect(lambda turn_id, _text: started.append(turn_id))
+
+    async def scenario() -> str:
+        await client.start_session()
+        first = asyncio.ensure_future(client.chat("think"))
+        await until(lambda: bool(chunks), what="the first chunk")
+        client.cancel()
+        await first
+        waiting = asyncio.ensure_future(client.chat("again"))
+        await until(lambda: len(started) == 2, what="the second turn")
+        client.cancel()
+        for _ in range(20):  # no answer from the agent, nor the end of ANSWER_WAIT, is needed
+            if waiting.done():
+                break
+            await asyncio.sleep(0)
+        assert waiting.done(), "Stop left the turn waiting for the cancelled one before it"
+        return waiting.result().stop_reason
+
+    assert run_async(scenario(), timeout=30) == "cancelled"
+
+
+def test_a_turn_after_no_cancel_goes_out_without_waiting() -> None:
+    waiting = CancelAftermath(TaskSet("test")).settled(asyncio.Event())
+    with pytest.raises(StopIteration):  # finished at its first step: it never gave the loop a turn
+        waiting.send(None)
 
 
 def test_line_framer_handles_split_and_oversized_lines() -> None:

@@ -179,9 +179,9 @@ def test_cancel_mid_answer_ends_the_turn_at_once(claude: GeminiSessionClient, fa
     assert claude.state == SessionState.READY
 
 
-@pytest.mark.xfail(reason="claude-code-acp 0.16.2: the prompt after a cancel ends at once with the cancelled "
-                          "query's empty result (its own answer streams after the turn and is dropped), or "
-                          "never ends", strict=False)
+@pytest.mark.xfail(reason="claude-code-acp 0.16.2: now and then it streams the cancelled answer on without ever "
+                          "answering the cancelled prompt (the engine drops that text), and then never answers the "
+                          "next prompt either", strict=False)
 def test_the_first_message_after_a_cancel_is_answered(claude: GeminiSessionClient, fake_anthropic: FakeAnthropic,
                                                       run_async: Callable[..., Any]) -> None:
     async def scenario() -> None:

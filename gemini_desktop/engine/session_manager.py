@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 _STARTING_STATES = (SessionState.STARTING, SessionState.RESTARTING)
 
 
+def _runs_child(client: GeminiSessionClient) -> bool:
+    """A child running or being started: until its process has exited, it counts against the cap."""
+    return client.process_id is not None or client.state in _STARTING_STATES
+
+
 @dataclass(frozen=True)
 class ManagerPolicy:
     max_live_processes: int = 4  # conversations' children plus the spare; exceeded only when nothing can yield
@@ -117,7 +122,7 @@ class Conversation:
     @property
     def holds_process(self) -> bool:
         """A child running or being started (one being suspended too, until it is gone)."""
-        return not self.waiting and (self.client.process_id is not None or self.client.state in _STARTING_STATES)
+        return not self.waiting and _runs_child(self.client)
 
     @property
     def idle(self) -> bool:
@@ -166,6 +171,7 @@ class SessionManager(QObject):
         self._spare: _Spare | None = None
         self._spare_target: SpareTarget | None = None
         self._clients: set[GeminiSessionClient] = set()  # every client not yet stopped for good, spares too
+        self._leaving: set[GeminiSessionClient] = set()  # let go of (closed, dropped spares), children still exiting
         self._targets: weakref.WeakKeyDictionary[GeminiSessionClient, SpareTarget] = weakref.WeakKeyDictionary()
         self._tasks = TaskSet("session manager")
         self._shutting_down = False
@@ -413,12 +419,19 @@ class SessionManager(QObject):
     def _drop_spare(self) -> None:
         spare, self._spare = self._spare, None
         if spare is not None:
-            self._tasks.spawn(self._discard(spare.client))
+            self._discard(spare.client)
 
-    async def _discard(self, client: GeminiSessionClient) -> None:
+    def _discard(self, client: GeminiSessionClient) -> asyncio.Task[None]:
+        """Stop a client let go of for good; its child counts against the cap until it has exited (which can take
+        seconds), so that a start it makes room for never runs beside it."""
+        self._leaving.add(client)
+        return self._tasks.spawn(self._stop_for_good(client))
+
+    async def _stop_for_good(self, client: GeminiSessionClient) -> None:
         try:
             await client.stop_session(self.policy.stop_timeout)
         finally:
+            self._leaving.discard(client)
             self._clients.discard(client)
             client.deleteLater()
             self._grant()
@@ -435,7 +448,7 @@ class SessionManager(QObject):
         self._spare = None
         if ready and spare.client.state == SessionState.READY:
             return spare.client
-        self._tasks.spawn(self._discard(spare.client))
+        self._discard(spare.client)
         return None
 
     async def _hand_spare(self, conversation: Conversation) -> bool:
@@ -446,7 +459,7 @@ class SessionManager(QObject):
         if donor is None:
             return False
         taken = client.take_process(donor)
-        self._tasks.spawn(self._discard(donor))
+        self._discard(donor)
         self._refresh_spare()
         return taken
 
@@ -520,8 +533,9 @@ class SessionManager(QObject):
 
     @property
     def occupied_processes(self) -> int:
-        """Children running or starting, those still being suspended and the spare: what the cap bounds."""
-        return sum(c.holds_process for c in self._conversations.values()) + (self._spare is not None)
+        """Children running or starting, those being suspended or let go of, and the spare: what the cap bounds."""
+        return (sum(c.holds_process for c in self._conversations.values()) + (self._spare is not None)
+                + sum(_runs_child(c) for c in self._leaving))
 
     @property
     def waiting(self) -> int:

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from gemini_desktop.conversation.controller import ConversationController
-from gemini_desktop.conversation.model import AnswerText, ToolCallEntry
 from gemini_desktop.engine import EngineConfig, GeminiCommand, GeminiSessionClient, MessageChunk, SessionState
 from gemini_desktop.engine.agents.profiles import CLAUDE
 from gemini_desktop.engine.child_launch import child_env
 from gemini_desktop.store import HistoryStore
+from tests.support.agent_turns import answer_texts, asked, option_of
 from tests.support.cli_env import cached_claude_entry, claude_environment
 from tests.support.fake_anthropic import DEFAULT_MODEL, FakeAnthropic
 from tests.support.processes import pid_alive, processes_with_home
@@ -79,21 +79,6 @@ def conversation(claude: GeminiSessionClient, tmp_path: Path) -> Iterator[Conver
     store = HistoryStore.open(tmp_path / "history.sqlite3")
     yield ConversationController(claude, store)
     store.close()
-
-
-def answer_texts(controller: ConversationController) -> list[str]:
-    return [entry.text for entry in controller.model.entries if isinstance(entry, AnswerText)]
-
-
-def asked(controller: ConversationController) -> ToolCallEntry | None:
-    """The tool call waiting for the user's answer, as the transcript shows it."""
-    return next((entry for entry in controller.model.entries if isinstance(entry, ToolCallEntry) and entry.pending),
-                None)
-
-
-def option_of(entry: ToolCallEntry, kind: str) -> str:
-    assert entry.request is not None
-    return next(option.option_id for option in entry.request.options if option.kind == kind)
 
 
 def test_the_profile_runs_claude_code_offline(claude_config: EngineConfig, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from gemini_desktop.conversation.controller import ConversationController
 from gemini_desktop.engine import EngineConfig, GeminiCommand, GeminiSessionClient, MessageChunk, SessionState
 from gemini_desktop.engine.agents.profiles import QWEN
 from gemini_desktop.engine.child_launch import child_args
+from gemini_desktop.store import HistoryStore
+from tests.support.agent_turns import answer_texts, asked, option_of
 from tests.support.cli_env import qwen_arguments, qwen_environment
 from tests.support.fake_openai import DEFAULT_MODEL, FakeOpenAI
 from tests.support.processes import pid_alive, processes_with_home
@@ -49,6 +52,13 @@ def qwen(qwen_config: EngineConfig, run_async: Callable[..., Any]) -> Iterator[G
     run_async(engine.stop_session(), timeout=20)
 
 
+@pytest.fixture
+def conversation(qwen: GeminiSessionClient, tmp_path: Path) -> Iterator[ConversationController]:
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    yield ConversationController(qwen, store)
+    store.close()
+
+
 def test_the_profile_launches_qwen_in_acp_mode_with_the_model(qwen_config: EngineConfig) -> None:
     args = child_args(qwen_config, qwen_config.gemini.acp_flag)
     assert args[1:4] == ["--acp", "-m", DEFAULT_MODEL]
@@ -76,6 +86,38 @@ def test_three_turns_keep_context_in_one_qwen_process(qwen: GeminiSessionClient,
             assert earlier in texts
 
     run_async(scenario(), timeout=150)
+
+
+@pytest.mark.parametrize("approve", [True, False], ids=["approved", "rejected"])
+def test_a_tool_call_asks_the_app_and_follows_the_answer(approve: bool, qwen: GeminiSessionClient,
+                                                        conversation: ConversationController,
+                                                        fake_openai: FakeOpenAI, workdir: Path,
+                                                        run_async: Callable[..., Any]) -> None:
+    target = workdir / "hello.txt"
+    fake_openai.reply("I will write the file.", tool="write_file",
+                      tool_args={"file_path": str(target), "content": "hello from qwen\n"})
+    fake_openai.reply("Done.")
+
+    async def scenario() -> None:
+        await qwen.start_session()
+        assert qwen.modes is not None and qwen.modes.current == "auto"  # Qwen's own default: a classifier decides
+        await qwen.set_mode("default")  # every edit asks, as the mode box sets it
+        conversation.submit("Write hello.txt")
+        await until(lambda: asked(conversation) is not None, timeout=60)
+        entry = asked(conversation)
+        assert entry is not None
+        conversation.decide(entry.call.tool_call_id, option_of(entry, "allow_once" if approve else "reject_once"))
+        await until(lambda: not conversation.busy, timeout=60)
+
+    run_async(scenario(), timeout=150)
+    # later requests (Qwen's suggestions, its memory) repeat the history, the tool's result with it
+    results = {result for request in fake_openai.stream_requests() for result in request.tool_results()}
+    if approve:
+        assert len(results) == 1 and "hello.txt" in results.pop()
+        assert target.read_text(encoding="utf-8") == "hello from qwen\n"
+        assert "Done." in answer_texts(conversation)[-1]
+    else:  # as Claude Code does, Qwen Code ends the turn on a refusal: nothing written, the model not told
+        assert results == set() and not target.exists()
 
 
 def test_cancel_ends_the_turn_and_the_next_one_works(qwen: GeminiSessionClient, fake_openai: FakeOpenAI,

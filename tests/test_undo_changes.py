@@ -53,6 +53,14 @@ def listed_files(dialog: TurnUndoDialog) -> dict[str, bool]:
     return {item.text(): item.checkState() == Qt.CheckState.Checked for item in items}
 
 
+def content(path: Path) -> str | None:
+    """The file's text; None while it is missing (git's checkout replaces a file: it is briefly absent)."""
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None
+
+
 @pytest.mark.e2e
 def test_a_write_file_turn_lists_its_file_with_a_diff_before_undoing_it_and_redo_takes_the_undo_back(
         make_window: WindowFactory, engine_config: EngineConfig, fake_gemini: FakeGemini, workdir: Path,  # noqa: F811
@@ -79,13 +87,13 @@ def test_a_write_file_turn_lists_its_file_with_a_diff_before_undoing_it_and_redo
         assert target.read_text() == "gemini's text\n"  # nothing happens before the user confirms
         qtbot.mouseClick(dialog.apply, Qt.MouseButton.LeftButton)
 
-        await until(lambda: target.read_text() == "the user's text\n", 20, "file restored")
+        await until(lambda: content(target) == "the user's text\n", 20, "file restored")
         await until(lambda: turn.undone and card.undone, 5, "the undo shown as done")
         assert view.transcript.anchor_position(f"gd-undo:{turn.id}") is None
         assert "Changes undone" in shown(view) and "notes.txt" in shown(view)
 
         click_anchor(view.transcript, qtbot, f"gd-redo:{turn.id}")
-        await until(lambda: target.read_text() == "gemini's text\n", 20, "the turn's text back")
+        await until(lambda: content(target) == "gemini's text\n", 20, "the turn's text back")
         await until(lambda: not turn.undone and not card.undone, 5, "the undo offered again")
         assert view.transcript.anchor_position(f"gd-undo:{turn.id}") is not None
 

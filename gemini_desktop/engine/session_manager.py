@@ -23,7 +23,6 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -32,103 +31,20 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from gemini_desktop.engine.agents.launch import AgentLauncher, agent_key
 from gemini_desktop.engine.client import GeminiSessionClient
 from gemini_desktop.engine.events import ModeUpdate
+from gemini_desktop.engine.managed_conversation import (
+    STARTING_STATES,
+    Activity,
+    ActivityState,
+    Conversation,
+    ManagerPolicy,
+    activity_of,
+    runs_child,
+)
 from gemini_desktop.engine.process import child_rss_bytes
 from gemini_desktop.engine.tasks import TaskSet
 from gemini_desktop.engine.types import EngineConfig, EngineError, SessionState, TranscriptTurn
 
 log = logging.getLogger(__name__)
-
-_STARTING_STATES = (SessionState.STARTING, SessionState.RESTARTING)
-
-
-@dataclass(frozen=True)
-class ManagerPolicy:
-    max_live_processes: int = 4  # conversations' children plus the spare; exceeded only when nothing can yield
-    idle_suspend_minutes: float = 15.0  # 0 = never
-    recycle_rss_mb: float = 1024.0  # an idle child above this is restarted on the same conversation; 0 = never
-    warm_spare: bool = True
-    check_interval: float = 30.0  # seconds between the idle and memory checks
-    stop_timeout: float = 3.0  # per child, when suspending, closing and shutting down
-    max_waiting: int = 32  # local API turns that may wait for a process; beyond it the API answers 429
-
-
-class Activity(StrEnum):
-    STARTING = "starting"
-    RESUMING = "resuming"
-    STREAMING = "streaming"
-    QUEUED = "queued"
-    WAITING_PROCESS = "waiting_process"  # above the cap: its turn waits for a free process (FIFO)
-    WAITING_APPROVAL = "waiting_approval"
-    IDLE = "idle"
-    SUSPENDED = "suspended"
-    CRASHED = "crashed"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class ActivityState:
-    activity: Activity
-    queued: int = 0  # messages waiting behind the running turn
-    busy: int = 0  # while waiting for a process: how many are live, of `cap`, and whose they are
-    cap: int = 0
-    agent: str = ""
-
-
-def activity_of(client: GeminiSessionClient) -> ActivityState:
-    """The one place where a conversation's visible state is derived from its client."""
-    state, queued = client.state, client.queued_count
-    if state == SessionState.CRASHED:
-        kind = Activity.CRASHED
-    elif state == SessionState.FAILED:
-        kind = Activity.FAILED
-    elif state == SessionState.RESTARTING or (state == SessionState.STARTING and client.session_id is not None):
-        kind = Activity.RESUMING
-    elif state == SessionState.STARTING:
-        kind = Activity.STARTING
-    elif state == SessionState.STOPPED:
-        kind = Activity.SUSPENDED
-    elif client.pending_permissions:
-        kind = Activity.WAITING_APPROVAL
-    elif state == SessionState.BUSY:
-        kind = Activity.STREAMING
-    else:
-        kind = Activity.QUEUED if queued else Activity.IDLE
-    return ActivityState(kind, queued)
-
-
-class Conversation:
-    """One open conversation: its client (owned by the manager), when it was last used, its approval mode."""
-
-    def __init__(self, key: str, client: GeminiSessionClient, mode: str | None, now: float) -> None:
-        self.key = key
-        self.client = client
-        self.agent = client.agent.name  # the profile its every (re)start launches
-        self.mode = mode  # re-applied after a resume: a fresh child starts in gemini's default mode
-        self.last_used = now
-        self.activity = activity_of(client)
-        self.suspending = False  # chosen for suspension: no longer counted as a live process
-        self.waiting = False  # its start waits in the manager's FIFO for a free process
-        self.recycling = False
-
-    @property
-    def has_process(self) -> bool:
-        return not self.suspending and self.holds_process
-
-    @property
-    def holds_process(self) -> bool:
-        """A child running or being started (one being suspended too, until it is gone)."""
-        return not self.waiting and (self.client.process_id is not None or self.client.state in _STARTING_STATES)
-
-    @property
-    def idle(self) -> bool:
-        """A live child with nothing to do: not streaming, nothing queued, no permission request waiting."""
-        client = self.client
-        return client.state == SessionState.READY and client.queued_count == 0 and client.pending_permissions == 0
-
-    @property
-    def can_yield(self) -> bool:
-        return self.idle and not (self.suspending or self.recycling)
-
 
 SpareTarget = tuple[Path, str | None, str]  # folder, model, agent
 
@@ -166,6 +82,7 @@ class SessionManager(QObject):
         self._spare: _Spare | None = None
         self._spare_target: SpareTarget | None = None
         self._clients: set[GeminiSessionClient] = set()  # every client not yet stopped for good, spares too
+        self._leaving: set[GeminiSessionClient] = set()  # let go of (closed, dropped spares), children still exiting
         self._targets: weakref.WeakKeyDictionary[GeminiSessionClient, SpareTarget] = weakref.WeakKeyDictionary()
         self._tasks = TaskSet("session manager")
         self._shutting_down = False
@@ -413,12 +330,19 @@ class SessionManager(QObject):
     def _drop_spare(self) -> None:
         spare, self._spare = self._spare, None
         if spare is not None:
-            self._tasks.spawn(self._discard(spare.client))
+            self._discard(spare.client)
 
-    async def _discard(self, client: GeminiSessionClient) -> None:
+    def _discard(self, client: GeminiSessionClient) -> asyncio.Task[None]:
+        """Stop a client let go of for good; its child counts against the cap until it has exited (which can take
+        seconds), so that a start it makes room for never runs beside it."""
+        self._leaving.add(client)
+        return self._tasks.spawn(self._stop_for_good(client))
+
+    async def _stop_for_good(self, client: GeminiSessionClient) -> None:
         try:
             await client.stop_session(self.policy.stop_timeout)
         finally:
+            self._leaving.discard(client)
             self._clients.discard(client)
             client.deleteLater()
             self._grant()
@@ -435,7 +359,7 @@ class SessionManager(QObject):
         self._spare = None
         if ready and spare.client.state == SessionState.READY:
             return spare.client
-        self._tasks.spawn(self._discard(spare.client))
+        self._discard(spare.client)
         return None
 
     async def _hand_spare(self, conversation: Conversation) -> bool:
@@ -446,7 +370,7 @@ class SessionManager(QObject):
         if donor is None:
             return False
         taken = client.take_process(donor)
-        self._tasks.spawn(self._discard(donor))
+        self._discard(donor)
         self._refresh_spare()
         return taken
 
@@ -486,7 +410,7 @@ class SessionManager(QObject):
 
     def _on_event(self, conversation: Conversation, event: object) -> None:
         """Remember a mode the user or the agent chose; a (re)starting child only reports gemini's default."""
-        if isinstance(event, ModeUpdate) and conversation.client.state not in _STARTING_STATES:
+        if isinstance(event, ModeUpdate) and conversation.client.state not in STARTING_STATES:
             conversation.mode = event.current
 
     def _on_session_started(self, conversation: Conversation) -> None:
@@ -520,8 +444,9 @@ class SessionManager(QObject):
 
     @property
     def occupied_processes(self) -> int:
-        """Children running or starting, those still being suspended and the spare: what the cap bounds."""
-        return sum(c.holds_process for c in self._conversations.values()) + (self._spare is not None)
+        """Children running or starting, those being suspended or let go of, and the spare: what the cap bounds."""
+        return (sum(c.holds_process for c in self._conversations.values()) + (self._spare is not None)
+                + sum(runs_child(c) for c in self._leaving))
 
     @property
     def waiting(self) -> int:

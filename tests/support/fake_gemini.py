@@ -12,8 +12,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from tests.support.scripted_http import JsonHandler
 
 DEFAULT_MODEL = "gemini-2.5-flash"
 
@@ -190,58 +192,42 @@ def _final_chunk(usage: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeGemini
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
 
     def _body(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            return json.loads(raw or b"{}")
-        except ValueError:
-            return {}
-
-    def _json(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        body = self.read_json()
+        return body if isinstance(body, dict) else {}
 
     def do_GET(self) -> None:
         self.fake.record(RecordedRequest("GET", self.path, {}))
-        self._json(200, {"models": [{"name": f"models/{DEFAULT_MODEL}"}]})
+        self.send_json(200, {"models": [{"name": f"models/{DEFAULT_MODEL}"}]})
 
     def do_POST(self) -> None:
         request = RecordedRequest("POST", self.path, self._body(),
                                   {name.lower(): value for name, value in self.headers.items()})
         self.fake.record(request)
         if ":countTokens" in self.path:
-            self._json(200, {"totalTokens": 42})
+            self.send_json(200, {"totalTokens": 42})
         elif self.path.endswith("/sts/token"):  # Google's token exchange, for workload-identity credentials
-            self._json(200, {"access_token": FAKE_ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600,
+            self.send_json(200, {"access_token": FAKE_ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600,
                              "issued_token_type": "urn:ietf:params:oauth:token-type:access_token"})
         elif self.path.startswith("/v1internal:loadCodeAssist"):
-            self._json(200, self.fake.code_assist)
+            self.send_json(200, self.fake.code_assist)
         elif self.path.startswith("/v1internal:onboardUser"):
-            self._json(200, {})
+            self.send_json(200, {})
         elif ":streamGenerateContent" in self.path:
             self._stream(self.fake.next_reply(request))
         elif ":generateContent" in self.path:
             text = json.dumps({"reasoning": "fake", "next_speaker": "user", "model_choice": "flash"})
-            self._json(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
+            self.send_json(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
                                              "finishReason": "STOP", "index": 0}]})
         else:
-            self._json(404, {"error": {"code": 404, "message": f"fake server has no {self.path}"}})
+            self.send_json(404, {"error": {"code": 404, "message": f"fake server has no {self.path}"}})
 
     def _stream(self, reply: Reply) -> None:
         if reply.status != 200:
-            self._json(reply.status, {"error": {"code": reply.status, "message": reply.error_message,
+            self.send_json(reply.status, {"error": {"code": reply.status, "message": reply.error_message,
                                                 "status": reply.error_status,
                                                 "details": list(reply.error_details)}})
             return

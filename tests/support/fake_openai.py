@@ -7,6 +7,7 @@ turn 2 went out with turn 1's context.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ DEFAULT_MODEL = "fake-coder"
 class Reply:
     text: str
     hold: bool = False  # wait after the first piece until release() (or the client goes away)
+    tool: str | None = None  # after the text, a call of this function with `tool_args`
+    tool_args: dict[str, Any] = field(default_factory=dict)
     released: threading.Event = field(default_factory=threading.Event)
 
     def release(self) -> None:
@@ -47,6 +50,10 @@ class ChatRequest:
     def texts(self) -> list[str]:
         return [_text_of(message.get("content")) for message in self.body.get("messages", [])]
 
+    def tool_results(self) -> list[str]:
+        """What the agent sent back for the model's function calls (role "tool" messages)."""
+        return [_text_of(m.get("content")) for m in self.body.get("messages", []) if m.get("role") == "tool"]
+
     def last_user_text(self) -> str:
         users = [m for m in self.body.get("messages", []) if m.get("role") == "user"]
         return _text_of(users[-1].get("content")) if users else ""
@@ -61,8 +68,9 @@ class FakeOpenAI(ScriptedServer[Reply, ChatRequest]):
         super().__enter__()
         return self
 
-    def reply(self, text: str, *, hold: bool = False) -> Reply:
-        return self.queue(Reply(text, hold))
+    def reply(self, text: str, *, hold: bool = False, tool: str | None = None,
+              tool_args: dict[str, Any] | None = None) -> Reply:
+        return self.queue(Reply(text, hold, tool=tool, tool_args=tool_args or {}))
 
     def record(self, request: ChatRequest) -> Reply:
         return self.take(request, request.stream) or Reply(f"echo: {request.last_user_text()}")
@@ -110,7 +118,11 @@ class _Handler(JsonHandler):
                 self.send_event(self._chunk(model, delta, None))
                 if index == 0 and reply.hold:
                     reply.released.wait(60)
-            self.send_event(self._chunk(model, {}, "stop"))
+            if reply.tool is not None:
+                call = {"index": 0, "id": "call_fake_1", "type": "function",
+                        "function": {"name": reply.tool, "arguments": json.dumps(reply.tool_args)}}
+                self.send_event(self._chunk(model, {"tool_calls": [call]}, None))
+            self.send_event(self._chunk(model, {}, "stop" if reply.tool is None else "tool_calls"))
             self.send_event({**self._chunk(model, {}, None), "choices": [],
                          "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19}})
             self.wfile.write(b"data: [DONE]\n\n")

@@ -25,6 +25,20 @@ def processes_with_home(home: Path) -> list[int]:
     return _live_processes(lambda environ: marker in environ)
 
 
+def children_with_home(home: Path) -> list[int]:
+    """The agents this process started (with this HOME), not what they start themselves: gemini runs `git`
+    while it starts (and a forked copy of itself shows until that `exec`s), helpers no process cap bounds."""
+    return [pid for pid in processes_with_home(home) if _parent(pid) == os.getpid()]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])  # the command name before ")" may hold spaces
+
+
 def processes_with_home_below(folders: list[Path]) -> list[int]:
     """Live processes (other than this one) whose HOME lies in one of `folders`: what the tests started."""
     markers = tuple(f"HOME={folder}{os.sep}".encode() for folder in folders)

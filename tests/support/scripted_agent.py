@@ -12,6 +12,7 @@ Modes:
   hang-turn    never answers prompts (and never streams anything)
   plan         on each prompt, sends three ACP `plan` updates of three steps (none, one, then all done) first
   leak-key     on the first prompt, prints API keys on stderr (as a careless agent might) and dies with code 5
+  slow-exit    like normal, but takes SLOW_EXIT_S seconds to exit once its stdin is closed (as a busy gemini can)
 
 Hostile modes (only the first prompt meets the fault; later prompts are answered as in normal mode):
   malformed-prompt:KIND  streams "partial" and answers the first prompt with MALFORMED_ANSWERS[KIND], or with
@@ -39,6 +40,7 @@ out = sys.stdout.buffer
 LEAKED_KEY = "AIzaSyLeakedByTheScriptedAgent0123456789"
 DEEP = 1200
 LATE = 0.3
+SLOW_EXIT_S = 2.0
 MALFORMED_ANSWERS: dict[str, dict] = {
     "null-result": {"result": None},
     "string-result": {"result": "done"},
@@ -227,6 +229,8 @@ def main() -> None:
                 held = None
         elif request_id is not None:
             send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": "not here"}})
+    if MODE == "slow-exit":
+        time.sleep(SLOW_EXIT_S)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import html
 from typing import TYPE_CHECKING
 
 import PySide6
+import shiboken6
 from PySide6.QtCore import QObject, QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
@@ -64,8 +65,11 @@ class WindowDialogs(QObject):
                 window.status.showMessage(warning, 10000)
 
     async def show_mcp_count(self) -> None:
+        """The servers are read off the UI thread: by then the window may be gone (a quick quit, a smoke run)."""
         window = self.window
-        window.status.set_mcp_count(await mcp_server_count(window.workspace, window.view.folder))
+        count = await mcp_server_count(window.workspace, window.view.folder)
+        if shiboken6.isValid(window) and shiboken6.isValid(window.status):
+            window.status.set_mcp_count(count)
 
     def _offer_restart(self) -> None:
         """Qt builds each widget's text once, so another language needs a restart; the conversation goes on."""

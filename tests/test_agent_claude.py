@@ -19,7 +19,7 @@ from gemini_desktop.engine import EngineConfig, GeminiCommand, GeminiSessionClie
 from gemini_desktop.engine.agents.profiles import CLAUDE
 from gemini_desktop.engine.child_launch import child_env
 from gemini_desktop.store import HistoryStore
-from tests.support.agent_turns import answer_texts, asked, option_of
+from tests.support.agent_turns import answer_texts, answer_the_tool_call
 from tests.support.cli_env import cached_claude_entry, claude_environment
 from tests.support.fake_anthropic import DEFAULT_MODEL, FakeAnthropic
 from tests.support.processes import pid_alive, processes_with_home
@@ -123,12 +123,8 @@ def test_a_tool_call_asks_the_app_and_follows_the_answer(approve: bool, claude: 
 
     async def scenario() -> None:
         await claude.start_session()
-        conversation.submit("Write hello.txt")
-        await until(lambda: asked(conversation) is not None, timeout=60)
-        entry = asked(conversation)
-        assert entry is not None and str(target) in entry.call.paths
-        conversation.decide(entry.call.tool_call_id, option_of(entry, "allow_once" if approve else "reject_once"))
-        await until(lambda: not conversation.busy, timeout=60)
+        entry = await answer_the_tool_call(conversation, "Write hello.txt", approve)
+        assert str(target) in entry.call.paths
 
     run_async(scenario(), timeout=150)
     results = [result for request in fake_anthropic.main_requests() for result in request.tool_results()]

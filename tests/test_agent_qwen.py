@@ -16,7 +16,7 @@ from gemini_desktop.engine import EngineConfig, GeminiCommand, GeminiSessionClie
 from gemini_desktop.engine.agents.profiles import QWEN
 from gemini_desktop.engine.child_launch import child_args
 from gemini_desktop.store import HistoryStore
-from tests.support.agent_turns import answer_texts, asked, option_of
+from tests.support.agent_turns import answer_texts, answer_the_tool_call
 from tests.support.cli_env import qwen_arguments, qwen_environment
 from tests.support.fake_openai import DEFAULT_MODEL, FakeOpenAI
 from tests.support.processes import pid_alive, processes_with_home
@@ -102,12 +102,7 @@ def test_a_tool_call_asks_the_app_and_follows_the_answer(approve: bool, qwen: Ge
         await qwen.start_session()
         assert qwen.modes is not None and qwen.modes.current == "auto"  # Qwen's own default: a classifier decides
         await qwen.set_mode("default")  # every edit asks, as the mode box sets it
-        conversation.submit("Write hello.txt")
-        await until(lambda: asked(conversation) is not None, timeout=60)
-        entry = asked(conversation)
-        assert entry is not None
-        conversation.decide(entry.call.tool_call_id, option_of(entry, "allow_once" if approve else "reject_once"))
-        await until(lambda: not conversation.busy, timeout=60)
+        await answer_the_tool_call(conversation, "Write hello.txt", approve)
 
     run_async(scenario(), timeout=150)
     # later requests (Qwen's suggestions, its memory) repeat the history, the tool's result with it

@@ -17,11 +17,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass
 from itertools import cycle
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rows import Row
 
 from gemini_desktop.conversation.controller import Turn
 from gemini_desktop.store import HistoryStore, HistoryWriter
@@ -33,14 +34,6 @@ VOCABULARY = ("the answer stream window database index query session model token
 NEW_TEXT = "Another second of streamed answer text, about two hundred characters of it. " * 3
 ROUNDS = 15
 RATIO_TARGET = 2.0
-
-
-@dataclass(frozen=True)
-class Row:
-    metric: str
-    value: str
-    target: str
-    passed: bool | None
 
 
 def ms(seconds: float) -> str:

@@ -20,10 +20,11 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rows import Row
 
 from gemini_desktop.engine.file_index import FileIndex, FileIndexCache
 
@@ -38,14 +39,6 @@ FIRST_RESULTS_TARGET = 0.100
 KEYSTROKE_TARGET = 0.016
 SPEEDUP_TARGET = 20.0
 WALKED_KEYSTROKES = 3
-
-
-@dataclass(frozen=True)
-class Row:
-    metric: str
-    value: str
-    target: str
-    passed: bool | None
 
 
 def ms(seconds: float) -> str:

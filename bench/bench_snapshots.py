@@ -13,10 +13,11 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rows import Row
 
 from gemini_desktop.store.turn_snapshots import TurnSnapshots
 
@@ -24,14 +25,6 @@ FILES = 10_000
 PER_FOLDER = 100
 ROUNDS = 5
 INCREMENTAL_TARGET_MS = 200.0
-
-
-@dataclass(frozen=True)
-class Row:
-    metric: str
-    value: str
-    target: str
-    passed: bool | None
 
 
 def make_tree(root: Path) -> int:

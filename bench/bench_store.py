@@ -15,11 +15,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rows import Row
 
 from gemini_desktop.store import HistoryStore, import_cli_sessions
 
@@ -62,14 +63,6 @@ def long_tail(rng: random.Random) -> list[str]:
 
 LONG_TAIL = long_tail(random.Random(7))
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-pro-preview")
-
-
-@dataclass(frozen=True)
-class Row:
-    metric: str
-    value: str
-    target: str
-    passed: bool | None
 
 
 def sentence(rng: random.Random, words: int) -> str:

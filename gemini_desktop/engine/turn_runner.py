@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import acp
+from PySide6.QtCore import QCoreApplication
 
 from gemini_desktop.engine import translate
 from gemini_desktop.engine.attachments import AttachmentError, Message, PromptCapabilities, prompt_blocks
@@ -48,7 +49,7 @@ class EngineTurn:
     thoughts: list[str] = field(default_factory=list)
     cancel_requested: asyncio.Event = field(default_factory=asyncio.Event)
     prompt: asyncio.Future[Any] | None = None
-
+    wedged: EngineError | None = None  # why the agent is replaced instead of this turn waiting for its answer
 
 
 class TurnRunner:
@@ -112,13 +113,18 @@ class TurnRunner:
             return
         request = asyncio.ensure_future(conn.prompt(session_id=session_id, prompt=blocks))
         turn.prompt = prompt = asyncio.shield(request)  # Stop ends the turn; the request lives on to its answer
-        watchdog = self._tasks.spawn(self._watch_stall(turn, prompt))
+        watchdogs = [self._tasks.spawn(self._watch_stall(turn, prompt))]
+        if self._aftermath.unanswered():
+            watchdogs.append(self._tasks.spawn(self._watch_wedge(turn, prompt)))
         try:
             response = await prompt
         except asyncio.CancelledError:
-            self._finish_turn(turn, "cancelled", None)
-            if self._conn is conn:  # not a stop: the connection the request went out on still runs
-                self._aftermath.begin(turn.turn_id, request)
+            if turn.wedged is not None:
+                self._replace_wedged_agent(turn, turn.wedged, request)
+            else:
+                self._finish_turn(turn, "cancelled", None)
+                if self._conn is conn:  # not a stop: the connection the request went out on still runs
+                    self._aftermath.begin(turn.turn_id, request)
         except acp.RequestError as exc:
             message = UNREADABLE_ANSWER if is_unreadable(exc) else f"{self.agent_name} reported an error: {exc}"
             self._fail_turn(turn, PromptFailed(message, exc.code, exc.data))
@@ -137,7 +143,8 @@ class TurnRunner:
             self._finish_turn(turn, str(response.stop_reason), usage,
                               translate.context_usage_from_meta(response.field_meta))
         finally:
-            watchdog.cancel()
+            for watchdog in watchdogs:
+                watchdog.cancel()
             self._current = None
             if self._state == SessionState.BUSY:
                 self._set_state(SessionState.READY)
@@ -186,6 +193,39 @@ class TurnRunner:
                 self.stalled.emit(idle)
             elif idle < limit:
                 reported = False
+
+    async def _watch_wedge(self, turn: EngineTurn, prompt: asyncio.Future[Any]) -> None:
+        """After a cancelled prompt the agent never answered, end this turn once the agent has been silent for
+        wedge_timeout seconds since it went out (a permission request waiting for the user does not count)."""
+        limit = self._config.wedge_timeout
+        sent = time.monotonic()
+        while not prompt.done():
+            await asyncio.sleep(min(1.0, limit / 4))
+            transport = self._transport
+            if transport is None or len(self._permissions) or not self._aftermath.unanswered():
+                continue
+            idle = time.monotonic() - max(sent, transport.last_activity)
+            if idle >= limit:
+                log.warning("turn %d: %s sent nothing for %.0f s after a cancelled prompt it never answered: it is "
+                            "taken for wedged and restarted", turn.turn_id, self.agent_name, idle)
+                turn.wedged = EngineError(QCoreApplication.translate(
+                    "Engine", "{agent} did not answer this message (nothing for {seconds} s after the previous answer "
+                    "was stopped), so it was restarted and the conversation resumed. Send the message again.").format(
+                    agent=self.agent_name, seconds=f"{limit:.0f}"))
+                prompt.cancel()
+                return
+
+    def _replace_wedged_agent(self, turn: EngineTurn, error: EngineError, request: asyncio.Future[Any]) -> None:
+        """Fail the turn and restart the agent on the same conversation, as after a crash; the queue waits for it."""
+        request.add_done_callback(lambda done: done.cancelled() or done.exception())  # its outcome is not needed
+        self._aftermath.forget()
+        self._set_state(SessionState.RESTARTING)
+        self._fail_turn(turn, error)
+        self._tasks.spawn(self._restart_after_wedge())
+
+    async def _restart_after_wedge(self) -> None:
+        with contextlib.suppress(EngineError):  # a failed start is reported by the start (state FAILED, last_error)
+            await self.restart_session()
 
     def edit_queued(self, turn_id: int, message: Message) -> bool:
         """Change a message still waiting for its turn; False once it was sent."""

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rows import Row
 
-from gemini_desktop.conversation.controller import Turn
+from gemini_desktop.conversation.turns import Turn
 from gemini_desktop.store import HistoryStore, HistoryWriter
 
 SMALL = 10 * 1024

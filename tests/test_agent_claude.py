@@ -5,6 +5,7 @@ layer as the app runs it. Skipped, saying why, only when the npm package could n
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import signal
@@ -15,7 +16,14 @@ from typing import Any
 import pytest
 
 from gemini_desktop.conversation.controller import ConversationController
-from gemini_desktop.engine import EngineConfig, GeminiCommand, GeminiSessionClient, MessageChunk, SessionState
+from gemini_desktop.engine import (
+    EngineConfig,
+    EngineError,
+    GeminiCommand,
+    GeminiSessionClient,
+    MessageChunk,
+    SessionState,
+)
 from gemini_desktop.engine.agents.profiles import CLAUDE
 from gemini_desktop.engine.child_launch import child_env
 from gemini_desktop.store import HistoryStore
@@ -64,7 +72,7 @@ def claude_config(claude_command: GeminiCommand, fake_anthropic: FakeAnthropic, 
                   workdir: Path) -> EngineConfig:
     return EngineConfig(gemini=claude_command, agent=CLAUDE, cwd=workdir, model=DEFAULT_MODEL,
                         env=claude_environment(claude_home, fake_anthropic.base_url),
-                        start_timeout=60.0, stall_timeout=60.0, permission_timeout=60.0)
+                        start_timeout=60.0, stall_timeout=60.0, permission_timeout=60.0, wedge_timeout=15.0)
 
 
 @pytest.fixture
@@ -160,9 +168,10 @@ def test_cancel_mid_answer_ends_the_turn_at_once(claude: GeminiSessionClient, fa
     assert claude.state == SessionState.READY
 
 
-@pytest.mark.xfail(reason="claude-code-acp 0.16.2: now and then it streams the cancelled answer on without ever "
-                          "answering the cancelled prompt (the engine drops that text), and then never answers the "
-                          "next prompt either", strict=False)
+@pytest.mark.xfail(reason="claude-code-acp 0.16.2: now and then (seen in 2 of 3 runs, 2026-12) it streams the "
+                          "cancelled answer on without ever answering the cancelled prompt (the engine drops that "
+                          "text), and then never answers the next prompt either; the engine then replaces it (see "
+                          "the test below)", strict=False)
 def test_the_first_message_after_a_cancel_is_answered(claude: GeminiSessionClient, fake_anthropic: FakeAnthropic,
                                                       run_async: Callable[..., Any]) -> None:
     async def scenario() -> None:
@@ -171,6 +180,26 @@ def test_the_first_message_after_a_cancel_is_answered(claude: GeminiSessionClien
         assert after.text == "echo: Still there?"
 
     run_async(scenario(), timeout=100)
+
+
+def test_the_users_next_message_after_a_cancel_is_answered(claude: GeminiSessionClient,
+                                                          fake_anthropic: FakeAnthropic,
+                                                          caplog: pytest.LogCaptureFixture,
+                                                          run_async: Callable[..., Any]) -> None:
+    """Whatever claude-code-acp does after the cancel, the app never hangs: when it never answers the first message
+    after it (the upstream fault above), that turn fails within wedge_timeout and the agent is replaced, so the
+    message sent again is answered."""
+    async def scenario() -> str:
+        await cancel_mid_answer(claude, fake_anthropic)
+        try:
+            return (await asyncio.wait_for(claude.chat("Still there?"), 3 * claude.config.wedge_timeout)).text
+        except EngineError as wedged:
+            assert "did not answer this message" in str(wedged) and "taken for wedged" in caplog.text
+        return (await asyncio.wait_for(claude.chat("Still there?"), 90)).text
+
+    with caplog.at_level(logging.WARNING):
+        text = run_async(scenario(), timeout=200)
+    assert text.startswith("echo: ") and text.endswith("Still there?")
 
 
 def test_a_killed_claude_is_restarted_and_the_conversation_goes_on(claude: GeminiSessionClient,

@@ -31,8 +31,8 @@ from gemini_desktop.engine import (
     SessionState,
     attach,
     image_mime_type,
+    turn_runner,
 )
-from gemini_desktop.engine import client as client_module
 from gemini_desktop.engine.attachments import IMAGE_LIMIT, prompt_blocks
 from tests.support.fake_gemini import FakeGemini, RecordedRequest
 from tests.support.qt_async import until
@@ -195,7 +195,7 @@ def test_stop_while_the_attachments_are_being_read_sends_nothing_and_the_session
         time.sleep(0.5)  # a 20 MB image on a slow disk
         return prompt_blocks(message, capabilities)
 
-    monkeypatch.setattr(client_module, "prompt_blocks", slow_blocks)
+    monkeypatch.setattr(turn_runner, "prompt_blocks", slow_blocks)
     config = EngineConfig(gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), "normal")),
                           cwd=tmp_path, start_timeout=5.0, max_restarts=0, state_dir=tmp_path / "state")
     client = GeminiSessionClient(config)

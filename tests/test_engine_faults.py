@@ -14,8 +14,12 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QObject
 
+from gemini_desktop.conversation.controller import ConversationController
+from gemini_desktop.conversation.model import AnswerText, Notice
+from gemini_desktop.conversation.turns import TurnEnd
 from gemini_desktop.engine import (
     EngineConfig,
+    EngineError,
     GeminiCommand,
     GeminiSessionClient,
     MessageChunk,
@@ -27,6 +31,7 @@ from gemini_desktop.engine import (
 from gemini_desktop.engine.cancel_aftermath import CancelAftermath
 from gemini_desktop.engine.process import LineFramer, parse_message
 from gemini_desktop.engine.tasks import TaskSet
+from gemini_desktop.store import HistoryStore
 from tests.support.processes import pid_alive
 from tests.support.qt_async import until
 
@@ -193,6 +198,72 @@ def test_stop_while_the_next_turn_waits_for_a_cancelled_one_ends_it_at_once(
         return waiting.result().stop_reason
 
     assert run_async(scenario(), timeout=30) == "cancelled"
+
+
+def test_an_agent_deaf_after_a_cancel_is_replaced_and_the_next_message_answered(
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The agent never answers the cancelled prompt nor the next one: that turn fails after wedge_timeout s of
+    silence with a clear message, the agent is restarted on the conversation, and the message after it is answered."""
+    monkeypatch.setattr(cancel_aftermath, "ANSWER_WAIT", 0.5)
+    client = make_client("deaf-after-cancel", wedge_timeout=1.5, stall_timeout=60.0)
+    chunks: list[str] = []
+    failures: list[str] = []
+    client.event.connect(lambda event: isinstance(event, MessageChunk) and chunks.append(event.text))
+    client.turn_failed.connect(lambda _turn_id, reason: failures.append(reason))
+
+    async def scenario() -> tuple[str, str]:
+        await client.start_session()
+        first = asyncio.ensure_future(client.chat("write forever"))
+        await until(lambda: bool(chunks), what="the first chunk")
+        client.cancel()
+        assert (await first).stop_reason == "cancelled"
+        pid = client.process_id
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(EngineError, match="did not answer this message") as unanswered:
+            await asyncio.wait_for(client.chat("still there?"), 15)
+        assert asyncio.get_running_loop().time() - started < 10
+        answer = await asyncio.wait_for(client.chat("and now?"), 15)
+        assert client.process_id not in (None, pid) and not pid_alive(pid)
+        return str(unanswered.value), answer.text
+
+    with caplog.at_level(logging.WARNING):
+        reason, text = run_async(scenario(), timeout=60)
+    assert "restarted" in reason and "Send the message again" in reason and failures == [reason]
+    assert text.endswith("User:\nand now?")  # a new agent, given the conversation so far
+    assert "taken for wedged and restarted" in caplog.text
+    assert client.state == SessionState.READY
+
+
+def test_the_user_sees_why_and_the_next_message_is_answered_when_the_agent_goes_deaf_after_a_cancel(
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any], store: HistoryStore,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cancel_aftermath, "ANSWER_WAIT", 0.5)
+    conversation = ConversationController(make_client("deaf-after-cancel", wedge_timeout=1.0, stall_timeout=60.0),
+                                          store)
+    ends: list[TurnEnd] = []
+    conversation.turn_ended.connect(lambda _key, end: ends.append(end))
+
+    def answer() -> str:
+        return next((entry.text for entry in reversed(conversation.model.entries) if isinstance(entry, AnswerText)),
+                    "")
+
+    async def scenario() -> None:
+        assert await conversation.start()
+        conversation.submit("write forever")
+        await until(lambda: answer() == "writing", what="the first chunk")
+        conversation.cancel()
+        conversation.submit("still there?")
+        await until(lambda: len(ends) == 2 and conversation.client.state == SessionState.READY, timeout=20,
+                    what="the deaf turn's end and the restart")
+        conversation.submit("and now?")
+        await until(lambda: len(ends) == 3, timeout=20, what="the answer")
+        await conversation.shutdown()
+
+    run_async(scenario(), timeout=60)
+    assert [end.state for end in ends] == ["cancelled", "failed", "complete"] and answer().endswith("and now?")
+    errors = [entry.text for entry in conversation.model.entries if isinstance(entry, Notice) and entry.kind == "error"]
+    assert len(errors) == 1 and "did not answer this message" in errors[0] and "Send the message again" in errors[0]
 
 
 def test_a_turn_after_no_cancel_goes_out_without_waiting() -> None:

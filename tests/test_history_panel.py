@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QLocale, QModelIndex, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -17,12 +18,14 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLineEdit,
     QMessageBox,
+    QStyleOptionViewItem,
     QTextBrowser,
 )
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.conversation.sidebar_rows import OpenRow, RowKind
 from gemini_desktop.store import HistoryStore
+from gemini_desktop.ui.design import SPACE
 from gemini_desktop.ui.sidebar import Sidebar
 from gemini_desktop.ui.sidebar_model import DETAIL_ROLE, HTML_ROLE, ROW_ROLE, SESSION_ID_ROLE
 from gemini_desktop.ui.transcript import HISTORY_PAGE
@@ -215,6 +218,51 @@ def test_search_as_you_type_shows_highlighted_hits(qtbot: QtBot, store: HistoryS
     panel.search_field.clear()
     qtbot.waitUntil(lambda: not panel.searching, timeout=2000)
     assert panel.row_text(1) == "\u2068Cooking\u2069 — idle" and panel.model.loaded_sessions == 22
+
+
+MARKDOWN_ANSWER = """## Reading a file safely
+
+Use a **context manager** so the `file` is closed even when an error is raised, and [the docs](https://docs.python.org)
+say so too:
+
+```python
+from pathlib import Path
+
+
+def first_line(path: Path) -> str:
+    with path.open(encoding="utf-8") as handle:
+        return handle.readline()
+```
+
+| approach | closes on error |
+|---|---|
+| `with open(...)` | yes |
+"""
+
+
+def test_a_hit_shows_the_plain_words_on_at_most_two_lines(qtbot: QtBot, store: HistoryStore) -> None:
+    session = store.create_session("/work/project")
+    store.add_message(session.id, "user", "How do I read a file safely in Python?")
+    store.add_message(session.id, "assistant", MARKDOWN_ANSWER)
+    panel = make_panel(qtbot, store)
+    qtbot.keyClicks(panel.search_field, "context")
+    qtbot.waitUntil(lambda: len(hit_indexes(panel)) == 1, timeout=2000)
+    [index] = hit_indexes(panel)
+
+    words = str(index.data())
+    assert "Reading a file safely · Use a context manager so the file is closed" in words
+    assert not any(markdown in words for markdown in ("##", "**", "`", "](", "|"))
+    assert "<b><u>context</u></b> manager" in index.data(HTML_ROLE)
+
+    option = QStyleOptionViewItem()
+    option.initFrom(panel.list)
+    document = panel.delegate.hit_document(option, index)
+    title, said = document.begin(), document.begin().next()
+    assert title.layout().lineCount() == 1 and said.layout().lineCount() == 2
+    assert said.text().endswith("…") and "context" in said.text()
+    line = QFontMetrics(option.font).height()
+    assert panel.delegate.sizeHint(option, index).height() < 4 * line + 2 * SPACE["sm"]
+    panel.list.viewport().grab()  # the row paints from the same document
 
 
 def test_resume_emits_the_store_session_id(qtbot: QtBot, store: HistoryStore) -> None:

@@ -150,6 +150,18 @@ def test_long_message_snippet_shows_the_match_in_context(store: HistoryStore) ->
     assert hit.snippet[start:start + length] == "needle"
 
 
+def test_a_snippet_is_plain_text_even_deep_in_a_long_markdown_answer(store: HistoryStore) -> None:
+    session = store.create_session("/p")
+    answer = ("# Title\n\n" + "Some **bold** words.\n\n" * 200 + "```python\n" + "x = [1]\n" * 200
+              + "# the needle is here\n```\n\nAfter the *code*.\n")
+    store.add_message(session.id, "assistant", answer)
+    [hit] = store.search("needle")
+    assert "x = [1] # the needle is here · After the code." in hit.snippet  # the code's own "#" stays
+    assert "**" not in hit.snippet and "`" not in hit.snippet and hit.snippet.startswith("…")
+    start, length = hit.matches[0]
+    assert hit.snippet[start:start + length] == "needle"
+
+
 def test_delete_undo_and_purge(store: HistoryStore) -> None:
     session = store.create_session("/p")
     answer = store.add_message(session.id, "assistant", "distinctive words here")

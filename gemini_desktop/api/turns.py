@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gemini_desktop.conversation.controller import ConversationController, TurnEnd
+from gemini_desktop.conversation.controller import ConversationController
 from gemini_desktop.conversation.model import AnswerText, Change, ModelEvent, Thoughts, ToolCallEntry
+from gemini_desktop.conversation.turns import TurnEnd
 from gemini_desktop.engine.types import Usage
 
 

@@ -2,57 +2,36 @@
 
 It owns no widgets and is the only subscriber to its client: views show the model and report the user's
 permission decisions back through `decide`, which resolves the futures this controller holds.
-Every history write goes, in order, through one background writer: the window never waits on the disk or on
-another program's lock, and a busy database or a full disk delays a write (kept in memory) but never drops it.
-The user's message is queued for the store before it is sent, and streamed answers are checkpointed once a
-second (only the text that is new since the last checkpoint), so a crash loses at most a second of text.
+This class holds the state, the session lifecycle and sending; its mixins do one job each: HistoryRecording
+(every history write, through one background writer), TurnProgress (how a turn shows and ends) and
+QueueSteering (changes to queued messages).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from gemini_desktop.conversation.agent_offer import follow_capabilities, follow_offer
-from gemini_desktop.conversation.attachments import (
-    attachment_records,
-    shown_attachments,
-    stored_messages,
-    stored_turns,
-)
+from gemini_desktop.conversation.agent_offer import follow_capabilities
+from gemini_desktop.conversation.attachments import shown_attachments, stored_messages, stored_turns
 from gemini_desktop.conversation.file_edits import ConversationEdits, EditJournal
-from gemini_desktop.conversation.model import ConversationModel, UserMessage, paths_and_diffs
+from gemini_desktop.conversation.history_recording import HistoryRecording
+from gemini_desktop.conversation.model import ConversationModel
 from gemini_desktop.conversation.permissions import PermissionDesk
+from gemini_desktop.conversation.queue_steering import QueueSteering
+from gemini_desktop.conversation.turn_progress import TurnProgress
 from gemini_desktop.conversation.turn_undo import stored_turn_edits
-from gemini_desktop.conversation.turns import Turn, TurnEnd
+from gemini_desktop.conversation.turns import Turn
 from gemini_desktop.engine.attachments import Message
-from gemini_desktop.engine.diagnosis import diagnose
-from gemini_desktop.engine.events import (
-    CommandsUpdate,
-    MessageChunk,
-    PermissionRequest,
-    PlanEntry,
-    PlanUpdate,
-    ThoughtChunk,
-    ToolCall,
-)
+from gemini_desktop.engine.events import PermissionRequest, PlanEntry, PlanUpdate, ToolCall
 from gemini_desktop.engine.sign_in import SignIn, SignInMethod
-from gemini_desktop.engine.types import (
-    AuthRequired,
-    ChatResult,
-    EngineError,
-    ResumeMethod,
-    ResumeOutcome,
-    SessionState,
-    TranscriptTurn,
-    Usage,
-)
-from gemini_desktop.store import HistoryStore, HistoryWriter, RowRef, StoreError, WriterState
+from gemini_desktop.engine.types import EngineError, ResumeMethod, ResumeOutcome, SessionState, TranscriptTurn
+from gemini_desktop.store import HistoryStore, HistoryWriter, RowRef
 
 if TYPE_CHECKING:
     from gemini_desktop.engine.client import GeminiSessionClient
@@ -62,7 +41,6 @@ log = logging.getLogger(__name__)
 CHECKPOINT_INTERVAL_MS = 1000
 SAVE_BEFORE_RESUME_S = 2.0  # the stored transcript handed to gemini should include the last turn
 SAVE_ON_QUIT_S = 2.0  # quitting must stay quick even when the disk is full
-T = TypeVar("T")
 
 
 def resume_notice(method: str) -> str:
@@ -75,12 +53,7 @@ def resume_notice(method: str) -> str:
     return notices.get(method, "")  # type: ignore[call-overload]
 
 
-def diff_text(call: ToolCall) -> str:
-    """A compact, unified-looking record of a tool's file edits for the store."""
-    return "\n".join(paths_and_diffs(call))
-
-
-class ConversationController(QObject):
+class ConversationController(QObject, HistoryRecording, TurnProgress, QueueSteering):
     commands_changed = Signal(object)  # tuple[SlashCommand, ...]
     answer_finished = Signal(str)  # the finished answer (for a desktop notification)
     usage_changed = Signal(object, object)  # Usage of the last turn, Usage of the session
@@ -154,41 +127,6 @@ class ConversationController(QObject):
     @property
     def busy(self) -> bool:
         return self._current is not None or bool(self._waiting)
-
-    def _store_call(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        """Read the history; when the database fails the chat goes on, and the user is told once."""
-        try:
-            return operation(*args, **kwargs)
-        except StoreError as failure:
-            log.error("history %s failed: %s", getattr(operation, "__name__", operation), failure)
-            self._on_store_failure(failure)
-            return None
-
-    def _on_store_failure(self, failure: StoreError) -> None:
-        if not self._store_failed:
-            self._store_failed = True
-            self.model.add_notice(
-                self.tr("This conversation cannot be saved to the history: {error}").format(error=failure),
-                kind="error")
-
-    def _run_writer_callback(self, callback: Callable[[], None]) -> None:
-        callback()
-
-    def _on_writer_state(self, state: WriterState) -> None:
-        """A full disk is told once (not at every retry); so is the moment the history is saved again."""
-        if state == WriterState.FULL and not self._told_disk_full:
-            self._told_disk_full = True
-            self.model.add_notice(
-                self.tr("History cannot be saved: disk full. The conversation is kept in memory and will be "
-                        "saved once there is space again."), kind="error")
-        elif state == WriterState.SAVING and self._told_disk_full:
-            self._told_disk_full = False
-            self.model.add_notice(self.tr("The history is saved again."))
-
-    def wait_until_saved(self, timeout: float) -> bool:
-        """Block until every history write queued so far is committed (False after `timeout` seconds);
-        for tools and tests that read the store directly. The controller itself waits off the UI thread."""
-        return self._writes.wait_idle(timeout)
 
     # ---- session lifecycle
 
@@ -316,243 +254,10 @@ class ConversationController(QObject):
         turn.turn_id = self._client.submit(message)
         return key
 
-    def _save_held(self, turn: Turn) -> None:
-        """A queued message reaches the history as it was finally sent (or when it ends unsent)."""
-        if turn.held and turn.message is not None and self._store_session is not None:
-            self._write_user_message(self._store_session, turn.message)
-        turn.held = False
-
-    def _write_user_message(self, session: RowRef, message: Message) -> None:
-        """The attachments are recorded inside the writer job: hashing a file or storing an image never runs
-        on the UI thread, and the message and its attachments are committed together."""
-        text, attachments, blobs = message.text, message.attachments, self._store.blobs
-        self._writes.submit(lambda store: store.add_message(
-            session.require(), "user", text,
-            attachments=attachment_records(attachments, blobs) if attachments else ()))
-
-    def _on_session_saved(self, session: RowRef, session_id: int) -> None:
-        if session is self._store_session:
-            self.session_changed.emit(session_id)
-
-    def remember_model(self, model_id: str) -> None:
-        """The model the user chose, in this conversation's history record."""
-        if self._store_session is not None:
-            session = self._store_session
-            self._writes.submit(lambda store: store.set_model(session.require(), model_id))
-
     def cancel(self) -> None:
         if self.busy:
             self._client.cancel()
         self.reject_pending_permissions()
-
-    # ---- steering: queued messages change before they are sent, "Send now", "Retry"
-
-    def _queued(self, key: int) -> Turn | None:
-        return next((turn for turn in self._waiting if turn.user_key == key and turn.held), None)
-
-    def edit_queued(self, key: int, text: str) -> bool:
-        """New text for a message still waiting (its attachments stay); False once it was sent."""
-        turn = self._queued(key)
-        if turn is None or turn.message is None or turn.turn_id is None or not text.strip():
-            return False
-        message = Message(text, turn.message.attachments)
-        if not self._client.edit_queued(turn.turn_id, message):
-            return False
-        turn.message, turn.text = message, text
-        return self.model.queue.edit(key, text)
-
-    def remove_queued(self, key: int) -> bool:
-        """Take back a waiting message: it is never sent nor kept."""
-        turn = self._queued(key)
-        if turn is None or turn.turn_id is None or not self._client.withdraw(turn.turn_id):
-            return False
-        self._waiting.remove(turn)
-        self.model.queue.take(key)
-        return True
-
-    def move_queued(self, key: int, index: int) -> bool:
-        """Move a waiting message to `index` among the waiting ones."""
-        if self._queued(key) is None or not self.model.queue.move(key, index):
-            return False
-        rank = {queued: number for number, queued in enumerate(self.model.queue.keys())}
-        held = sorted((turn for turn in self._waiting if turn.held), key=lambda turn: rank.get(turn.user_key, 0))
-        self._waiting = [turn for turn in self._waiting if not turn.held] + held
-        self._client.reorder_queue([turn.turn_id for turn in self._waiting if turn.turn_id is not None])
-        return True
-
-    def send_now(self, key: int) -> bool:
-        """Stop the running turn (protocol cancel, the rest of the queue stays) and send this message next."""
-        if not self.move_queued(key, 0):
-            return False
-        if self._current is not None:
-            self._client.cancel(keep_queue=True)
-            self.reject_pending_permissions()
-        return True
-
-    def retry(self) -> int | None:
-        """Send the last message again, with its attachments when this run sent it; the answer before stays."""
-        if self._last_sent is not None:
-            return self.submit(self._last_sent)
-        last = next((entry for entry in reversed(self.model.entries) if isinstance(entry, UserMessage)), None)
-        return self.submit(last.text) if last is not None else None
-
-    def _take_waiting(self, turn_id: int) -> Turn | None:
-        for turn in self._waiting:
-            if turn.turn_id == turn_id:
-                self._waiting.remove(turn)
-                return turn
-        for turn in self._waiting:
-            if turn.turn_id is None:
-                self._waiting.remove(turn)
-                return turn
-        return None
-
-    def _on_turn_started(self, turn_id: int, _text: str) -> None:
-        turn = self._take_waiting(turn_id)
-        if turn is None:
-            log.warning("turn %s started that this window did not send", turn_id)
-            return
-        turn.turn_id = turn_id
-        self._current = turn
-        self._save_held(turn)
-        self._last_sent = turn.message
-        self.model.state.activity = "streaming"
-        self.model.mark_sent(turn.user_key)
-        turn.assistant_key = self.model.begin_assistant_message()
-        self.turn_began.emit(turn.user_key, turn.assistant_key)
-        if self._store_session is not None:
-            session, answer = self._store_session, RowRef()
-            turn.assistant_row = answer
-            self._writes.submit(
-                lambda store: store.add_message(session.require(), "assistant", "", state="streaming"), into=answer)
-        self._checkpoint_timer.start()
-
-    def _on_event(self, event: object) -> None:
-        turn = self._current
-        if isinstance(event, MessageChunk):
-            if event.role == "assistant" and turn is not None and turn.assistant_key is not None:
-                turn.chunks.append(event.text)
-                self.model.append_text(turn.assistant_key, event.text)
-        elif isinstance(event, ThoughtChunk):
-            if turn is not None and turn.assistant_key is not None:
-                turn.thoughts.append(event.text)
-                self.model.append_thought(turn.assistant_key, event.text)
-        elif isinstance(event, ToolCall):
-            self._tool_calls[event.tool_call_id] = event
-            self.model.upsert_tool_call(event)
-            self._record_tool_call(event)
-        elif isinstance(event, PlanUpdate):
-            self.model.show_plan(event)
-            self._save_plan(event)
-        elif isinstance(event, CommandsUpdate):
-            self.commands_changed.emit(event.commands)
-        elif follow_offer(self.model.state, event):
-            self.choices_changed.emit(event)
-
-    def _save_plan(self, plan: PlanUpdate) -> None:
-        """The latest plan goes to the history, so a resumed conversation shows it again."""
-        if self._store_session is not None:
-            session, items = self._store_session, [(e.content, e.status, e.priority) for e in plan.entries]
-            self._writes.submit(lambda store: store.save_plan(session.require(), items))
-
-    def _streaming_answer(self) -> int | None:
-        return self._current.assistant_key if self._current is not None else None
-
-    def _checkpoint(self) -> None:
-        turn = self._current
-        if turn is None or turn.assistant_row is None:
-            return
-        text, thoughts = turn.take_unsaved()
-        if text or thoughts:
-            answer = turn.assistant_row
-            self._writes.submit(lambda store: store.append_to_message(answer.require(), text, thoughts))
-
-    def _answer(self, turn: Turn) -> tuple[str, str]:
-        """The turn's answer so far (text, thoughts), as the model holds it."""
-        return self.model.answer_text(turn.assistant_key) if turn.assistant_key is not None else ("", "")
-
-    def _find_turn(self, turn_id: int) -> Turn | None:
-        if self._current is not None and self._current.turn_id == turn_id:
-            turn, self._current = self._current, None
-            self._checkpoint_timer.stop()
-            return turn
-        return self._take_waiting(turn_id)
-
-    def _on_turn_finished(self, turn_id: int, result: ChatResult) -> None:
-        turn = self._find_turn(turn_id)
-        if turn is None:
-            return
-        cancelled = result.stop_reason == "cancelled"
-        streamed, streamed_thoughts = self._answer(turn)
-        text = result.text or streamed
-        self._end_answer(turn, view_state="cancelled" if cancelled else "complete",
-                         store_state="interrupted" if cancelled else "complete",
-                         text=text, thoughts=result.thoughts or streamed_thoughts, usage=result.usage,
-                         stop_reason=result.stop_reason)
-        self.model.state.usage = self._client.total_usage
-        self._remember_context(result)
-        self.usage_changed.emit(result.usage, self._client.total_usage)
-        if not cancelled:
-            self.answer_finished.emit(text)
-
-    def _remember_context(self, result: ChatResult) -> None:
-        if result.context is not None:
-            self.model.state.context = result.context
-
-    def _on_turn_failed(self, turn_id: int, reason: str) -> None:
-        turn = self._find_turn(turn_id)
-        if turn is None:
-            return
-        text, thoughts = self._answer(turn)
-        diagnosis = diagnose(reason, project=self._client.config.sign_in.project
-                             if self._client.config.sign_in else "")
-        if diagnosis is not None:
-            self.model.add_notice(f"{diagnosis.title}. {diagnosis.advice}", kind="error")
-            if diagnosis.needs_sign_in:
-                if not text:  # nothing was answered: the message waits to be sent again
-                    self.held_message.emit(turn.text)
-                self.auth_required.emit(AuthRequired(reason, self._client.auth_methods, diagnosis))
-        else:
-            self.model.add_notice(reason, kind="error")
-        self._end_answer(turn, view_state="failed", store_state="failed", text=text, thoughts=thoughts, error=reason)
-
-    def _interrupt_open_turns(self) -> None:
-        """The process is going away: keep what streamed, and mark it so the history tells the truth."""
-        self._checkpoint_timer.stop()
-        turn, self._current = self._current, None
-        if turn is not None:
-            text, thoughts = self._answer(turn)
-            self._end_answer(turn, view_state="interrupted", store_state="interrupted", text=text, thoughts=thoughts)
-        waiting, self._waiting = self._waiting, []
-        for unsent in waiting:
-            self._save_held(unsent)
-            self.model.mark_sent(unsent.user_key)
-            self.turn_ended.emit(unsent.user_key, TurnEnd("interrupted", error="the session ended before it was sent"))
-
-    def _end_answer(self, turn: Turn, *, view_state: str, store_state: str, text: str, thoughts: str,
-                    usage: Usage | None = None, stop_reason: str | None = None, error: str | None = None) -> None:
-        """The one place an answer ends: the transcript, the database, the history list and the views that
-        follow this turn all learn it."""
-        if turn.assistant_key is not None:
-            self.model.finish_message(turn.assistant_key, state=view_state)
-        else:
-            self._save_held(turn)
-            self.model.mark_sent(turn.user_key)
-        if turn.assistant_row is not None:
-            answer = turn.assistant_row
-            tokens = (usage.input_tokens, usage.output_tokens) if usage else (0, 0)
-            self._writes.submit(lambda store: store.finish_message(
-                answer.require(), text, thoughts=thoughts, state=store_state, input_tokens=tokens[0],
-                output_tokens=tokens[1]))
-        self.model.state.activity = "idle" if self._current is None and not self._waiting else "streaming"
-        if self._store_session is not None:
-            session = self._store_session
-            self._writes.when_saved(lambda: self._on_turn_saved(session))
-        self.turn_ended.emit(turn.user_key, TurnEnd(view_state, stop_reason, usage, error))
-
-    def _on_turn_saved(self, session: RowRef) -> None:
-        if session.value is not None:
-            self.history_changed.emit(session.value)
 
     # ---- sessions and permissions
 
@@ -580,21 +285,3 @@ class ConversationController(QObject):
 
     def reject_pending_permissions(self) -> None:
         self.permissions.reject_all()
-
-    def _record_decision(self, tool_call_id: str, answer: str | None) -> None:
-        self._decisions[tool_call_id] = answer or "rejected"
-        entry = self.model.tool_call(tool_call_id)
-        if entry is not None:
-            self._tool_calls[tool_call_id] = entry.call
-            self._record_tool_call(entry.call)
-
-    def _record_tool_call(self, call: ToolCall) -> None:
-        if self._store_session is None:
-            return
-        session = self._store_session
-        answer = self._current.assistant_row if self._current is not None else None
-        decision, diff = self._decisions.get(call.tool_call_id), diff_text(call)
-        self._writes.submit(lambda store: store.record_tool_call(
-            session.require(), answer.value if answer is not None else None, call.tool_call_id, call.title,
-            call.kind, str(call.status), list(call.paths), diff, decision=decision))
-

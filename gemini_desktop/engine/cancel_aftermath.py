@@ -12,6 +12,10 @@ logged, and their text is dropped rather than appended to the cancelled answer: 
 finished (the user pressed Stop and saw where it stopped), and an answer growing after its end would change what
 was shown and stored. Both waits are bounded, so an agent that never answers delays the next prompt once by at most
 ANSWER_WAIT + QUIET_LIMIT seconds; a turn that follows no cancel never waits.
+
+An agent that never answered its cancelled prompt may be wedged: claude-code-acp 0.16.2 now and then never
+answers the next prompt either, nor sends anything. `unanswered` tells the turn runner so, which then gives the
+next prompt a bounded silence before it replaces the agent (engine/turn_runner.py).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class CancelAftermath:
         self._settling: asyncio.Task[None] | None = None
         self._last_update = 0.0
         self._dropped = 0
+        self._unanswered: asyncio.Future[Any] | None = None  # a cancelled prompt the agent never answered
 
     def begin(self, turn_id: int, request: asyncio.Future[Any]) -> None:
         """Turn `turn_id` was cancelled; `request` is its session/prompt, answered or not."""
@@ -62,6 +67,14 @@ class CancelAftermath:
         log.info("turn %s was cancelled: a late %s of it is dropped (%d characters)", self._turn_id,
                  type(event).__name__, len(event.text))
         return True
+
+    def unanswered(self) -> bool:
+        """The agent has still not answered a cancelled prompt it was given up on (it may be wedged)."""
+        return self._unanswered is not None and not self._unanswered.done()
+
+    def forget(self) -> None:
+        """The agent was replaced: nothing it left unanswered matters any more."""
+        self._unanswered = None
 
     async def settled(self, stop: asyncio.Event) -> None:
         """Return once the cancelled prompt has settled (at once when nothing was cancelled), or when `stop` is set."""
@@ -90,8 +103,18 @@ class CancelAftermath:
         if not request.done():
             log.warning("turn %d: the agent did not answer its cancelled prompt within %.0f s; the next prompt "
                         "goes out anyway", turn_id, ANSWER_WAIT)
+            self._unanswered = request
+            given_up = time.monotonic()
+            request.add_done_callback(lambda done: _log_late_answer(turn_id, done, time.monotonic() - given_up))
             return
+        self._unanswered = None  # it follows the protocol: whatever it left unanswered before is not a wedge
         answered = time.monotonic()
         while (time.monotonic() - max(answered, self._last_update) < QUIET
                and time.monotonic() - answered < QUIET_LIMIT):
             await asyncio.sleep(POLL)
+
+
+def _log_late_answer(turn_id: int, request: asyncio.Future[Any], late: float) -> None:
+    """An answer after all (not the end of a connection closed under it): the agent was not wedged."""
+    if not request.cancelled() and request.exception() is None:
+        log.info("turn %d: the agent answered its cancelled prompt %.1f s after it was given up on", turn_id, late)

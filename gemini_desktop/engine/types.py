@@ -128,6 +128,9 @@ class EngineConfig:
     sign_in: SignIn | None = field(default=None, repr=False)
     start_timeout: float = 60.0
     stall_timeout: float = 120.0
+    # After a cancelled prompt the agent never answered, the next prompt's silence that means the agent is wedged
+    # (claude-code-acp 0.16.2 can stop answering after a cancel): it is then restarted and the conversation resumed.
+    wedge_timeout: float = 30.0
     permission_timeout: float = 600.0
     auth_timeout: float = 30.0
     max_restarts: int = 3

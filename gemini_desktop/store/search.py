@@ -1,5 +1,5 @@
 """Full-text search of the history: the trigram index narrows the rows, LIKE checks whole words, and each hit
-gets a one-line snippet with its matches marked for highlighting."""
+gets a one-line snippet of plain text (its Markdown stripped) with its matches marked for highlighting."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from gemini_desktop.store.plain_text import plain_window
 from gemini_desktop.store.records import SearchHit, SessionRecord
 
 TRIGRAM = 3
@@ -61,7 +62,9 @@ def search_messages(rows_of: Rows, sessions_by_id: SessionsById, query: str, lim
                         re.IGNORECASE)
     hits = []
     for message_id, session_id, role, text, created in rows:
-        if message_id in named and not finder.search(text):
+        first = finder.search(text)
+        text = plain_window(text, first.start() if first else 0)
+        if message_id in named and not first:
             text = named[message_id][5].replace("\n", ", ") + " · " + text  # found by a file name: show it
         snippet, matches = make_snippet(text, finder)
         hits.append(SearchHit(session=sessions[session_id], message_id=message_id, role=role,

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPalette,
+    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
@@ -42,6 +43,8 @@ from gemini_desktop.ui.sidebar_model import DETAIL_ROLE, HTML_ROLE, ROW_ROLE, UN
 SPACE = design.SPACE
 BUTTON = design.ICON_SIZE + SPACE["xs"] + 2  # px: one hover button, its icon and a little room around it
 AnyIndex = QModelIndex | QPersistentModelIndex
+HIT_LINES = (1, 2)  # a search hit: its conversation's title on one line, the message's words on at most two
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,27 @@ def action_label(name: str) -> str:
         "delete": QCoreApplication.translate("Sidebar", "Delete…"),
     }
     return labels.get(name, name)
+
+
+def clamp_lines(document: QTextDocument, block_number: int, lines: int) -> None:
+    """Cut the block to `lines` lines at the document's width, ending in an ellipsis when something was cut
+    (its formats, such as the highlighted matches, stay)."""
+    block = document.findBlockByNumber(block_number)
+    document.size()  # lays the document out
+    layout = block.layout()
+    if not block.isValid() or layout is None or layout.lineCount() <= lines:
+        return
+    last = layout.lineAt(lines - 1)
+    cursor = QTextCursor(block)
+    cursor.setPosition(block.position() + last.textStart() + last.textLength())
+    cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText(ELLIPSIS, block.charFormat())  # not in a match's highlight
+    while block.layout().lineCount() > lines and cursor.position() - 1 > block.position():
+        cursor.setPosition(cursor.position() - 1)  # before the ellipsis: take a word (or a character) off
+        cursor.movePosition(QTextCursor.MoveOperation.PreviousWord, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        document.size()
 
 
 def _caption(font: QFont) -> QFont:
@@ -111,20 +135,22 @@ class SidebarDelegate(QStyledItemDelegate):
             top = SPACE["xs"] if index.row() == 0 else SPACE["md"]
             return QSize(0, top + caption + SPACE["xs"])
         if row.kind is RowKind.HIT:
-            document = self._document(option, index, self._text_width(option))
-            return QSize(0, int(document.size().height()) + SPACE["sm"])
+            return QSize(0, int(self.hit_document(option, index).size().height()) + SPACE["sm"])
         return QSize(0, SPACE["sm"] + body + 2 + caption + SPACE["sm"])
 
     def _text_width(self, option: QStyleOptionViewItem) -> int:
         viewport = self._view.viewport()
         return max((viewport.width() if viewport is not None else option.rect.width()) - 2 * SPACE["md"], 120)
 
-    def _document(self, option: QStyleOptionViewItem, index: AnyIndex, width: int) -> QTextDocument:
+    def hit_document(self, option: QStyleOptionViewItem, index: AnyIndex) -> QTextDocument:
+        """A search hit as drawn: its title on one line, then who said it and the words around the match."""
         document = QTextDocument()
         document.setDefaultFont(option.font)
         document.setDocumentMargin(SPACE["xs"])
         document.setHtml(str(index.data(HTML_ROLE) or ""))
-        document.setTextWidth(width)
+        document.setTextWidth(self._text_width(option))
+        for block, lines in enumerate(HIT_LINES):
+            clamp_lines(document, block, lines)
         return document
 
     # -- painting
@@ -164,7 +190,7 @@ class SidebarDelegate(QStyledItemDelegate):
         text_left = card.left() + SPACE["sm"]
         text_right = card.right() - SPACE["sm"]
         if row.kind is RowKind.HIT:
-            document = self._document(option, index, self._text_width(option))
+            document = self.hit_document(option, index)
             painter.translate(QPoint(text_left - SPACE["xs"], card.top() + SPACE["xs"] // 2))
             document.drawContents(painter)
             painter.restore()

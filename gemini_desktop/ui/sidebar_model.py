@@ -280,6 +280,7 @@ class SidebarModel(QAbstractListModel):
 
     def _hit_html(self, hit: SearchHit) -> str:
         title = self._title(hit.session)
-        return (f"<b>{html.escape(isolated(title))}</b> <small>· {html.escape(isolated(folder_name(hit.session.cwd)))}"
-                f"</small><br>{html.escape(self._who(hit))}: "
-                f"{FIRST_STRONG_ISOLATE}{highlighted_html(hit.snippet, hit.matches)}{POP_DIRECTIONAL_ISOLATE}")
+        folder = html.escape(isolated(folder_name(hit.session.cwd)))
+        words = f"{FIRST_STRONG_ISOLATE}{highlighted_html(hit.snippet, hit.matches)}{POP_DIRECTIONAL_ISOLATE}"
+        return (f"<div><b>{html.escape(isolated(title))}</b> <small>· {folder}</small></div>"
+                f"<div>{html.escape(self._who(hit))}: {words}</div>")

@@ -631,6 +631,13 @@ Make sure you can write to the folder {folder} (and that its disk is not full), 
     </message>
 </context>
 <context>
+    <name>Engine</name>
+    <message>
+        <source>{agent} did not answer this message (nothing for {seconds} s after the previous answer was stopped), so it was restarted and the conversation resumed. Send the message again.</source>
+        <translation>{agent} 没有回答这条消息（上一个回答被停止后 {seconds} 秒内没有任何回应），已将其重新启动并恢复对话。请再次发送这条消息。</translation>
+    </message>
+</context>
+<context>
     <name>FindBar</name>
     <message>
         <source>Find in this conversation</source>

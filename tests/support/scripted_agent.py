@@ -19,6 +19,8 @@ Hostile modes (only the first prompt meets the fault; later prompts are answered
                          a result nested DEEP levels for KIND "deep-result"
   deep-update      writes, in one write, a session/update nested DEEP levels, then the chunk and the answer
   wedged-cancel    streams one chunk of the first prompt, then never answers it and ignores session/cancel
+  deaf-after-cancel  streams one chunk of the prompt "write forever" and holds it; after session/cancel it never
+                   answers nor streams anything again, that prompt included (as claude-code-acp 0.16.2 now and then)
   late-chunk:WHEN  streams "partial " for the first prompt and waits for session/cancel; then, WHEN "before-answer",
                    streams "rest" LATE seconds later and answers "cancelled" (in ACP's order, but late), or, WHEN
                    "after-answer", answers "cancelled" and streams "rest" LATE seconds later (against ACP)
@@ -137,6 +139,7 @@ def main() -> None:
     unknown_reply = "none"
     prompts = 0
     held: tuple[str, int] | None = None  # session id and request id of the prompt late-chunk holds
+    deaf = False  # deaf-after-cancel, once cancelled
     for line in sys.stdin.buffer:
         try:
             message = json.loads(line)
@@ -171,7 +174,10 @@ def main() -> None:
             prompts += 1
             session_id = message["params"]["sessionId"]
             text = "".join(b.get("text", "") for b in message["params"]["prompt"])
-            if MODE == "hang-turn":
+            if MODE == "hang-turn" or deaf:
+                continue
+            if MODE == "deaf-after-cancel" and text == "write forever":
+                chunk(session_id, "writing")
                 continue
             if MODE == "leak-key":
                 sys.stderr.write(f"GEMINI_API_KEY={LEAKED_KEY}\nPOST https://example.invalid/v1?key={LEAKED_KEY}\n"
@@ -224,6 +230,7 @@ def main() -> None:
                                                    if MODE == "garbage" else ""))
             send({"jsonrpc": "2.0", "id": request_id, "result": {"stopReason": "end_turn"}})
         elif method == "session/cancel":
+            deaf = MODE == "deaf-after-cancel"
             if held is not None:
                 answer_late(*held)
                 held = None

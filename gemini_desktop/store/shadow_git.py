@@ -31,14 +31,15 @@ class ShadowRepo:
         digest = hashlib.sha256(str(self.work_tree).encode()).hexdigest()[:16]
         self.git_dir = root / digest
 
-    def _git(self, *args: str) -> str:
+    def _git(self, *args: str, stdin: str | None = None) -> str:
+        """Run git on the shadow repository with `stdin` fed to it (paths for `--stdin`); returns its output."""
         env = {**os.environ, "GIT_DIR": str(self.git_dir), "GIT_WORK_TREE": str(self.work_tree),
                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
                "GIT_AUTHOR_NAME": "Gemini Desktop", "GIT_AUTHOR_EMAIL": "snapshots@localhost",
                "GIT_COMMITTER_NAME": "Gemini Desktop", "GIT_COMMITTER_EMAIL": "snapshots@localhost"}
         try:
-            done = subprocess.run(["git", *args], cwd=self.work_tree, env=env, capture_output=True, text=True,
-                                  timeout=GIT_TIMEOUT_S, check=False)
+            done = subprocess.run(["git", *args], cwd=self.work_tree, env=env, input=stdin,
+                                  capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise StoreError(f"The snapshot of {self.work_tree} could not be taken ({exc}).") from exc
         if done.returncode != 0:

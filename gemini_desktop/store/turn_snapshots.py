@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, TypeVar
 
 from gemini_desktop.store.records import StoreError
@@ -34,6 +34,7 @@ DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_FOLDER_ENTRIES = 5000
 DEFAULT_MAX_AGE_DAYS = 30
 DEFAULT_MAX_DISK_MB = 500
+BULK_FILES = 200  # from this many files to add at once, they are written as one pack
 _LOCKS: dict[Path, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,6 +86,7 @@ class TurnSnapshots(ShadowRepo):
         super().__init__(root, work_tree)
         self.limits = limits or SnapshotLimits()
         self._index_path = self.git_dir.with_suffix(".turns.json")
+        self._limits_path = self.git_dir / "gemini-desktop-limits"
 
     # -- the index of turns ------------------------------------------------------------------------------
 
@@ -110,34 +112,52 @@ class TurnSnapshots(ShadowRepo):
 
     # -- snapshots ---------------------------------------------------------------------------------------
 
-    def _exclude_over_limits(self) -> list[str]:
-        """Leave out files over the size limit and folders over the count limit; returns what was left out."""
-        (self.git_dir / "info").mkdir(parents=True, exist_ok=True)
-        (self.git_dir / "info" / "exclude").write_text("", encoding="utf-8")
-        listed = self._git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
-        paths = [PurePosixPath(p) for p in dict.fromkeys(listed) if p]
-        per_folder = Counter(str(p.parent) for p in paths)
-        crowded = sorted(folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries)
-        big = []
-        for path in paths:
-            if str(path.parent) in crowded:
-                continue
+    def _select(self) -> tuple[list[str], list[str], list[str]]:
+        """What this snapshot must put in the index and take out of it, and what the bounds leave out.
+
+        One `git ls-files` lists the folder (tracked files, tagged "H"; untracked-but-not-ignored, "?") and the
+        tracked files whose stat changed ("C"; git compares them with the index). Only new and changed files
+        are measured against the size limit, so a turn costs one listing and a few stat calls, not a stat of
+        every file; all are measured again when the limits changed. Returns (stage, drop, skipped)."""
+        exclude = self.git_dir / "info" / "exclude"
+        if exclude.is_file() and exclude.stat().st_size:
+            exclude.write_text("", encoding="utf-8")  # an older version kept the bounds there
+        listed = self._git("ls-files", "-z", "-t", "--cached", "--others", "--modified", "--exclude-standard")
+        entries = list(dict.fromkeys((entry[0], entry[2:]) for entry in listed.split("\0") if entry))
+        limits = f"{self.limits.max_file_bytes} {self.limits.max_folder_entries}"
+        previous = self._limits_path.read_text(encoding="utf-8") if self._limits_path.is_file() else None
+        recheck = "H" if previous not in (None, limits) else ""
+        per_folder = Counter(_parent(path) for tag, path in entries if tag in "H?")
+        crowded = {folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries}
+        stage, big = [], []
+        for tag, path in entries:
+            if tag not in "C?" + recheck or path.endswith("/") or _inside(path, crowded):
+                continue  # a path ending in "/" is a repository of its own: git keeps none of its files
             try:
-                if (self.work_tree / path).stat().st_size > self.limits.max_file_bytes:
-                    big.append(str(path))
+                size = os.lstat(os.path.join(self.work_tree, path)).st_size
             except OSError:
-                continue  # gone since listed: git add notices by itself
-        patterns = ["/*" if folder == "." else f"/{_escape(folder)}/" for folder in crowded]
-        patterns += [f"/{_escape(path)}" for path in big]
-        (self.git_dir / "info" / "exclude").write_text("".join(f"{p}\n" for p in patterns), "utf-8")
-        if crowded or big:
-            self._git("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *crowded, *big)
-        return [*(f"{folder}/" for folder in crowded), *big]
+                size = 0  # deleted (or gone since listed): staged as a removal
+            (big if size > self.limits.max_file_bytes else stage).append(path)
+        left_out = set(big)
+        drop = [path for tag, path in entries if tag == "H" and (path in left_out or _inside(path, crowded))]
+        if previous != limits:
+            self._limits_path.write_text(limits, encoding="utf-8")
+        skipped = [*(f"{folder}/" for folder in sorted(crowded)), *sorted(left_out)]
+        return [path for path in dict.fromkeys(stage) if path not in left_out], drop, skipped
 
     def _commit(self, key: str, side: str) -> tuple[str, list[str]]:
+        """Snapshot the folder as a parentless commit under the turn's ref. The index keeps each file's stat
+        from the last snapshot, so git hashes only what changed; many new files at once (the first snapshot)
+        go into one pack instead of a loose object each (core.bigFileThreshold streams them, for this
+        command only), which is faster to write and a fraction of the disk."""
         self._ensure()
-        skipped = self._exclude_over_limits()
-        self._git("add", "-A", ".")
+        stage, drop, skipped = self._select()
+        if drop:
+            self._git("update-index", "--force-remove", "-z", "--stdin", stdin=_nul_list(drop))
+        if stage:
+            bulk = ["-c", "core.bigFileThreshold=1"] if len(stage) >= BULK_FILES else []
+            self._git(*bulk, "update-index", "--add", "--remove", "--replace", "-z", "--stdin",
+                      stdin=_nul_list(stage))
         tree = self._git("write-tree").strip()
         commit = self._git("commit-tree", tree, "-m", f"{side} {key}").strip()
         self._git("update-ref", f"refs/turns/{_ref(key)}/{side}", commit)
@@ -269,6 +289,20 @@ def _ref(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def _escape(path: str) -> str:
-    """A literal path as a gitignore pattern (its wildcards and a leading # or ! taken literally)."""
-    return "".join(f"\\{c}" if c in "*?[]\\#!" else c for c in path)
+def _parent(path: str) -> str:
+    """The folder a listed path is directly in ("." for the top), as the count limit counts it."""
+    return path.rstrip("/").rpartition("/")[0] or "."
+
+
+def _inside(path: str, folders: set[str]) -> bool:
+    """Whether `path` is in one of `folders` (at any depth)."""
+    if not folders:
+        return False
+    if "." in folders:
+        return True
+    parts = path.split("/")
+    return any("/".join(parts[:depth]) in folders for depth in range(1, len(parts)))
+
+
+def _nul_list(paths: list[str]) -> str:
+    return "".join(f"{path}\0" for path in paths)

@@ -9,6 +9,7 @@ Not wired to turns yet: this is the storage half (snapshot, what changed between
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -66,10 +67,13 @@ class ShadowRepo:
         return [line for line in self._git("diff", "--name-only", "-z", before, after).split("\0") if line]
 
     def restore(self, snapshot: str, paths: Sequence[str]) -> None:
-        """Put `paths` back as `snapshot` had them: a path it did not have is removed."""
+        """Put `paths` back as `snapshot` had them: a path it did not have is removed (first, so a file that
+        took the place of a folder, or a folder's files that took the place of a file, are out of the way)."""
         present = set(self._git("ls-tree", "-r", "-z", "--name-only", snapshot, "--", *paths).split("\0")) - {""}
+        for path in paths:
+            target = self.work_tree / path
+            if path not in present and (target.is_symlink() or not target.is_dir()):
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    target.unlink()
         if present:
             self._git("checkout", snapshot, "--", *sorted(present))
-        for path in paths:
-            if path not in present:
-                (self.work_tree / path).unlink(missing_ok=True)

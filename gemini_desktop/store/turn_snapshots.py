@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import threading
 import time
 from collections import Counter
@@ -129,17 +130,22 @@ class TurnSnapshots(ShadowRepo):
         recheck = "H" if previous not in (None, limits) else ""
         per_folder = Counter(_parent(path) for tag, path in entries if tag in "H?")
         crowded = {folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries}
-        stage, big = [], []
+        stage, big, replaced = [], [], []
         for tag, path in entries:
             if tag not in "C?" + recheck or path.endswith("/") or _inside(path, crowded):
                 continue  # a path ending in "/" is a repository of its own: git keeps none of its files
             try:
-                size = os.lstat(os.path.join(self.work_tree, path)).st_size
+                status = os.lstat(os.path.join(self.work_tree, path))
             except OSError:
-                size = 0  # deleted (or gone since listed): staged as a removal
-            (big if size > self.limits.max_file_bytes else stage).append(path)
+                stage.append(path)  # deleted (or gone since listed): staged as a removal
+                continue
+            if stat.S_ISDIR(status.st_mode):
+                replaced.append(path)  # a file became a folder: its files are listed on their own
+            else:
+                (big if status.st_size > self.limits.max_file_bytes else stage).append(path)
         left_out = set(big)
         drop = [path for tag, path in entries if tag == "H" and (path in left_out or _inside(path, crowded))]
+        drop += replaced
         if previous != limits:
             self._limits_path.write_text(limits, encoding="utf-8")
         skipped = [*(f"{folder}/" for folder in sorted(crowded)), *sorted(left_out)]

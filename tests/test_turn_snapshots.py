@@ -170,3 +170,22 @@ def test_bounds_an_older_version_kept_in_the_exclude_file_no_longer_hide_a_file(
     (store.git_dir / "info" / "exclude").write_text("/new.txt\n")  # as the older version left it
     (work / "new.txt").write_text("made by the turn\n")
     assert store.after_turn("t1") == ["new.txt"]
+
+
+def test_an_unchanged_folder_reuses_the_last_snapshot_also_after_its_turn_is_pruned_or_forgotten(
+        tmp_path: Path, work: Path) -> None:
+    store = TurnSnapshots(tmp_path / "data", work, SnapshotLimits(max_age_days=1))
+    store.before_turn("a")
+    store.after_turn("a")
+    store.before_turn("b")
+    assert store.turn("b")["before"] == store.turn("a")["after"]  # nothing changed: no new tree or commit
+    assert store.prune(now=store.turn("b")["at"] + 86400 * 2) == ["a", "b"]  # gc collects their commits
+    store.before_turn("c")
+    (work / "edited.txt").write_text("after\n")
+    assert store.after_turn("c") == ["edited.txt"]
+    store.forget()
+    store.before_turn("d")
+    (work / "edited.txt").write_text("again\n")
+    assert store.after_turn("d") == ["edited.txt"]
+    store.undo("d")
+    assert (work / "edited.txt").read_text() == "after\n"

@@ -88,6 +88,7 @@ class TurnSnapshots(ShadowRepo):
         self.limits = limits or SnapshotLimits()
         self._index_path = self.git_dir.with_suffix(".turns.json")
         self._limits_path = self.git_dir / "gemini-desktop-limits"
+        self._last: tuple[tuple[int, int, int] | None, str] | None = None  # index stamp and commit of the last snapshot
 
     # -- the index of turns ------------------------------------------------------------------------------
 
@@ -164,10 +165,23 @@ class TurnSnapshots(ShadowRepo):
             bulk = ["-c", "core.bigFileThreshold=1"] if len(stage) >= BULK_FILES else []
             self._git(*bulk, "update-index", "--add", "--remove", "--replace", "-z", "--stdin",
                       stdin=_nul_list(stage))
-        tree = self._git("write-tree").strip()
-        commit = self._git("commit-tree", tree, "-m", f"{side} {key}").strip()
+        if stage or drop or self._last is None or self._last[0] != self._index_stamp():
+            tree = self._git("write-tree").strip()
+            commit = self._git("commit-tree", tree, "-m", f"{side} {key}").strip()
+            self._last = (self._index_stamp(), commit)
+        else:
+            commit = self._last[1]  # the index is as the last snapshot left it: the same tree, so its commit
         self._git("update-ref", f"refs/turns/{_ref(key)}/{side}", commit)
         return commit, skipped
+
+    def _index_stamp(self) -> tuple[int, int, int] | None:
+        """The index file's identity: git replaces the file whenever it writes it, so an unchanged stamp means
+        an unchanged index."""
+        try:
+            status = os.stat(self.git_dir / "index")
+        except OSError:
+            return None
+        return status.st_ino, status.st_size, status.st_mtime_ns
 
     @_serialized
     def before_turn(self, key: str) -> list[str]:
@@ -252,8 +266,9 @@ class TurnSnapshots(ShadowRepo):
     # -- pruning -----------------------------------------------------------------------------------------
 
     def disk_bytes(self) -> int:
-        """What the shadow repository takes on disk."""
-        return sum(f.stat().st_size for f in self.git_dir.rglob("*") if f.is_file())
+        """What the shadow repository takes on disk: the blocks its files fill (a small loose object takes a
+        whole block), or their sizes where the system does not say (Windows)."""
+        return sum(_allocated(f.stat()) for f in self.git_dir.rglob("*") if f.is_file())
 
     @_serialized
     def prune(self, now: float | None = None) -> list[str]:
@@ -282,11 +297,13 @@ class TurnSnapshots(ShadowRepo):
             for ref in refs:
                 self._git("update-ref", "-d", ref)
         self._save(turns)
+        self._last = None  # its commit may be one that gc collects now
         self._git("gc", "-q", "--prune=now")
 
     def forget(self) -> None:
         """Remove this folder's snapshots altogether."""
         shutil.rmtree(self.git_dir, ignore_errors=True)
+        self._last = None
         self._index_path.unlink(missing_ok=True)
 
 
@@ -308,6 +325,11 @@ def _inside(path: str, folders: set[str]) -> bool:
         return True
     parts = path.split("/")
     return any("/".join(parts[:depth]) in folders for depth in range(1, len(parts)))
+
+
+def _allocated(status: os.stat_result) -> int:
+    blocks = getattr(status, "st_blocks", None)
+    return status.st_size if blocks is None else blocks * 512
 
 
 def _nul_list(paths: list[str]) -> str:

@@ -125,10 +125,9 @@ class TurnSnapshots(ShadowRepo):
         if exclude.is_file() and exclude.stat().st_size:
             exclude.write_text("", encoding="utf-8")  # an older version kept the bounds there
         listed = self._git("ls-files", "-z", "-t", "--cached", "--others", "--modified", "--exclude-standard")
-        entries = list(dict.fromkeys((entry[0], entry[2:]) for entry in listed.split("\0") if entry))
-        limits = f"{self.limits.max_file_bytes} {self.limits.max_folder_entries}"
+        entries = [(entry[:1], entry[2:]) for entry in dict.fromkeys(listed.split("\0")) if entry]
         previous = self._limits_path.read_text(encoding="utf-8") if self._limits_path.is_file() else None
-        recheck = "H" if previous not in (None, limits) else ""
+        recheck = "H" if previous not in (None, self._limits_text()) else ""
         per_folder = Counter(_parent(path) for tag, path in entries if tag in "H?")
         crowded = {folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries}
         stage, big, replaced = [], [], []
@@ -147,8 +146,6 @@ class TurnSnapshots(ShadowRepo):
         left_out = set(big)
         drop = [path for tag, path in entries if tag == "H" and (path in left_out or _inside(path, crowded))]
         drop += replaced
-        if previous != limits:
-            self._limits_path.write_text(limits, encoding="utf-8")
         skipped = [*(f"{folder}/" for folder in sorted(crowded)), *sorted(left_out)]
         return [path for path in dict.fromkeys(stage) if path not in left_out], drop, skipped
 
@@ -165,6 +162,7 @@ class TurnSnapshots(ShadowRepo):
             bulk = ["-c", "core.bigFileThreshold=1"] if len(stage) >= BULK_FILES else []
             self._git(*bulk, "update-index", "--add", "--remove", "--replace", "-z", "--stdin",
                       stdin=_nul_list(stage))
+        self._limits_path.write_text(self._limits_text(), encoding="utf-8")  # what the index now keeps to
         if stage or drop or self._last is None or self._last[0] != self._index_stamp():
             tree = self._git("write-tree").strip()
             commit = self._git("commit-tree", tree, "-m", f"{side} {key}").strip()
@@ -173,6 +171,9 @@ class TurnSnapshots(ShadowRepo):
             commit = self._last[1]  # the index is as the last snapshot left it: the same tree, so its commit
         self._git("update-ref", f"refs/turns/{_ref(key)}/{side}", commit)
         return commit, skipped
+
+    def _limits_text(self) -> str:
+        return f"{self.limits.max_file_bytes} {self.limits.max_folder_entries}"
 
     def _index_stamp(self) -> tuple[int, int, int] | None:
         """The index file's identity: git replaces the file whenever it writes it, so an unchanged stamp means

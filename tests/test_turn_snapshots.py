@@ -133,6 +133,9 @@ def test_files_and_folders_crossing_a_bound_after_a_snapshot_are_left_out_and_na
     (work / "grows.bin").write_bytes(b"x" * 100)
     (work / "fills").mkdir()
     (work / "fills" / "0.txt").write_text("0")
+    (work / "few").mkdir()
+    for n in range(4):
+        (work / "few" / f"{n}.txt").write_text(str(n))
     store = TurnSnapshots(tmp_path / "data", work, SnapshotLimits(max_file_bytes=1024, max_folder_entries=5))
     assert store.before_turn("t1") == []
     store.after_turn("t1")
@@ -145,8 +148,9 @@ def test_files_and_folders_crossing_a_bound_after_a_snapshot_are_left_out_and_na
     assert store.after_turn("t2") == ["edited.txt"]
     store.undo("t2")
     assert (work / "grows.bin").read_bytes() == b"y" * 4096 and (work / "fills" / "5.txt").exists()
-    stricter = TurnSnapshots(tmp_path / "data", work, SnapshotLimits(max_file_bytes=5, max_folder_entries=5))
-    assert "kept.txt" in stricter.before_turn("t3")  # unchanged since its snapshot, but over the new limit
+    stricter = TurnSnapshots(tmp_path / "data", work, SnapshotLimits(max_file_bytes=5, max_folder_entries=3))
+    skipped = stricter.before_turn("t3")  # unchanged since their snapshot, but over the new limits:
+    assert "kept.txt" in skipped and "few/" in skipped
 
 
 def test_the_first_snapshot_of_many_files_is_one_pack_and_restores_them(tmp_path: Path, work: Path) -> None:

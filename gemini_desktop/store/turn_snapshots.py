@@ -117,17 +117,21 @@ class TurnSnapshots(ShadowRepo):
     def _select(self) -> tuple[list[str], list[str], list[str]]:
         """What this snapshot must put in the index and take out of it, and what the bounds leave out.
 
-        One `git ls-files` lists the folder (tracked files, tagged "H"; untracked-but-not-ignored, "?") and the
-        tracked files whose stat changed ("C"; git compares them with the index). Only new and changed files
-        are measured against the size limit, so a turn costs one listing and a few stat calls, not a stat of
-        every file; all are measured again when the limits changed. Returns (stage, drop, skipped)."""
+        One `git ls-files` lists the untracked-but-not-ignored files (tagged "?") and the tracked files whose
+        stat changed ("C"; git compares them with the index). Only those are measured against the size limit,
+        so a turn costs one listing and a few stat calls, not a stat of every file. The tracked files ("H")
+        are listed too only when a folder may have filled past the count limit (it has untracked files: the
+        index never keeps a folder over it) or the limits changed (all are measured again then).
+        Returns (stage, drop, skipped)."""
         exclude = self.git_dir / "info" / "exclude"
         if exclude.is_file() and exclude.stat().st_size:
             exclude.write_text("", encoding="utf-8")  # an older version kept the bounds there
-        listed = self._git("ls-files", "-z", "-t", "--cached", "--others", "--modified", "--exclude-standard")
+        listed = self._git("ls-files", "-z", "-t", "--others", "--modified", "--exclude-standard")
         entries = [(entry[:1], entry[2:]) for entry in dict.fromkeys(listed.split("\0")) if entry]
         previous = self._limits_path.read_text(encoding="utf-8") if self._limits_path.is_file() else None
         recheck = "H" if previous not in (None, self._limits_text()) else ""
+        if recheck or any(tag == "?" for tag, _ in entries):
+            entries += [("H", path) for path in self._git("ls-files", "-z", "--cached").split("\0") if path]
         per_folder = Counter(_parent(path) for tag, path in entries if tag in "H?")
         crowded = {folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries}
         stage, big, replaced = [], [], []
@@ -144,7 +148,7 @@ class TurnSnapshots(ShadowRepo):
             else:
                 (big if status.st_size > self.limits.max_file_bytes else stage).append(path)
         left_out = set(big)
-        drop = [path for tag, path in entries if tag == "H" and (path in left_out or _inside(path, crowded))]
+        drop = [path for tag, path in entries if tag in "HC" and (path in left_out or _inside(path, crowded))]
         drop += replaced
         skipped = [*(f"{folder}/" for folder in sorted(crowded)), *sorted(left_out)]
         return [path for path in dict.fromkeys(stage) if path not in left_out], drop, skipped

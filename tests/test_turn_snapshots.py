@@ -133,9 +133,6 @@ def test_files_and_folders_crossing_a_bound_after_a_snapshot_are_left_out_and_na
     (work / "grows.bin").write_bytes(b"x" * 100)
     (work / "fills").mkdir()
     (work / "fills" / "0.txt").write_text("0")
-    (work / "few").mkdir()
-    for n in range(4):
-        (work / "few" / f"{n}.txt").write_text(str(n))
     store = TurnSnapshots(tmp_path / "data", work, SnapshotLimits(max_file_bytes=1024, max_folder_entries=5))
     assert store.before_turn("t1") == []
     store.after_turn("t1")
@@ -148,9 +145,20 @@ def test_files_and_folders_crossing_a_bound_after_a_snapshot_are_left_out_and_na
     assert store.after_turn("t2") == ["edited.txt"]
     store.undo("t2")
     assert (work / "grows.bin").read_bytes() == b"y" * 4096 and (work / "fills" / "5.txt").exists()
-    stricter = TurnSnapshots(tmp_path / "data", work, SnapshotLimits(max_file_bytes=5, max_folder_entries=3))
-    skipped = stricter.before_turn("t3")  # unchanged since their snapshot, but over the new limits:
-    assert "kept.txt" in skipped and "few/" in skipped
+
+
+def test_stricter_limits_leave_out_files_and_folders_already_snapshotted(tmp_path: Path, work: Path) -> None:
+    (work / "few").mkdir()
+    for n in range(4):
+        (work / "few" / f"{n}.txt").write_text(str(n))
+    store = TurnSnapshots(tmp_path / "data", work)
+    store.before_turn("t1")
+    store.after_turn("t1")
+    stricter = TurnSnapshots(tmp_path / "data", work, SnapshotLimits(max_file_bytes=9, max_folder_entries=3))
+    assert stricter.before_turn("t2") == ["few/", "kept.txt"]  # unchanged since their snapshot (Settings changed)
+    (work / "kept.txt").write_text("changed by the turn\n")
+    (work / "few" / "0.txt").write_text("changed by the turn\n")
+    assert stricter.after_turn("t2") == []
 
 
 def test_the_first_snapshot_of_many_files_is_one_pack_and_restores_them(tmp_path: Path, work: Path) -> None:

@@ -19,12 +19,13 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, TypeVar
 
 from gemini_desktop.store.records import StoreError
@@ -34,6 +35,7 @@ DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_FOLDER_ENTRIES = 5000
 DEFAULT_MAX_AGE_DAYS = 30
 DEFAULT_MAX_DISK_MB = 500
+BULK_FILES = 200  # from this many files to add at once, they are written as one pack
 _LOCKS: dict[Path, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,6 +87,8 @@ class TurnSnapshots(ShadowRepo):
         super().__init__(root, work_tree)
         self.limits = limits or SnapshotLimits()
         self._index_path = self.git_dir.with_suffix(".turns.json")
+        self._limits_path = self.git_dir / "gemini-desktop-limits"
+        self._last: tuple[tuple[int, int, int] | None, str] | None = None  # index stamp and commit of the last snapshot
 
     # -- the index of turns ------------------------------------------------------------------------------
 
@@ -110,38 +114,79 @@ class TurnSnapshots(ShadowRepo):
 
     # -- snapshots ---------------------------------------------------------------------------------------
 
-    def _exclude_over_limits(self) -> list[str]:
-        """Leave out files over the size limit and folders over the count limit; returns what was left out."""
-        (self.git_dir / "info").mkdir(parents=True, exist_ok=True)
-        (self.git_dir / "info" / "exclude").write_text("", encoding="utf-8")
-        listed = self._git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
-        paths = [PurePosixPath(p) for p in dict.fromkeys(listed) if p]
-        per_folder = Counter(str(p.parent) for p in paths)
-        crowded = sorted(folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries)
-        big = []
-        for path in paths:
-            if str(path.parent) in crowded:
-                continue
+    def _select(self) -> tuple[list[str], list[str], list[str]]:
+        """What this snapshot must put in the index and take out of it, and what the bounds leave out.
+
+        One `git ls-files` lists the untracked-but-not-ignored files (tagged "?") and the tracked files whose
+        stat changed ("C"; git compares them with the index). Only those are measured against the size limit,
+        so a turn costs one listing and a few stat calls, not a stat of every file. The tracked files ("H")
+        are listed too only when a folder may have filled past the count limit (it has untracked files: the
+        index never keeps a folder over it) or the limits changed (all are measured again then).
+        Returns (stage, drop, skipped)."""
+        exclude = self.git_dir / "info" / "exclude"
+        if exclude.is_file() and exclude.stat().st_size:
+            exclude.write_text("", encoding="utf-8")  # an older version kept the bounds there
+        listed = self._git("ls-files", "-z", "-t", "--others", "--modified", "--exclude-standard")
+        entries = [(entry[:1], entry[2:]) for entry in dict.fromkeys(listed.split("\0")) if entry]
+        previous = self._limits_path.read_text(encoding="utf-8") if self._limits_path.is_file() else None
+        recheck = "H" if previous not in (None, self._limits_text()) else ""
+        if recheck or any(tag == "?" for tag, _ in entries):
+            entries += [("H", path) for path in self._git("ls-files", "-z", "--cached").split("\0") if path]
+        per_folder = Counter(_parent(path) for tag, path in entries if tag in "H?")
+        crowded = {folder for folder, count in per_folder.items() if count > self.limits.max_folder_entries}
+        stage, big, replaced = [], [], []
+        for tag, path in entries:
+            if tag not in "C?" + recheck or path.endswith("/") or _inside(path, crowded):
+                continue  # a path ending in "/" is a repository of its own: git keeps none of its files
             try:
-                if (self.work_tree / path).stat().st_size > self.limits.max_file_bytes:
-                    big.append(str(path))
+                status = os.lstat(os.path.join(self.work_tree, path))
             except OSError:
-                continue  # gone since listed: git add notices by itself
-        patterns = ["/*" if folder == "." else f"/{_escape(folder)}/" for folder in crowded]
-        patterns += [f"/{_escape(path)}" for path in big]
-        (self.git_dir / "info" / "exclude").write_text("".join(f"{p}\n" for p in patterns), "utf-8")
-        if crowded or big:
-            self._git("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *crowded, *big)
-        return [*(f"{folder}/" for folder in crowded), *big]
+                stage.append(path)  # deleted (or gone since listed): staged as a removal
+                continue
+            if stat.S_ISDIR(status.st_mode):
+                replaced.append(path)  # a file became a folder: its files are listed on their own
+            else:
+                (big if status.st_size > self.limits.max_file_bytes else stage).append(path)
+        left_out = set(big)
+        drop = [path for tag, path in entries if tag in "HC" and (path in left_out or _inside(path, crowded))]
+        drop += replaced
+        skipped = [*(f"{folder}/" for folder in sorted(crowded)), *sorted(left_out)]
+        return [path for path in dict.fromkeys(stage) if path not in left_out], drop, skipped
 
     def _commit(self, key: str, side: str) -> tuple[str, list[str]]:
+        """Snapshot the folder as a parentless commit under the turn's ref. The index keeps each file's stat
+        from the last snapshot, so git hashes only what changed; many new files at once (the first snapshot)
+        go into one pack instead of a loose object each (core.bigFileThreshold streams them, for this
+        command only), which is faster to write and a fraction of the disk."""
         self._ensure()
-        skipped = self._exclude_over_limits()
-        self._git("add", "-A", ".")
-        tree = self._git("write-tree").strip()
-        commit = self._git("commit-tree", tree, "-m", f"{side} {key}").strip()
+        stage, drop, skipped = self._select()
+        if drop:
+            self._git("update-index", "--force-remove", "-z", "--stdin", stdin=_nul_list(drop))
+        if stage:
+            bulk = ["-c", "core.bigFileThreshold=1"] if len(stage) >= BULK_FILES else []
+            self._git(*bulk, "update-index", "--add", "--remove", "--replace", "-z", "--stdin",
+                      stdin=_nul_list(stage))
+        self._limits_path.write_text(self._limits_text(), encoding="utf-8")  # what the index now keeps to
+        if stage or drop or self._last is None or self._last[0] != self._index_stamp():
+            tree = self._git("write-tree").strip()
+            commit = self._git("commit-tree", tree, "-m", f"{side} {key}").strip()
+            self._last = (self._index_stamp(), commit)
+        else:
+            commit = self._last[1]  # the index is as the last snapshot left it: the same tree, so its commit
         self._git("update-ref", f"refs/turns/{_ref(key)}/{side}", commit)
         return commit, skipped
+
+    def _limits_text(self) -> str:
+        return f"{self.limits.max_file_bytes} {self.limits.max_folder_entries}"
+
+    def _index_stamp(self) -> tuple[int, int, int] | None:
+        """The index file's identity: git replaces the file whenever it writes it, so an unchanged stamp means
+        an unchanged index."""
+        try:
+            status = os.stat(self.git_dir / "index")
+        except OSError:
+            return None
+        return status.st_ino, status.st_size, status.st_mtime_ns
 
     @_serialized
     def before_turn(self, key: str) -> list[str]:
@@ -226,8 +271,9 @@ class TurnSnapshots(ShadowRepo):
     # -- pruning -----------------------------------------------------------------------------------------
 
     def disk_bytes(self) -> int:
-        """What the shadow repository takes on disk."""
-        return sum(f.stat().st_size for f in self.git_dir.rglob("*") if f.is_file())
+        """What the shadow repository takes on disk: the blocks its files fill (a small loose object takes a
+        whole block), or their sizes where the system does not say (Windows)."""
+        return sum(_allocated(f.stat()) for f in self.git_dir.rglob("*") if f.is_file())
 
     @_serialized
     def prune(self, now: float | None = None) -> list[str]:
@@ -256,11 +302,13 @@ class TurnSnapshots(ShadowRepo):
             for ref in refs:
                 self._git("update-ref", "-d", ref)
         self._save(turns)
+        self._last = None  # its commit may be one that gc collects now
         self._git("gc", "-q", "--prune=now")
 
     def forget(self) -> None:
         """Remove this folder's snapshots altogether."""
         shutil.rmtree(self.git_dir, ignore_errors=True)
+        self._last = None
         self._index_path.unlink(missing_ok=True)
 
 
@@ -269,6 +317,25 @@ def _ref(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def _escape(path: str) -> str:
-    """A literal path as a gitignore pattern (its wildcards and a leading # or ! taken literally)."""
-    return "".join(f"\\{c}" if c in "*?[]\\#!" else c for c in path)
+def _parent(path: str) -> str:
+    """The folder a listed path is directly in ("." for the top), as the count limit counts it."""
+    return path.rstrip("/").rpartition("/")[0] or "."
+
+
+def _inside(path: str, folders: set[str]) -> bool:
+    """Whether `path` is in one of `folders` (at any depth)."""
+    if not folders:
+        return False
+    if "." in folders:
+        return True
+    parts = path.split("/")
+    return any("/".join(parts[:depth]) in folders for depth in range(1, len(parts)))
+
+
+def _allocated(status: os.stat_result) -> int:
+    blocks = getattr(status, "st_blocks", None)
+    return status.st_size if blocks is None else blocks * 512
+
+
+def _nul_list(paths: list[str]) -> str:
+    return "".join(f"{path}\0" for path in paths)

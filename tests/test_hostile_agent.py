@@ -24,6 +24,7 @@ from gemini_desktop.engine import (
     translate,
 )
 from gemini_desktop.engine.agent_callbacks import FILE_ERROR_CODE
+from gemini_desktop.engine.agents.profiles import CUSTOM, GEMINI, AgentProfile
 from gemini_desktop.engine.process import UnreadableMessage, parse_message
 from gemini_desktop.engine.transport import UNREADABLE_ANSWER
 from tests.support.qt_async import until
@@ -37,11 +38,12 @@ MALFORMED_KINDS = ("null-result", "string-result", "number-result", "unknown-sto
 def make_client(tmp_path: Path, run_async: Callable[..., Any]) -> Iterator[Callable[..., GeminiSessionClient]]:
     made: list[GeminiSessionClient] = []
 
-    def make(mode: str, max_restarts: int = 0, serve_files: bool = True) -> GeminiSessionClient:
+    def make(mode: str, max_restarts: int = 0, serve_files: bool = True,
+             agent: AgentProfile = GEMINI) -> GeminiSessionClient:
         client = GeminiSessionClient(EngineConfig(
             gemini=GeminiCommand(program=sys.executable, args=(str(AGENT), mode)),
             cwd=tmp_path, start_timeout=10.0, stall_timeout=30.0, max_restarts=max_restarts, restart_backoff=0.1,
-            state_dir=tmp_path / "state", serve_files=serve_files))
+            state_dir=tmp_path / "state", serve_files=serve_files, agent=agent))
         made.append(client)
         return client
 
@@ -148,17 +150,21 @@ def test_an_answer_that_breaks_the_screening_itself_still_ends_its_turn(
     assert run_async(scenario(), timeout=60) == "ok: again"
 
 
+@pytest.mark.parametrize("agent", [GEMINI, CUSTOM], ids=lambda agent: agent.name)
 @pytest.mark.parametrize("serve_files", [False, True])
 def test_client_methods_that_were_not_declared_are_answered_method_not_found(
-        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any], serve_files: bool) -> None:
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any], serve_files: bool,
+        agent: AgentProfile) -> None:
     """terminal/* is never declared; fs/* only when the client serves files (then a path outside the working
-    folder is refused with an error of its own, not "method not found")."""
-    client = make_client("terminal-calls", serve_files=serve_files)
+    folder is refused with an error of its own, not "method not found"), fs/read_text_file not to gemini, which
+    reads files itself."""
+    client = make_client("terminal-calls", serve_files=serve_files, agent=agent)
     text = run_async(client.chat("hi"), timeout=60).text
     terminal = ("terminal/create", "terminal/output", "terminal/wait_for_exit", "terminal/kill", "terminal/release")
-    fs_code = FILE_ERROR_CODE if serve_files else -32601
-    expected = [f"{method} -32601" for method in terminal] + [f"{method} {fs_code}" for method in
-                                                               ("fs/read_text_file", "fs/write_text_file")]
+    write_code = FILE_ERROR_CODE if serve_files else -32601
+    read_code = -32601 if agent.reads_files_itself else write_code
+    expected = [f"{method} -32601" for method in terminal] + [f"fs/read_text_file {read_code}",
+                                                             f"fs/write_text_file {write_code}"]
     assert text == "ok: hi (" + ", ".join(expected) + ")"
 
 

@@ -201,7 +201,7 @@ def test_shutdown_stops_every_child_and_the_spare_within_five_seconds(
     manager = make_manager(ManagerPolicy(idle_suspend_minutes=0, recycle_rss_mb=0))
 
     async def scenario() -> list[int]:
-        conversations = [await manager.open_new(workdir) for _ in range(3)]
+        conversations = [await manager.open_new(workdir) for _ in range(2)]  # within the resting slots: a spare
         held = fake_gemini.reply("never ", "ends", hold_after=1)
         pending = asyncio.ensure_future(conversations[0].client.chat("stream"))
         await until(streaming(conversations[0]), what="a streaming conversation")

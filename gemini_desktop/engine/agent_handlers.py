@@ -89,7 +89,8 @@ class AgentHandlers:
 
     def _client_capabilities(self) -> schema.ClientCapabilities:
         serve = self._config.serve_files
-        return schema.ClientCapabilities(fs=schema.FileSystemCapabilities(read_text_file=serve,
+        reads = serve and not self._config.agent.reads_files_itself  # the undo journal needs the writes only
+        return schema.ClientCapabilities(fs=schema.FileSystemCapabilities(read_text_file=reads,
                                                                           write_text_file=serve))
 
     def _mcp_servers(self) -> list[Any]:

@@ -25,6 +25,14 @@ class ManagerPolicy:
     check_interval: float = 30.0  # seconds between the idle and memory checks
     stop_timeout: float = 3.0  # per child, when suspending, closing and shutting down
     max_waiting: int = 32  # local API turns that may wait for a process; beyond it the API answers 429
+    resting_slack: int = 1  # cap slots only turns use: between turns at most cap - this children stay
+
+    @property
+    def resting_processes(self) -> int:
+        """Children kept between turns (idle conversations plus the spare): the cap's last slot serves a turn only,
+        so as many turns as before run at once while one child fewer (~200 MB) sits idle. Never below 2 (a
+        conversation and its spare) unless the cap itself is lower."""
+        return min(self.max_live_processes, max(2, self.max_live_processes - self.resting_slack))
 
 
 class Activity(StrEnum):

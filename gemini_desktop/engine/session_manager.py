@@ -238,6 +238,7 @@ class SessionManager(QObject):
                 conversation.recycling = True
                 work.append(self._recycle(conversation, rss))
         await asyncio.gather(*work)
+        self._settle()
 
     def _on_check_timer(self) -> None:
         if self._checking is None or self._checking.done():
@@ -262,6 +263,26 @@ class SessionManager(QObject):
         if excess > len(candidates) and not self._waiters:  # waiting turns get theirs as turns end
             log.warning("%d agent processes for a cap of %d: no other conversation is idle, so none is suspended",
                         self.live_processes, self.policy.max_live_processes)
+
+    def _turn_ended(self) -> None:
+        self._make_room(None)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Between turns at most `resting_processes` children stay. Above it the spare goes first while every open
+        conversation fits without it; with more conversations open than that, the least recently used idle ones
+        are suspended instead, for the spare serves both a New conversation and the next resume."""
+        if self._shutting_down or self._waiters:
+            return
+        resting = [c for c in self._conversations.values() if c.has_process and c.can_yield]
+        limit = self.policy.resting_processes
+        excess = len(resting) + (self._spare is not None) - limit
+        if excess > 0 and self._spare is not None and len(self._conversations) <= limit:
+            self._drop_spare()
+            excess -= 1
+        for conversation in sorted(resting, key=lambda c: c.last_used)[:max(0, excess)]:
+            conversation.suspending = True
+            self._tasks.spawn(self._suspend(conversation, "resting"))
 
     async def _suspend(self, conversation: Conversation, reason: str) -> None:
         """Stop an idle conversation's child; the conversation stays open and resumes on its next message."""
@@ -302,8 +323,8 @@ class SessionManager(QObject):
             if self._spare.target == target:
                 return
             self._drop_spare()
-        if self._waiters or self.occupied_processes + 1 > self.policy.max_live_processes:
-            return  # a spare must never cost a conversation its process
+        if self._waiters or not self._room_for_spare():
+            return
         try:
             client = self._new_client(*target)
         except EngineError as exc:
@@ -313,10 +334,18 @@ class SessionManager(QObject):
         self._spare = spare
         self._tasks.spawn(self._start_spare(spare))
 
+    def _room_for_spare(self) -> bool:
+        """A spare must never cost a conversation its process, and takes a resting slot (see `_settle`) only when
+        more conversations are open than those slots: then it is what the next resume starts on."""
+        after = self.occupied_processes + 1
+        limit = self.policy.resting_processes
+        return after <= self.policy.max_live_processes and (after <= limit or len(self._conversations) > limit)
+
     async def _start_spare(self, spare: _Spare) -> None:
         try:
             await spare.client.start_session()
             log.info("spare gemini ready (pid %s) for %s", spare.client.process_id, spare.target[0])
+            self._settle()
         except EngineError as exc:
             if self._spare is spare:
                 log.warning("the spare gemini did not start: %s", exc)
@@ -394,7 +423,7 @@ class SessionManager(QObject):
                        client.turn_finished, client.turn_failed):
             signal.connect(lambda *_: self._on_used(conversation))
         for ended in (client.turn_finished, client.turn_failed):  # above the cap, give back idle ones at once
-            ended.connect(lambda *_: asyncio.get_running_loop().call_soon(self._make_room, None))
+            ended.connect(lambda *_: asyncio.get_running_loop().call_soon(self._turn_ended))
         client.session_started.connect(lambda _outcome: self._on_session_started(conversation))
         client.event.connect(lambda event: self._on_event(conversation, event))
         self.opened.emit(conversation.key)

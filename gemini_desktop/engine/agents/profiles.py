@@ -44,6 +44,9 @@ class AgentProfile:
     api_key_over_authenticate: bool = False  # gemini-cli: an API key rides in authenticate's _meta
     acp_flag_by_version: bool = False  # gemini-cli: `--acp` replaced `--experimental-acp` in 0.33
     sandbox_flag_as_root: bool = False  # Claude Code refuses to run as root unless IS_SANDBOX=1 says it may
+    # gemini-cli: served reads cost it ~0.8 s per 10 MB (its ACP SDK re-splits the whole pending line on every
+    # 64 KB chunk of stdin) and give the same text as its own disk read, so only its writes come through us
+    reads_files_itself: bool = False
 
     @property
     def is_gemini(self) -> bool:
@@ -61,6 +64,7 @@ GEMINI = AgentProfile(
     npm_package="@google/gemini-cli", model_flag="-m",
     auth_notes="Google login, a Gemini API key, Vertex AI, Code Assist or a gateway.",
     cli_session_files=True, version_floor=(0, 24, 0), api_key_over_authenticate=True, acp_flag_by_version=True,
+    reads_files_itself=True,
 )
 ANTIGRAVITY = AgentProfile(
     name="antigravity", display_name="Google Antigravity", locate=Locate.ARCHIVE, program="agy_acp_server",

@@ -150,14 +150,15 @@ class SessionManager(QObject):
     def warm_up(self, cwd: Path, model: str | None = None) -> None:
         """Name the folder and model a new conversation most likely gets, and start a spare (of the default
         agent) for them."""
-        self._spare_target = (Path(cwd), model, self.default_agent)
+        self._spare_target = self._target(Path(cwd), model, self.default_agent)
         self._refresh_spare(at_once=True)
 
     async def open_new(self, cwd: Path, model: str | None = None, mode: str | None = None,
                        agent: str | None = None) -> Conversation:
         """A new conversation in `cwd` with `agent` (None: the default one), ready to send: the spare's child
         when it fits, else a cold start. EngineError when that agent cannot be launched (not installed)."""
-        target = (Path(cwd), model, self.default_agent if agent is None else self.launcher.profile(agent).name)
+        name = self.default_agent if agent is None else self.launcher.profile(agent).name
+        target = self._target(Path(cwd), model, name)
         if target[2] == self.default_agent:
             self._spare_target = target
         client = await self._take_spare(target)
@@ -395,12 +396,18 @@ class SessionManager(QObject):
 
     # ----- the conversations' clients -----------------------------------------------------------------------
 
+    def _target(self, cwd: Path, model: str | None, agent: str) -> SpareTarget:
+        """What a start really gets: no model is gemini's configured one, so a spare asked for either way fits."""
+        if not model and self.launcher.profile(agent).is_gemini:
+            model = self._config.model
+        return cwd, model, agent
+
     def _new_client(self, cwd: Path, model: str | None, agent: str = "") -> GeminiSessionClient:
         """A client for `agent`: gemini's configuration, or the one the launcher derives from it (located now)."""
         config = self.launcher.config_for(dataclasses.replace(self._config, cwd=cwd), agent, model)
         client = GeminiSessionClient(config, self)
         self._clients.add(client)
-        self._targets[client] = (cwd, model, client.agent.name)
+        self._targets[client] = self._target(cwd, model, client.agent.name)
         return client
 
     def _register(self, client: GeminiSessionClient, mode: str | None) -> Conversation:

@@ -21,7 +21,7 @@ if (startLog) {
     const cpu = process.cpuUsage();
     const record = { test: process.env.PYTEST_CURRENT_TEST || "", argv: process.argv.slice(1).join(" "),
                      cpu: (cpu.user + cpu.system) / 1e6, wall: (Date.now() - started) / 1000, started,
-                     cwd: process.cwd(), pid: process.pid };
+                     cwd: process.cwd(), pid: process.pid, stdin: process.stdin.bytesRead };
     require("node:fs").appendFileSync(startLog, JSON.stringify(record) + "\n");
   });
 }

@@ -101,10 +101,13 @@ def cmd_test(args: list[str]) -> int:
     python = ensure_venv("test,package")
     entry = ensure_gemini_cli()
     old_entries = [str(ensure_gemini_cli(version)) for version in OLD_GEMINI_CLI_VERSIONS]
-    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry), PYTHONDONTWRITEBYTECODE="1",
+    env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry),
                GEMINI_DESKTOP_TEST_OLD_GEMINIS=os.pathsep.join(old_entries),
                GEMINI_DESKTOP_TEST_QWEN=str(ensure_npm_package(*QWEN_CODE)),
                GEMINI_DESKTOP_TEST_CLAUDE=optional_npm_package(*CLAUDE_CODE))
+    # Bytecode is cached (in the ignored __pycache__ folders): each worker and each app the tests launch would
+    # otherwise compile the app and rewrite every test module again (collection alone: 7.5 -> 4 s per worker).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.call([str(python), "-m", "pytest", *parallel_args(args), *args], cwd=ROOT, env=env)
 
 

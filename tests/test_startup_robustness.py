@@ -18,6 +18,7 @@ import pytest
 from gemini_desktop.engine.types import GeminiCommand
 from gemini_desktop.store import HistoryStore
 from tests.support.fake_gemini import FakeGemini
+from tests.support.history_racer import open_and_write
 from tests.test_app_cli import app_command, app_environment, children
 from tests.test_cli_import import chats_dir, header, user, write_jsonl
 
@@ -97,17 +98,6 @@ def test_when_the_history_cannot_be_opened_the_user_is_told_the_folder_and_may_g
     assert history.recovery_message is not None and str(data_home / "gemini-desktop") in history.recovery_message
 
 
-def _open_and_write(path: str, start: multiprocessing.synchronize.Barrier, results: multiprocessing.Queue) -> None:
-    start.wait()
-    try:
-        store = HistoryStore.open(Path(path))
-        store.add_message(store.create_session("/project").id, "user", "hello")
-        store.close()
-        results.put("ok")
-    except Exception as error:
-        results.put(f"{type(error).__name__}: {error}")
-
-
 def test_first_starts_racing_on_one_fresh_profile_all_open_the_same_history(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
     failures: list[str] = []
@@ -115,7 +105,7 @@ def test_first_starts_racing_on_one_fresh_profile_all_open_the_same_history(tmp_
         path = tmp_path / f"round-{number}" / "history.sqlite3"
         path.parent.mkdir()
         start, results = context.Barrier(RACERS), context.Queue()
-        racers = [context.Process(target=_open_and_write, args=(str(path), start, results)) for _ in range(RACERS)]
+        racers = [context.Process(target=open_and_write, args=(str(path), start, results)) for _ in range(RACERS)]
         for racer in racers:
             racer.start()
         outcomes = [results.get(timeout=120) for _ in racers]

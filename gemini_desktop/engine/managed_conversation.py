@@ -22,6 +22,7 @@ class ManagerPolicy:
     idle_suspend_minutes: float = 15.0  # 0 = never
     recycle_rss_mb: float = 1024.0  # an idle child above this is restarted on the same conversation; 0 = never
     warm_spare: bool = True
+    spare_delay: float = 3.0  # seconds every conversation must be idle before a replacement spare starts
     check_interval: float = 30.0  # seconds between the idle and memory checks
     stop_timeout: float = 3.0  # per child, when suspending, closing and shutting down
     max_waiting: int = 32  # local API turns that may wait for a process; beyond it the API answers 429

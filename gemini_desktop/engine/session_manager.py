@@ -92,6 +92,8 @@ class SessionManager(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(int(self.policy.check_interval * 1000))
         self._timer.timeout.connect(self._on_check_timer)
+        self._spare_timer = QTimer(self, singleShot=True, interval=int(self.policy.spare_delay * 1000))
+        self._spare_timer.timeout.connect(self._on_spare_timer)
         if self.policy.idle_suspend_minutes > 0 or self.policy.recycle_rss_mb > 0:
             self._timer.start()
 
@@ -133,7 +135,11 @@ class SessionManager(QObject):
         return spare.client.process_id
 
     async def spare_ready(self) -> int | None:
-        """Wait for the spare being started (if any); its PID, or None when there is none."""
+        """Wait for the spare being started (if any; one waiting for a quiet moment starts now); its PID, or None
+        when there is none."""
+        if self._spare_timer.isActive():
+            self._spare_timer.stop()
+            self._refresh_spare(at_once=True)
         spare = self._spare
         if spare is not None:
             await asyncio.shield(spare.started)
@@ -144,14 +150,15 @@ class SessionManager(QObject):
     def warm_up(self, cwd: Path, model: str | None = None) -> None:
         """Name the folder and model a new conversation most likely gets, and start a spare (of the default
         agent) for them."""
-        self._spare_target = (Path(cwd), model, self.default_agent)
-        self._refresh_spare()
+        self._spare_target = self._target(Path(cwd), model, self.default_agent)
+        self._refresh_spare(at_once=True)
 
     async def open_new(self, cwd: Path, model: str | None = None, mode: str | None = None,
                        agent: str | None = None) -> Conversation:
         """A new conversation in `cwd` with `agent` (None: the default one), ready to send: the spare's child
         when it fits, else a cold start. EngineError when that agent cannot be launched (not installed)."""
-        target = (Path(cwd), model, self.default_agent if agent is None else self.launcher.profile(agent).name)
+        name = self.default_agent if agent is None else self.launcher.profile(agent).name
+        target = self._target(Path(cwd), model, name)
         if target[2] == self.default_agent:
             self._spare_target = target
         client = await self._take_spare(target)
@@ -207,6 +214,7 @@ class SessionManager(QObject):
         """Stop every child, the spare's too, all at once; nothing starts afterwards."""
         self._shutting_down = True
         self._timer.stop()
+        self._spare_timer.stop()
         while self._waiters:
             self._refuse_wait(self._waiters[0], "The app is quitting.")
         self._spare = None
@@ -315,7 +323,10 @@ class SessionManager(QObject):
 
     # ----- the spare ----------------------------------------------------------------------------------------
 
-    def _refresh_spare(self) -> None:
+    def _refresh_spare(self, *, at_once: bool = False) -> None:
+        """Keep one spare for the likely next conversation. Only the first (`warm_up`) starts at once; a
+        replacement waits until every conversation has been idle for `spare_delay`, so that it never competes
+        with a conversation's own start or turn for the CPU (and a short session never starts one at all)."""
         target = self._spare_target
         if not self.policy.warm_spare or self._shutting_down or target is None:
             return
@@ -323,6 +334,9 @@ class SessionManager(QObject):
             if self._spare.target == target:
                 return
             self._drop_spare()
+        if not at_once and self.policy.spare_delay > 0:
+            self._spare_timer.start()  # (re)starts the quiet period
+            return
         if self._waiters or not self._room_for_spare():
             return
         try:
@@ -340,6 +354,12 @@ class SessionManager(QObject):
         after = self.occupied_processes + 1
         limit = self.policy.resting_processes
         return after <= self.policy.max_live_processes and (after <= limit or len(self._conversations) > limit)
+
+    def _on_spare_timer(self) -> None:
+        if any(c.holds_process and not c.idle for c in self._conversations.values()):
+            self._spare_timer.start()  # a conversation is starting or answering: wait for the next quiet moment
+        else:
+            self._refresh_spare(at_once=True)
 
     async def _start_spare(self, spare: _Spare) -> None:
         try:
@@ -405,12 +425,18 @@ class SessionManager(QObject):
 
     # ----- the conversations' clients -----------------------------------------------------------------------
 
+    def _target(self, cwd: Path, model: str | None, agent: str) -> SpareTarget:
+        """What a start really gets: no model is gemini's configured one, so a spare asked for either way fits."""
+        if not model and self.launcher.profile(agent).is_gemini:
+            model = self._config.model
+        return cwd, model, agent
+
     def _new_client(self, cwd: Path, model: str | None, agent: str = "") -> GeminiSessionClient:
         """A client for `agent`: gemini's configuration, or the one the launcher derives from it (located now)."""
         config = self.launcher.config_for(dataclasses.replace(self._config, cwd=cwd), agent, model)
         client = GeminiSessionClient(config, self)
         self._clients.add(client)
-        self._targets[client] = (cwd, model, client.agent.name)
+        self._targets[client] = self._target(cwd, model, client.agent.name)
         return client
 
     def _register(self, client: GeminiSessionClient, mode: str | None) -> Conversation:

@@ -11,3 +11,17 @@ dns.lookup = function lookup(hostname, options, callback) {
   process.stderr.write(`loopback-only: refused ${hostname}\n`);
   process.nextTick(() => done(error));
 };
+
+// Opt-in count of agent starts (GEMINI_DESKTOP_TEST_AGENT_LOG=FILE): each agent process appends, when it exits,
+// the test that started it, its arguments and its CPU time, so needless starts show up per test.
+const startLog = process.env.GEMINI_DESKTOP_TEST_AGENT_LOG;
+if (startLog) {
+  const started = Date.now();
+  process.on("exit", () => {
+    const cpu = process.cpuUsage();
+    const record = { test: process.env.PYTEST_CURRENT_TEST || "", argv: process.argv.slice(1).join(" "),
+                     cpu: (cpu.user + cpu.system) / 1e6, wall: (Date.now() - started) / 1000, started,
+                     cwd: process.cwd(), pid: process.pid, stdin: process.stdin.bytesRead };
+    require("node:fs").appendFileSync(startLog, JSON.stringify(record) + "\n");
+  });
+}

@@ -102,7 +102,10 @@ def test_two_conversations_stream_at_once_each_with_only_its_own_context(
 @pytest.mark.e2e
 def test_quit_stops_every_child_and_the_next_launch_restores_the_conversations_suspended(
         make_window: WindowFactory, engine_config: EngineConfig, fake_gemini: FakeGemini, qtbot: QtBot,
-        run_async: Callable[..., Any]) -> None:
+        run_async: Callable[..., Any], tmp_path: Path) -> None:
+    # a cap of 5 leaves a resting slot for the spare beside three conversations (at 4 the third takes it)
+    AppSettings(tmp_path / "settings.ini").max_live_processes = 5
+
     async def scenario() -> None:
         window = make_window(engine_config)
         for question in ("first question", "second question"):

@@ -46,9 +46,9 @@ def test_at_rest_one_child_fewer_than_the_cap_stays_yet_cap_turns_still_run_at_o
         opened.append(await manager.open_new(workdir))  # more conversations than resting slots: the spare returns
         await opened[-1].client.chat("conversation 3")
         await until(lambda: manager.spare_process_id is not None and manager.live_processes == CAP - 1
-                    and [c for c in opened if c.client.process_id is not None] == opened[-2:],
-                    timeout=60, what="the two most recent conversations and a spare at rest")
-        assert [c.activity.activity for c in opened[:2]] == [Activity.SUSPENDED] * 2
+                    and [c for c in opened if c.client.process_id is not None] == opened[-2:]
+                    and [c.activity.activity for c in opened[:2]] == [Activity.SUSPENDED] * 2,
+                    timeout=60, what="the two most recent conversations and a spare at rest, the others suspended")
 
         held = [fake_gemini.reply("busy ", "done", hold_after=1) for _ in opened]
         turns = [asyncio.ensure_future(c.client.chat("all at once")) for c in opened]

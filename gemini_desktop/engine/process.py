@@ -314,15 +314,17 @@ class AgentProcess(QObject):
                     self.finished.disconnect(on_finished)
                     self.destroyed.disconnect(on_finished)
 
-    async def stop(self, timeout: float) -> None:
+    async def stop(self, timeout: float, exits_at_eof: bool = True) -> None:
         """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`.
+        An agent known to outlive its stdin (`exits_at_eof` false) is terminated at once instead of waited for.
         Returns early once Qt deletes this object meanwhile (its child is killed with it)."""
         if not alive(self):
             await end_group(self._group)
             return
         self.close_stdin()
-        if not await self.wait_finished(timeout * 0.6):
-            log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)
+        if not exits_at_eof or not await self.wait_finished(timeout * 0.6):
+            if exits_at_eof:
+                log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)
             self.terminate()
             if not await self.wait_finished(timeout * 0.3):
                 log.warning("%s ignored terminate; killing pid %s", self.agent, self.pid)

@@ -177,6 +177,10 @@ def test_spec_uses_the_checked_configuration() -> None:
     ("PySide6/Qt/plugins/imageformats/libqsvg.so", True),
     ("PySide6/Qt/plugins/imageformats/libqpdf.so", False),
     ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", False),
+    ("PySide6/Qt/plugins/tls/libqopensslbackend.so", False),
+    ("PySide6/Qt/plugins/generic/libqevdevmouseplugin.so", False),
+    ("PySide6/Qt/plugins/networkinformation/libqnetworkmanager.so", False),
+    ("PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so", True),
     ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
     ("PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6", False),
 ])

@@ -26,9 +26,10 @@ EXCLUDED_QT_MODULES = (
     "PySide6.QtWebEngineQuick", "PySide6.QtWebEngineWidgets", "PySide6.QtWebSockets", "PySide6.QtWebView",
     "PySide6.QtXml",
 )
-# Development and test tooling that some dependencies import optionally.
+# Development and test tooling that some dependencies import optionally; and rich (~95 modules): only httpx2's
+# command line, the MCP SDK's server logging and pydantic's schema printer use it, each as an optional import.
 EXCLUDED_PYTHON_MODULES = ("tkinter", "pytest", "_pytest", "pytestqt", "setuptools", "pip", "pydoc_data",
-                           "unittest.mock", "IPython", "numpy")
+                           "unittest.mock", "IPython", "numpy", "rich")
 EXCLUDES = EXCLUDED_QT_MODULES + EXCLUDED_PYTHON_MODULES
 
 # Needed at run time but reached only through Qt plugins, not Python imports (SVG window icon).
@@ -45,6 +46,9 @@ _UNWANTED_PLUGINS = (
     "platforms/libqeglfs", "platforms/libqlinuxfb", "platforms/libqminimalegl", "platforms/libqvkkhrdisplay",
     "platforms/libqvnc", "platforms/qdirect2d", "egldeviceintegrations/", "qmltooling/", "designer/",
     "sqldrivers/", "printsupport/", "wayland-graphics-integration-server/",
+    # evdev and TUIO input are for boards without a windowing system; the app's only Qt networking is the
+    # single-instance local socket, so neither TLS back ends nor network-reachability monitors are ever loaded.
+    "generic/", "tls/", "networkinformation/",
 )
 # Qt libraries only the excluded eglfs plugins link to.
 _UNWANTED_QT_LIBRARIES = ("libQt6EglFSDeviceIntegration", "libQt6EglFsKmsSupport")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from gemini_desktop.engine.process import AgentProcess
+from gemini_desktop.engine.process_tree import end_group, group_running
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="process groups are a POSIX matter")
 
@@ -69,3 +71,32 @@ def test_a_helper_left_by_an_agent_that_died_is_ended(qtbot: QtBot, tmp_path: Pa
     qtbot.waitUntil(lambda: process.outcome is not None, timeout=10_000)
     assert process.outcome.exit_code == 7
     qtbot.waitUntil(lambda: not alive(helper), timeout=5_000)
+
+
+def test_a_group_left_with_only_a_zombie_is_not_waited_for(run_async: Callable[..., Any]) -> None:
+    """An exited child nobody reaped yet holds nothing: shutdown does not wait out the grace period for it."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    try:
+        wait_gone(child.pid, 10)  # exited, and left unreaped: a zombie, the only member of its group
+        assert os.path.exists(f"/proc/{child.pid}") and not group_running(child.pid)
+        started = time.monotonic()
+        run_async(end_group(child.pid, timeout=5.0), timeout=10)
+        assert time.monotonic() - started < 2.0
+    finally:
+        child.wait()
+
+
+def test_a_helper_that_ignores_sigterm_is_waited_for_and_killed(run_async: Callable[..., Any]) -> None:
+    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, sys, time\n"
+                                 "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(flush=True)\ntime.sleep(60)"],
+                                start_new_session=True, stdout=subprocess.PIPE)
+    try:
+        assert stubborn.stdout is not None and stubborn.stdout.readline() == b"\n"  # its handler is set
+        assert group_running(stubborn.pid)
+        started = time.monotonic()
+        run_async(end_group(stubborn.pid, timeout=0.5), timeout=10)
+        assert time.monotonic() - started >= 0.5
+        assert stubborn.wait(timeout=5) == -9
+    finally:
+        stubborn.kill()
+        stubborn.wait()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gemini_desktop.store import HistoryStore, StoreError, default_store_path
+from gemini_desktop.store import HistoryStore, StoreError, connection, default_store_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,7 +204,11 @@ def test_corrupt_database_is_moved_aside_and_a_fresh_one_created(tmp_path: Path)
         store.close()
 
 
-def test_locked_database_gives_a_clear_error(tmp_path: Path) -> None:
+def test_locked_database_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the opening's patience (10 s of retries, each waiting 2 s for the lock) is for a concurrent first start's
+    # set-up: this lock is never released, so a fraction of it shows the same error
+    monkeypatch.setattr(connection, "OPEN_PATIENCE", 0.3)
+    monkeypatch.setattr(connection, "LOCK_TIMEOUT", 0.1)
     path = tmp_path / "history.sqlite3"
     HistoryStore.open(path).close()
     holder = sqlite3.connect(path, isolation_level=None)

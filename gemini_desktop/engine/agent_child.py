@@ -99,6 +99,7 @@ class AgentChild:
             await process.wait_finished(2.0)
             name = self.agent_name
             raise crash_error(process, name, f"{name} stopped while starting ({exc})", starting=True) from None
+        process.answered = True
         if self._init.protocol_version != acp.PROTOCOL_VERSION:
             other = EngineError(wrong_protocol(self.agent_name, self._init.protocol_version, process))
             await self._stop_process(2.0)
@@ -135,7 +136,7 @@ class AgentChild:
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
-            await process.stop(timeout)
+            await process.stop(timeout, wait_for_eof=process.answered and self.agent.exits_at_eof)
         finally:
             self._stopping = False
             if self._process is process:

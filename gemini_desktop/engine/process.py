@@ -242,6 +242,9 @@ class AgentProcess(QObject):
         self._stderr_tail: deque[str] = deque(maxlen=stderr_lines)
         self._stderr_log = StderrLogLimiter()
         self._outcome: ProcessOutcome | None = None
+        # set once the agent answered `initialize`. Before that it is still loading (it may not even read its stdin
+        # yet) and holds no conversation: a stop then terminates it instead of waiting for it to notice EOF
+        self.answered = False
 
     @property
     def pid(self) -> int | None:
@@ -314,15 +317,17 @@ class AgentProcess(QObject):
                     self.finished.disconnect(on_finished)
                     self.destroyed.disconnect(on_finished)
 
-    async def stop(self, timeout: float) -> None:
+    async def stop(self, timeout: float, wait_for_eof: bool = True) -> None:
         """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`.
+        A child that would not exit at EOF (`wait_for_eof` false) is terminated at once instead of waited for.
         Returns early once Qt deletes this object meanwhile (its child is killed with it)."""
         if not alive(self):
             await end_group(self._group)
             return
         self.close_stdin()
-        if not await self.wait_finished(timeout * 0.6):
-            log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)
+        if not wait_for_eof or not await self.wait_finished(timeout * 0.6):
+            if wait_for_eof:
+                log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)
             self.terminate()
             if not await self.wait_finished(timeout * 0.3):
                 log.warning("%s ignored terminate; killing pid %s", self.agent, self.pid)

@@ -48,12 +48,35 @@ def end_leftovers(group: int | None, agent: str) -> bool:
     return True
 
 
+def group_running(group: int | None) -> bool:
+    """Whether a process of the group still runs. On Linux its zombies do not count: they hold nothing, and an
+    orphan's is reaped by whatever init the system has, late or (an app run as a container's pid 1) never."""
+    if not signal_group(group, 0):
+        return False
+    if not sys.platform.startswith("linux"):
+        return True
+    try:
+        pids = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
+    except OSError:  # no /proc to tell zombies apart
+        return True
+    wanted = str(group).encode()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                state, _parent, pgrp = stat.read().rsplit(b")", 1)[1].split()[:3]
+        except OSError:  # it ended while we looked
+            continue
+        if pgrp == wanted and state != b"Z":
+            return True
+    return False
+
+
 async def end_group(group: int | None, timeout: float = LEFTOVER_GRACE_S) -> None:
     """Shutdown does not return while the group still has processes: at quit no timer would run to kill them."""
     if not signal_group(group, signal.SIGTERM):
         return
     deadline = time.monotonic() + timeout
-    while signal_group(group, 0):
+    while group_running(group):
         if time.monotonic() >= deadline:
             log.warning("processes of group %s ignored SIGTERM; killing them", group)
             signal_group(group, signal.SIGKILL)

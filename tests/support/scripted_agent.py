@@ -8,6 +8,7 @@ Modes:
   split-utf8   answers with a multi-byte character written in two separate flushes
   silent       never answers initialize
   exit         exits at once with code 3 after a line on stderr
+  loading      still loading for LOADING_S seconds before it reads its stdin (as a starting gemini)
   crash-turn   streams one chunk of the first prompt, then dies with code 9
   hang-turn    never answers prompts (and never streams anything)
   plan         on each prompt, sends three ACP `plan` updates of three steps (none, one, then all done) first
@@ -43,6 +44,7 @@ LEAKED_KEY = "AIzaSyLeakedByTheScriptedAgent0123456789"
 DEEP = 1200
 LATE = 0.3
 SLOW_EXIT_S = 2.0
+LOADING_S = 60.0
 MALFORMED_ANSWERS: dict[str, dict] = {
     "null-result": {"result": None},
     "string-result": {"result": "done"},
@@ -132,6 +134,8 @@ def junk() -> None:
 
 
 def main() -> None:
+    if MODE == "loading":
+        time.sleep(LOADING_S)
     if MODE == "exit":
         sys.stderr.write("scripted agent: refusing to start\n")
         sys.stderr.flush()

@@ -44,6 +44,9 @@ class AgentProfile:
     api_key_over_authenticate: bool = False  # gemini-cli: an API key rides in authenticate's _meta
     acp_flag_by_version: bool = False  # gemini-cli: `--acp` replaced `--experimental-acp` in 0.33
     sandbox_flag_as_root: bool = False  # Claude Code refuses to run as root unless IS_SANDBOX=1 says it may
+    # claude-code-acp keeps running when its stdin closes (its `claude` child keeps node alive): stopping it
+    # waited out the whole stdin grace period before the SIGTERM that ends it, on every quit
+    exits_at_eof: bool = True
     # gemini-cli: served reads cost it ~0.8 s per 10 MB (its ACP SDK re-splits the whole pending line on every
     # 64 KB chunk of stdin) and give the same text as its own disk read, so only its writes come through us
     reads_files_itself: bool = False
@@ -87,7 +90,7 @@ CLAUDE = AgentProfile(
     # no update checks, error reports or telemetry: a desktop app's child calls only the model it talks to
     env={"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1"},
     auth_notes="ANTHROPIC_API_KEY in its environment, or a Claude login.",
-    sandbox_flag_as_root=True,
+    sandbox_flag_as_root=True, exits_at_eof=False,
 )
 CODEX = AgentProfile(
     name="codex", display_name="Codex", locate=Locate.NPM, program="codex-acp",

@@ -297,7 +297,6 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
     from gemini_desktop.paths import app_icon_path
     from gemini_desktop.settings import AppSettings
     from gemini_desktop.single_instance import SingleInstance
-    from gemini_desktop.ui.main_window import MainWindow
 
     setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -327,6 +326,8 @@ def run_gui(options: LaunchOptions, arguments: Sequence[str] = (), started_at: f
         if instance is not None:
             instance.close()
         return 1
+    from gemini_desktop.ui.main_window import MainWindow  # not before: a launch that hands over needs no window
+
     window = MainWindow(store, settings, options)
     follow_local_api_setting(window)
     if instance is not None:

@@ -353,21 +353,23 @@ def test_the_engine_settings_overlay_reaches_gemini(engine_config: EngineConfig,
                                                     cli_home: Path, tmp_path: Path,
                                                     run_async: Callable[..., Any]) -> None:
     """Session retention (which deletes resumed conversations in 0.61) is turned off through a system-defaults
-    layer; gemini silently skips such a file in an insecure place, so prove it is read: a model set there wins."""
+    layer; gemini silently skips such a file in an insecure place, so prove it is read: a model set there wins.
+    The overlay comes from the child environment every start builds, so that builds it here: one start, not two."""
     import json
 
+    from gemini_desktop.engine.child_launch import child_env
     from tests.support.cli_env import CLI_SETTINGS, make_cli_home
 
     make_cli_home(cli_home, {k: v for k, v in CLI_SETTINGS.items() if k != "model"})
     engine_config = dataclasses.replace(engine_config, state_dir=tmp_path / "engine-state", model=None)
+    overlay = engine_config.state_dir / "system-defaults.json"
+    assert child_env(engine_config, False)["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"] == str(overlay)
+    written = json.loads(overlay.read_text())
+    assert written["general"]["sessionRetention"]["enabled"] is False
+    overlay.write_text(json.dumps({**written, "model": {"name": "gemini-2.5-pro"}}))
     client = GeminiSessionClient(engine_config)
     try:
         run_async(client.start_session())
-        overlay = engine_config.state_dir / "system-defaults.json"
-        written = json.loads(overlay.read_text())
-        assert written["general"]["sessionRetention"]["enabled"] is False
-        overlay.write_text(json.dumps({**written, "model": {"name": "gemini-2.5-pro"}}))
-        run_async(client.restart_session())
         run_async(client.chat("which model reads this?"))
         assert "/models/gemini-2.5-pro:streamGenerateContent" in fake_gemini.stream_requests()[-1].path
     finally:

@@ -194,9 +194,9 @@ def test_frozen_bundle_as_a_deb_installs_launches_and_goes_away(
     workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Installed with apt where this runs as root (CI), unpacked with dpkg -x elsewhere; then a headless smoke run.
-    Packed with gzip -1 rather than dpkg-deb's default xz: the same package, about a minute less CPU."""
-    monkeypatch.setenv("DPKG_DEB_COMPRESSOR_TYPE", "gzip")
-    monkeypatch.setenv("DPKG_DEB_COMPRESSOR_LEVEL", "1")
+    Packed uncompressed rather than with dpkg-deb's default xz: the same package, about a minute less CPU (and
+    ~2 s less than gzip -1, packing and unpacking)."""
+    monkeypatch.setenv("DPKG_DEB_COMPRESSOR_TYPE", "none")
     build = _load_build_module()
     env = smoke_env(cli_home, fake_gemini.base_url, tmp_path / "app-home")
 

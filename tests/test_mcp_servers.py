@@ -47,8 +47,15 @@ def test_the_probe_lists_the_tools_of_an_mcp_stdio_server(run_async: Callable[..
     assert "desktop-test-tools starting" in result.stderr
 
 
+@pytest.fixture
+def quick_hung_server_kill(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mcp SDK grants a server 2 s to exit once its stdin closes before it kills the tree; a hung server never
+    does, so a test of one waits the grace out for nothing. The kill itself is still what ends it."""
+    monkeypatch.setattr("mcp.client.stdio.PROCESS_TERMINATION_TIMEOUT", 0.2)
+
+
 def test_a_missing_command_a_hung_or_crashing_server_and_a_refusing_url_each_get_a_clear_message(
-        run_async: Callable[..., Any]) -> None:
+        run_async: Callable[..., Any], quick_hung_server_kill: None) -> None:
     missing = run_async(probe_mcp_server(McpServerConfig("gone", command="/no/such/mcp-server"), timeout=5))
     assert missing.error == "The command '/no/such/mcp-server' was not found."
 

@@ -18,7 +18,7 @@ from gemini_desktop.ui import mcp_dialog
 from gemini_desktop.ui.mcp_dialog import McpServerEditor, McpServersDialog
 from tests.support.cli_env import CLI_SETTINGS
 from tests.support.qt_async import until
-from tests.test_mcp_servers import shout_server
+from tests.test_mcp_servers import quick_hung_server_kill, shout_server  # noqa: F401 (a fixture)
 from tests.test_shell import WindowFactory, make_window, ready  # noqa: F401 (fixtures)
 
 
@@ -74,6 +74,7 @@ def test_the_mcp_page_shows_geminis_servers_read_only_tests_the_apps_server_and_
     run_async(scenario(), timeout=150)
 
 
+@pytest.mark.usefixtures("quick_hung_server_kill")
 def test_bad_mcp_server_input_gets_a_clear_message_and_is_not_accepted(
         qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, run_async: Callable[..., Any]) -> None:
     editor = McpServerEditor(None, ["taken"])
@@ -93,14 +94,14 @@ def test_bad_mcp_server_input_gets_a_clear_message_and_is_not_accepted(
         editor.accept()
         assert editor.problem_label.text() == message and editor.result() == 0, name
 
-    monkeypatch.setattr(mcp_dialog, "PROBE_TIMEOUT", 3.0)
+    monkeypatch.setattr(mcp_dialog, "PROBE_TIMEOUT", 1.0)
     page = McpServersDialog([McpServerConfig("gone", command="/no/such/mcp-server"),
                              McpServerConfig("web", McpTransport.HTTP, url="http://127.0.0.1:9/mcp"),
                              shout_server("stuck", "--hang")], [], [])
     qtbot.addWidget(page)
     for row, message in ((0, "gone failed: The command '/no/such/mcp-server' was not found."),
                          (1, "web failed: Could not connect to http://127.0.0.1:9/mcp"),
-                         (2, "stuck failed: The server 'stuck' did not answer within 3 s.")):
+                         (2, "stuck failed: The server 'stuck' did not answer within 1 s.")):
         page.server_list.setCurrentRow(row)
         run_async(page.test_server(), timeout=30)
         assert page.result_view.toPlainText().startswith(message)

@@ -129,6 +129,7 @@ def test_quit_stops_every_child_and_the_next_launch_restores_the_conversations_s
         await until(lambda: window.is_shut_down, 10, "window shut down")
         held.release()
 
+        AppSettings(tmp_path / "settings.ini").warm_spare = False  # what is checked next needs no gemini at all
         again = make_window(engine_config)
         assert [view.history_id for view in again.views] == history_ids
         assert all(view.read_only and view.client is None for view in again.views)

@@ -67,12 +67,13 @@ class HistoryWriter:
     def __init__(self, store: HistoryStore, deliver: Deliver, *,
                  on_state: Callable[[WriterState], None] = lambda _state: None,
                  on_failure: Callable[[StoreError], None] = lambda _error: None,
-                 retry_interval: float = RETRY_INTERVAL) -> None:
+                 retry_interval: float | None = None) -> None:
+        """`retry_interval`: seconds between tries of a write that failed for a passing reason (RETRY_INTERVAL)."""
         self._store = store
         self._deliver = deliver
         self._on_state = on_state
         self._on_failure = on_failure
-        self._retry_interval = retry_interval
+        self._retry_interval = RETRY_INTERVAL if retry_interval is None else retry_interval
         self._queue: deque[_Write] = deque()
         self._changed = threading.Condition()
         self._working = False

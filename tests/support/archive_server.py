@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import stat
 import sys
-import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.support.scripted_http import serve_in_background
 
 SCRIPTED_AGENT = Path(__file__).parent / "scripted_agent.py"
 
@@ -83,8 +84,7 @@ def archive_server() -> Iterator[ArchiveServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     holder.append(ArchiveServer(server))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server, "archive-server")
     try:
         yield holder[0]
     finally:

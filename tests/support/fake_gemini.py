@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.support.scripted_http import JsonHandler
+from tests.support.scripted_http import JsonHandler, serve_in_background
 
 DEFAULT_MODEL = "gemini-2.5-flash"
 
@@ -96,7 +96,6 @@ class FakeGemini:
         # What a fake Code Assist server answers to loadCodeAssist (gemini's Google login path, CODE_ASSIST_ENDPOINT)
         self.code_assist: dict[str, Any] = {}
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -112,8 +111,7 @@ class FakeGemini:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-gemini", daemon=True)
-        self._thread.start()
+        serve_in_background(self._server, "fake-gemini")
         return self.base_url
 
     def stop(self) -> None:

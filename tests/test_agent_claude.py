@@ -73,7 +73,8 @@ def claude_config(claude_command: GeminiCommand, fake_anthropic: FakeAnthropic, 
                   workdir: Path) -> EngineConfig:
     return EngineConfig(gemini=claude_command, agent=CLAUDE, cwd=workdir, model=DEFAULT_MODEL,
                         env=claude_environment(claude_home, fake_anthropic.base_url),
-                        start_timeout=60.0, stall_timeout=60.0, permission_timeout=60.0, wedge_timeout=15.0)
+                        start_timeout=60.0, stall_timeout=60.0, permission_timeout=60.0, wedge_timeout=15.0,
+                        restart_backoff=0.2)  # a killed claude is restarted without the 1 s pause
 
 
 @pytest.fixture

@@ -42,7 +42,8 @@ def qwen_home(tmp_path: Path) -> Path:
 def qwen_config(qwen_command: GeminiCommand, fake_openai: FakeOpenAI, qwen_home: Path, workdir: Path) -> EngineConfig:
     return EngineConfig(gemini=qwen_command, agent=QWEN, cwd=workdir, model=DEFAULT_MODEL,
                         env=qwen_environment(qwen_home), extra_args=qwen_arguments(fake_openai.base_url),
-                        start_timeout=60.0, stall_timeout=60.0)
+                        start_timeout=60.0, stall_timeout=60.0,
+                        restart_backoff=0.2)  # a killed qwen is restarted without the 1 s pause
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ controller writes into the model and the history, and the permission round trip 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,10 @@ def test_quitting_mid_answer_keeps_what_streamed_and_the_history_marks_it_interr
         controller.submit("go")
         await until(lambda: any(isinstance(e, AnswerText) and e.text == "partial " for e in controller.model.entries),
                     45, "first chunk")
+        began = time.monotonic()
         await controller.shutdown()
+        # gemini with an answer still streaming never exits at EOF: it is not granted the 3 s an idle one could use
+        assert time.monotonic() - began < 2.8
         held.release()
 
     run_async(scenario(), timeout=90)

@@ -21,6 +21,7 @@ from gemini_desktop.engine import (
     ProcessCrashed,
     PromptFailed,
     SessionState,
+    cancel_aftermath,
     translate,
 )
 from gemini_desktop.engine.agent_callbacks import FILE_ERROR_CODE
@@ -84,7 +85,10 @@ def test_a_deeply_nested_message_is_skipped_and_the_rest_of_the_same_read_arrive
 
 
 def test_stop_ends_the_turn_at_once_even_when_the_agent_ignores_cancel(
-        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any]) -> None:
+        make_client: Callable[..., GeminiSessionClient], run_async: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the cancelled prompt is never answered: the next one goes out after ANSWER_WAIT, the 3 s of which prove nothing
+    monkeypatch.setattr(cancel_aftermath, "ANSWER_WAIT", 0.5)
     client = make_client("wedged-cancel")
     chunks: list[str] = []
     client.event.connect(lambda event: isinstance(event, MessageChunk) and chunks.append(event.text))

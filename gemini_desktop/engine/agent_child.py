@@ -136,7 +136,7 @@ class AgentChild:
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
-            await process.stop(timeout, wait_for_eof=process.answered and self.agent.exits_at_eof)
+            await process.stop(timeout, self.agent.eof_grace_s if process.answered else 0.0)
         finally:
             self._stopping = False
             if self._process is process:

@@ -317,16 +317,17 @@ class AgentProcess(QObject):
                     self.finished.disconnect(on_finished)
                     self.destroyed.disconnect(on_finished)
 
-    async def stop(self, timeout: float, wait_for_eof: bool = True) -> None:
+    async def stop(self, timeout: float, eof_grace: float | None = None) -> None:
         """Close stdin, then terminate, then kill: a child that ignores each step is still gone in about `timeout`.
-        A child that would not exit at EOF (`wait_for_eof` false) is terminated at once instead of waited for.
-        Returns early once Qt deletes this object meanwhile (its child is killed with it)."""
+        It gets `eof_grace` seconds (at most, and by default, 60 % of `timeout`) to exit once its stdin closed;
+        0 terminates it at once. Returns early once Qt deletes this object meanwhile (its child is killed with it)."""
         if not alive(self):
             await end_group(self._group)
             return
         self.close_stdin()
-        if not wait_for_eof or not await self.wait_finished(timeout * 0.6):
-            if wait_for_eof:
+        grace = timeout * 0.6 if eof_grace is None else min(eof_grace, timeout * 0.6)
+        if grace <= 0 or not await self.wait_finished(grace):
+            if grace > 0:
                 log.info("%s did not exit after stdin closed; terminating pid %s", self.agent, self.pid)
             self.terminate()
             if not await self.wait_finished(timeout * 0.3):

@@ -44,9 +44,11 @@ class AgentProfile:
     api_key_over_authenticate: bool = False  # gemini-cli: an API key rides in authenticate's _meta
     acp_flag_by_version: bool = False  # gemini-cli: `--acp` replaced `--experimental-acp` in 0.33
     sandbox_flag_as_root: bool = False  # Claude Code refuses to run as root unless IS_SANDBOX=1 says it may
-    # claude-code-acp keeps running when its stdin closes (its `claude` child keeps node alive): stopping it
-    # waited out the whole stdin grace period before the SIGTERM that ends it, on every quit
-    exits_at_eof: bool = True
+    # Seconds a stop waits for the agent to exit once its stdin closed, before SIGTERM (None: 60 % of the stop's
+    # timeout, 3 s). claude-code-acp never exits then (its `claude` child keeps node alive): 0. An idle gemini
+    # exits within ~0.2 s; one that is not gone after 1 s never goes (an MCP server it runs or an answer still
+    # streaming keeps it alive) and SIGTERM is its clean stop (its exit cleanup, then code 0): 1 s.
+    eof_grace_s: float | None = None
     # gemini-cli: served reads cost it ~0.8 s per 10 MB (its ACP SDK re-splits the whole pending line on every
     # 64 KB chunk of stdin) and give the same text as its own disk read, so only its writes come through us
     reads_files_itself: bool = False
@@ -67,7 +69,7 @@ GEMINI = AgentProfile(
     npm_package="@google/gemini-cli", model_flag="-m",
     auth_notes="Google login, a Gemini API key, Vertex AI, Code Assist or a gateway.",
     cli_session_files=True, version_floor=(0, 24, 0), api_key_over_authenticate=True, acp_flag_by_version=True,
-    reads_files_itself=True,
+    reads_files_itself=True, eof_grace_s=1.0,
 )
 ANTIGRAVITY = AgentProfile(
     name="antigravity", display_name="Google Antigravity", locate=Locate.ARCHIVE, program="agy_acp_server",
@@ -90,7 +92,7 @@ CLAUDE = AgentProfile(
     # no update checks, error reports or telemetry: a desktop app's child calls only the model it talks to
     env={"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1"},
     auth_notes="ANTHROPIC_API_KEY in its environment, or a Claude login.",
-    sandbox_flag_as_root=True, exits_at_eof=False,
+    sandbox_flag_as_root=True, eof_grace_s=0.0,
 )
 CODEX = AgentProfile(
     name="codex", display_name="Codex", locate=Locate.NPM, program="codex-acp",

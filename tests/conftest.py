@@ -17,12 +17,15 @@ from typing import Any
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 # gemini ignores settings files below a world-writable folder such as /tmp as insecure, and the engine's
 # settings overlay (session retention off) must really apply in the tests: temporary files live in the
-# checkout's .cache, or in the user's own cache when the checkout itself sits below such a folder.
+# checkout's .cache, or in the user's own cache when the checkout itself sits below such a folder (a short
+# name without "gemini" in it: socket paths must fit in 108 bytes, and log tests look for agent names).
+# xdist workers inherit the folder the controller chose: by their import HOME is already the isolated one.
 from gemini_desktop.paths import in_world_writable_folder
 
 _PRIVATE_TMP = Path(__file__).resolve().parent.parent / ".cache" / "tmp"
 if in_world_writable_folder(_PRIVATE_TMP):
-    _PRIVATE_TMP = Path.home() / ".cache" / "gemini-desktop-tests"
+    _PRIVATE_TMP = Path(os.environ.get("GEMINI_DESKTOP_TESTS_TMP") or Path.home() / ".cache" / "gd-tests")
+os.environ["GEMINI_DESKTOP_TESTS_TMP"] = str(_PRIVATE_TMP)
 _PRIVATE_TMP.mkdir(parents=True, exist_ok=True, mode=0o700)
 os.environ["TMPDIR"] = str(_PRIVATE_TMP)
 tempfile.tempdir = None

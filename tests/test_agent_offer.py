@@ -112,7 +112,9 @@ def test_the_window_follows_a_rich_agent(make_window: Callable[[str], MainWindow
     assert [status.model_box.itemText(i) for i in range(2)] == ["Small model", "Large model"]
     assert status.model_box.currentData() == "small" and status.mode_box.currentData() == "ask"
     commands = view.prompt.completer.model()
-    assert sorted(commands.index(i, 0).data() for i in range(commands.rowCount())) == ["/compact", "/review"]
+    # The agent sends its commands after answering session/new, so they may come a moment after READY.
+    qtbot.waitUntil(lambda: sorted(commands.index(i, 0).data() for i in range(commands.rowCount()))
+                    == ["/compact", "/review"], timeout=5000)
     paste(qtbot, window, red_image())
     assert [a.name for a in view.prompt.attachments()] == ["pasted image"]  # images are taken
     view.prompt.strip.clear()

@@ -11,6 +11,7 @@ checkout has them; see tests/support).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -21,6 +22,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,9 @@ PACKAGING = ROOT / "packaging"
 SPEC = PACKAGING / "gemini-desktop.spec"
 WORK = ROOT / "build" / "pyinstaller"
 DIST = ROOT / "dist"
+# The tests' own PyInstaller cache, not `scripts/dev.py package`'s: a package build running meanwhile must not
+# share it. `dev.py test` fills it in the background while npm installs the agents (--prepare-tests).
+TESTS_CACHE = ROOT / "build" / "pyinstaller-tests"
 BUNDLE_NAME = "gemini-desktop"
 
 
@@ -59,6 +64,41 @@ def build_bundle(dist: Path = DIST, *, work: Path = WORK, clean: bool = False) -
     if not executable.exists():
         raise RuntimeError(f"PyInstaller finished but {executable} is missing")
     return executable
+
+
+@contextlib.contextmanager
+def tests_work_dir(wait_s: float) -> Iterator[Path | None]:
+    """The tests' work dir, held under an exclusive lock while a build uses it. Waiting for another build on
+    it pays off (its analysis is then reused); None when it is still held after `wait_s` or the system has no
+    flock: the caller builds in a work dir of its own."""
+    TESTS_CACHE.mkdir(parents=True, exist_ok=True)
+    with open(TESTS_CACHE / "lock", "w", encoding="utf-8") as lock:
+        try:
+            import fcntl
+        except ImportError:
+            yield None
+            return
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    yield None
+                    return
+                time.sleep(0.2)
+        yield TESTS_CACHE / "work"
+
+
+def prepare_tests() -> int:
+    """Run the tests' build ahead (its analysis, ~25 CPU-s on a clean checkout, is what the bundle test then
+    reuses); the bundle made here is thrown away, the test always collects its own."""
+    with tests_work_dir(wait_s=0) as work, tempfile.TemporaryDirectory(prefix="gd-bundle-") as dist:
+        if work is None:
+            return 0  # a build is already using the cache: that one fills it
+        build_bundle(Path(dist), work=work)
+    return 0
 
 
 def tree_size(path: Path) -> int:
@@ -157,7 +197,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clean", action="store_true", help="discard PyInstaller's cache first")
     parser.add_argument("--no-smoke", action="store_true", help="skip the --smoke-test timing run")
+    parser.add_argument("--prepare-tests", action="store_true",
+                        help="only fill the tests' PyInstaller cache (scripts/dev.py test runs this)")
     options = parser.parse_args()
+    if options.prepare_tests:
+        return prepare_tests()
 
     version = app_version()
     started = time.monotonic()

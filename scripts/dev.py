@@ -130,8 +130,31 @@ def ensure_gemini_cli(version: str = GEMINI_CLI_VERSION) -> Path:
     return ensure_npm_package("@google/gemini-cli", version, "gemini")
 
 
+def prepare_bundle_analysis(python: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
+    """For a whole-suite run (no arguments): PyInstaller's analysis for the bundle test, ~25 CPU-s on a clean
+    checkout, runs while npm downloads the agents, when the cores are mostly idle; the test reuses it (and
+    waits for it when it comes first). Its output goes to build/pyinstaller-tests/prepare.log."""
+    if args:
+        return None
+    log_path = ROOT / "build" / "pyinstaller-tests" / "prepare.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        return subprocess.Popen([str(python), str(ROOT / "packaging" / "build.py"), "--prepare-tests"], cwd=ROOT,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+
 def cmd_test(args: list[str]) -> int:
     python = ensure_venv("test,package")
+    bundle_analysis = prepare_bundle_analysis(python, args)
+    try:
+        return run_tests(python, args)
+    finally:
+        if bundle_analysis is not None and bundle_analysis.poll() is None:
+            bundle_analysis.terminate()
+            bundle_analysis.wait()
+
+
+def run_tests(python: Path, args: list[str]) -> int:
     entry = ensure_gemini_cli()
     old_entries = [str(ensure_gemini_cli(version)) for version in OLD_GEMINI_CLI_VERSIONS]
     env = dict(os.environ, GEMINI_DESKTOP_TEST_GEMINI=str(entry),

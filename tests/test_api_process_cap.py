@@ -1,4 +1,4 @@
-"""Many OpenAI-compatible requests at once, each on its own `user` key, with a cap of 4 gemini processes
+"""Many OpenAI-compatible requests at once, each on its own `user` key, six times the cap of gemini processes
 (issue 18 item 1): all answered, never more than cap children, back at the cap within 5 s of the last answer.
 The children counted are the gemini processes the app started: the `git` each runs while it starts is not one."""
 
@@ -21,11 +21,13 @@ from tests.test_api import start_api
 
 pytestmark = pytest.mark.e2e
 
-CAP = 4
-REQUESTS = 24  # 40 took 109 s on this 2-core machine (peak 5, back at the cap in 0.03 s); still > 5 x CAP
+CAP = 2
+# Six times the cap, as 24 on 4 were: each request is one more gemini start (~1 CPU-s), and the queueing under
+# test depends on the ratio, not the count (40 on 4 took 109 s on a 2-core machine: peak 5, back in 0.03 s).
+REQUESTS = 6 * CAP
 
 
-def test_forty_requests_at_once_wait_for_four_processes_and_every_one_is_answered(
+def test_six_times_the_cap_of_requests_at_once_wait_for_a_process_and_every_one_is_answered(
         engine_config: EngineConfig, tmp_path: Path, fake_gemini: FakeGemini, cli_home: Path,
         run_async: Callable[..., Any]) -> None:
     counts: list[tuple[float, int]] = []

@@ -7,13 +7,12 @@ it is skipped, with the reason, only when PyInstaller is not installed (the `pac
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
 import json
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,33 +117,17 @@ def _load_build_module() -> Any:
     return module
 
 
-@contextlib.contextmanager
-def pyinstaller_work_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """PyInstaller's cache for the tests: kept in this checkout's build/ between test runs, so a run with no
-    source or dependency changed since the last reuses the analysis (PyInstaller re-analyses when any file it
-    collected is newer). Its own, not `scripts/dev.py package`'s: a package build running meanwhile must not
-    share it; a second test run holding it meanwhile (or a system without flock) builds in a temporary one."""
-    cache = ROOT / "build" / "pyinstaller-tests"
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / "lock", "w", encoding="utf-8") as lock:
-        try:
-            import fcntl
-
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except (ImportError, OSError):
-            yield tmp_path_factory.mktemp("work")
-        else:
-            yield cache / "work"
-
-
 @pytest.fixture(scope="module")
 def frozen_executable(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if importlib.util.find_spec("PyInstaller") is None:
         pytest.skip("PyInstaller is not installed (pip install -e '.[package]'): the bundle cannot be built")
     build = _load_build_module()
     started = time.monotonic()
-    with pyinstaller_work_dir(tmp_path_factory) as work:  # the bundle itself is always collected afresh
-        executable = build.build_bundle(dist=tmp_path_factory.mktemp("dist"), work=work)
+    # PyInstaller re-analyses when any file it collected is newer, so an unchanged checkout reuses the analysis
+    # kept in build/ (or the one `dev.py test` made meanwhile); the bundle itself is always collected afresh.
+    with build.tests_work_dir(wait_s=600) as work:
+        executable = build.build_bundle(dist=tmp_path_factory.mktemp("dist"),
+                                        work=work or tmp_path_factory.mktemp("work"))
     print(f"bundle built in {time.monotonic() - started:.0f} s: {executable}")
     return executable
 

@@ -66,6 +66,23 @@ def build_bundle(dist: Path = DIST, *, work: Path = WORK, clean: bool = False) -
     return executable
 
 
+def _locked_within(lock: Any, wait_s: float) -> bool:
+    """Take an exclusive flock on `lock`, trying for up to `wait_s`; False if it stays held or flock is missing."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def tests_work_dir(wait_s: float) -> Iterator[Path | None]:
     """The tests' work dir, held under an exclusive lock while a build uses it. Waiting for another build on
@@ -73,22 +90,7 @@ def tests_work_dir(wait_s: float) -> Iterator[Path | None]:
     flock: the caller builds in a work dir of its own."""
     TESTS_CACHE.mkdir(parents=True, exist_ok=True)
     with open(TESTS_CACHE / "lock", "w", encoding="utf-8") as lock:
-        try:
-            import fcntl
-        except ImportError:
-            yield None
-            return
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                if time.monotonic() >= deadline:
-                    yield None
-                    return
-                time.sleep(0.2)
-        yield TESTS_CACHE / "work"
+        yield TESTS_CACHE / "work" if _locked_within(lock, wait_s) else None
 
 
 def prepare_tests() -> int:
